@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Release builds drop bounds checks in the numeric kernels (they are tested in debug builds).
+let fast: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "BinaryBERT",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "binarybert", targets: ["binarybert"]),
+        .library(name: "BERT", targets: ["BERT"]),
+        .library(name: "Numerics", targets: ["Numerics"]),
+        .library(name: "Text", targets: ["Text"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        .target(name: "Numerics", dependencies: ["CBLAS"], swiftSettings: fast),
+        .target(name: "BERT", dependencies: ["Numerics"], swiftSettings: fast),
+        .target(name: "Text", dependencies: [], swiftSettings: fast),
+        .executableTarget(
+            name: "binarybert",
+            dependencies: [
+                "Numerics", "BERT", "Text",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: fast
+        ),
+        .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
+        .testTarget(name: "BERTTests", dependencies: ["BERT", "Numerics"]),
+        .testTarget(name: "TextTests", dependencies: ["Text"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,2 @@
+import Numerics
+// BERT: model, layers, checkpoints.

@@ -1,0 +1,94 @@
+import CBLAS
+
+/// Whether a BLAS operand is used as stored or transposed (row-major storage throughout).
+public enum Transpose: Sendable {
+    case none
+    case transpose
+
+    var cblas: CBLAS_TRANSPOSE { self == .none ? CblasNoTrans : CblasTrans }
+}
+
+/// The floating-point types the toolkit computes in: `Float` (training, benchmarks) and `Double`
+/// (gradient checks, curvature). Every hot routine is a static requirement so that its concrete
+/// implementation is compiled (and vectorized) once per type inside this module, while generic
+/// model code only orchestrates calls.
+public protocol BLASReal: BinaryFloatingPoint, Sendable, CustomStringConvertible
+where Self.RawSignificand: FixedWidthInteger {
+    /// safetensors dtype tag ("F32" / "F64").
+    static var dtypeName: String { get }
+
+    // MARK: BLAS level 1-3 (row-major)
+
+    /// C (m,n) = alpha · op(A) (m,k) · op(B) (k,n) + beta · C
+    static func gemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Self,
+                     a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
+                     beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// y (m or n) = alpha · op(A) · x + beta · y, A (m,n)
+    static func gemv(_ trans: Transpose, m: Int, n: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,
+                     x: UnsafePointer<Self>, incx: Int, beta: Self, y: UnsafeMutablePointer<Self>, incy: Int)
+    /// y += alpha · x
+    static func axpy(n: Int, alpha: Self, x: UnsafePointer<Self>, incx: Int, y: UnsafeMutablePointer<Self>, incy: Int)
+    static func dot(n: Int, x: UnsafePointer<Self>, incx: Int, y: UnsafePointer<Self>, incy: Int) -> Self
+    static func nrm2(n: Int, x: UnsafePointer<Self>, incx: Int) -> Self
+    static func scal(n: Int, alpha: Self, x: UnsafeMutablePointer<Self>, incx: Int)
+
+    // MARK: LAPACK (see LAPACK.swift for the checked, allocating front ends)
+
+    static func lapackSyevr(jobz: CChar, range: CChar, uplo: CChar, n: Int32, a: UnsafeMutablePointer<Self>, lda: Int32,
+                            vl: Self, vu: Self, il: Int32, iu: Int32, abstol: Self, m: UnsafeMutablePointer<Int32>,
+                            w: UnsafeMutablePointer<Self>, z: UnsafeMutablePointer<Self>?, ldz: Int32,
+                            isuppz: UnsafeMutablePointer<Int32>?) -> Int32
+    static func lapackStemr(jobz: CChar, range: CChar, n: Int32, d: UnsafeMutablePointer<Self>, e: UnsafeMutablePointer<Self>,
+                            vl: Self, vu: Self, il: Int32, iu: Int32, m: UnsafeMutablePointer<Int32>,
+                            w: UnsafeMutablePointer<Self>, z: UnsafeMutablePointer<Self>?, ldz: Int32, nzc: Int32,
+                            isuppz: UnsafeMutablePointer<Int32>?, tryrac: UnsafeMutablePointer<Int32>) -> Int32
+
+    // MARK: Elementary functions, written so that a loop calling them vectorizes (no libm call for Float)
+
+    static func elementaryExp(_ x: Self) -> Self
+    static func elementaryErf(_ x: Self) -> Self
+    static func elementaryTanh(_ x: Self) -> Self
+
+    // MARK: Elementwise and row kernels (default implementations in Kernels.swift, specialized per type)
+
+    /// y = x · Φ(x) = ½x(1 + erf(x/√2))     x, y (n)
+    static func kernelGELU(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int)
+    /// dx += dy · (Φ(x) + x·φ(x))
+    static func kernelGELUBackward(_ x: UnsafePointer<Self>, _ dy: UnsafePointer<Self>, _ dx: UnsafeMutablePointer<Self>, _ n: Int)
+    /// y = ½x(1 + tanh(√(2/π)(x + 0.044715x³)))  ("gelu_new")
+    static func kernelGELUTanh(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int)
+    static func kernelGELUTanhBackward(_ x: UnsafePointer<Self>, _ dy: UnsafePointer<Self>, _ dx: UnsafeMutablePointer<Self>, _ n: Int)
+    /// y = max(x, 0); backward dx += dy · [x > 0]
+    static func kernelReLU(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int)
+    static func kernelReLUBackward(_ x: UnsafePointer<Self>, _ dy: UnsafePointer<Self>, _ dx: UnsafeMutablePointer<Self>, _ n: Int)
+    /// y = tanh(x); backward (from y) dx += dy · (1 − y²)
+    static func kernelTanh(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int)
+    static func kernelTanhBackward(_ y: UnsafePointer<Self>, _ dy: UnsafePointer<Self>, _ dx: UnsafeMutablePointer<Self>, _ n: Int)
+    /// Row softmax: x, y (rows, cols); y may alias x.
+    static func kernelSoftmaxRows(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, rows: Int, cols: Int)
+    /// dx = y ⊙ (dy − Σ dy⊙y) per row (overwrites dx; dx may alias dy).
+    static func kernelSoftmaxRowsBackward(_ y: UnsafePointer<Self>, _ dy: UnsafePointer<Self>, _ dx: UnsafeMutablePointer<Self>,
+                                          rows: Int, cols: Int)
+    /// y = (x − mean) · rstd · weight + bias per row; x, y (rows, cols); mean, rstd (rows)
+    static func kernelLayerNorm(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, mean: UnsafeMutablePointer<Self>,
+                                rstd: UnsafeMutablePointer<Self>, weight: UnsafePointer<Self>, bias: UnsafePointer<Self>,
+                                rows: Int, cols: Int, eps: Self)
+    /// dx += ∂, dweight += ∂, dbias += ∂ (accumulating, deterministic for a given thread count)
+    static func kernelLayerNormBackward(_ x: UnsafePointer<Self>, _ dy: UnsafePointer<Self>, mean: UnsafePointer<Self>,
+                                        rstd: UnsafePointer<Self>, weight: UnsafePointer<Self>,
+                                        dx: UnsafeMutablePointer<Self>, dweight: UnsafeMutablePointer<Self>,
+                                        dbias: UnsafeMutablePointer<Self>, rows: Int, cols: Int)
+    /// y (rows, cols) += bias (cols) broadcast over rows
+    static func kernelAddRowVector(_ y: UnsafeMutablePointer<Self>, _ bias: UnsafePointer<Self>, rows: Int, cols: Int)
+    /// dbias (cols) += Σ_rows dy (rows, cols)
+    static func kernelSumRows(_ dy: UnsafePointer<Self>, _ dbias: UnsafeMutablePointer<Self>, rows: Int, cols: Int)
+    /// z = x + y (n); z may alias x or y
+    static func kernelAdd(_ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>, _ z: UnsafeMutablePointer<Self>, _ n: Int)
+    /// y = x ⊙ m (n); y may alias x
+    static func kernelMultiply(_ x: UnsafePointer<Self>, _ m: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int)
+}
+
+extension BLASReal {
+    /// Elementary function used by the kernels in Double precision paths and by tests.
+    @inlinable public var doubleValue: Double { Double(self) }
+}

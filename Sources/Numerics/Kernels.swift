@@ -1,0 +1,179 @@
+// Default implementations of the elementwise and row kernels declared in BLASReal. They are generic, but each
+// conformance (Float, Double) gets its own specialized, vectorized copy because the witness tables point at them.
+
+extension BLASReal {
+    public static func kernelGELU(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int) {
+        let invSqrt2 = Self(0.707_106_781_186_547_524_4)
+        Parallel.forSlices(n, workPerItem: 16) { lo, hi in
+            for i in lo..<hi {
+                let v = x[i]
+                y[i] = Self(0.5) * v * (1 + elementaryErf(v * invSqrt2))
+            }
+        }
+    }
+
+    public static func kernelGELUBackward(_ x: UnsafePointer<Self>, _ dy: UnsafePointer<Self>, _ dx: UnsafeMutablePointer<Self>, _ n: Int) {
+        let invSqrt2 = Self(0.707_106_781_186_547_524_4)
+        let invSqrt2Pi = Self(0.398_942_280_401_432_677_9)
+        Parallel.forSlices(n, workPerItem: 24) { lo, hi in
+            for i in lo..<hi {
+                let v = x[i]
+                let cdf = Self(0.5) * (1 + elementaryErf(v * invSqrt2))
+                let pdf = invSqrt2Pi * elementaryExp(Self(-0.5) * v * v)
+                dx[i] += dy[i] * (cdf + v * pdf)
+            }
+        }
+    }
+
+    public static func kernelGELUTanh(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int) {
+        let c = Self(0.797_884_560_802_865_355_9)
+        Parallel.forSlices(n, workPerItem: 16) { lo, hi in
+            for i in lo..<hi {
+                let v = x[i]
+                y[i] = Self(0.5) * v * (1 + elementaryTanh(c * (v + Self(0.044715) * v * v * v)))
+            }
+        }
+    }
+
+    public static func kernelGELUTanhBackward(_ x: UnsafePointer<Self>, _ dy: UnsafePointer<Self>, _ dx: UnsafeMutablePointer<Self>, _ n: Int) {
+        let c = Self(0.797_884_560_802_865_355_9)
+        Parallel.forSlices(n, workPerItem: 24) { lo, hi in
+            for i in lo..<hi {
+                let v = x[i]
+                let t = elementaryTanh(c * (v + Self(0.044715) * v * v * v))
+                let dInner = c * (1 + 3 * Self(0.044715) * v * v)
+                dx[i] += dy[i] * (Self(0.5) * (1 + t) + Self(0.5) * v * (1 - t * t) * dInner)
+            }
+        }
+    }
+
+    public static func kernelReLU(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int) {
+        for i in 0..<n { y[i] = x[i] > 0 ? x[i] : 0 }
+    }
+
+    public static func kernelReLUBackward(_ x: UnsafePointer<Self>, _ dy: UnsafePointer<Self>, _ dx: UnsafeMutablePointer<Self>, _ n: Int) {
+        for i in 0..<n { dx[i] += x[i] > 0 ? dy[i] : 0 }
+    }
+
+    public static func kernelTanh(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int) {
+        for i in 0..<n { y[i] = elementaryTanh(x[i]) }
+    }
+
+    public static func kernelTanhBackward(_ y: UnsafePointer<Self>, _ dy: UnsafePointer<Self>, _ dx: UnsafeMutablePointer<Self>, _ n: Int) {
+        for i in 0..<n { dx[i] += dy[i] * (1 - y[i] * y[i]) }
+    }
+
+    public static func kernelSoftmaxRows(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, rows: Int, cols: Int) {
+        Parallel.forSlices(rows, workPerItem: cols * 8) { lo, hi in
+            for r in lo..<hi {
+                let xr = x + r * cols, yr = y + r * cols
+                var m = xr[0]
+                for j in 1..<cols where xr[j] > m { m = xr[j] }
+                var s: Self = 0
+                for j in 0..<cols {
+                    let e = elementaryExp(xr[j] - m)
+                    yr[j] = e
+                    s += e
+                }
+                let inv = 1 / s
+                for j in 0..<cols { yr[j] *= inv }
+            }
+        }
+    }
+
+    public static func kernelSoftmaxRowsBackward(_ y: UnsafePointer<Self>, _ dy: UnsafePointer<Self>, _ dx: UnsafeMutablePointer<Self>,
+                                                 rows: Int, cols: Int) {
+        Parallel.forSlices(rows, workPerItem: cols * 4) { lo, hi in
+            for r in lo..<hi {
+                let yr = y + r * cols, dyr = dy + r * cols, dxr = dx + r * cols
+                var s: Self = 0
+                for j in 0..<cols { s += yr[j] * dyr[j] }
+                for j in 0..<cols { dxr[j] = yr[j] * (dyr[j] - s) }
+            }
+        }
+    }
+
+    public static func kernelLayerNorm(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, mean: UnsafeMutablePointer<Self>,
+                                       rstd: UnsafeMutablePointer<Self>, weight: UnsafePointer<Self>, bias: UnsafePointer<Self>,
+                                       rows: Int, cols: Int, eps: Self) {
+        let invC = 1 / Self(cols)
+        Parallel.forSlices(rows, workPerItem: cols * 6) { lo, hi in
+            for r in lo..<hi {
+                let xr = x + r * cols, yr = y + r * cols
+                var s: Self = 0
+                for j in 0..<cols { s += xr[j] }
+                let mu = s * invC
+                var v: Self = 0
+                for j in 0..<cols { let d = xr[j] - mu; v += d * d }
+                let rs = 1 / (v * invC + eps).squareRoot()
+                for j in 0..<cols { yr[j] = (xr[j] - mu) * rs * weight[j] + bias[j] }
+                mean[r] = mu
+                rstd[r] = rs
+            }
+        }
+    }
+
+    public static func kernelLayerNormBackward(_ x: UnsafePointer<Self>, _ dy: UnsafePointer<Self>, mean: UnsafePointer<Self>,
+                                               rstd: UnsafePointer<Self>, weight: UnsafePointer<Self>,
+                                               dx: UnsafeMutablePointer<Self>, dweight: UnsafeMutablePointer<Self>,
+                                               dbias: UnsafeMutablePointer<Self>, rows: Int, cols: Int) {
+        let slices = Parallel.sliceCount(rows, workPerItem: cols * 10)
+        // Per-slice partial sums of dweight and dbias, reduced in slice order: deterministic.
+        let partial = UnsafeMutablePointer<Self>.allocate(capacity: 2 * cols * slices)
+        partial.initialize(repeating: 0, count: 2 * cols * slices)
+        defer { partial.deallocate() }
+        let invC = 1 / Self(cols)
+        Parallel.forSlices(rows, workPerItem: cols * 10) { lo, hi in
+            let slice = slices == 1 ? 0 : (lo * slices) / rows
+            let dw = partial + 2 * cols * slice, db = dw + cols
+            for r in lo..<hi {
+                let xr = x + r * cols, dyr = dy + r * cols, dxr = dx + r * cols
+                let mu = mean[r], rs = rstd[r]
+                var sumG: Self = 0, sumGX: Self = 0
+                for j in 0..<cols {
+                    let xhat = (xr[j] - mu) * rs
+                    let g = dyr[j] * weight[j]
+                    sumG += g
+                    sumGX += g * xhat
+                    dw[j] += dyr[j] * xhat
+                    db[j] += dyr[j]
+                }
+                let mG = sumG * invC, mGX = sumGX * invC
+                for j in 0..<cols {
+                    let xhat = (xr[j] - mu) * rs
+                    dxr[j] += rs * (dyr[j] * weight[j] - mG - xhat * mGX)
+                }
+            }
+        }
+        for s in 0..<slices {
+            let dw = partial + 2 * cols * s, db = dw + cols
+            for j in 0..<cols { dweight[j] += dw[j]; dbias[j] += db[j] }
+        }
+    }
+
+    public static func kernelAddRowVector(_ y: UnsafeMutablePointer<Self>, _ bias: UnsafePointer<Self>, rows: Int, cols: Int) {
+        Parallel.forSlices(rows, workPerItem: cols) { lo, hi in
+            for r in lo..<hi {
+                let yr = y + r * cols
+                for j in 0..<cols { yr[j] += bias[j] }
+            }
+        }
+    }
+
+    public static func kernelSumRows(_ dy: UnsafePointer<Self>, _ dbias: UnsafeMutablePointer<Self>, rows: Int, cols: Int) {
+        for r in 0..<rows {
+            let dyr = dy + r * cols
+            for j in 0..<cols { dbias[j] += dyr[j] }
+        }
+    }
+
+    public static func kernelAdd(_ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>, _ z: UnsafeMutablePointer<Self>, _ n: Int) {
+        Parallel.forSlices(n, workPerItem: 1) { lo, hi in
+            for i in lo..<hi { z[i] = x[i] + y[i] }
+        }
+    }
+
+    public static func kernelMultiply(_ x: UnsafePointer<Self>, _ m: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int) {
+        for i in 0..<n { y[i] = x[i] * m[i] }
+    }
+}

@@ -1,0 +1,32 @@
+import Dispatch
+import Foundation
+
+/// Splits elementwise and row work over a few threads. The split depends only on the problem size and
+/// `Parallel.threads`, so results (including reductions) are reproducible for a given thread count.
+public enum Parallel {
+    /// Threads used by the Swift kernels. The CLI sets this together with OpenBLAS's thread count.
+    nonisolated(unsafe) public static var threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Below this many scalar operations a kernel runs on the calling thread (thread wake-up costs ~10 µs).
+    public static let minimumParallelWork = 1 << 16
+
+    /// Calls `body(lo, hi)` for contiguous slices covering 0..<count.
+    @inlinable
+    public static func forSlices(_ count: Int, workPerItem: Int = 1, _ body: (Int, Int) -> Void) {
+        let parts = count * workPerItem < minimumParallelWork ? 1 : min(threads, count)
+        if parts <= 1 {
+            if count > 0 { body(0, count) }
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            let lo = count * p / parts, hi = count * (p + 1) / parts
+            if hi > lo { body(lo, hi) }
+        }
+    }
+
+    /// Number of slices `forSlices` will use for this problem (for callers that keep per-slice partial sums).
+    @inlinable
+    public static func sliceCount(_ count: Int, workPerItem: Int = 1) -> Int {
+        count * workPerItem < minimumParallelWork ? 1 : max(1, min(threads, count))
+    }
+}

@@ -1,0 +1,2 @@
+// Text: tokenizer, datasets and metrics (issue 3).
+public enum TextModule {}

@@ -1,0 +1,2 @@
+import XCTest
+final class TextTestsPlaceholder: XCTestCase { func testPlaceholder() {} }
