@@ -9,3 +9,14 @@ public enum BLASInfo {
     public static var threads: Int { Int(openblas_get_num_threads()) }
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
 }
+
+/// Thread control for OpenBLAS around regions where we parallelize ourselves.
+public enum BLASThreads {
+    public static func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
+        let before = openblas_get_num_threads()
+        if before <= 1 { return try body() }
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(before) }
+        return try body()
+    }
+}

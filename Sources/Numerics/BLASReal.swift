@@ -84,6 +84,8 @@ where Self.RawSignificand: FixedWidthInteger {
     static func kernelSumRows(_ dy: UnsafePointer<Self>, _ dbias: UnsafeMutablePointer<Self>, rows: Int, cols: Int)
     /// z = x + y (n); z may alias x or y
     static func kernelAdd(_ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>, _ z: UnsafeMutablePointer<Self>, _ n: Int)
+    /// mask (n) = 0 with probability p, else 1/(1−p) (inverted dropout); draws n uniforms from rng in order.
+    static func kernelDropoutMask(_ mask: UnsafeMutablePointer<Self>, _ n: Int, probability p: Double, rng: inout SeededRNG)
     /// y = x ⊙ m (n); y may alias x
     static func kernelMultiply(_ x: UnsafePointer<Self>, _ m: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int)
 }

@@ -176,4 +176,9 @@ extension BLASReal {
     public static func kernelMultiply(_ x: UnsafePointer<Self>, _ m: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int) {
         for i in 0..<n { y[i] = x[i] * m[i] }
     }
+
+    public static func kernelDropoutMask(_ mask: UnsafeMutablePointer<Self>, _ n: Int, probability p: Double, rng: inout SeededRNG) {
+        let keep = Self(1 / (1 - p))
+        for i in 0..<n { mask[i] = rng.uniform() < p ? 0 : keep }
+    }
 }

@@ -30,3 +30,22 @@ public enum Parallel {
         count * workPerItem < minimumParallelWork ? 1 : max(1, min(threads, count))
     }
 }
+
+extension Parallel {
+    /// Runs `count` independent BLAS calls (e.g. one small GEMM per attention head). OpenBLAS already threads a
+    /// single large call; many small calls are spread over our threads instead, with OpenBLAS kept single-threaded
+    /// inside them by `BLASThreads.single`.
+    @inlinable
+    public static func forBlasCalls(_ count: Int, _ body: (Int) -> Void) {
+        let parts = min(threads, count)
+        if parts <= 1 {
+            for i in 0..<count { body(i) }
+            return
+        }
+        BLASThreads.withSingleThreadedBLAS {
+            DispatchQueue.concurrentPerform(iterations: parts) { p in
+                for i in (count * p / parts)..<(count * (p + 1) / parts) { body(i) }
+            }
+        }
+    }
+}

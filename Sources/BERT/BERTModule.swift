@@ -1,2 +1,0 @@
-import Numerics
-// BERT: model, layers, checkpoints.

@@ -1,0 +1,105 @@
+import Numerics
+
+extension BertModel {
+    /// Accumulates ∂L/∂(weights) into `gradients` (call `zeroGradients()` first) for the forward pass that produced
+    /// `acts` (it must be the model's latest forward), given the loss's gradients with respect to the outputs.
+    public func backward(_ acts: Activations<T>, seeds: OutputGradients<T>) {
+        precondition(acts === workspace, "backward: activations are not from this model's latest forward pass")
+        let c = config, b = acts.batchSize, tt = acts.sequenceLength, h = c.hiddenSize, n = b * tt
+        let inter = c.intermediateSize
+        let scoreCount = b * c.numAttentionHeads * tt * tt
+        let ws: BackwardWorkspace<T>
+        if let existing = backwardWorkspace, existing.tokens == n, existing.scoreCount == scoreCount, existing.dPooled.count == b * h {
+            ws = existing
+        } else {
+            ws = BackwardWorkspace(tokens: n, batch: b, hidden: h, intermediate: inter, scoreCount: scoreCount)
+            backwardWorkspace = ws
+        }
+        let w = UnsafePointer(weights.pointer), g = gradients.pointer
+        let o = offsets
+        let L = c.numHiddenLayers
+
+        // d hidden_states.L
+        var dOut = ws.dOut, dIn = ws.dIn
+        if let seed = seeds.hiddenStates[L] { dOut.copy(from: seed) } else { dOut.zero() }
+
+        // Head.
+        if let pool = o.pooler, let pooled = acts.pooled {
+            ws.dPooled.zero()
+            if let cls = o.classifier, let dLogits = seeds.logits, let k = classes {
+                let used = acts.pooledUsed ?? pooled
+                linearBackward(dinp: ws.dPooled.pointer, dweight: g + cls.w, dbias: g + cls.b, dout: dLogits.pointer,
+                               inp: used.pointer, weight: w + cls.w, rows: b, inFeatures: h, outFeatures: k)
+                if let mask = acts.pooledDropout { T.kernelMultiply(ws.dPooled.pointer, mask.pointer, ws.dPooled.pointer, b * h) }
+            }
+            if let dp = seeds.pooled { T.axpy(n: b * h, alpha: 1, x: dp.pointer, incx: 1, y: ws.dPooled.pointer, incy: 1) }
+            ws.dPooledPre.zero()
+            T.kernelTanhBackward(pooled.pointer, ws.dPooled.pointer, ws.dPooledPre.pointer, b * h)
+            // d clsRows, scattered into position 0 of each sequence
+            ws.dPooled.zero()
+            linearBackward(dinp: ws.dPooled.pointer, dweight: g + pool.w, dbias: g + pool.b, dout: ws.dPooledPre.pointer,
+                           inp: acts.clsRows.pointer, weight: w + pool.w, rows: b, inFeatures: h, outFeatures: h)
+            for bi in 0..<b {
+                T.axpy(n: h, alpha: 1, x: ws.dPooled.pointer + bi * h, incx: 1, y: dOut.pointer + bi * tt * h, incy: 1)
+            }
+        }
+
+        let shape = AttentionShape(batch: b, seq: tt, heads: c.numAttentionHeads, headDim: c.headDim)
+        for l in stride(from: L - 1, through: 0, by: -1) {
+            let la = acts.layers[l], lo = o.layers[l]
+            let x = acts.hiddenStates[l].pointer
+            // output LayerNorm: hidden_{l+1} = LN(residual2)
+            ws.dRes.zero()
+            T.kernelLayerNormBackward(la.residual2.pointer, dOut.pointer, mean: la.mean2.pointer, rstd: la.rstd2.pointer,
+                                      weight: w + lo.norm2.w, dx: ws.dRes.pointer, dweight: g + lo.norm2.w,
+                                      dbias: g + lo.norm2.b, rows: n, cols: h)
+            // residual2 = dropout(ffnDense) + normed1
+            ws.dNormed1.copy(from: ws.dRes)
+            if let mask = la.ffnDropout { T.kernelMultiply(ws.dRes.pointer, mask.pointer, ws.dRes.pointer, n * h) }
+            ws.dFfnAct.zero()
+            linearBackward(dinp: ws.dFfnAct.pointer, dweight: g + lo.output.w, dbias: g + lo.output.b, dout: ws.dRes.pointer,
+                           inp: la.ffnAct.pointer, weight: w + lo.output.w, rows: n, inFeatures: inter, outFeatures: h)
+            ws.dFfnPre.zero()
+            activationBackward(activation, la.ffnPre.pointer, ws.dFfnAct.pointer, ws.dFfnPre.pointer, n * inter)
+            linearBackward(dinp: ws.dNormed1.pointer, dweight: g + lo.intermediate.w, dbias: g + lo.intermediate.b,
+                           dout: ws.dFfnPre.pointer, inp: la.normed1.pointer, weight: w + lo.intermediate.w,
+                           rows: n, inFeatures: h, outFeatures: inter)
+            // attention LayerNorm: normed1 = LN(residual1)
+            ws.dRes.zero()
+            T.kernelLayerNormBackward(la.residual1.pointer, ws.dNormed1.pointer, mean: la.mean1.pointer, rstd: la.rstd1.pointer,
+                                      weight: w + lo.norm1.w, dx: ws.dRes.pointer, dweight: g + lo.norm1.w,
+                                      dbias: g + lo.norm1.b, rows: n, cols: h)
+            // residual1 = dropout(attentionDense) + x
+            dIn.copy(from: ws.dRes)
+            if let seed = seeds.hiddenStates[l] { T.axpy(n: n * h, alpha: 1, x: seed.pointer, incx: 1, y: dIn.pointer, incy: 1) }
+            if let mask = la.attentionDropout { T.kernelMultiply(ws.dRes.pointer, mask.pointer, ws.dRes.pointer, n * h) }
+            ws.dContext.zero()
+            linearBackward(dinp: ws.dContext.pointer, dweight: g + lo.attentionOutput.w, dbias: g + lo.attentionOutput.b,
+                           dout: ws.dRes.pointer, inp: la.context.pointer, weight: w + lo.attentionOutput.w,
+                           rows: n, inFeatures: h, outFeatures: h)
+            attentionBackward(dq: ws.dq.pointer, dk: ws.dk.pointer, dv: ws.dv.pointer, dctx: ws.dContext.pointer,
+                              dscoresExtra: seeds.attentionScores[l].map { UnsafePointer($0.pointer) },
+                              q: la.q.pointer, k: la.k.pointer, v: la.v.pointer, probs: la.probs.pointer,
+                              probsUsed: (la.probsUsed ?? la.probs).pointer,
+                              dropoutMask: la.probsDropout.map { UnsafePointer($0.pointer) },
+                              work: ws.dScores.pointer, shape: shape)
+            linearBackward(dinp: dIn.pointer, dweight: g + lo.query.w, dbias: g + lo.query.b, dout: ws.dq.pointer,
+                           inp: x, weight: w + lo.query.w, rows: n, inFeatures: h, outFeatures: h)
+            linearBackward(dinp: dIn.pointer, dweight: g + lo.key.w, dbias: g + lo.key.b, dout: ws.dk.pointer,
+                           inp: x, weight: w + lo.key.w, rows: n, inFeatures: h, outFeatures: h)
+            linearBackward(dinp: dIn.pointer, dweight: g + lo.value.w, dbias: g + lo.value.b, dout: ws.dv.pointer,
+                           inp: x, weight: w + lo.value.w, rows: n, inFeatures: h, outFeatures: h)
+            swap(&dOut, &dIn)
+        }
+
+        // Embeddings: hidden_0 = dropout(LN(sum))
+        if let mask = acts.embeddingDropout { T.kernelMultiply(dOut.pointer, mask.pointer, dOut.pointer, n * h) }
+        ws.dRes.zero()
+        T.kernelLayerNormBackward(acts.embeddingSum.pointer, dOut.pointer, mean: acts.embeddingMean.pointer,
+                                  rstd: acts.embeddingRstd.pointer, weight: w + o.embeddingNorm.w, dx: ws.dRes.pointer,
+                                  dweight: g + o.embeddingNorm.w, dbias: g + o.embeddingNorm.b, rows: n, cols: h)
+        embeddingsBackward(dwte: g + o.wordEmbeddings, dwpe: g + o.positionEmbeddings, dwtt: g + o.tokenTypeEmbeddings,
+                           dout: ws.dRes.pointer, ids: acts.batch.inputIds, typeIds: acts.batch.tokenTypeIds,
+                           batch: b, seq: tt, hidden: h)
+    }
+}

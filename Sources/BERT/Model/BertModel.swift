@@ -1,0 +1,100 @@
+import Numerics
+
+/// A BERT encoder (HF `BertModel`) with optional pooler and classification head (`BertForSequenceClassification`).
+///
+/// All parameters live in one contiguous `parameters` buffer described by `table`; gradients in the twin
+/// `gradients` buffer with the same layout. The forward pass reads `weights`, which is `parameters` for a
+/// full-precision model; a weight quantizer points it at a buffer of quantized values ŵ = Q(w) with the same
+/// layout, and backward then writes ∂L/∂ŵ into `gradients` (the straight-through estimator).
+public final class BertModel<T: BLASReal> {
+    public let config: BertConfig
+    public let activation: Activation
+    public let table: ParameterTable
+    public let parameters: Buffer<T>
+    public let gradients: Buffer<T>
+    public var weights: Buffer<T>
+    public let hasPooler: Bool
+    /// Number of classifier outputs, nil without a head.
+    public let classes: Int?
+
+    let offsets: ModelOffsets
+    var workspace: Activations<T>?
+    var backwardWorkspace: BackwardWorkspace<T>?
+
+    /// Builds a zero-initialised model; call `initializeWeights(seed:)` or load a checkpoint.
+    /// `classifier` defaults to whether the config has `num_labels`; a classifier implies a pooler.
+    public init(config: BertConfig, pooler: Bool = true, classifier: Bool? = nil) throws {
+        try config.validate()
+        self.config = config
+        activation = try config.activation
+        table = ParameterTable(config: config, pooler: pooler, classifier: classifier)
+        parameters = Buffer(count: table.totalCount)
+        gradients = Buffer(count: table.totalCount)
+        weights = parameters
+        hasPooler = table["bert.pooler.dense.weight"] != nil
+        classes = table["classifier.weight"]?.shape[0]
+        offsets = ModelOffsets(table: table, layers: config.numHiddenLayers)
+    }
+
+    /// HF's initialisation: N(0, std²) for matrices and embeddings, LayerNorm gain 1, biases 0.
+    public func initializeWeights(seed: UInt64, std: Double = 0.02) {
+        var rng = SeededRNG(seed: seed, stream: 0x1417)
+        for v in table.views {
+            let p = parameters.pointer + v.offset
+            switch v.role {
+            case .matrix, .embedding: rng.fillNormal(p, count: v.count, std: std)
+            case .norm: p.update(repeating: 1, count: v.count)
+            case .bias: p.update(repeating: 0, count: v.count)
+            }
+        }
+    }
+
+    public func pointer(_ name: String) -> UnsafeMutablePointer<T> { parameters.pointer + table.view(name).offset }
+    public func gradientPointer(_ name: String) -> UnsafeMutablePointer<T> { gradients.pointer + table.view(name).offset }
+
+    public func zeroGradients() { gradients.zero() }
+
+    /// Checks ids, token types and length against the configuration.
+    public func validate(_ batch: TokenBatch) throws {
+        if batch.sequenceLength > config.maxPositionEmbeddings {
+            throw ModelError.sequenceTooLong(length: batch.sequenceLength, maxPositions: config.maxPositionEmbeddings)
+        }
+        for (i, id) in batch.inputIds.enumerated() where id < 0 || Int(id) >= config.vocabSize {
+            throw ModelError.tokenOutOfRange(position: i, id: Int(id), vocabSize: config.vocabSize)
+        }
+        for (i, id) in batch.tokenTypeIds.enumerated() where id < 0 || Int(id) >= config.typeVocabSize {
+            throw ModelError.tokenTypeOutOfRange(position: i, id: Int(id), typeVocabSize: config.typeVocabSize)
+        }
+    }
+}
+
+/// Offsets of every tensor the forward pass touches, resolved once from the table.
+struct ModelOffsets {
+    struct Layer {
+        var query: (w: Int, b: Int), key: (w: Int, b: Int), value: (w: Int, b: Int)
+        var attentionOutput: (w: Int, b: Int), norm1: (w: Int, b: Int)
+        var intermediate: (w: Int, b: Int), output: (w: Int, b: Int), norm2: (w: Int, b: Int)
+    }
+    var wordEmbeddings: Int, positionEmbeddings: Int, tokenTypeEmbeddings: Int, embeddingNorm: (w: Int, b: Int)
+    var layers: [Layer]
+    var pooler: (w: Int, b: Int)?
+    var classifier: (w: Int, b: Int)?
+
+    init(table: ParameterTable, layers count: Int) {
+        func o(_ name: String) -> Int { table.view(name).offset }
+        func pair(_ prefix: String) -> (w: Int, b: Int) { (o(prefix + ".weight"), o(prefix + ".bias")) }
+        wordEmbeddings = o("bert.embeddings.word_embeddings.weight")
+        positionEmbeddings = o("bert.embeddings.position_embeddings.weight")
+        tokenTypeEmbeddings = o("bert.embeddings.token_type_embeddings.weight")
+        embeddingNorm = pair("bert.embeddings.LayerNorm")
+        layers = (0..<count).map { l in
+            let p = "bert.encoder.layer.\(l)."
+            return Layer(query: pair(p + "attention.self.query"), key: pair(p + "attention.self.key"),
+                         value: pair(p + "attention.self.value"), attentionOutput: pair(p + "attention.output.dense"),
+                         norm1: pair(p + "attention.output.LayerNorm"), intermediate: pair(p + "intermediate.dense"),
+                         output: pair(p + "output.dense"), norm2: pair(p + "output.LayerNorm"))
+        }
+        pooler = table["bert.pooler.dense.weight"] != nil ? pair("bert.pooler.dense") : nil
+        classifier = table["classifier.weight"] != nil ? pair("classifier") : nil
+    }
+}

@@ -1,0 +1,35 @@
+/// An owned, fixed-size, zero-initialised block of scalars. Used for parameters, gradients and activations,
+/// where Swift arrays would add copy-on-write checks and exclusivity tracking to every kernel call.
+public final class Buffer<T: BLASReal> {
+    public let count: Int
+    public let pointer: UnsafeMutablePointer<T>
+
+    public init(count: Int) {
+        precondition(count >= 0, "Buffer: negative count")
+        self.count = count
+        pointer = UnsafeMutablePointer<T>.allocate(capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    public convenience init(_ values: [T]) {
+        self.init(count: values.count)
+        values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: values.count) }
+    }
+
+    deinit { pointer.deallocate() }
+
+    public var buffer: UnsafeMutableBufferPointer<T> { UnsafeMutableBufferPointer(start: pointer, count: count) }
+    public var array: [T] { Array(buffer) }
+
+    public subscript(i: Int) -> T {
+        get { pointer[i] }
+        set { pointer[i] = newValue }
+    }
+
+    public func zero() { pointer.update(repeating: 0, count: count) }
+
+    public func copy(from other: Buffer<T>) {
+        precondition(other.count == count, "Buffer.copy: size mismatch \(other.count) vs \(count)")
+        pointer.update(from: other.pointer, count: count)
+    }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class BERTTestsPlaceholder: XCTestCase { func testPlaceholder() {} }
