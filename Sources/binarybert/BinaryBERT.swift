@@ -1,10 +1,22 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct BinaryBERTCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "binarybert",
         abstract: "BinaryBERT toolkit: BERT on OpenBLAS, quantization and loss-landscape analysis.",
-        subcommands: []
+        version: BinaryBERTVersion.string,
+        subcommands: [InfoCommand.self, BenchCommand.self]
     )
+
+    static func main() {
+        BLASCoreSelection.reexecIfNeeded()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
