@@ -425,6 +425,52 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertEqual(try SafetensorsFile(contentsOf: empties).tensors.count, 3)
     }
 
+    // MARK: Committed PyTorch fixtures (Tests/Fixtures/*/make_fixture.py)
+
+    private static let fixturesDirectory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    func testCommittedFixturesAreReadableAndConsistent() throws {
+        for (variant, labels) in [("tiny-bert", 3), ("tiny-bert-regression", 1)] {
+            let folder = Self.fixturesDirectory.appendingPathComponent(variant)
+            let model = try SafetensorsFile(contentsOf: folder.appendingPathComponent("model.safetensors"))
+            let reference = try SafetensorsFile(contentsOf: folder.appendingPathComponent("reference.safetensors"))
+            XCTAssertEqual(model.unusedBytes, 0)
+            XCTAssertEqual(model.tensors.count, 41, variant)
+            XCTAssertNil(model["bert.embeddings.position_ids"])
+            XCTAssertEqual(model["bert.embeddings.word_embeddings.weight"]?.shape, [50, 16])
+            XCTAssertEqual(model["bert.encoder.layer.1.intermediate.dense.weight"]?.shape, [24, 16])
+            XCTAssertEqual(model["classifier.weight"]?.shape, [labels, 16])
+            for tensor in model.tensors {
+                XCTAssertEqual(tensor.dtype, .F64, tensor.name)
+                let gradient = try XCTUnwrap(reference["grad." + tensor.name], "grad.\(tensor.name)")
+                XCTAssertEqual(gradient.shape, tensor.shape, tensor.name)
+                XCTAssertEqual(gradient.dtype, .F64)
+            }
+            for name in ["input_ids", "attention_mask", "token_type_ids"] {
+                XCTAssertEqual(reference[name]?.shape, [3, 8], name)
+                XCTAssertEqual(reference[name]?.dtype, .I64, name)
+            }
+            XCTAssertEqual(try reference.integers("attention_mask").reduce(0, +), 8 + 6 + 7)
+            for layer in 0 ... 2 { XCTAssertEqual(reference["hidden_states.\(layer)"]?.shape, [3, 8, 16]) }
+            for layer in 0 ... 1 { XCTAssertEqual(reference["attention_probs.\(layer)"]?.shape, [3, 2, 8, 8]) }
+            XCTAssertEqual(reference["pooled"]?.shape, [3, 16])
+            XCTAssertEqual(reference["logits"]?.shape, [3, labels])
+            XCTAssertEqual(reference["loss"]?.shape, [])
+            XCTAssertEqual(reference["labels"]?.dtype, labels == 1 ? .F64 : .I64)
+            let loss = try reference.values("loss", as: Double.self)
+            XCTAssertEqual(loss.count, 1)
+            XCTAssertTrue(loss[0].isFinite && loss[0] > 0)
+
+            let configURL = folder.appendingPathComponent("config.json")
+            let config = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any])
+            XCTAssertEqual(config["hidden_size"] as? Int, 16)
+            XCTAssertEqual(config["num_hidden_layers"] as? Int, 2)
+            XCTAssertEqual(config["hidden_act"] as? String, "gelu")
+            XCTAssertEqual((config["id2label"] as? [String: Any])?.count, labels)
+        }
+    }
+
     func testErrorDescriptionsNameFileAndTensor() {
         let errors: [CheckpointError] = [
             .unreadable(file: "/m/a.safetensors", reason: "no such file"),
