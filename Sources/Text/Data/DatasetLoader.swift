@@ -74,7 +74,7 @@ public enum DatasetLoader {
 
         try reader.forEachRow { row in
             if layout.hasHeader && row.line == 1 {
-                expectedColumns = row.fields.count
+                expectedColumns = row.count
                 return
             }
             do {
@@ -93,7 +93,7 @@ public enum DatasetLoader {
         _ row: TSVReader.Row, layout: GLUELayout, task: TaskSpec, split: String, expectedColumns: Int?,
         labelIndex: [String: Int], file: String
     ) throws -> Example {
-        let f = row.fields
+        let f = row
         if f.count < layout.minColumns {
             throw DatasetError.tooFewColumns(file: file, line: row.line, expected: layout.minColumns, found: f.count)
         }
@@ -106,7 +106,7 @@ public enum DatasetLoader {
         let labelField: String
         switch layout.label {
         case .column(let i): labelField = f[i]
-        case .last: labelField = f[f.count - 1]
+        case .last: labelField = f.last
         }
         let label = try parseLabel(labelField, task: task, labelIndex: labelIndex, file: file, line: row.line)
         let id: String
@@ -118,6 +118,17 @@ public enum DatasetLoader {
         return Example(id: id, textA: f[layout.textA], textB: layout.textB.map { f[$0] }, label: label)
     }
 
+    /// Drops leading/trailing spaces and tabs (cheaper than Foundation's trimming for the common no-op case).
+    static func trimSpaces(_ s: String) -> String {
+        let u = s.utf8
+        guard let first = u.first, let last = u.last else { return s }
+        if first != 0x20 && first != 0x09 && last != 0x20 && last != 0x09 { return s }
+        var start = u.startIndex, end = u.endIndex
+        while start < end && (u[start] == 0x20 || u[start] == 0x09) { start = u.index(after: start) }
+        while end > start && (u[u.index(before: end)] == 0x20 || u[u.index(before: end)] == 0x09) { end = u.index(before: end) }
+        return String(s[start..<end])
+    }
+
     static func labelIndexMap(_ task: TaskSpec) -> [String: Int] {
         var map: [String: Int] = [:]
         for (i, name) in task.labelNames.enumerated() { map[name] = i }
@@ -127,7 +138,7 @@ public enum DatasetLoader {
     static func parseLabel(
         _ raw: String, task: TaskSpec, labelIndex: [String: Int], file: String, line: Int
     ) throws -> Label {
-        let s = raw.trimmingCharacters(in: .whitespaces)
+        let s = trimSpaces(raw)
         switch task.kind {
         case .classification(let labels):
             guard let i = labelIndex[s] else {
@@ -172,7 +183,7 @@ public enum DatasetLoader {
         var examples: [Example] = []
         var skipped = 0
         try reader.forEachRow { row in
-            let f = row.fields
+            let f = row
             guard rtSplit(id: f[0]) == split else { return }
             do {
                 if f.count < 3 {
@@ -181,7 +192,7 @@ public enum DatasetLoader {
                 if f.count > 3 {
                     throw DatasetError.tooManyColumns(file: reader.path, line: row.line, expected: 3, found: f.count)
                 }
-                let rawRating = f[1].trimmingCharacters(in: .whitespaces)
+                let rawRating = trimSpaces(f[1])
                 guard let rating = Double(rawRating), rating.isFinite else {
                     throw DatasetError.badValue(file: reader.path, line: row.line, value: f[1])
                 }
