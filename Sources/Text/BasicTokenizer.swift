@@ -21,6 +21,7 @@ public struct BasicTokenizer: Sendable {
     /// Words that are neither lower-cased nor split (HF passes the special tokens here).
     public let neverSplit: [String]
     private let neverSplitScalars: Set<[UInt32]>
+    private let neverSplitFirstScalars: Set<UInt32>
 
     public init(
         doLowerCase: Bool = true,
@@ -33,6 +34,7 @@ public struct BasicTokenizer: Sendable {
         self.tokenizeChineseChars = tokenizeChineseChars
         self.neverSplit = neverSplit
         self.neverSplitScalars = Set(neverSplit.map { $0.unicodeScalars.map(\.value) })
+        self.neverSplitFirstScalars = Set(neverSplit.compactMap { $0.unicodeScalars.first?.value })
     }
 
     /// Splits `text` into basic words (no WordPiece).
@@ -63,9 +65,9 @@ public struct BasicTokenizer: Sendable {
                 continue
             }
             if v == 0xFFFD { continue }
-            let category = UnicodeClass.category(scalar)
-            if UnicodeClass.isControl(category) { continue }
-            if category == .spaceSeparator {
+            let flags = UnicodeClass.flags(scalar)
+            if flags & UnicodeClass.control != 0 { continue }
+            if flags & UnicodeClass.spaceSeparator != 0 {
                 buffer.append(" ")
                 continue
             }
@@ -98,7 +100,9 @@ public struct BasicTokenizer: Sendable {
             while j < n && !UnicodeClass.isPythonSpace(buffer[j].value) { j += 1 }
             var word = Array(buffer[i..<j])
             i = j
-            if !neverSplitScalars.isEmpty && neverSplitScalars.contains(word.map(\.value)) {
+            if !neverSplitScalars.isEmpty && !neverSplitFirstScalars.isEmpty
+                && neverSplitFirstScalars.contains(word[0].value)
+                && neverSplitScalars.contains(word.map(\.value)) {
                 output.append(word)
                 continue
             }
@@ -154,7 +158,7 @@ public struct BasicTokenizer: Sendable {
         var result: [Unicode.Scalar] = []
         result.reserveCapacity(word.count)
         for scalar in s.decomposedStringWithCanonicalMapping.unicodeScalars
-        where UnicodeClass.category(scalar) != .nonspacingMark {
+        where UnicodeClass.flags(scalar) & UnicodeClass.nonspacingMark == 0 {
             result.append(scalar)
         }
         return result
@@ -194,28 +198,47 @@ enum UnicodeClass {
         return properties.generalCategory
     }
 
-    /// HF `_is_control` for a non-tab/LF/CR scalar: category C*.
-    @inline(__always)
-    static func isControl(_ category: Unicode.GeneralCategory) -> Bool {
-        switch category {
-        case .control, .format, .surrogate, .privateUse, .unassigned: return true
-        default: return false
-        }
-    }
-
     /// HF `_is_punctuation`.
     @inline(__always)
     static func isPunctuation(_ scalar: Unicode.Scalar) -> Bool {
+        flags(scalar) & punctuation != 0
+    }
+
+    // Class flags, precomputed for the BMP (category lookups dominate on non-Latin text).
+    static let control: UInt8 = 1  // HF _is_control (category C*; tab, LF, CR excluded)
+    static let spaceSeparator: UInt8 = 2  // category Zs
+    static let punctuation: UInt8 = 4  // HF _is_punctuation
+    static let nonspacingMark: UInt8 = 8  // category Mn
+
+    private static let bmpFlags: [UInt8] = (0..<0x10000).map { v -> UInt8 in
+        guard let scalar = Unicode.Scalar(UInt32(v)) else { return control }  // surrogates: Cs
+        return computeFlags(scalar)
+    }
+
+    @inline(__always)
+    static func flags(_ scalar: Unicode.Scalar) -> UInt8 {
         let v = scalar.value
-        if v < 0x80 {
-            return (v >= 33 && v <= 47) || (v >= 58 && v <= 64) || (v >= 91 && v <= 96) || (v >= 123 && v <= 126)
+        return v < 0x10000 ? bmpFlags[Int(v)] : computeFlags(scalar)
+    }
+
+    static func computeFlags(_ scalar: Unicode.Scalar) -> UInt8 {
+        let v = scalar.value
+        if v == 0x09 || v == 0x0A || v == 0x0D { return 0 }
+        if (v >= 33 && v <= 47) || (v >= 58 && v <= 64) || (v >= 91 && v <= 96) || (v >= 123 && v <= 126) {
+            return punctuation
         }
         switch category(scalar) {
+        case .control, .format, .surrogate, .privateUse, .unassigned:
+            return control
+        case .spaceSeparator:
+            return spaceSeparator
+        case .nonspacingMark:
+            return nonspacingMark
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
              .initialPunctuation, .finalPunctuation, .otherPunctuation:
-            return true
+            return punctuation
         default:
-            return false
+            return 0
         }
     }
 

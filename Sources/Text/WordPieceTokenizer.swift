@@ -21,10 +21,7 @@ public struct WordPieceTokenizer: Sendable {
         self.unkToken = unkToken
         self.maxInputCharsPerWord = maxInputCharsPerWord
         self.unkId = vocabulary.id(unkToken)
-        var trie = ScalarTrie()
-        for (id, token) in vocabulary.tokens.enumerated() {
-            trie.insert(token.unicodeScalars, id: Int32(id))  // later duplicates win, like the dict
-        }
+        let trie = ScalarTrie(tokens: vocabulary.tokens)
         self.trie = trie
         if let hash = trie.child(0, 0x23), let hashHash = trie.child(hash, 0x23) {
             continuationRoot = hashHash
@@ -99,30 +96,87 @@ public struct WordPieceTokenizer: Sendable {
 }
 
 /// A trie over Unicode scalar values; node 0 is the root.
+///
+/// Built with a hash map, then frozen into a compact layout: the children of node `n` are
+/// `childScalars[childStart[n]..<childStart[n + 1]]` (sorted) with targets in `childNodes`,
+/// plus a direct ASCII table for the root and the "##" node, where most lookups start.
 struct ScalarTrie: Sendable {
-    /// (node << 32 | scalar) -> child node.
-    private var edges: [UInt64: Int32] = [:]
     /// Token id ending at each node, -1 if none.
-    private(set) var tokenIds: [Int32] = [-1]
+    let tokenIds: [Int32]
+    private let childStart: [Int32]
+    private let childScalars: [UInt32]
+    private let childNodes: [Int32]
+    /// 128 entries per node listed in `asciiTableNodes`: child for an ASCII scalar, -1 if none.
+    private let asciiTables: [Int32]
+    private let asciiTableNodes: [Int32]
+
+    init(tokens: [String]) {
+        var edges: [UInt64: Int32] = [:]
+        var ids: [Int32] = [-1]
+        var triples: [(parent: Int32, scalar: UInt32, child: Int32)] = []
+        for (id, token) in tokens.enumerated() {
+            var node: Int32 = 0
+            for scalar in token.unicodeScalars {
+                let key = UInt64(UInt32(bitPattern: node)) << 32 | UInt64(scalar.value)
+                if let next = edges[key] {
+                    node = next
+                } else {
+                    let next = Int32(ids.count)
+                    ids.append(-1)
+                    edges[key] = next
+                    triples.append((node, scalar.value, next))
+                    node = next
+                }
+            }
+            ids[Int(node)] = Int32(id)  // a later duplicate wins, like HF's dict
+        }
+        triples.sort { ($0.parent, $0.scalar) < ($1.parent, $1.scalar) }
+        var start = [Int32](repeating: 0, count: ids.count + 1)
+        for triple in triples { start[Int(triple.parent) + 1] += 1 }
+        for i in 0..<ids.count { start[i + 1] += start[i] }
+        tokenIds = ids
+        childStart = start
+        childScalars = triples.map(\.scalar)
+        childNodes = triples.map(\.child)
+
+        // ASCII tables for the root and for "##".
+        var tableNodes: [Int32] = [0]
+        if let hash = edges[0x23], let hashHash = edges[UInt64(UInt32(bitPattern: hash)) << 32 | 0x23] {
+            tableNodes.append(hashHash)
+        }
+        var tables = [Int32](repeating: -1, count: 128 * tableNodes.count)
+        for (t, node) in tableNodes.enumerated() {
+            for k in Int(start[Int(node)])..<Int(start[Int(node) + 1]) where childScalars[k] < 128 {
+                tables[t * 128 + Int(childScalars[k])] = childNodes[k]
+            }
+        }
+        asciiTables = tables
+        asciiTableNodes = tableNodes
+    }
 
     @inline(__always)
     func child(_ node: Int32, _ scalar: UInt32) -> Int32? {
-        edges[UInt64(UInt32(bitPattern: node)) << 32 | UInt64(scalar)]
-    }
-
-    mutating func insert(_ scalars: String.UnicodeScalarView, id: Int32) {
-        var node: Int32 = 0
-        for scalar in scalars {
-            let key = UInt64(UInt32(bitPattern: node)) << 32 | UInt64(scalar.value)
-            if let next = edges[key] {
-                node = next
-            } else {
-                let next = Int32(tokenIds.count)
-                tokenIds.append(-1)
-                edges[key] = next
-                node = next
+        if scalar < 128 {
+            for (t, tableNode) in asciiTableNodes.enumerated() where tableNode == node {
+                let next = asciiTables[t * 128 + Int(scalar)]
+                return next >= 0 ? next : nil
             }
         }
-        tokenIds[Int(node)] = id
+        var lo = Int(childStart[Int(node)])
+        var hi = Int(childStart[Int(node) + 1])
+        if hi - lo <= 8 {
+            while lo < hi {
+                if childScalars[lo] == scalar { return childNodes[lo] }
+                lo += 1
+            }
+            return nil
+        }
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            let value = childScalars[mid]
+            if value == scalar { return childNodes[mid] }
+            if value < scalar { lo = mid + 1 } else { hi = mid }
+        }
+        return nil
     }
 }
