@@ -10,7 +10,8 @@ struct ForwardCommand: ParsableCommand {
         abstract: "Run a model on text lines (or token ids) and write its outputs to a safetensors file.",
         discussion: """
         Each input line is one example; a tab separates the two sentences of a pair. With --ids, each line is instead \
-        the complete sequence of token ids (special tokens included), separated by spaces, used as-is.
+        the complete sequence of token ids (special tokens included), separated by spaces, used as-is; token types \
+        are 0 up to and including the first [SEP] (looked up in the model's vocab.txt) and 1 after it.
         The output holds input_ids, token_type_ids and attention_mask (I64, [batch, seq]), hidden_states.0 … \
         hidden_states.L ([batch, seq, hidden], 0 = embeddings output), pooled ([batch, hidden]) when the model has a \
         pooler and logits ([batch, labels]) when it has a classifier. Sequences are padded to the longest one.
@@ -43,6 +44,8 @@ struct ForwardCommand: ParsableCommand {
         guard !lines.isEmpty else { throw ValidationError("\(input): no examples") }
         var sequences: [[Int]] = [], types: [[Int]] = []
         if ids {
+            // Segment ids follow BERT's pair layout: 0 up to and including the first [SEP], 1 after it.
+            let sepId = (try? BertTokenizer(modelDirectory: dir))?.sepId
             for (i, line) in lines.enumerated() {
                 var seq: [Int] = []
                 for field in line.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
@@ -51,7 +54,8 @@ struct ForwardCommand: ParsableCommand {
                 }
                 guard !seq.isEmpty else { throw ValidationError("\(input):\(i + 1): empty line (with --ids every line needs ids)") }
                 sequences.append(seq)
-                types.append([Int](repeating: 0, count: seq.count))
+                let firstSep = sepId.flatMap { seq.firstIndex(of: $0) } ?? seq.count
+                types.append(seq.indices.map { $0 <= firstSep || firstSep == seq.count - 1 ? 0 : 1 })
             }
         } else {
             let tokenizer = try BertTokenizer(modelDirectory: dir)
