@@ -6,17 +6,7 @@ public enum BLASInfo {
     public static var config: String { String(cString: openblas_get_config()) }
     /// The kernel set chosen at load time, e.g. "Haswell", "SkylakeX", "Zen" or the generic "Prescott".
     public static var coreName: String { String(cString: openblas_get_corename()) }
+    /// OpenBLAS's own thread count: 1 once the toolkit has started (it parallelizes GEMMs itself).
     public static var threads: Int { Int(openblas_get_num_threads()) }
-    public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
 }
 
-/// Thread control for OpenBLAS around regions where we parallelize ourselves.
-public enum BLASThreads {
-    public static func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
-        let before = openblas_get_num_threads()
-        if before <= 1 { return try body() }
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(before) }
-        return try body()
-    }
-}

@@ -1,3 +1,5 @@
+import Foundation
+
 /// An owned, fixed-size, zero-initialised block of scalars. Used for parameters, gradients and activations,
 /// where Swift arrays would add copy-on-write checks and exclusivity tracking to every kernel call.
 public final class Buffer<T: BLASReal> {
@@ -8,7 +10,7 @@ public final class Buffer<T: BLASReal> {
         precondition(count >= 0, "Buffer: negative count")
         self.count = count
         pointer = UnsafeMutablePointer<T>.allocate(capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
+        memset(pointer, 0, max(count, 1) * MemoryLayout<T>.stride)  // all-zero bits are 0.0 for Float and Double
     }
 
     public convenience init(_ values: [T]) {
@@ -26,10 +28,10 @@ public final class Buffer<T: BLASReal> {
         set { pointer[i] = newValue }
     }
 
-    public func zero() { pointer.update(repeating: 0, count: count) }
+    public func zero() { memset(pointer, 0, count * MemoryLayout<T>.stride) }
 
     public func copy(from other: Buffer<T>) {
         precondition(other.count == count, "Buffer.copy: size mismatch \(other.count) vs \(count)")
-        pointer.update(from: other.pointer, count: count)
+        memcpy(pointer, other.pointer, count * MemoryLayout<T>.stride)
     }
 }

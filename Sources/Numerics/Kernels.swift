@@ -1,6 +1,38 @@
 // Default implementations of the elementwise and row kernels declared in BLASReal. They are generic, but each
 // conformance (Float, Double) gets its own specialized, vectorized copy because the witness tables point at them.
 
+/// Sum of p[0..<n] with eight independent accumulators: Swift does not reassociate floating-point adds, so a
+/// plain `s += p[i]` loop stays scalar, while eight partial sums vectorize. (Fixed order: reproducible.)
+@inline(__always)
+func partialSum<T: BLASReal>(_ p: UnsafePointer<T>, _ n: Int) -> T {
+    var a0: T = 0, a1: T = 0, a2: T = 0, a3: T = 0, a4: T = 0, a5: T = 0, a6: T = 0, a7: T = 0
+    var i = 0
+    while i + 8 <= n {
+        a0 += p[i]; a1 += p[i + 1]; a2 += p[i + 2]; a3 += p[i + 3]
+        a4 += p[i + 4]; a5 += p[i + 5]; a6 += p[i + 6]; a7 += p[i + 7]
+        i += 8
+    }
+    while i < n { a0 += p[i]; i += 1 }
+    return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
+}
+
+/// Maximum of p[0..<n] (n ≥ 1), eight lanes as in `partialSum`.
+@inline(__always)
+func partialMax<T: BLASReal>(_ p: UnsafePointer<T>, _ n: Int) -> T {
+    var m = [T](repeating: p[0], count: 8)
+    var i = 0
+    return m.withUnsafeMutableBufferPointer { lanes -> T in
+        while i + 8 <= n {
+            for k in 0..<8 { lanes[k] = Swift.max(lanes[k], p[i + k]) }
+            i += 8
+        }
+        var r = lanes[0]
+        for k in 1..<8 { r = Swift.max(r, lanes[k]) }
+        while i < n { r = Swift.max(r, p[i]); i += 1 }
+        return r
+    }
+}
+
 extension BLASReal {
     public static func kernelGELU(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int) {
         let invSqrt2 = Self(0.707_106_781_186_547_524_4)
@@ -67,15 +99,9 @@ extension BLASReal {
         Parallel.forSlices(rows, workPerItem: cols * 8) { lo, hi in
             for r in lo..<hi {
                 let xr = x + r * cols, yr = y + r * cols
-                var m = xr[0]
-                for j in 1..<cols where xr[j] > m { m = xr[j] }
-                var s: Self = 0
-                for j in 0..<cols {
-                    let e = elementaryExp(xr[j] - m)
-                    yr[j] = e
-                    s += e
-                }
-                let inv = 1 / s
+                let m = partialMax(xr, cols)
+                for j in 0..<cols { yr[j] = elementaryExp(xr[j] - m) }
+                let inv = 1 / partialSum(yr, cols)
                 for j in 0..<cols { yr[j] *= inv }
             }
         }
@@ -86,8 +112,7 @@ extension BLASReal {
         Parallel.forSlices(rows, workPerItem: cols * 4) { lo, hi in
             for r in lo..<hi {
                 let yr = y + r * cols, dyr = dy + r * cols, dxr = dx + r * cols
-                var s: Self = 0
-                for j in 0..<cols { s += yr[j] * dyr[j] }
+                let s = dot(n: cols, x: yr, incx: 1, y: dyr, incy: 1)
                 for j in 0..<cols { dxr[j] = yr[j] * (dyr[j] - s) }
             }
         }
@@ -100,11 +125,10 @@ extension BLASReal {
         Parallel.forSlices(rows, workPerItem: cols * 6) { lo, hi in
             for r in lo..<hi {
                 let xr = x + r * cols, yr = y + r * cols
-                var s: Self = 0
-                for j in 0..<cols { s += xr[j] }
-                let mu = s * invC
-                var v: Self = 0
-                for j in 0..<cols { let d = xr[j] - mu; v += d * d }
+                let mu = partialSum(xr, cols) * invC
+                // Two-pass variance; yr holds the centred row meanwhile.
+                for j in 0..<cols { yr[j] = xr[j] - mu }
+                let v = dot(n: cols, x: yr, incx: 1, y: yr, incy: 1)
                 let rs = 1 / (v * invC + eps).squareRoot()
                 for j in 0..<cols { yr[j] = (xr[j] - mu) * rs * weight[j] + bias[j] }
                 mean[r] = mu

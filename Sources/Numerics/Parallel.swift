@@ -4,8 +4,11 @@ import Foundation
 /// Splits elementwise and row work over a few threads. The split depends only on the problem size and
 /// `Parallel.threads`, so results (including reductions) are reproducible for a given thread count.
 public enum Parallel {
-    /// Threads used by the Swift kernels. The CLI sets this together with OpenBLAS's thread count.
-    nonisolated(unsafe) public static var threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Threads used by the kernels and by the GEMM splitter (OpenBLAS itself runs single-threaded; see GemmSplitter).
+    nonisolated(unsafe) public static var threads: Int = {
+        _ = GemmSplitter.singleThreadedBLAS
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }()
 
     /// Below this many scalar operations a kernel runs on the calling thread (thread wake-up costs ~10 µs).
     public static let minimumParallelWork = 1 << 16
@@ -32,9 +35,7 @@ public enum Parallel {
 }
 
 extension Parallel {
-    /// Runs `count` independent BLAS calls (e.g. one small GEMM per attention head). OpenBLAS already threads a
-    /// single large call; many small calls are spread over our threads instead, with OpenBLAS kept single-threaded
-    /// inside them by `BLASThreads.single`.
+    /// Runs `count` independent small BLAS calls (e.g. one GEMM per attention head) spread over our threads.
     @inlinable
     public static func forBlasCalls(_ count: Int, _ body: (Int) -> Void) {
         let parts = min(threads, count)
@@ -42,10 +43,8 @@ extension Parallel {
             for i in 0..<count { body(i) }
             return
         }
-        BLASThreads.withSingleThreadedBLAS {
-            DispatchQueue.concurrentPerform(iterations: parts) { p in
-                for i in (count * p / parts)..<(count * (p + 1) / parts) { body(i) }
-            }
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            for i in (count * p / parts)..<(count * (p + 1) / parts) { body(i) }
         }
     }
 }
