@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "BERT", targets: ["BERT"]),
         .library(name: "Numerics", targets: ["Numerics"]),
         .library(name: "Text", targets: ["Text"]),
+        .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,10 +28,11 @@ let package = Package(
         .target(name: "Numerics", dependencies: ["CBLAS"], swiftSettings: fast),
         .target(name: "BERT", dependencies: ["Numerics"], swiftSettings: fast),
         .target(name: "Text", dependencies: [], swiftSettings: fast),
+        .target(name: "Training", dependencies: ["BERT", "Text", "Numerics"], swiftSettings: fast),
         .executableTarget(
             name: "binarybert",
             dependencies: [
-                "Numerics", "BERT", "Text",
+                "Numerics", "BERT", "Text", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fast
@@ -38,6 +40,7 @@ let package = Package(
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
         .testTarget(name: "BERTTests", dependencies: ["BERT", "Numerics"]),
         .testTarget(name: "TextTests", dependencies: ["Text"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "BERT", "Text", "Numerics"]),
     ],
     swiftLanguageModes: [.v5]
 )

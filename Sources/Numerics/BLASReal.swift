@@ -86,6 +86,11 @@ where Self.RawSignificand: FixedWidthInteger {
     static func kernelAdd(_ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>, _ z: UnsafeMutablePointer<Self>, _ n: Int)
     /// mask (n) = 0 with probability p, else 1/(1−p) (inverted dropout); draws n uniforms from rng in order.
     static func kernelDropoutMask(_ mask: UnsafeMutablePointer<Self>, _ n: Int, probability p: Double, rng: inout SeededRNG)
+    /// One Adam step on n parameters (BertAdam form): m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,
+    /// u = (m/c₁) / (√(v/c₂) + ε) + λ·p, p ← p − lr·u, with c₁, c₂ the bias corrections (1 to disable).
+    static func kernelAdamStep(_ p: UnsafeMutablePointer<Self>, _ g: UnsafePointer<Self>, _ m: UnsafeMutablePointer<Self>,
+                               _ v: UnsafeMutablePointer<Self>, _ n: Int, lr: Double, beta1: Double, beta2: Double,
+                               eps: Double, weightDecay: Double, correction1: Double, correction2: Double, gradScale: Double)
     /// y = x ⊙ m (n); y may alias x
     static func kernelMultiply(_ x: UnsafePointer<Self>, _ m: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int)
 }

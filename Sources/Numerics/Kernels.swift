@@ -205,4 +205,23 @@ extension BLASReal {
         let keep = Self(1 / (1 - p))
         for i in 0..<n { mask[i] = rng.uniform() < p ? 0 : keep }
     }
+
+    public static func kernelAdamStep(_ p: UnsafeMutablePointer<Self>, _ g: UnsafePointer<Self>, _ m: UnsafeMutablePointer<Self>,
+                                      _ v: UnsafeMutablePointer<Self>, _ n: Int, lr: Double, beta1: Double, beta2: Double,
+                                      eps: Double, weightDecay: Double, correction1: Double, correction2: Double, gradScale: Double) {
+        let b1 = Self(beta1), b2 = Self(beta2), ob1 = Self(1 - beta1), ob2 = Self(1 - beta2)
+        let e = Self(eps), wd = Self(weightDecay), rate = Self(lr), gs = Self(gradScale)
+        let ic1 = Self(1 / correction1), ic2 = Self(1 / correction2)
+        Parallel.forSlices(n, workPerItem: 12) { lo, hi in
+            for i in lo..<hi {
+                let gi = g[i] * gs
+                let mi = b1 * m[i] + ob1 * gi
+                let vi = b2 * v[i] + ob2 * gi * gi
+                m[i] = mi
+                v[i] = vi
+                let update = (mi * ic1) / ((vi * ic2).squareRoot() + e) + wd * p[i]
+                p[i] -= rate * update
+            }
+        }
+    }
 }

@@ -105,11 +105,15 @@ public enum ModelDirectory {
         let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
         do {
             try data.write(to: tmp)
-            if FileManager.default.fileExists(atPath: url.path) { _ = try FileManager.default.replaceItemAt(url, withItemAt: tmp) }
-            else { try FileManager.default.moveItem(at: tmp, to: url) }
         } catch {
             try? FileManager.default.removeItem(at: tmp)
             throw CheckpointError.unreadable(file: url.path, reason: "cannot write: \(error.localizedDescription)")
+        }
+        // rename(2) replaces an existing file atomically.
+        if rename(tmp.path, url.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: tmp)
+            throw CheckpointError.unreadable(file: url.path, reason: "cannot write: \(reason)")
         }
     }
 

@@ -1,0 +1,52 @@
+import BERT
+import Foundation
+import Numerics
+import Text
+
+/// A task's examples, tokenized once, with the batching the trainer and the evaluator use.
+public struct EncodedDataset: Sendable {
+    public struct Item: Sendable {
+        public var ids: [Int]
+        public var typeIds: [Int]
+        public var label: Label
+    }
+
+    public let task: TaskSpec
+    public var items: [Item]
+    public var count: Int { items.count }
+
+    public init(task: TaskSpec, items: [Item]) {
+        self.task = task
+        self.items = items
+    }
+
+    public init(_ dataset: Dataset, tokenizer: BertTokenizer, maxLength: Int) {
+        task = dataset.task
+        items = dataset.examples.map { ex in
+            let e = tokenizer.encode(ex.textA, ex.textB, maxLength: maxLength)
+            return Item(ids: e.inputIds, typeIds: e.tokenTypeIds, label: ex.label)
+        }
+    }
+
+    /// The examples at `indices` padded to their longest, with their targets.
+    public func batch(_ indices: [Int], padId: Int = 0) -> (TokenBatch, Targets) {
+        let chosen = indices.map { items[$0] }
+        let tokens = TokenBatch(sequences: chosen.map(\.ids), typeIds: chosen.map(\.typeIds), padId: padId)
+        if task.isRegression { return (tokens, .values(chosen.map { $0.label.value ?? 0 })) }
+        return (tokens, .classes(chosen.map { $0.label.classIndex ?? 0 }))
+    }
+
+    /// A seeded permutation of the examples cut into batches (the last one may be smaller).
+    public func shuffledBatches(batchSize: Int, seed: UInt64, epoch: Int) -> [[Int]] {
+        var rng = SeededRNG(seed: seed, stream: 0x5EED_0000 + UInt64(epoch))
+        var order = Array(0..<count)
+        order.shuffle(using: &rng)
+        return stride(from: 0, to: count, by: batchSize).map { Array(order[$0..<min(count, $0 + batchSize)]) }
+    }
+
+    /// Batches of similar length (sorted by length), for evaluation, where order does not matter.
+    public func lengthSortedBatches(batchSize: Int) -> [[Int]] {
+        let order = (0..<count).sorted { (items[$0].ids.count, $0) < (items[$1].ids.count, $1) }
+        return stride(from: 0, to: count, by: batchSize).map { Array(order[$0..<min(count, $0 + batchSize)]) }
+    }
+}

@@ -1,0 +1,196 @@
+import BERT
+import Foundation
+import Numerics
+import Text
+
+/// Hyper-parameters of a fine-tuning run (defaults follow the official GLUE scripts where they apply).
+public struct FineTuneOptions: Codable, Sendable, Equatable {
+    public var epochs = 2
+    public var batchSize = 32
+    public var learningRate = 5e-5
+    public var warmupFraction = 0.1
+    public var weightDecay = 0.01
+    public var maxGradNorm = 1.0
+    public var biasCorrection = false
+    public var seed: UInt64 = 42
+    /// Evaluate on dev every N optimizer steps (and at the end of every epoch).
+    public var evalEvery = 100
+    public var evalBatchSize = 64
+
+    public init() {}
+}
+
+/// What a finished run reports (also written to `metrics.json`).
+public struct TrainingSummary: Codable, Sendable {
+    public var task: String
+    public var primaryMetric: String
+    public var best: [String: Double]
+    public var bestStep: Int
+    public var final: [String: Double]
+    public var steps: Int
+    public var trainExamples: Int
+    public var devExamples: Int
+    public var wallSeconds: Double
+    public var trainSeconds: Double
+    public var options: FineTuneOptions
+}
+
+/// The state `checkpoint-last/` keeps so that a run can resume exactly where it was.
+struct TrainerState: Codable {
+    var step: Int
+    var bestMetric: Double?
+    var bestStep: Int
+    var bestMetrics: [String: Double]
+    var lastMetrics: [String: Double] = [:]
+    var log: [TrainingLogRow]
+    var trainSeconds: Double
+    var options: FineTuneOptions
+}
+
+/// Fine-tunes a model with a task loss: seeded shuffling and dropout, BertAdam, warm-up then linear decay,
+/// evaluation every N steps, the best model (by the task's metric) kept in the output directory.
+///
+/// Output directory: the best model in HF layout (config.json, model.safetensors, tokenizer files), `metrics.json`,
+/// `train_log.csv`, and `checkpoint-last/` (weights, optimizer moments, trainer state) for `resume`.
+/// Dropout masks of step t come from stream t of the seed, so a resumed run is identical to an uninterrupted one.
+public final class FineTuner<T: BLASReal> {
+    public let model: BertModel<T>
+    public let train: EncodedDataset
+    public let dev: EncodedDataset
+    public let options: FineTuneOptions
+    public let output: URL
+    public let tokenizerSource: URL?
+    public let progress: ProgressReporter
+
+    public init(model: BertModel<T>, train: EncodedDataset, dev: EncodedDataset, options: FineTuneOptions,
+                output: URL, tokenizerSource: URL?, progress: ProgressReporter = ProgressReporter()) {
+        self.model = model
+        self.train = train
+        self.dev = dev
+        self.options = options
+        self.output = output
+        self.tokenizerSource = tokenizerSource
+        self.progress = progress
+    }
+
+    var checkpointDirectory: URL { output.appendingPathComponent("checkpoint-last") }
+
+    /// Trains to the end (or, with `stopAfter`, returns nil after that many steps, as an interrupted run would,
+    /// leaving `checkpoint-last/` to resume from).
+    @discardableResult
+    public func run(resume: Bool = false, stopAfter: Int? = nil) throws -> TrainingSummary? {
+        guard train.count > 0 else { throw TrainingError.emptyDataset("the training set") }
+        guard dev.count > 0 else { throw TrainingError.emptyDataset("the dev set") }
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        let stepsPerEpoch = (train.count + options.batchSize - 1) / options.batchSize
+        let totalSteps = stepsPerEpoch * options.epochs
+        let schedule = LinearWarmupSchedule(peak: options.learningRate, totalSteps: totalSteps, warmupFraction: options.warmupFraction)
+        let optimizer = BertAdam(model: model, weightDecay: options.weightDecay, maxGradNorm: options.maxGradNorm,
+                                 biasCorrection: options.biasCorrection)
+        var state = TrainerState(step: 0, bestMetric: nil, bestStep: 0, bestMetrics: [:], log: [], trainSeconds: 0, options: options)
+        if resume { state = try restore(optimizer: optimizer) }
+        let metricName = train.task.primaryMetric
+        let wallStart = Date()
+        var windowLoss = 0.0, windowSteps = 0, windowExamples = 0
+        var windowStart = Date()
+
+        func evaluateAndKeepBest(step: Int, epoch: Int) throws {
+            let result = try Evaluator.evaluate(model, on: dev, batchSize: options.evalBatchSize)
+            let metric = result.metrics[metricName] ?? .nan
+            state.lastMetrics = result.metrics
+            let elapsed = Date().timeIntervalSince(windowStart)
+            state.log.append(TrainingLogRow(step: step, epoch: epoch, loss: windowSteps > 0 ? windowLoss / Double(windowSteps) : .nan,
+                                            lr: schedule.rate(at: max(0, step - 1)), devMetric: metric,
+                                            examplesPerSecond: elapsed > 0 ? Double(windowExamples) / elapsed : 0))
+            var note = String(format: "eval step %d (epoch %d): dev %@ %.4f, dev loss %.4f", step, epoch, metricName, metric, result.loss)
+            if state.bestMetric.map({ metric > $0 }) ?? true {
+                state.bestMetric = metric
+                state.bestStep = step
+                state.bestMetrics = result.metrics
+                try ModelDirectory.save(model, to: output, tokenizerSource: tokenizerSource,
+                                        metadata: ["step": String(step), metricName: String(metric)])
+                note += " (best so far, saved)"
+            }
+            progress.note(note)
+            try saveCheckpoint(state: state, optimizer: optimizer)
+            try TrainingLog.write(state.log, to: output.appendingPathComponent("train_log.csv"))
+        }
+
+        progress.note("training: \(train.count) examples, \(stepsPerEpoch) steps/epoch × \(options.epochs) epochs = \(totalSteps) steps"
+                      + (state.step > 0 ? ", resuming at step \(state.step)" : ""))
+        var step = state.step
+        while step < totalSteps {
+            let epoch = step / stepsPerEpoch
+            let batches = train.shuffledBatches(batchSize: options.batchSize, seed: options.seed, epoch: epoch)
+            for b in (step % stepsPerEpoch)..<batches.count {
+                let t0 = Date()
+                let (tokens, targets) = train.batch(batches[b])
+                var rng = SeededRNG(seed: options.seed, stream: 0xD20F_0000_0000 + UInt64(step))
+                let loss = try model.lossAndGradient(tokens, targets: targets, training: true, rng: &rng)
+                if !loss.isFinite {
+                    let last = FileManager.default.fileExists(atPath: output.appendingPathComponent(ModelDirectory.weightsFile).path)
+                        ? output.path : nil
+                    throw TrainingError.nonFiniteLoss(step: step + 1, lastGoodCheckpoint: last)
+                }
+                let lr = schedule.rate(at: step)
+                optimizer.step(parameters: model.parameters, gradients: model.gradients, lr: lr)
+                step += 1
+                state.step = step
+                state.trainSeconds += Date().timeIntervalSince(t0)
+                windowLoss += loss; windowSteps += 1; windowExamples += batches[b].count
+                let rate = Double(windowExamples) / max(1e-9, Date().timeIntervalSince(windowStart))
+                progress.step(step, of: totalSteps, epoch: epoch + 1, loss: windowLoss / Double(windowSteps), lr: lr, examplesPerSecond: rate)
+                let endOfEpoch = b == batches.count - 1
+                if step % options.evalEvery == 0 || endOfEpoch {
+                    try evaluateAndKeepBest(step: step, epoch: epoch + 1)
+                    windowLoss = 0; windowSteps = 0; windowExamples = 0; windowStart = Date()
+                } else if let stop = stopAfter, step >= stop {
+                    try saveCheckpoint(state: state, optimizer: optimizer)
+                }
+                if let stop = stopAfter, step >= stop { return nil }
+            }
+        }
+        // The model in memory is the last one (evaluated at the end of the last epoch); the output directory holds the best.
+        let final = state.lastMetrics
+        let summary = TrainingSummary(task: train.task.name, primaryMetric: metricName, best: state.bestMetrics,
+                                      bestStep: state.bestStep, final: final, steps: step, trainExamples: train.count,
+                                      devExamples: dev.count, wallSeconds: Date().timeIntervalSince(wallStart),
+                                      trainSeconds: state.trainSeconds, options: options)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try ModelDirectory.atomicWrite(try encoder.encode(summary), to: output.appendingPathComponent("metrics.json"))
+        return summary
+    }
+
+    private func saveCheckpoint(state: TrainerState, optimizer: BertAdam<T>) throws {
+        let dir = checkpointDirectory
+        try ModelDirectory.save(model, to: dir)
+        var moments = SafetensorsWriter(metadata: ["step": String(optimizer.stepCount)])
+        moments.add("exp_avg", shape: [optimizer.firstMoment.count], values: UnsafeBufferPointer(optimizer.firstMoment.buffer))
+        moments.add("exp_avg_sq", shape: [optimizer.secondMoment.count], values: UnsafeBufferPointer(optimizer.secondMoment.buffer))
+        try moments.write(to: dir.appendingPathComponent("optimizer.safetensors"))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try ModelDirectory.atomicWrite(try encoder.encode(state), to: dir.appendingPathComponent("trainer_state.json"))
+    }
+
+    private func restore(optimizer: BertAdam<T>) throws -> TrainerState {
+        let dir = checkpointDirectory
+        let stateURL = dir.appendingPathComponent("trainer_state.json")
+        guard let data = try? Data(contentsOf: stateURL) else {
+            throw TrainingError.resumeMismatch("no \(stateURL.path)")
+        }
+        let state = try JSONDecoder().decode(TrainerState.self, from: data)
+        guard state.options == options else {
+            throw TrainingError.resumeMismatch("the options differ from those of the interrupted run (\(stateURL.path))")
+        }
+        let saved = try ModelDirectory.load(dir, as: T.self)
+        guard saved.table.totalCount == model.table.totalCount else { throw TrainingError.resumeMismatch("the model layout differs") }
+        model.parameters.copy(from: saved.parameters)
+        let moments = try SafetensorsFile(contentsOf: dir.appendingPathComponent("optimizer.safetensors"))
+        try moments.copyValues("exp_avg", into: optimizer.firstMoment.pointer, count: optimizer.firstMoment.count)
+        try moments.copyValues("exp_avg_sq", into: optimizer.secondMoment.pointer, count: optimizer.secondMoment.count)
+        optimizer.restore(stepCount: state.step)
+        return state
+    }
+}

@@ -1,0 +1,108 @@
+import ArgumentParser
+import BERT
+import Foundation
+import Numerics
+import Text
+import Training
+
+/// `binarybert finetune`: full-precision fine-tuning of a model directory on a task.
+struct FinetuneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "finetune",
+        abstract: "Fine-tune a model on a task (BertAdam, warm-up + linear decay, keep the best dev checkpoint).",
+        discussion: """
+        The output directory receives the best model (HF layout), metrics.json, train_log.csv and checkpoint-last/ \
+        (use --resume to continue an interrupted run with the same options). Progress goes to standard error.
+        """)
+
+    @Option(help: "Model directory to start from (an encoder-only checkpoint gets a new classifier head).") var model: String
+    @Option(help: "Task: rt-polarity, rt-rating, cola, sst-2, mrpc, sts-b, qqp, mnli, mnli-mm, qnli, rte, wnli.") var task: String
+    @Option(help: "Data directory (GLUE layout, or the folder holding movieReviewSnippets_GroundTruth.txt).") var data: String
+    @Option(help: "Output directory.") var output: String
+    @Option(help: "Epochs.") var epochs = 2
+    @Option(help: "Peak learning rate.") var lr = 5e-5
+    @Option(help: "Examples per step.") var batchSize = 32
+    @Option(help: "Maximum tokens per example (truncation: longest first).") var maxLength = 128
+    @Option(help: "Seed for the new head, shuffling and dropout.") var seed: UInt64 = 42
+    @Option(help: "Evaluate on dev every N steps (and at the end of each epoch).") var evalEvery = 100
+    @Option(help: "Warm-up fraction of the steps.") var warmup = 0.1
+    @Option(help: "Decoupled weight decay (not on biases and LayerNorm).") var weightDecay = 0.01
+    @Option(help: "Use only the first N training examples (smoke tests).") var limit: Int?
+    @Flag(help: "Skip malformed data rows (counted) instead of failing.") var skipBadRows = false
+    @Flag(help: "Continue from OUTPUT/checkpoint-last.") var resume = false
+    @OptionGroup var threading: ThreadOptions
+
+    func validate() throws {
+        guard epochs > 0, batchSize > 0, evalEvery > 0, maxLength >= 2, lr > 0 else {
+            throw ValidationError("--epochs, --batch-size, --eval-every and --lr must be positive; --max-length at least 2")
+        }
+    }
+
+    func run() throws {
+        try threading.apply()
+        let spec = try Tasks.named(task)
+        let modelDir = URL(fileURLWithPath: model), dataDir = URL(fileURLWithPath: data)
+        let tokenizer = try BertTokenizer(modelDirectory: modelDir)
+        let trainSet = try DatasetLoader.load(task: spec, dataDirectory: dataDir, split: "train", skipBadRows: skipBadRows)
+        let devSet = try DatasetLoader.load(task: spec, dataDirectory: dataDir, split: "dev", skipBadRows: skipBadRows)
+        var train = EncodedDataset(trainSet, tokenizer: tokenizer, maxLength: maxLength)
+        if let limit { train.items = Array(train.items.prefix(limit)) }
+        let dev = EncodedDataset(devSet, tokenizer: tokenizer, maxLength: maxLength)
+        let net = try ModelDirectory.load(modelDir, as: Float.self, newClassifierLabels: spec.numLabels, seed: seed)
+        if net.classes != spec.numLabels {
+            throw ValidationError("\(model) has a \(net.classes ?? 0)-way head but \(spec.name) needs \(spec.numLabels)")
+        }
+        var options = FineTuneOptions()
+        options.epochs = epochs
+        options.batchSize = batchSize
+        options.learningRate = lr
+        options.seed = seed
+        options.evalEvery = evalEvery
+        options.warmupFraction = warmup
+        options.weightDecay = weightDecay
+        FileHandle.standardError.write("""
+            task \(spec.name): train \(train.count) (\(trainSet.skippedRows) rows skipped), dev \(dev.count); \
+            threads \(Parallel.threads), BLAS core \(BLASInfo.coreName)\n
+            """.data(using: .utf8)!)
+        let summary = try FineTuner(model: net, train: train, dev: dev, options: options, output: URL(fileURLWithPath: output),
+                                    tokenizerSource: modelDir).run(resume: resume)!
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+    }
+}
+
+/// `binarybert evaluate`: task metrics of a model directory on a split, as one JSON object on stdout.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "evaluate",
+        abstract: "Evaluate a model on a task split; prints one JSON object of metrics on stdout.")
+
+    @Option(help: "Model directory.") var model: String
+    @Option(help: "Task name (see finetune --help).") var task: String
+    @Option(help: "Data directory.") var data: String
+    @Option(help: "Split: dev or train.") var split = "dev"
+    @Option(help: "Maximum tokens per example.") var maxLength = 128
+    @Option(help: "float32 or float64.") var dtype = "float32"
+    @Option(help: "Examples per forward call.") var batchSize = 64
+    @Flag(help: "Skip malformed data rows (counted) instead of failing.") var skipBadRows = false
+    @OptionGroup var threading: ThreadOptions
+
+    func run() throws {
+        try threading.apply()
+        let metrics = dtype == "float64" ? try evaluate(Double.self) : try evaluate(Float.self)
+        let data = try JSONSerialization.data(withJSONObject: metrics, options: [.sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+    }
+
+    func evaluate<T: BLASReal>(_ type: T.Type) throws -> [String: Double] {
+        let spec = try Tasks.named(task)
+        let modelDir = URL(fileURLWithPath: model)
+        let tokenizer = try BertTokenizer(modelDirectory: modelDir)
+        let set = try DatasetLoader.load(task: spec, dataDirectory: URL(fileURLWithPath: data), split: split, skipBadRows: skipBadRows)
+        let net = try ModelDirectory.load(modelDir, as: T.self)
+        let result = try Evaluator.evaluate(net, on: EncodedDataset(set, tokenizer: tokenizer, maxLength: maxLength), batchSize: batchSize)
+        var metrics = result.metrics
+        metrics["loss"] = result.loss
+        metrics["examples"] = Double(set.count)
+        return metrics
+    }
+}

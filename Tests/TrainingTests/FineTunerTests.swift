@@ -1,0 +1,110 @@
+import XCTest
+import BERT
+import Numerics
+import Text
+@testable import Training
+
+final class FineTunerTests: XCTestCase {
+    static let task = TaskSpec(name: "synthetic", kind: .classification(labels: ["0", "1"]), primaryMetric: "accuracy")
+
+    /// Label 1 iff token 10 occurs in the sequence: a tiny model learns it in a few hundred steps.
+    func syntheticData(count: Int, seed: UInt64) -> EncodedDataset {
+        var rng = SeededRNG(seed: seed)
+        let items = (0..<count).map { i -> EncodedDataset.Item in
+            let length = 3 + Int(rng.next() % 6)
+            var ids = [1] + (0..<length).map { _ in 11 + Int(rng.next() % 30) } + [2]
+            let positive = i % 2 == 0
+            if positive { ids[1 + Int(rng.next() % UInt64(length))] = 10 }
+            return EncodedDataset.Item(ids: ids, typeIds: [Int](repeating: 0, count: ids.count), label: .classIndex(positive ? 1 : 0))
+        }
+        return EncodedDataset(task: Self.task, items: items)
+    }
+
+    func tinyModel(seed: UInt64 = 1) throws -> BertModel<Float> {
+        let config = BertConfig(vocabSize: 50, hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 64,
+                                hiddenDropoutProb: 0.1, attentionProbsDropoutProb: 0.1, maxPositionEmbeddings: 16, numLabels: 2)
+        let model = try BertModel<Float>(config: config)
+        model.initializeWeights(seed: seed)
+        return model
+    }
+
+    func temporaryDirectory(_ name: String) -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("bb-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    func options() -> FineTuneOptions {
+        var o = FineTuneOptions()
+        o.epochs = 4
+        o.batchSize = 16
+        o.learningRate = 1e-3
+        o.evalEvery = 20
+        o.seed = 3
+        return o
+    }
+
+    func testLossFallsAndAccuracyRises() throws {
+        let model = try tinyModel()
+        let train = syntheticData(count: 320, seed: 1), dev = syntheticData(count: 96, seed: 2)
+        let before = try Evaluator.evaluate(model, on: dev)
+        let out = temporaryDirectory("finetune")
+        let summary = try XCTUnwrap(FineTuner(model: model, train: train, dev: dev, options: options(), output: out,
+                                              tokenizerSource: nil, progress: ProgressReporter(enabled: false)).run())
+        XCTAssertGreaterThan(summary.best["accuracy"]!, 0.9)
+        XCTAssertGreaterThan(summary.best["accuracy"]!, before.metrics["accuracy"]! + 0.2)
+        // The training log's loss falls.
+        let csv = try String(contentsOf: out.appendingPathComponent("train_log.csv"), encoding: .utf8)
+        let losses = csv.split(separator: "\n").dropFirst().map { Double($0.split(separator: ",")[2])! }
+        XCTAssertLessThan(losses.last!, losses.first! * 0.5)
+        // The saved best model reproduces the best metric.
+        let best = try ModelDirectory.load(out, as: Float.self)
+        XCTAssertEqual(try Evaluator.evaluate(best, on: dev).metrics["accuracy"]!, summary.best["accuracy"]!, accuracy: 1e-12)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("metrics.json").path))
+    }
+
+    func testResumedRunEqualsUninterruptedRun() throws {
+        let train = syntheticData(count: 96, seed: 1), dev = syntheticData(count: 32, seed: 2)
+        var o = options()
+        o.epochs = 2
+        o.evalEvery = 5
+        let a = try tinyModel(), outA = temporaryDirectory("a")
+        try FineTuner(model: a, train: train, dev: dev, options: o, output: outA, tokenizerSource: nil,
+                      progress: ProgressReporter(enabled: false)).run()
+        let b = try tinyModel(), outB = temporaryDirectory("b")
+        let interrupted = try FineTuner(model: b, train: train, dev: dev, options: o, output: outB, tokenizerSource: nil,
+                                        progress: ProgressReporter(enabled: false)).run(stopAfter: 7)
+        XCTAssertNil(interrupted)
+        let c = try tinyModel(seed: 99)   // a fresh process: weights come from the checkpoint
+        try FineTuner(model: c, train: train, dev: dev, options: o, output: outB, tokenizerSource: nil,
+                      progress: ProgressReporter(enabled: false)).run(resume: true)
+        XCTAssertEqual(a.parameters.array, c.parameters.array)
+    }
+
+    func testScheduleMatchesBERT() {
+        let s = LinearWarmupSchedule(peak: 1e-4, totalSteps: 100, warmupFraction: 0.1)
+        XCTAssertEqual(s.rate(at: 0), 0)
+        XCTAssertEqual(s.rate(at: 5), 5e-5, accuracy: 1e-15)
+        XCTAssertEqual(s.rate(at: 10), 1e-4, accuracy: 1e-15)
+        XCTAssertEqual(s.rate(at: 55), 5e-5, accuracy: 1e-15)
+        XCTAssertEqual(s.rate(at: 100), 0)
+    }
+
+    /// One BertAdam step by hand: clipping per tensor, no bias correction, decoupled decay, no decay on biases.
+    func testBertAdamStepByHand() throws {
+        let config = BertConfig(vocabSize: 4, hiddenSize: 2, numHiddenLayers: 1, numAttentionHeads: 1, intermediateSize: 2,
+                                maxPositionEmbeddings: 4, numLabels: 2)
+        let model = try BertModel<Double>(config: config)
+        for i in 0..<model.parameters.count { model.parameters[i] = 0.5; model.gradients[i] = 0.1 }
+        let w = model.table.view("classifier.weight"), b = model.table.view("classifier.bias")
+        for i in w.range { model.gradients[i] = 3 }        // norm 6 > 1: clipped to unit norm
+        let adam = BertAdam(model: model, weightDecay: 0.01)
+        adam.step(parameters: model.parameters, gradients: model.gradients, lr: 0.1)
+        // Bias (no clipping, norm 0.1·√2): m = 0.01, v = 1e-5 → update = 0.01/(√1e-5 + 1e-6) ≈ 3.1613
+        let g = 0.1, m = 0.1 * g, v = 0.001 * g * g
+        XCTAssertEqual(model.parameters[b.offset], 0.5 - 0.1 * (m / (v.squareRoot() + 1e-6)), accuracy: 1e-12)
+        // Weight: g clipped to 3·(1/(6+1e-6)), plus decay 0.01·0.5
+        let gc = 3 * (1 / (6 + 1e-6)), mw = 0.1 * gc, vw = 0.001 * gc * gc
+        XCTAssertEqual(model.parameters[w.offset], 0.5 - 0.1 * (mw / (vw.squareRoot() + 1e-6) + 0.01 * 0.5), accuracy: 1e-12)
+    }
+}
