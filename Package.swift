@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Numerics", targets: ["Numerics"]),
         .library(name: "Text", targets: ["Text"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Quantization", targets: ["Quantization"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,10 +30,11 @@ let package = Package(
         .target(name: "BERT", dependencies: ["Numerics"], swiftSettings: fast),
         .target(name: "Text", dependencies: [], swiftSettings: fast),
         .target(name: "Training", dependencies: ["BERT", "Text", "Numerics"], swiftSettings: fast),
+        .target(name: "Quantization", dependencies: ["BERT", "Numerics", "Training"], swiftSettings: fast),
         .executableTarget(
             name: "binarybert",
             dependencies: [
-                "Numerics", "BERT", "Text", "Training",
+                "Numerics", "BERT", "Text", "Training", "Quantization",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fast
@@ -40,6 +42,7 @@ let package = Package(
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
         .testTarget(name: "BERTTests", dependencies: ["BERT", "Numerics"]),
         .testTarget(name: "TextTests", dependencies: ["Text"]),
+        .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "BERT", "Numerics"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "BERT", "Text", "Numerics"]),
     ],
     swiftLanguageModes: [.v5]

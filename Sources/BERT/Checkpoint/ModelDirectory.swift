@@ -74,8 +74,10 @@ public enum ModelDirectory {
 
     /// Writes `config.json` and `model.safetensors` (in the model's precision, or `storage`), then copies the
     /// tokenizer files from `tokenizerSource`. Each file is written to a temporary name and renamed.
+    /// `extraTensors` are written into model.safetensors after the model's own (e.g. the second halves of a split model).
     public static func save<T: BLASReal>(_ model: BertModel<T>, to directory: URL, tokenizerSource: URL? = nil,
-                                         metadata: [String: String] = [:]) throws {
+                                         metadata: [String: String] = [:],
+                                         extraTensors: [(name: String, shape: [Int], values: UnsafeBufferPointer<T>)] = []) throws {
         let fm = FileManager.default
         do { try fm.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
             throw CheckpointError.unreadable(file: directory.path, reason: "cannot create directory: \(error.localizedDescription)")
@@ -85,6 +87,7 @@ public enum ModelDirectory {
             writer.add(view.name, shape: view.shape,
                        values: UnsafeBufferPointer(start: model.parameters.pointer + view.offset, count: view.count))
         }
+        for extra in extraTensors { writer.add(extra.name, shape: extra.shape, values: extra.values) }
         try writer.write(to: directory.appendingPathComponent(weightsFile))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

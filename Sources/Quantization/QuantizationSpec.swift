@@ -1,0 +1,48 @@
+import BERT
+import Foundation
+
+/// What `quantization.json` records beside a quantized model's latent weights.
+public struct QuantizationSpec: Codable, Sendable, Equatable {
+    /// "twn" (ternary), "bwn" (binary), "uniform" (8/4-bit), "tws" (binary split from ternary), "fp".
+    public var method: String
+    public var weightBits: Int
+    /// 32 = activations in full precision (8- and 4-bit activation quantizers are not implemented yet).
+    public var activationBits: Int
+    /// TWS: every quantized tensor W is held as two latent halves and computed as Q_b(W₁) + Q_b(W₂).
+    public var split: Bool
+    /// Names of the quantized tensors (HF names); the word embedding is quantized per row, the others per tensor.
+    public var quantizedTensors: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case method, weightBits = "weight_bits", activationBits = "activation_bits", split, quantizedTensors = "quantized_tensors"
+    }
+
+    public static let fileName = "quantization.json"
+    /// Prefix of the second halves' names in model.safetensors.
+    public static let secondHalfPrefix = "split2."
+
+    /// The paper's policy: word embedding, Q, K, V, attention output, FFN intermediate and output, pooler.
+    public static func defaultQuantizedTensors(_ table: ParameterTable) -> [String] {
+        table.views.filter { v in
+            (v.role == .matrix && v.module != .classifier) || v.name == "bert.embeddings.word_embeddings.weight"
+        }.map(\.name)
+    }
+
+    public init(method: String, weightBits: Int, activationBits: Int = 32, split: Bool = false, quantizedTensors: [String]) {
+        self.method = method
+        self.weightBits = weightBits
+        self.activationBits = activationBits
+        self.split = split
+        self.quantizedTensors = quantizedTensors
+    }
+
+    public static func load(_ directory: URL) throws -> QuantizationSpec? {
+        let url = directory.appendingPathComponent(fileName)
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        do {
+            return try JSONDecoder().decode(QuantizationSpec.self, from: Data(contentsOf: url))
+        } catch {
+            throw QuantizationError.badSpec(file: url.path, reason: "not a valid quantization spec (\(error))")
+        }
+    }
+}

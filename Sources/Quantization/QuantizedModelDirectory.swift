@@ -1,0 +1,50 @@
+import BERT
+import Foundation
+import Numerics
+
+/// A quantized model directory: the HF layout with the latent weights in model.safetensors (the second halves of a
+/// split model as `split2.<name>`) plus `quantization.json`. A directory without quantization.json is full precision.
+public enum QuantizedModelDirectory {
+    public static func save<T: BLASReal>(_ q: QuantizedBertModel<T>, to directory: URL, tokenizerSource: URL? = nil,
+                                         metadata: [String: String] = [:]) throws {
+        var extras: [(name: String, shape: [Int], values: UnsafeBufferPointer<T>)] = []
+        if let w2 = q.secondHalf {
+            for v in q.quantizedViews + q.splitBiasViews {
+                extras.append((QuantizationSpec.secondHalfPrefix + v.name, v.shape,
+                               UnsafeBufferPointer(start: w2.pointer + v.offset, count: v.count)))
+            }
+        }
+        try ModelDirectory.save(q.model, to: directory, tokenizerSource: tokenizerSource,
+                                metadata: metadata.merging(["quantization": q.spec.method]) { a, _ in a }, extraTensors: extras)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try ModelDirectory.atomicWrite(try encoder.encode(q.spec), to: directory.appendingPathComponent(QuantizationSpec.fileName))
+    }
+
+    /// Loads a quantized model, or nil when the directory has no quantization.json.
+    public static func load<T: BLASReal>(_ directory: URL, as type: T.Type = T.self) throws -> QuantizedBertModel<T>? {
+        guard let spec = try QuantizationSpec.load(directory) else { return nil }
+        let model = try ModelDirectory.load(directory, as: T.self)
+        let q = try QuantizedBertModel(model: model, spec: spec)
+        if let w2 = q.secondHalf {
+            let url = directory.appendingPathComponent(ModelDirectory.weightsFile)
+            let file = try SafetensorsFile(contentsOf: url)
+            for v in q.quantizedViews + q.splitBiasViews {
+                let name = QuantizationSpec.secondHalfPrefix + v.name
+                guard let info = file[name] else { throw CheckpointError.missingTensor(file: url.path, tensor: name) }
+                guard info.shape == v.shape else {
+                    throw CheckpointError.shapeMismatch(file: url.path, tensor: name, expected: v.shape, found: info.shape)
+                }
+                try file.copyValues(name, into: w2.pointer + v.offset, count: v.count)
+            }
+        }
+        q.refresh()
+        return q
+    }
+
+    /// The model a command should run: quantized (weights refreshed) or full precision.
+    public static func loadAny<T: BLASReal>(_ directory: URL, as type: T.Type = T.self) throws -> BertModel<T> {
+        if let q = try load(directory, as: T.self) { return q.model }
+        return try ModelDirectory.load(directory, as: T.self)
+    }
+}
