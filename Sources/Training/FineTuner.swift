@@ -35,6 +35,24 @@ public struct TrainingSummary: Codable, Sendable {
     public var options: FineTuneOptions
 }
 
+/// Ways to change what the fine-tuner optimizes without copying its loop (distillation, quantized models).
+public struct TrainingHooks<T: BLASReal> {
+    /// Forward, loss and backward of one training batch into `model.gradients` (default: the model's task loss).
+    public var lossAndGradient: ((TokenBatch, Targets, inout SeededRNG) throws -> Double)?
+    /// Called after the optimizer step with that step's learning rate (e.g. to update the second halves of a split
+    /// model and re-quantize).
+    public var afterUpdate: ((Double) throws -> Void)?
+    /// Writes the model to a directory (default: ModelDirectory.save of the model).
+    public var saveModel: ((URL) throws -> Void)?
+    /// Keep the best evaluation (true) or the last one (false) in the output directory.
+    public var keepBest = true
+
+    public init() {}
+
+    /// Runs with hooks that keep state outside the model cannot resume from checkpoint-last.
+    var supportsResume: Bool { afterUpdate == nil && saveModel == nil }
+}
+
 /// The state `checkpoint-last/` keeps so that a run can resume exactly where it was.
 struct TrainerState: Codable {
     var step: Int
@@ -61,9 +79,12 @@ public final class FineTuner<T: BLASReal> {
     public let output: URL
     public let tokenizerSource: URL?
     public let progress: ProgressReporter
+    public var hooks: TrainingHooks<T>
 
     public init(model: BertModel<T>, train: EncodedDataset, dev: EncodedDataset, options: FineTuneOptions,
-                output: URL, tokenizerSource: URL?, progress: ProgressReporter = ProgressReporter()) {
+                output: URL, tokenizerSource: URL?, progress: ProgressReporter = ProgressReporter(),
+                hooks: TrainingHooks<T> = TrainingHooks()) {
+        self.hooks = hooks
         self.model = model
         self.train = train
         self.dev = dev
@@ -88,7 +109,10 @@ public final class FineTuner<T: BLASReal> {
         let optimizer = BertAdam(model: model, weightDecay: options.weightDecay, maxGradNorm: options.maxGradNorm,
                                  biasCorrection: options.biasCorrection)
         var state = TrainerState(step: 0, bestMetric: nil, bestStep: 0, bestMetrics: [:], log: [], trainSeconds: 0, options: options)
-        if resume { state = try restore(optimizer: optimizer) }
+        if resume {
+            guard hooks.supportsResume else { throw TrainingError.resumeMismatch("this kind of run cannot be resumed yet") }
+            state = try restore(optimizer: optimizer)
+        }
         let metricName = train.task.primaryMetric
         let wallStart = Date()
         var windowLoss = 0.0, windowSteps = 0, windowExamples = 0
@@ -103,16 +127,20 @@ public final class FineTuner<T: BLASReal> {
                                             lr: schedule.rate(at: max(0, step - 1)), devMetric: metric,
                                             examplesPerSecond: elapsed > 0 ? Double(windowExamples) / elapsed : 0))
             var note = String(format: "eval step %d (epoch %d): dev %@ %.4f, dev loss %.4f", step, epoch, metricName, metric, result.loss)
-            if state.bestMetric.map({ metric > $0 }) ?? true {
+            if !hooks.keepBest || (state.bestMetric.map({ metric > $0 }) ?? true) {
                 state.bestMetric = metric
                 state.bestStep = step
                 state.bestMetrics = result.metrics
-                try ModelDirectory.save(model, to: output, tokenizerSource: tokenizerSource,
-                                        metadata: ["step": String(step), metricName: String(metric)])
-                note += " (best so far, saved)"
+                if let save = hooks.saveModel {
+                    try save(output)
+                } else {
+                    try ModelDirectory.save(model, to: output, tokenizerSource: tokenizerSource,
+                                            metadata: ["step": String(step), metricName: String(metric)])
+                }
+                note += hooks.keepBest ? " (best so far, saved)" : " (saved)"
             }
             progress.note(note)
-            try saveCheckpoint(state: state, optimizer: optimizer)
+            if hooks.supportsResume { try saveCheckpoint(state: state, optimizer: optimizer) }
             try TrainingLog.write(state.log, to: output.appendingPathComponent("train_log.csv"))
         }
 
@@ -126,7 +154,8 @@ public final class FineTuner<T: BLASReal> {
                 let t0 = Date()
                 let (tokens, targets) = train.batch(batches[b])
                 var rng = SeededRNG(seed: options.seed, stream: 0xD20F_0000_0000 + UInt64(step))
-                let loss = try model.lossAndGradient(tokens, targets: targets, training: true, rng: &rng)
+                let loss = try hooks.lossAndGradient.map { try $0(tokens, targets, &rng) }
+                    ?? model.lossAndGradient(tokens, targets: targets, training: true, rng: &rng)
                 if !loss.isFinite {
                     let last = FileManager.default.fileExists(atPath: output.appendingPathComponent(ModelDirectory.weightsFile).path)
                         ? output.path : nil
@@ -134,6 +163,7 @@ public final class FineTuner<T: BLASReal> {
                 }
                 let lr = schedule.rate(at: step)
                 optimizer.step(parameters: model.parameters, gradients: model.gradients, lr: lr)
+                try hooks.afterUpdate?(lr)
                 step += 1
                 state.step = step
                 state.trainSeconds += Date().timeIntervalSince(t0)
@@ -144,7 +174,7 @@ public final class FineTuner<T: BLASReal> {
                 if step % options.evalEvery == 0 || endOfEpoch {
                     try evaluateAndKeepBest(step: step, epoch: epoch + 1)
                     windowLoss = 0; windowSteps = 0; windowExamples = 0; windowStart = Date()
-                } else if let stop = stopAfter, step >= stop {
+                } else if let stop = stopAfter, step >= stop, hooks.supportsResume {
                     try saveCheckpoint(state: state, optimizer: optimizer)
                 }
                 if let stop = stopAfter, step >= stop { return nil }

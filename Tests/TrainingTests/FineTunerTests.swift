@@ -5,20 +5,7 @@ import Text
 @testable import Training
 
 final class FineTunerTests: XCTestCase {
-    static let task = TaskSpec(name: "synthetic", kind: .classification(labels: ["0", "1"]), primaryMetric: "accuracy")
-
-    /// Label 1 iff token 10 occurs in the sequence: a tiny model learns it in a few hundred steps.
-    func syntheticData(count: Int, seed: UInt64) -> EncodedDataset {
-        var rng = SeededRNG(seed: seed)
-        let items = (0..<count).map { i -> EncodedDataset.Item in
-            let length = 3 + Int(rng.next() % 6)
-            var ids = [1] + (0..<length).map { _ in 11 + Int(rng.next() % 30) } + [2]
-            let positive = i % 2 == 0
-            if positive { ids[1 + Int(rng.next() % UInt64(length))] = 10 }
-            return EncodedDataset.Item(ids: ids, typeIds: [Int](repeating: 0, count: ids.count), label: .classIndex(positive ? 1 : 0))
-        }
-        return EncodedDataset(task: Self.task, items: items)
-    }
+    func syntheticData(count: Int, seed: UInt64) -> EncodedDataset { SyntheticTask.data(count: count, seed: seed) }
 
     func tinyModel(seed: UInt64 = 1) throws -> BertModel<Float> {
         let config = BertConfig(vocabSize: 50, hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 64,

@@ -1,0 +1,96 @@
+import BERT
+import Foundation
+import Numerics
+import Training
+
+/// Hyper-parameters of two-stage distillation (per stage: its own optimizer, warm-up and schedule).
+public struct DistillationOptions: Sendable {
+    public var epochsPerStage = 2
+    public var batchSize = 32
+    /// LR of stage 2; stage 1 uses `stage1LearningRateScale` × LR (2.5 in the official scripts).
+    public var learningRate = 5e-5
+    public var stage1LearningRateScale = 2.5
+    public var seed: UInt64 = 42
+    public var evalEvery = 100
+    public var warmupFraction = 0.1
+    public var weightDecay = 0.01
+    /// Skip stage 1 (intermediate-layer distillation), e.g. when teacher and student differ in shape.
+    public var skipStage1 = false
+
+    public init() {}
+
+    func fineTuneOptions(stage: Int) -> FineTuneOptions {
+        var o = FineTuneOptions()
+        o.epochs = epochsPerStage
+        o.batchSize = batchSize
+        o.learningRate = stage == 1 ? learningRate * stage1LearningRateScale : learningRate
+        o.seed = seed &+ UInt64(stage)
+        o.evalEvery = evalEvery
+        o.warmupFraction = warmupFraction
+        o.weightDecay = weightDecay
+        return o
+    }
+}
+
+/// Quantization-aware training of a student by two-stage distillation from a full-precision teacher:
+/// stage 1 matches attention scores and hidden states (output/stage1 keeps the last state), stage 2 matches the
+/// logits (soft cross-entropy; MSE for regression) and keeps the best dev checkpoint in `output`.
+public enum DistillationPipeline {
+    public static func run<T: BLASReal>(student: QuantizedBertModel<T>, teacher: BertModel<T>, train: EncodedDataset,
+                                        dev: EncodedDataset, options: DistillationOptions, output: URL, tokenizerSource: URL?,
+                                        progress: ProgressReporter = ProgressReporter()) throws -> TrainingSummary {
+        let s = student.model.config, t = teacher.config
+        guard s.numHiddenLayers == t.numHiddenLayers, s.numAttentionHeads == t.numAttentionHeads, s.hiddenSize == t.hiddenSize else {
+            throw QuantizationError.badSpec(file: "teacher", reason: "teacher and student differ in layers, heads or hidden size")
+        }
+        if !options.skipStage1 {
+            progress.note("stage 1: attention-score and hidden-state distillation")
+            _ = try stage(1, student: student, teacher: teacher, train: train, dev: dev, options: options,
+                          output: output.appendingPathComponent("stage1"), tokenizerSource: tokenizerSource, progress: progress)
+        }
+        progress.note("stage 2: prediction-layer distillation")
+        return try stage(2, student: student, teacher: teacher, train: train, dev: dev, options: options,
+                         output: output, tokenizerSource: tokenizerSource, progress: progress)
+    }
+
+    static func stage<T: BLASReal>(_ number: Int, student: QuantizedBertModel<T>, teacher: BertModel<T>, train: EncodedDataset,
+                                   dev: EncodedDataset, options: DistillationOptions, output: URL, tokenizerSource: URL?,
+                                   progress: ProgressReporter) throws -> TrainingSummary {
+        let model = student.model
+        let layers = model.config.numHiddenLayers
+        let regression = train.task.isRegression
+        // The second halves of a split model get their own optimizer over the same gradients.
+        let secondOptimizer: BertAdam<T>? = student.secondHalf.map { _ in
+            BertAdam<T>(parameterCount: model.table.totalCount,
+                        groups: [.init(views: student.quantizedViews, weightDecay: options.weightDecay),
+                                 .init(views: student.splitBiasViews, weightDecay: 0)])
+        }
+        var hooks = TrainingHooks<T>()
+        hooks.keepBest = number == 2
+        hooks.lossAndGradient = { batch, _, rng in
+            let teacherActs = try teacher.forward(batch)
+            let studentActs = try model.forward(batch, training: true, rng: &rng)
+            let (loss, seeds): (Double, OutputGradients<T>)
+            if number == 1 {
+                (loss, seeds) = DistillationLoss.intermediate(student: studentActs, teacher: teacherActs, layers: layers)
+            } else if regression {
+                (loss, seeds) = DistillationLoss.logitMSE(student: studentActs.logits!, teacher: teacherActs.logits!)
+            } else {
+                (loss, seeds) = DistillationLoss.softCrossEntropy(student: studentActs.logits!, teacher: teacherActs.logits!,
+                                                                  classes: model.classes!)
+            }
+            model.zeroGradients()
+            model.backward(studentActs, seeds: seeds)
+            return loss
+        }
+        hooks.afterUpdate = { lr in
+            if let opt = secondOptimizer, let w2 = student.secondHalf {
+                opt.step(parameters: w2, gradients: model.gradients, lr: lr)
+            }
+            student.refresh()
+        }
+        hooks.saveModel = { url in try QuantizedModelDirectory.save(student, to: url, tokenizerSource: tokenizerSource) }
+        return try FineTuner(model: model, train: train, dev: dev, options: options.fineTuneOptions(stage: number),
+                             output: output, tokenizerSource: tokenizerSource, progress: progress, hooks: hooks).run()!
+    }
+}

@@ -1,0 +1,56 @@
+import XCTest
+import BERT
+import Numerics
+import Training
+@testable import Quantization
+
+/// The whole pipeline on a tiny model: teacher → ternary (distilled) → split → binary (distilled).
+final class PipelineTests: XCTestCase {
+    func testTeacherTernarySplitBinary() throws {
+        let train = SyntheticTask.data(count: 320, seed: 1), dev = SyntheticTask.data(count: 96, seed: 2)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("bb-pipeline-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let quiet = ProgressReporter(enabled: false)
+
+        // Teacher, in Double so that the split's equivalence can be checked to rounding.
+        let config = BertConfig(vocabSize: 50, hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 64,
+                                hiddenDropoutProb: 0.1, attentionProbsDropoutProb: 0.1, maxPositionEmbeddings: 16, numLabels: 2)
+        let teacher = try BertModel<Double>(config: config)
+        teacher.initializeWeights(seed: 1)
+        var fine = FineTuneOptions()
+        fine.epochs = 4; fine.batchSize = 16; fine.learningRate = 1e-3; fine.evalEvery = 1000; fine.seed = 3
+        let teacherSummary = try XCTUnwrap(FineTuner(model: teacher, train: train, dev: dev, options: fine,
+                                                     output: root.appendingPathComponent("teacher"), tokenizerSource: nil,
+                                                     progress: quiet).run())
+        XCTAssertGreaterThan(teacherSummary.best["accuracy"]!, 0.9)
+        let bestTeacher = try ModelDirectory.load(root.appendingPathComponent("teacher"), as: Double.self)
+
+        // Ternary student initialised from the teacher.
+        let studentModel = try ModelDirectory.load(root.appendingPathComponent("teacher"), as: Double.self)
+        let ternary = try QuantizedBertModel(model: studentModel, spec: QuantizationSpec(
+            method: "twn", weightBits: 2, quantizedTensors: QuantizationSpec.defaultQuantizedTensors(studentModel.table)))
+        var distill = DistillationOptions()
+        distill.epochsPerStage = 2; distill.batchSize = 16; distill.learningRate = 5e-4; distill.evalEvery = 1000
+        let ternarySummary = try DistillationPipeline.run(student: ternary, teacher: bestTeacher, train: train, dev: dev,
+                                                          options: distill, output: root.appendingPathComponent("ternary"),
+                                                          tokenizerSource: nil, progress: quiet)
+        XCTAssertGreaterThan(ternarySummary.best["accuracy"]!, 0.85)
+
+        // Split the kept ternary model: the binary model computes the same function.
+        let keptTernary = try XCTUnwrap(QuantizedModelDirectory.load(root.appendingPathComponent("ternary"), as: Double.self))
+        let before = try Evaluator.evaluate(keptTernary.model, on: dev)
+        let (binary, coefficients) = try keptTernary.splitIntoBinary()
+        XCTAssertTrue(coefficients.values.allSatisfy { $0.allSatisfy(\.exact) })
+        let after = try Evaluator.evaluate(binary.model, on: dev)
+        XCTAssertEqual(after.metrics["accuracy"]!, before.metrics["accuracy"]!)
+        XCTAssertEqual(after.loss, before.loss, accuracy: 1e-10)
+
+        // Binary fine-tuning with the same distillation keeps the accuracy.
+        let binarySummary = try DistillationPipeline.run(student: binary, teacher: bestTeacher, train: train, dev: dev,
+                                                         options: distill, output: root.appendingPathComponent("binary"),
+                                                         tokenizerSource: nil, progress: quiet)
+        XCTAssertGreaterThan(binarySummary.best["accuracy"]!, 0.85)
+        let keptBinary = try XCTUnwrap(QuantizedModelDirectory.load(root.appendingPathComponent("binary"), as: Double.self))
+        XCTAssertEqual(try Evaluator.evaluate(keptBinary.model, on: dev).metrics["accuracy"]!, binarySummary.best["accuracy"]!)
+    }
+}
