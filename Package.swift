@@ -42,6 +42,7 @@ let package = Package(
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
         .testTarget(name: "BERTTests", dependencies: ["BERT", "Numerics"]),
         .testTarget(name: "TextTests", dependencies: ["Text"]),
+        .testTarget(name: "CLITests", dependencies: ["binarybert", "BERT", "Numerics"]),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "BERT", "Numerics"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "BERT", "Text", "Numerics"]),
     ],

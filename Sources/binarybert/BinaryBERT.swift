@@ -7,7 +7,8 @@ struct BinaryBERTCommand: ParsableCommand {
         commandName: "binarybert",
         abstract: "BinaryBERT toolkit: BERT on OpenBLAS, quantization and loss-landscape analysis.",
         version: BinaryBERTVersion.string,
-        subcommands: [InfoCommand.self, TokenizeCommand.self, ForwardCommand.self, FinetuneCommand.self, EvaluateCommand.self, BenchCommand.self]
+        subcommands: [InfoCommand.self, TokenizeCommand.self, ForwardCommand.self, FinetuneCommand.self, EvaluateCommand.self,
+                      QuantizeCommand.self, SplitCommand.self, BenchCommand.self]
     )
 
     static func main() {

@@ -2,6 +2,7 @@ import ArgumentParser
 import BERT
 import Foundation
 import Numerics
+import Quantization
 import Text
 import Training
 
@@ -98,7 +99,7 @@ struct EvaluateCommand: ParsableCommand {
         let modelDir = URL(fileURLWithPath: model)
         let tokenizer = try BertTokenizer(modelDirectory: modelDir)
         let set = try DatasetLoader.load(task: spec, dataDirectory: URL(fileURLWithPath: data), split: split, skipBadRows: skipBadRows)
-        let net = try ModelDirectory.load(modelDir, as: T.self)
+        let net = try QuantizedModelDirectory.loadAny(modelDir, as: T.self)
         let result = try Evaluator.evaluate(net, on: EncodedDataset(set, tokenizer: tokenizer, maxLength: maxLength), batchSize: batchSize)
         var metrics = result.metrics
         metrics["loss"] = result.loss

@@ -2,6 +2,7 @@ import ArgumentParser
 import BERT
 import Foundation
 import Numerics
+import Quantization
 import Text
 
 /// `binarybert forward`: hidden states, pooled output and logits of a model for the examples of a file.
@@ -39,7 +40,7 @@ struct ForwardCommand: ParsableCommand {
 
     func run<T: BLASReal>(_ type: T.Type) throws {
         let dir = URL(fileURLWithPath: model)
-        let net = try ModelDirectory.load(dir, as: T.self)
+        let net = try QuantizedModelDirectory.loadAny(dir, as: T.self)
         let lines = try InputLines.read(input)
         guard !lines.isEmpty else { throw ValidationError("\(input): no examples") }
         var sequences: [[Int]] = [], types: [[Int]] = []

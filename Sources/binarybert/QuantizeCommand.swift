@@ -1,0 +1,101 @@
+import ArgumentParser
+import BERT
+import Foundation
+import Numerics
+import Quantization
+import Text
+import Training
+
+/// `binarybert quantize`: quantization-aware training by two-stage distillation from a full-precision teacher.
+struct QuantizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "quantize",
+        abstract: "Distil a weight-quantized student from a fine-tuned full-precision teacher (two stages).",
+        discussion: """
+        --weight-bits 2 trains a TWN ternary student, 1 a BWN binary one (the paper's baseline; give it twice the \
+        epochs), 8 and 4 uniform ones. --init DIR starts from another quantized model directory instead of the \
+        teacher, e.g. the output of `binarybert split` for BinaryBERT's binary fine-tuning. Stage 1 (attention \
+        scores + hidden states, LR × 2.5) keeps its last state in OUTPUT/stage1; stage 2 (logits) keeps the best dev \
+        checkpoint in OUTPUT. Not implemented yet: 8- and 4-bit activations (--act-bits must be 32) and half-width \
+        students (--width must be 1).
+        """)
+
+    @Option(help: "Fine-tuned full-precision teacher directory.") var teacher: String
+    @Option(help: "Task name.") var task: String
+    @Option(help: "Data directory.") var data: String
+    @Option(help: "Output directory.") var output: String
+    @Option(help: "Weight bits: 1 (binary), 2 (ternary), 4 or 8.") var weightBits: Int
+    @Option(help: "Activation bits (only 32 so far).") var actBits = 32
+    @Option(help: "Student width relative to the teacher (only 1.0 so far).") var width = 1.0
+    @Option(help: "Start from this (quantized) model directory instead of the teacher.") var `init`: String?
+    @Option(help: "Epochs per stage.") var epochs = 2
+    @Option(help: "Maximum tokens per example.") var maxLength = 128
+    @Option(help: "Examples per step.") var batchSize = 32
+    @Option(help: "Learning rate of stage 2 (stage 1 uses 2.5×).") var lr = 5e-5
+    @Option(help: "Seed.") var seed: UInt64 = 42
+    @Option(help: "Evaluate every N steps.") var evalEvery = 100
+    @Flag(help: "Skip stage 1.") var skipStage1 = false
+    @OptionGroup var threading: ThreadOptions
+
+    func validate() throws {
+        guard [1, 2, 4, 8].contains(weightBits) else { throw ValidationError("--weight-bits must be 1, 2, 4 or 8") }
+        guard [4, 8, 32].contains(actBits) else { throw ValidationError("--act-bits must be 4, 8 or 32") }
+        if actBits != 32 { throw ValidationError("--act-bits \(actBits): activation quantization is not implemented yet (use 32)") }
+        if width != 1 { throw ValidationError("--width \(width): half-width students are not implemented yet (use 1.0)") }
+    }
+
+    func run() throws {
+        try threading.apply()
+        let spec = try Tasks.named(task)
+        let teacherDir = URL(fileURLWithPath: teacher), dataDir = URL(fileURLWithPath: data)
+        let tokenizer = try BertTokenizer(modelDirectory: teacherDir)
+        let train = EncodedDataset(try DatasetLoader.load(task: spec, dataDirectory: dataDir, split: "train"), tokenizer: tokenizer, maxLength: maxLength)
+        let dev = EncodedDataset(try DatasetLoader.load(task: spec, dataDirectory: dataDir, split: "dev"), tokenizer: tokenizer, maxLength: maxLength)
+        let teacherModel = try ModelDirectory.load(teacherDir, as: Float.self)
+        let student: QuantizedBertModel<Float>
+        if let initDir = `init`, let q = try QuantizedModelDirectory.load(URL(fileURLWithPath: initDir), as: Float.self) {
+            guard q.spec.weightBits == weightBits else {
+                throw ValidationError("\(initDir) holds \(q.spec.weightBits)-bit weights, not \(weightBits)")
+            }
+            student = q
+        } else {
+            let base = try ModelDirectory.load(`init`.map { URL(fileURLWithPath: $0) } ?? teacherDir, as: Float.self)
+            let method = weightBits == 2 ? "twn" : weightBits == 1 ? "bwn" : "uniform"
+            student = try QuantizedBertModel(model: base, spec: QuantizationSpec(
+                method: method, weightBits: weightBits, quantizedTensors: QuantizationSpec.defaultQuantizedTensors(base.table)))
+        }
+        var options = DistillationOptions()
+        options.epochsPerStage = epochs
+        options.batchSize = batchSize
+        options.learningRate = lr
+        options.seed = seed
+        options.evalEvery = evalEvery
+        options.skipStage1 = skipStage1
+        FileHandle.standardError.write("quantize: \(student.spec.method) W\(student.spec.weightBits)A\(actBits), train \(train.count), dev \(dev.count)\n".data(using: .utf8)!)
+        let summary = try DistillationPipeline.run(student: student, teacher: teacherModel, train: train, dev: dev, options: options,
+                                                   output: URL(fileURLWithPath: output), tokenizerSource: teacherDir)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+    }
+}
+
+/// `binarybert split`: ternary weight splitting of a ternary model directory into the equivalent binary model.
+struct SplitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "split",
+        abstract: "Split a ternary model into the equivalent binary model (TWS), computed and stored in float64.")
+
+    @Option(help: "Ternary model directory (from `quantize --weight-bits 2`).") var model: String
+    @Option(help: "Output directory.") var output: String
+
+    func run() throws {
+        let dir = URL(fileURLWithPath: model)
+        guard let ternary = try QuantizedModelDirectory.load(dir, as: Double.self) else {
+            throw ValidationError("\(model) has no quantization.json: not a quantized model")
+        }
+        let (binary, coefficients) = try ternary.splitIntoBinary()
+        let rows = coefficients.values.reduce(0) { $0 + $1.count }
+        let inexact = coefficients.flatMap { name, cs in cs.filter { !$0.exact }.map { _ in name } }
+        try QuantizedModelDirectory.save(binary, to: URL(fileURLWithPath: output), tokenizerSource: dir)
+        FileHandle.standardError.write("split \(coefficients.count) tensors (\(rows) scaled rows); \(inexact.count) rows not exactly splittable\(inexact.isEmpty ? "" : ": " + Set(inexact).sorted().joined(separator: ", "))\n".data(using: .utf8)!)
+    }
+}

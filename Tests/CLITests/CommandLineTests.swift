@@ -1,0 +1,108 @@
+import XCTest
+import BERT
+import Foundation
+
+/// Runs the built `binarybert` executable: exit codes, messages naming the bad file, and output files.
+final class CommandLineTests: XCTestCase {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures")
+
+    var binary: URL {
+        // The test bundle sits next to the products of the same build.
+        let products = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }?.bundleURL.deletingLastPathComponent()
+            ?? Bundle.main.bundleURL
+        return products.appendingPathComponent("binarybert")
+    }
+
+    struct Result { var status: Int32; var stdout: String; var stderr: String }
+
+    func run(_ arguments: [String]) throws -> Result {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("bb-cli-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    func testHelpListsCommands() throws {
+        let r = try run(["--help"])
+        XCTAssertEqual(r.status, 0)
+        for command in ["info", "tokenize", "forward", "finetune", "evaluate", "quantize", "split", "bench"] {
+            XCTAssertTrue(r.stdout.contains(command), command)
+        }
+    }
+
+    func testInfoReportsBLAS() throws {
+        let r = try run(["info", "--json"])
+        XCTAssertEqual(r.status, 0)
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: String]
+        XCTAssertNotNil(object?["blas_core"])
+        XCTAssertTrue(object?["blas_config"]?.contains("OpenBLAS") ?? false)
+    }
+
+    func testForwardWithIdsWritesAllOutputs() throws {
+        let dir = try temporaryDirectory()
+        let ids = dir.appendingPathComponent("ids.txt"), out = dir.appendingPathComponent("out.safetensors")
+        try "1 5 9 2\n1 7 2 8 3 2\n".write(to: ids, atomically: true, encoding: .utf8)
+        let r = try run(["forward", "--model", Self.fixtures.appendingPathComponent("tiny-bert").path, "--input", ids.path,
+                         "--ids", "--output", out.path, "--dtype", "float64"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let file = try SafetensorsFile(contentsOf: out)
+        XCTAssertEqual(file["hidden_states.0"]?.shape, [2, 6, 16])
+        XCTAssertEqual(file["hidden_states.2"]?.dtype, .F64)
+        XCTAssertEqual(file["logits"]?.shape, [2, 3])
+        XCTAssertEqual(file["pooled"]?.shape, [2, 16])
+        XCTAssertEqual(try file.integers("attention_mask"), [1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1])
+    }
+
+    func testMalformedWeightsFailWithTheFileName() throws {
+        let dir = try temporaryDirectory()
+        let model = dir.appendingPathComponent("model")
+        try FileManager.default.createDirectory(at: model, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("tiny-bert/config.json"),
+                                         to: model.appendingPathComponent("config.json"))
+        // Header length far past the end of the file.
+        var bytes = Data([0xFF, 0xFF, 0, 0, 0, 0, 0, 0])
+        bytes.append(Data("{}".utf8))
+        try bytes.write(to: model.appendingPathComponent("model.safetensors"))
+        let ids = dir.appendingPathComponent("ids.txt")
+        try "1 2\n".write(to: ids, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("out.safetensors")
+        let r = try run(["forward", "--model", model.path, "--input", ids.path, "--ids", "--output", out.path])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("model.safetensors"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+    }
+
+    func testBadIdLineIsNamed() throws {
+        let dir = try temporaryDirectory()
+        let ids = dir.appendingPathComponent("ids.txt")
+        try "1 2\n1 x 2\n".write(to: ids, atomically: true, encoding: .utf8)
+        let r = try run(["forward", "--model", Self.fixtures.appendingPathComponent("tiny-bert").path, "--input", ids.path,
+                         "--ids", "--output", dir.appendingPathComponent("o.safetensors").path])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("ids.txt:2"), r.stderr)
+    }
+
+    func testOutOfVocabularyIdFails() throws {
+        let dir = try temporaryDirectory()
+        let ids = dir.appendingPathComponent("ids.txt")
+        try "1 99 2\n".write(to: ids, atomically: true, encoding: .utf8)
+        let r = try run(["forward", "--model", Self.fixtures.appendingPathComponent("tiny-bert").path, "--input", ids.path,
+                         "--ids", "--output", dir.appendingPathComponent("o.safetensors").path])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("99"), r.stderr)
+    }
+}
