@@ -33,7 +33,7 @@ public enum WeightQuantizer: Sendable, Equatable, Codable {
     }
 
     /// Quantizes `rows` rows of `cols` entries from `w` into `q` with one scale per row (rows = 1: per tensor).
-    /// Returns the scale of each row (α, or 1/s for uniform; 1 for full precision).
+    /// Returns the scale of each row: α for ternary and binary, s = (2^(bits−1) − 1)/max|w| for uniform, 1 for full precision.
     @discardableResult
     public func quantize<T: BLASReal>(_ w: UnsafePointer<T>, into q: UnsafeMutablePointer<T>, rows: Int, cols: Int) -> [Double] {
         (0..<rows).map { r in quantizeRow(self, w + r * cols, q + r * cols, cols) }
@@ -54,7 +54,7 @@ func quantizeRow<T: BLASReal>(_ quantizer: WeightQuantizer, _ w: UnsafePointer<T
         guard maxAbs > 0 else { q.update(repeating: 0, count: n); return 0 }
         let s = Double((1 << (bits - 1)) - 1) / maxAbs
         for i in 0..<n { q[i] = T((Double(w[i]) * s).rounded(.toNearestOrEven) / s) }
-        return 1 / s
+        return s
     case .ternary:
         let (alpha, delta) = ternaryScale(w, n)
         let a = T(alpha)

@@ -8,7 +8,7 @@ struct BinaryBERTCommand: ParsableCommand {
         abstract: "BinaryBERT toolkit: BERT on OpenBLAS, quantization and loss-landscape analysis.",
         version: BinaryBERTVersion.string,
         subcommands: [InfoCommand.self, TokenizeCommand.self, ForwardCommand.self, FinetuneCommand.self, EvaluateCommand.self,
-                      QuantizeCommand.self, SplitCommand.self, BenchCommand.self]
+                      QuantizeCommand.self, SplitCommand.self, SliceCommand.self, ExportCommand.self, BenchCommand.self]
     )
 
     static func main() {

@@ -8,15 +8,7 @@ func makeTinyModel<T: BLASReal>(_ type: T.Type, activation: String = "gelu", num
                             hiddenAct: activation, hiddenDropoutProb: dropout, attentionProbsDropoutProb: dropout,
                             maxPositionEmbeddings: 16, typeVocabSize: 2, layerNormEps: 1e-12, numLabels: numLabels)
     let model = try BertModel<T>(config: config)
-    var rng = SeededRNG(seed: seed)
-    for v in model.table.views {
-        let p = model.parameters.pointer + v.offset
-        switch v.role {
-        case .matrix, .embedding: rng.fillNormal(p, count: v.count, std: 0.3)
-        case .norm: rng.fillNormal(p, count: v.count, mean: 1, std: 0.1)
-        case .bias: rng.fillNormal(p, count: v.count, std: 0.1)
-        }
-    }
+    model.randomizeAllParameters(seed: seed)
     return model
 }
 

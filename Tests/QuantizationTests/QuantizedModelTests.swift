@@ -8,15 +8,7 @@ final class QuantizedModelTests: XCTestCase {
         let config = BertConfig(vocabSize: 50, hiddenSize: 16, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 24,
                                 hiddenDropoutProb: 0, attentionProbsDropoutProb: 0, maxPositionEmbeddings: 16, numLabels: 3)
         let model = try BertModel<T>(config: config)
-        var rng = SeededRNG(seed: seed)
-        for v in model.table.views {
-            let p = model.parameters.pointer + v.offset
-            switch v.role {
-            case .matrix, .embedding: rng.fillNormal(p, count: v.count, std: 0.3)
-            case .norm: rng.fillNormal(p, count: v.count, mean: 1, std: 0.1)
-            case .bias: rng.fillNormal(p, count: v.count, std: 0.1)
-            }
-        }
+        model.randomizeAllParameters(seed: seed)
         return model
     }
 

@@ -29,7 +29,7 @@ public final class Activations<T: BLASReal> {
         hiddenStates = (0...c.numHiddenLayers).map { _ in Buffer(count: n * h) }
         let dropH = training && c.hiddenDropoutProb > 0, dropA = training && c.attentionProbsDropoutProb > 0
         layers = (0..<c.numHiddenLayers).map { _ in
-            LayerActivations(tokens: n, hidden: h, intermediate: c.intermediateSize,
+            LayerActivations(tokens: n, hidden: h, heads: c.allHeadSize, intermediate: c.intermediateSize,
                              scoreCount: b * c.numAttentionHeads * t * t, hiddenDropout: dropH, attentionDropout: dropA)
         }
         additiveMask = Buffer(count: n)
@@ -57,10 +57,10 @@ public final class Activations<T: BLASReal> {
 
 /// One Transformer layer's saved tensors.
 public final class LayerActivations<T: BLASReal> {
-    let q: Buffer<T>, k: Buffer<T>, v: Buffer<T>           // (B·T, C)
+    let q: Buffer<T>, k: Buffer<T>, v: Buffer<T>           // (B·T, A), A = heads × head size (= C unless sliced)
     let scores: Buffer<T>, probs: Buffer<T>                 // (B, NH, T, T)
     let probsDropout: Buffer<T>?, probsUsed: Buffer<T>?
-    let context: Buffer<T>                                  // (B·T, C)
+    let context: Buffer<T>                                  // (B·T, A)
     let attentionDense: Buffer<T>                           // (B·T, C) before dropout
     let attentionDropout: Buffer<T>?
     let residual1: Buffer<T>, mean1: Buffer<T>, rstd1: Buffer<T>, normed1: Buffer<T>
@@ -69,12 +69,12 @@ public final class LayerActivations<T: BLASReal> {
     let ffnDropout: Buffer<T>?
     let residual2: Buffer<T>, mean2: Buffer<T>, rstd2: Buffer<T>
 
-    init(tokens n: Int, hidden h: Int, intermediate i: Int, scoreCount s: Int, hiddenDropout: Bool, attentionDropout: Bool) {
-        q = Buffer(count: n * h); k = Buffer(count: n * h); v = Buffer(count: n * h)
+    init(tokens n: Int, hidden h: Int, heads a: Int, intermediate i: Int, scoreCount s: Int, hiddenDropout: Bool, attentionDropout: Bool) {
+        q = Buffer(count: n * a); k = Buffer(count: n * a); v = Buffer(count: n * a)
         scores = Buffer(count: s); probs = Buffer(count: s)
         probsDropout = attentionDropout ? Buffer(count: s) : nil
         probsUsed = attentionDropout ? Buffer(count: s) : nil
-        context = Buffer(count: n * h)
+        context = Buffer(count: n * a)
         attentionDense = Buffer(count: n * h)
         self.attentionDropout = hiddenDropout ? Buffer(count: n * h) : nil
         residual1 = Buffer(count: n * h); mean1 = Buffer(count: n); rstd1 = Buffer(count: n); normed1 = Buffer(count: n * h)

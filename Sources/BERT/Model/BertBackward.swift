@@ -6,13 +6,13 @@ extension BertModel {
     public func backward(_ acts: Activations<T>, seeds: OutputGradients<T>) {
         precondition(acts === workspace, "backward: activations are not from this model's latest forward pass")
         let c = config, b = acts.batchSize, tt = acts.sequenceLength, h = c.hiddenSize, n = b * tt
-        let inter = c.intermediateSize
+        let inter = c.intermediateSize, a = c.allHeadSize
         let scoreCount = b * c.numAttentionHeads * tt * tt
         let ws: BackwardWorkspace<T>
         if let existing = backwardWorkspace, existing.tokens == n, existing.scoreCount == scoreCount, existing.dPooled.count == b * h {
             ws = existing
         } else {
-            ws = BackwardWorkspace(tokens: n, batch: b, hidden: h, intermediate: inter, scoreCount: scoreCount)
+            ws = BackwardWorkspace(tokens: n, batch: b, hidden: h, heads: a, intermediate: inter, scoreCount: scoreCount)
             backwardWorkspace = ws
         }
         let w = UnsafePointer(weights.pointer), g = gradients.pointer
@@ -76,7 +76,7 @@ extension BertModel {
             ws.dContext.zero()
             linearBackward(dinp: ws.dContext.pointer, dweight: g + lo.attentionOutput.w, dbias: g + lo.attentionOutput.b,
                            dout: ws.dRes.pointer, inp: la.context.pointer, weight: w + lo.attentionOutput.w,
-                           rows: n, inFeatures: h, outFeatures: h)
+                           rows: n, inFeatures: a, outFeatures: h)
             attentionBackward(dq: ws.dq.pointer, dk: ws.dk.pointer, dv: ws.dv.pointer, dctx: ws.dContext.pointer,
                               dscoresExtra: seeds.attentionScores[l].map { UnsafePointer($0.pointer) },
                               q: la.q.pointer, k: la.k.pointer, v: la.v.pointer, probs: la.probs.pointer,
@@ -84,11 +84,11 @@ extension BertModel {
                               dropoutMask: la.probsDropout.map { UnsafePointer($0.pointer) },
                               work: ws.dScores.pointer, shape: shape)
             linearBackward(dinp: dIn.pointer, dweight: g + lo.query.w, dbias: g + lo.query.b, dout: ws.dq.pointer,
-                           inp: x, weight: w + lo.query.w, rows: n, inFeatures: h, outFeatures: h)
+                           inp: x, weight: w + lo.query.w, rows: n, inFeatures: h, outFeatures: a)
             linearBackward(dinp: dIn.pointer, dweight: g + lo.key.w, dbias: g + lo.key.b, dout: ws.dk.pointer,
-                           inp: x, weight: w + lo.key.w, rows: n, inFeatures: h, outFeatures: h)
+                           inp: x, weight: w + lo.key.w, rows: n, inFeatures: h, outFeatures: a)
             linearBackward(dinp: dIn.pointer, dweight: g + lo.value.w, dbias: g + lo.value.b, dout: ws.dv.pointer,
-                           inp: x, weight: w + lo.value.w, rows: n, inFeatures: h, outFeatures: h)
+                           inp: x, weight: w + lo.value.w, rows: n, inFeatures: h, outFeatures: a)
             swap(&dOut, &dIn)
         }
 

@@ -17,6 +17,9 @@ public struct BertConfig: Codable, Sendable, Equatable {
     public var numLabels: Int?
     /// "regression" or "single_label_classification" (HF names); nil → inferred from numLabels (1 = regression).
     public var problemType: String?
+    /// Width of one attention head. nil → hidden_size / num_attention_heads (HF). Set by width slicing, where the
+    /// kept heads no longer fill the hidden size (written as `attention_head_size`, a key HF does not read).
+    public var attentionHeadSize: Int?
 
     public init(vocabSize: Int, hiddenSize: Int, numHiddenLayers: Int, numAttentionHeads: Int, intermediateSize: Int,
                 hiddenAct: String = "gelu", hiddenDropoutProb: Double = 0.1, attentionProbsDropoutProb: Double = 0.1,
@@ -43,7 +46,9 @@ public struct BertConfig: Codable, Sendable, Equatable {
                    maxPositionEmbeddings: 512, numLabels: numLabels)
     }
 
-    public var headDim: Int { hiddenSize / numAttentionHeads }
+    public var headDim: Int { attentionHeadSize ?? hiddenSize / numAttentionHeads }
+    /// Width of Q, K, V and the attention context: heads × head size (= hidden size unless sliced).
+    public var allHeadSize: Int { numAttentionHeads * headDim }
     public var isRegression: Bool { problemType == "regression" || (problemType == nil && numLabels == 1) }
 
     public var activation: Activation {
@@ -63,7 +68,9 @@ public struct BertConfig: Codable, Sendable, Equatable {
         try positive(intermediateSize, "intermediate_size")
         try positive(maxPositionEmbeddings, "max_position_embeddings")
         try positive(typeVocabSize, "type_vocab_size")
-        if hiddenSize % numAttentionHeads != 0 {
+        if let size = attentionHeadSize {
+            try positive(size, "attention_head_size")
+        } else if hiddenSize % numAttentionHeads != 0 {
             throw BertConfigError.invalid("hidden_size \(hiddenSize) is not a multiple of num_attention_heads \(numAttentionHeads)")
         }
         if let n = numLabels, n <= 0 { throw BertConfigError.invalid("num_labels must be positive, got \(n)") }
@@ -79,6 +86,7 @@ public struct BertConfig: Codable, Sendable, Equatable {
         case hiddenDropoutProb = "hidden_dropout_prob", attentionProbsDropoutProb = "attention_probs_dropout_prob"
         case maxPositionEmbeddings = "max_position_embeddings", typeVocabSize = "type_vocab_size"
         case layerNormEps = "layer_norm_eps", numLabels = "num_labels", problemType = "problem_type", id2label
+        case attentionHeadSize = "attention_head_size"
     }
 
     public init(from decoder: Decoder) throws {
@@ -95,6 +103,7 @@ public struct BertConfig: Codable, Sendable, Equatable {
         typeVocabSize = try c.decodeIfPresent(Int.self, forKey: .typeVocabSize) ?? 2
         layerNormEps = try c.decodeIfPresent(Double.self, forKey: .layerNormEps) ?? 1e-12
         problemType = try c.decodeIfPresent(String.self, forKey: .problemType)
+        attentionHeadSize = try c.decodeIfPresent(Int.self, forKey: .attentionHeadSize)
         if let n = try c.decodeIfPresent(Int.self, forKey: .numLabels) {
             numLabels = n
         } else if let labels = try c.decodeIfPresent([String: String].self, forKey: .id2label) {
@@ -120,6 +129,7 @@ public struct BertConfig: Codable, Sendable, Equatable {
         try c.encode(typeVocabSize, forKey: .typeVocabSize)
         try c.encode(layerNormEps, forKey: .layerNormEps)
         try c.encodeIfPresent(problemType, forKey: .problemType)
+        try c.encodeIfPresent(attentionHeadSize, forKey: .attentionHeadSize)
         if let n = numLabels {
             try c.encode(n, forKey: .numLabels)
             try c.encode(Dictionary(uniqueKeysWithValues: (0..<n).map { (String($0), "LABEL_\($0)") }), forKey: .id2label)

@@ -8,7 +8,7 @@ extension BertModel {
     public func forward(_ batch: TokenBatch, training: Bool = false, rng: inout SeededRNG) throws -> Activations<T> {
         try validate(batch)
         let c = config, b = batch.batchSize, tt = batch.sequenceLength, h = c.hiddenSize, n = b * tt
-        let inter = c.intermediateSize
+        let inter = c.intermediateSize, a = c.allHeadSize
         let acts: Activations<T>
         if let w = workspace, w.fits(batch, training: training) {
             acts = w
@@ -35,9 +35,9 @@ extension BertModel {
         for l in 0..<c.numHiddenLayers {
             let la = acts.layers[l], lo = o.layers[l]
             let x = UnsafePointer(acts.hiddenStates[l].pointer)
-            linearForward(la.q.pointer, x, w + lo.query.w, w + lo.query.b, rows: n, inFeatures: h, outFeatures: h)
-            linearForward(la.k.pointer, x, w + lo.key.w, w + lo.key.b, rows: n, inFeatures: h, outFeatures: h)
-            linearForward(la.v.pointer, x, w + lo.value.w, w + lo.value.b, rows: n, inFeatures: h, outFeatures: h)
+            linearForward(la.q.pointer, x, w + lo.query.w, w + lo.query.b, rows: n, inFeatures: h, outFeatures: a)
+            linearForward(la.k.pointer, x, w + lo.key.w, w + lo.key.b, rows: n, inFeatures: h, outFeatures: a)
+            linearForward(la.v.pointer, x, w + lo.value.w, w + lo.value.b, rows: n, inFeatures: h, outFeatures: a)
             if let mask = la.probsDropout {
                 T.kernelDropoutMask(mask.pointer, mask.count, probability: c.attentionProbsDropoutProb, rng: &rng)
             }
@@ -45,7 +45,7 @@ extension BertModel {
                              dropoutMask: la.probsDropout.map { UnsafePointer($0.pointer) }, ctx: la.context.pointer,
                              q: la.q.pointer, k: la.k.pointer, v: la.v.pointer, additiveMask: acts.additiveMask.pointer, shape: shape)
             linearForward(la.attentionDense.pointer, la.context.pointer, w + lo.attentionOutput.w, w + lo.attentionOutput.b,
-                          rows: n, inFeatures: h, outFeatures: h)
+                          rows: n, inFeatures: a, outFeatures: h)
             dropout(la.attentionDense, mask: la.attentionDropout, into: la.residual1, rng: &rng)
             T.kernelAdd(la.residual1.pointer, x, la.residual1.pointer, n * h)
             T.kernelLayerNorm(la.residual1.pointer, la.normed1.pointer, mean: la.mean1.pointer, rstd: la.rstd1.pointer,

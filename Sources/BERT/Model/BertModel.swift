@@ -49,6 +49,21 @@ public final class BertModel<T: BLASReal> {
         }
     }
 
+    /// Non-trivial random values for every parameter: matrices and embeddings N(0, std²), LayerNorm gains
+    /// 1 + N(0, 0.1²), biases N(0, 0.1²). For gradient checks and equivalence tests, where HF's initialisation
+    /// (zero biases, unit gains) would leave parts of the backward pass untested.
+    public func randomizeAllParameters(seed: UInt64, std: Double = 0.3) {
+        var rng = SeededRNG(seed: seed)
+        for v in table.views {
+            let p = parameters.pointer + v.offset
+            switch v.role {
+            case .matrix, .embedding: rng.fillNormal(p, count: v.count, std: std)
+            case .norm: rng.fillNormal(p, count: v.count, mean: 1, std: 0.1)
+            case .bias: rng.fillNormal(p, count: v.count, std: 0.1)
+            }
+        }
+    }
+
     public func pointer(_ name: String) -> UnsafeMutablePointer<T> { parameters.pointer + table.view(name).offset }
     public func gradientPointer(_ name: String) -> UnsafeMutablePointer<T> { gradients.pointer + table.view(name).offset }
 

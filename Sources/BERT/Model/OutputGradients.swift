@@ -25,18 +25,18 @@ public struct OutputGradients<T: BLASReal> {
 final class BackwardWorkspace<T: BLASReal> {
     let tokens: Int, scoreCount: Int
     let dOut: Buffer<T>, dIn: Buffer<T>                    // (B·T, C) gradient flowing down the residual stream
-    let dRes: Buffer<T>, dNormed1: Buffer<T>, dDense: Buffer<T>, dContext: Buffer<T>
-    let dq: Buffer<T>, dk: Buffer<T>, dv: Buffer<T>
+    let dRes: Buffer<T>, dNormed1: Buffer<T>
+    let dContext: Buffer<T>, dq: Buffer<T>, dk: Buffer<T>, dv: Buffer<T>    // (B·T, A)
     let dFfnAct: Buffer<T>, dFfnPre: Buffer<T>             // (B·T, I)
     let dScores: Buffer<T>                                 // (B, NH, T, T)
     let dPooled: Buffer<T>, dPooledPre: Buffer<T>          // (B, C)
 
-    init(tokens n: Int, batch b: Int, hidden h: Int, intermediate i: Int, scoreCount s: Int) {
+    init(tokens n: Int, batch b: Int, hidden h: Int, heads a: Int, intermediate i: Int, scoreCount s: Int) {
         tokens = n
         scoreCount = s
         dOut = Buffer(count: n * h); dIn = Buffer(count: n * h)
-        dRes = Buffer(count: n * h); dNormed1 = Buffer(count: n * h); dDense = Buffer(count: n * h); dContext = Buffer(count: n * h)
-        dq = Buffer(count: n * h); dk = Buffer(count: n * h); dv = Buffer(count: n * h)
+        dRes = Buffer(count: n * h); dNormed1 = Buffer(count: n * h)
+        dContext = Buffer(count: n * a); dq = Buffer(count: n * a); dk = Buffer(count: n * a); dv = Buffer(count: n * a)
         dFfnAct = Buffer(count: n * i); dFfnPre = Buffer(count: n * i)
         dScores = Buffer(count: s)
         dPooled = Buffer(count: b * h); dPooledPre = Buffer(count: b * h)

@@ -68,7 +68,7 @@ public struct ParameterTable: Sendable {
             views.append(v)
             offset += v.count
         }
-        let h = c.hiddenSize, inter = c.intermediateSize
+        let h = c.hiddenSize, inter = c.intermediateSize, a = c.allHeadSize
         add("bert.embeddings.word_embeddings.weight", [c.vocabSize, h], .embedding, nil, .embeddings)
         add("bert.embeddings.position_embeddings.weight", [c.maxPositionEmbeddings, h], .embedding, nil, .embeddings)
         add("bert.embeddings.token_type_embeddings.weight", [c.typeVocabSize, h], .embedding, nil, .embeddings)
@@ -77,10 +77,10 @@ public struct ParameterTable: Sendable {
         for l in 0..<c.numHiddenLayers {
             let p = "bert.encoder.layer.\(l)."
             for (part, kind) in [("query", ModuleKind.query), ("key", .key), ("value", .value)] {
-                add(p + "attention.self.\(part).weight", [h, h], .matrix, l, kind)
-                add(p + "attention.self.\(part).bias", [h], .bias, l, kind)
+                add(p + "attention.self.\(part).weight", [a, h], .matrix, l, kind)
+                add(p + "attention.self.\(part).bias", [a], .bias, l, kind)
             }
-            add(p + "attention.output.dense.weight", [h, h], .matrix, l, .attentionOutput)
+            add(p + "attention.output.dense.weight", [h, a], .matrix, l, .attentionOutput)
             add(p + "attention.output.dense.bias", [h], .bias, l, .attentionOutput)
             add(p + "attention.output.LayerNorm.weight", [h], .norm, l, .attentionOutput)
             add(p + "attention.output.LayerNorm.bias", [h], .bias, l, .attentionOutput)

@@ -1,0 +1,167 @@
+import BERT
+import Foundation
+import Numerics
+
+/// The deployable form of a quantized model: quantized tensors as packed integer codes (1 bit per binary weight,
+/// 2 bits per ternary weight, 4 or 8 bits per uniform weight) with Double scales; every other tensor in float32.
+/// Stored as `model.packed.safetensors` beside `config.json`:
+/// - `<name>.codes` (U8, packed little-end first within each byte), `<name>.scales` (F64, one per scaled row);
+/// - for a split model the second halves as `split2.<name>.codes` / `.scales`, their biases summed into `<bias>`;
+/// - the rest under their own names in the model's precision (F32 when exported from a Float model; sizes count
+///   them as float32, as deployed).
+/// Loading unpacks ŵ into a full-precision model that reproduces the quantized model's outputs exactly.
+public enum PackedModel {
+    public static let fileName = "model.packed.safetensors"
+
+    public struct SizeReport: Codable, Sendable, Equatable {
+        /// Bytes of the whole file's payload (codes, scales, float32 tensors).
+        public var totalBytes: Int
+        /// The paper's convention: MB = 1024² bytes, position embeddings not counted, scales and float32 parts counted.
+        public var paperMegabytes: Double
+        public var quantizedWeights: Int
+        public var floatParameters: Int
+
+        public var megabytes: Double { Double(totalBytes) / 1_048_576 }
+    }
+
+    /// Codes of one row for `quantizer`, from the quantized values ŵ and the row's scale.
+    static func code(_ q: Double, _ quantizer: WeightQuantizer, scale: Double) -> UInt8 {
+        switch quantizer {
+        case .binary: return q > 0 ? 1 : 0                       // 0 → −α (an exact zero weight packs as −α: see note)
+        case .ternary: return q > 0 ? 1 : (q < 0 ? 2 : 0)
+        case let .uniform(bits): return UInt8(truncatingIfNeeded: Int((q * scale).rounded()) + (1 << (bits - 1)))
+        case .fullPrecision: preconditionFailure("full-precision tensors are not packed")
+        }
+    }
+
+    static func bitsPerCode(_ quantizer: WeightQuantizer) -> Int {
+        switch quantizer {
+        case .binary: return 1
+        case .ternary: return 2
+        case let .uniform(bits): return bits
+        case .fullPrecision: return 32
+        }
+    }
+
+    static func pack(_ codes: [UInt8], bits: Int) -> [UInt8] {
+        let perByte = 8 / bits
+        var out = [UInt8](repeating: 0, count: (codes.count + perByte - 1) / perByte)
+        for (i, c) in codes.enumerated() { out[i / perByte] |= c << UInt8((i % perByte) * bits) }
+        return out
+    }
+
+    static func unpack(_ bytes: [UInt8], bits: Int, count: Int) -> [UInt8] {
+        let perByte = 8 / bits, mask = UInt8((1 << bits) - 1)
+        return (0..<count).map { i in (bytes[i / perByte] >> UInt8((i % perByte) * bits)) & mask }
+    }
+
+    /// Writes the packed form of `q` into `directory` (config.json, quantization.json and the packed weights).
+    @discardableResult
+    public static func export<T: BLASReal>(_ q: QuantizedBertModel<T>, to directory: URL) throws -> SizeReport {
+        guard q.quantizer != .fullPrecision else { throw QuantizationError.badSpec(file: directory.path, reason: "nothing to pack: full-precision weights") }
+        if q.quantizer == .binary {
+            // BWN maps an exact 0 to 0, which 1 bit cannot hold; refuse rather than change the model.
+            for v in q.quantizedViews {
+                for half in [q.model.parameters] + (q.secondHalf.map { [$0] } ?? []) {
+                    for i in v.range where half[i] == 0 {
+                        throw QuantizationError.badSpec(file: directory.path, reason: "\(v.name) has an exact zero latent weight; BWN gives it 0, which 1-bit packing cannot represent")
+                    }
+                }
+            }
+        }
+        var writer = SafetensorsWriter(metadata: ["format": "binarybert-packed", "method": q.spec.method])
+        var report = SizeReport(totalBytes: 0, paperMegabytes: 0, quantizedWeights: 0, floatParameters: 0)
+        var paperBytes = 0
+        let quantizedNames = Set(q.quantizedViews.map(\.name))
+        let bits = bitsPerCode(q.quantizer)
+
+        func addPacked(_ prefix: String, _ view: ParameterView, latent: UnsafePointer<T>) {
+            let (rows, cols) = q.scaleLayout(view)
+            let values = Buffer<T>(count: view.count)
+            let stored = q.quantizer.quantize(latent, into: values.pointer, rows: rows, cols: cols)   // α, or s for uniform
+            var codes = [UInt8](repeating: 0, count: view.count)
+            for r in 0..<rows {
+                for j in 0..<cols { codes[r * cols + j] = code(Double(values[r * cols + j]), q.quantizer, scale: stored[r]) }
+            }
+            let packed = pack(codes, bits: bits)
+            writer.add(prefix + view.name + ".codes", shape: [packed.count], integers: packed.map(Int64.init))
+            writer.add(prefix + view.name + ".scales", shape: [rows], values: stored)
+            report.quantizedWeights += view.count
+            report.totalBytes += packed.count + 8 * rows
+            paperBytes += packed.count + 4 * rows
+        }
+
+        for v in q.model.table.views {
+            if quantizedNames.contains(v.name) {
+                addPacked("", v, latent: q.model.parameters.pointer + v.offset)
+                if let w2 = q.secondHalf { addPacked(QuantizationSpec.secondHalfPrefix, v, latent: w2.pointer + v.offset) }
+            } else {
+                // A split bias is stored summed (b₁ + b₂ is all the forward pass uses).
+                writer.add(v.name, shape: v.shape, values: UnsafeBufferPointer(start: q.quantized.pointer + v.offset, count: v.count))
+                report.floatParameters += v.count
+                report.totalBytes += 4 * v.count
+                if v.name != "bert.embeddings.position_embeddings.weight" { paperBytes += 4 * v.count }
+            }
+        }
+        report.paperMegabytes = Double(paperBytes) / 1_048_576
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try writer.write(to: directory.appendingPathComponent(fileName))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        var config = q.model.config
+        config.numLabels = q.model.classes
+        try ModelDirectory.atomicWrite(try encoder.encode(config), to: directory.appendingPathComponent(ModelDirectory.configFile))
+        try ModelDirectory.atomicWrite(try encoder.encode(q.spec), to: directory.appendingPathComponent(QuantizationSpec.fileName))
+        return report
+    }
+
+    /// Unpacks a packed directory into a full-precision model whose weights are ŵ.
+    public static func load<T: BLASReal>(_ directory: URL, as type: T.Type = T.self) throws -> BertModel<T> {
+        let config = try ModelDirectory.loadConfig(directory)
+        guard let spec = try QuantizationSpec.load(directory) else {
+            throw QuantizationError.badSpec(file: directory.appendingPathComponent(QuantizationSpec.fileName).path, reason: "missing")
+        }
+        let quantizer = try WeightQuantizer(bits: spec.weightBits)
+        let url = directory.appendingPathComponent(fileName)
+        let file = try SafetensorsFile(contentsOf: url)
+        let model = try BertModel<T>(config: config, pooler: file["bert.pooler.dense.bias"] != nil,
+                                     classifier: file["classifier.bias"] != nil)
+        let quantizedNames = Set(spec.quantizedTensors)
+        let bits = bitsPerCode(quantizer)
+        for v in model.table.views {
+            let dst = model.parameters.pointer + v.offset
+            guard quantizedNames.contains(v.name) else {
+                guard let info = file[v.name] else { throw CheckpointError.missingTensor(file: url.path, tensor: v.name) }
+                guard info.shape == v.shape else { throw CheckpointError.shapeMismatch(file: url.path, tensor: v.name, expected: v.shape, found: info.shape) }
+                try file.copyValues(v.name, into: dst, count: v.count)
+                continue
+            }
+            dst.update(repeating: 0, count: v.count)
+            for prefix in spec.split ? ["", QuantizationSpec.secondHalfPrefix] : [""] {
+                let codesName = prefix + v.name + ".codes", scalesName = prefix + v.name + ".scales"
+                guard file[codesName] != nil else { throw CheckpointError.missingTensor(file: url.path, tensor: codesName) }
+                let bytes = try file.integers(codesName).map { UInt8(truncatingIfNeeded: $0) }
+                let scales = try file.values(scalesName, as: Double.self)
+                let rows = v.role == .embedding ? v.shape[0] : 1, cols = v.count / rows
+                guard scales.count == rows, bytes.count * (8 / bits) >= v.count else {
+                    throw CheckpointError.shapeMismatch(file: url.path, tensor: codesName, expected: [rows], found: [scales.count])
+                }
+                let codes = unpack(bytes, bits: bits, count: v.count)
+                for r in 0..<rows {
+                    for j in 0..<cols {
+                        let c = codes[r * cols + j], s = scales[r]
+                        let value: T
+                        switch quantizer {
+                        case .binary: value = c == 1 ? T(s) : -T(s)
+                        case .ternary: value = c == 1 ? T(s) : (c == 2 ? -T(s) : 0)
+                        case let .uniform(b): value = s == 0 ? 0 : T(Double(Int(c) - (1 << (b - 1))) / s)
+                        case .fullPrecision: value = 0
+                        }
+                        dst[r * cols + j] += value
+                    }
+                }
+            }
+        }
+        return model
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import BERT
+import Foundation
+import Quantization
+
+/// `binarybert export --packed`: the deployable packed form of a quantized model, and its size.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "export",
+        abstract: "Write the packed 1-/2-/4-/8-bit form of a quantized model and report its size in MB (1 MB = 1024² bytes).")
+
+    @Option(help: "Quantized model directory.") var model: String
+    @Option(help: "Output directory.") var output: String
+    @Flag(help: "Pack the quantized weights (the only export format so far).") var packed = false
+
+    func run() throws {
+        guard packed else { throw ValidationError("only --packed export exists so far") }
+        guard let q = try QuantizedModelDirectory.load(URL(fileURLWithPath: model), as: Double.self) else {
+            throw ValidationError("\(model) has no quantization.json: not a quantized model")
+        }
+        let report = try PackedModel.export(q, to: URL(fileURLWithPath: output))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var object = try JSONSerialization.jsonObject(with: try encoder.encode(report)) as! [String: Any]
+        object["megabytes"] = report.megabytes
+        object["method"] = q.spec.method
+        print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+    }
+}
+
+/// `binarybert slice`: a narrower model (first heads, first FFN neurons), as the half-width network BinaryBERT splits.
+struct SliceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "slice",
+        abstract: "Keep the first ⌈heads·W⌉ attention heads and ⌊FFN·W⌋ neurons of every layer (DynaBERT-style width).")
+
+    @Option(help: "Full-precision model directory.") var model: String
+    @Option(help: "Width in (0, 1], e.g. 0.5.") var width: Double
+    @Option(help: "Output directory.") var output: String
+
+    func run() throws {
+        let dir = URL(fileURLWithPath: model)
+        let sliced = try ModelDirectory.load(dir, as: Float.self).sliced(width: width)
+        try ModelDirectory.save(sliced, to: URL(fileURLWithPath: output), tokenizerSource: dir)
+        FileHandle.standardError.write("kept \(sliced.config.numAttentionHeads) heads × \(sliced.config.headDim), FFN \(sliced.config.intermediateSize)\n".data(using: .utf8)!)
+    }
+}

@@ -1,0 +1,51 @@
+import XCTest
+import BERT
+import Numerics
+@testable import Quantization
+
+final class PackedModelTests: XCTestCase {
+    let batch = TokenBatch(sequences: [[2, 11, 7, 3, 9, 4], [2, 5, 48, 3]], typeIds: [[0, 0, 0, 0, 1, 1], [0, 0, 0, 0]])
+
+    func quantized(bits: Int) throws -> QuantizedBertModel<Double> {
+        let config = BertConfig(vocabSize: 50, hiddenSize: 16, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 24,
+                                hiddenDropoutProb: 0, attentionProbsDropoutProb: 0, maxPositionEmbeddings: 16, numLabels: 3)
+        let m = try BertModel<Double>(config: config)
+        m.randomizeAllParameters(seed: 4)
+        return try QuantizedBertModel(model: m, spec: QuantizationSpec(method: "q\(bits)", weightBits: bits,
+                                                                      quantizedTensors: QuantizationSpec.defaultQuantizedTensors(m.table)))
+    }
+
+    func assertRoundTrip(_ q: QuantizedBertModel<Double>) throws -> PackedModel.SizeReport {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bb-packed-\(getpid())-\(q.spec.method)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let report = try PackedModel.export(q, to: dir)
+        let unpacked = try PackedModel.load(dir, as: Double.self)
+        let expected = try q.model.forward(batch).logits!.array
+        let got = try unpacked.forward(batch).logits!.array
+        XCTAssertEqual(got, expected, q.spec.method)
+        return report
+    }
+
+    func testTernaryBinaryAndUniformRoundTrip() throws {
+        for bits in [2, 1, 8, 4] { _ = try assertRoundTrip(try quantized(bits: bits)) }
+    }
+
+    func testSplitModelRoundTripAndSizes() throws {
+        let ternary = try quantized(bits: 2)
+        let (split, _) = try ternary.splitIntoBinary()
+        let splitReport = try assertRoundTrip(split)
+        let ternaryReport = try assertRoundTrip(ternary)
+        // Two 1-bit halves take as many code bytes as one 2-bit ternary tensor (plus one more scale per row).
+        XCTAssertEqual(splitReport.quantizedWeights, 2 * ternaryReport.quantizedWeights)
+        XCTAssertGreaterThan(splitReport.totalBytes, ternaryReport.totalBytes)
+        XCTAssertLessThan(splitReport.totalBytes, ternaryReport.totalBytes + 4096)
+    }
+
+    func testPacking() {
+        let codes: [UInt8] = [1, 0, 2, 1, 0, 2, 2]
+        XCTAssertEqual(PackedModel.unpack(PackedModel.pack(codes, bits: 2), bits: 2, count: 7), codes)
+        let bitsCodes: [UInt8] = [1, 0, 1, 1, 0, 0, 0, 1, 1]
+        XCTAssertEqual(PackedModel.pack(bitsCodes, bits: 1).count, 2)
+        XCTAssertEqual(PackedModel.unpack(PackedModel.pack(bitsCodes, bits: 1), bits: 1, count: 9), bitsCodes)
+    }
+}
