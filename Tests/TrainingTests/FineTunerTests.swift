@@ -95,3 +95,21 @@ final class FineTunerTests: XCTestCase {
         XCTAssertEqual(model.parameters[w.offset], 0.5 - 0.1 * (mw / (vw.squareRoot() + 1e-6) + 0.01 * 0.5), accuracy: 1e-12)
     }
 }
+
+final class NonFiniteLossTests: XCTestCase {
+    func testNaNLossStopsWithAClearError() throws {
+        let config = BertConfig(vocabSize: 50, hiddenSize: 16, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 32,
+                                maxPositionEmbeddings: 16, numLabels: 2)
+        let model = try BertModel<Float>(config: config)
+        model.initializeWeights(seed: 1)
+        model.pointer("classifier.bias")[0] = .nan
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("bb-nan-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let data = SyntheticTask.data(count: 32, seed: 1)
+        XCTAssertThrowsError(try FineTuner(model: model, train: data, dev: data, options: FineTuneOptions(), output: out,
+                                           tokenizerSource: nil, progress: ProgressReporter(enabled: false)).run()) { error in
+            XCTAssertEqual(error as? TrainingError, .nonFiniteLoss(step: 1, lastGoodCheckpoint: nil))
+            XCTAssertTrue("\(error)".contains("step 1"))
+        }
+    }
+}
