@@ -1,3 +1,4 @@
+import Foundation
 import Numerics
 
 extension BertModel {
@@ -18,6 +19,17 @@ extension BertModel {
         let w = UnsafePointer(weights.pointer), g = gradients.pointer
         let o = offsets
         let L = c.numHiddenLayers
+        let aq = activationQuantizer
+        /// Backward through the quantizer at `site`: `body` accumulates d(quantized copy) into zeroed scratch, and
+        /// dx += ∂Q/∂x ⊙ scratch follows. Without a quantizer `body` accumulates into dx directly.
+        func through(_ site: ActivationSite, _ x: Buffer<T>, _ copy: Buffer<T>?, into dx: UnsafeMutablePointer<T>,
+                     _ body: (UnsafeMutablePointer<T>) -> Void) {
+            guard let aq, copy != nil else { return body(dx) }
+            let scratch = ws.scratchA
+            memset(scratch.pointer, 0, x.count * MemoryLayout<T>.stride)
+            body(scratch.pointer)
+            aq.backward(site, x.pointer, scratch.pointer, dx, count: x.count)
+        }
 
         // d hidden_states.L
         var dOut = ws.dOut, dIn = ws.dIn
@@ -37,8 +49,10 @@ extension BertModel {
             T.kernelTanhBackward(pooled.pointer, ws.dPooled.pointer, ws.dPooledPre.pointer, b * h)
             // d clsRows, scattered into position 0 of each sequence
             ws.dPooled.zero()
-            linearBackward(dinp: ws.dPooled.pointer, dweight: g + pool.w, dbias: g + pool.b, dout: ws.dPooledPre.pointer,
-                           inp: acts.clsRows.pointer, weight: w + pool.w, rows: b, inFeatures: h, outFeatures: h)
+            through(.poolerInput, acts.clsRows, acts.clsRowsHat, into: ws.dPooled.pointer) { d in
+                linearBackward(dinp: d, dweight: g + pool.w, dbias: g + pool.b, dout: ws.dPooledPre.pointer,
+                               inp: (acts.clsRowsHat ?? acts.clsRows).pointer, weight: w + pool.w, rows: b, inFeatures: h, outFeatures: h)
+            }
             for bi in 0..<b {
                 T.axpy(n: h, alpha: 1, x: ws.dPooled.pointer + bi * h, incx: 1, y: dOut.pointer + bi * tt * h, incy: 1)
             }
@@ -46,8 +60,8 @@ extension BertModel {
 
         let shape = AttentionShape(batch: b, seq: tt, heads: c.numAttentionHeads, headDim: c.headDim)
         for l in stride(from: L - 1, through: 0, by: -1) {
-            let la = acts.layers[l], lo = o.layers[l]
-            let x = acts.hiddenStates[l].pointer
+            let la = acts.layers[l], lo = o.layers[l], qc = la.quantizedCopies
+            let xBuffer = acts.hiddenStates[l]
             // output LayerNorm: hidden_{l+1} = LN(residual2)
             ws.dRes.zero()
             T.kernelLayerNormBackward(la.residual2.pointer, dOut.pointer, mean: la.mean2.pointer, rstd: la.rstd2.pointer,
@@ -57,13 +71,17 @@ extension BertModel {
             ws.dNormed1.copy(from: ws.dRes)
             if let mask = la.ffnDropout { T.kernelMultiply(ws.dRes.pointer, mask.pointer, ws.dRes.pointer, n * h) }
             ws.dFfnAct.zero()
-            linearBackward(dinp: ws.dFfnAct.pointer, dweight: g + lo.output.w, dbias: g + lo.output.b, dout: ws.dRes.pointer,
-                           inp: la.ffnAct.pointer, weight: w + lo.output.w, rows: n, inFeatures: inter, outFeatures: h)
+            through(.ffnOutputInput(l), la.ffnAct, qc?.ffnAct, into: ws.dFfnAct.pointer) { d in
+                linearBackward(dinp: d, dweight: g + lo.output.w, dbias: g + lo.output.b, dout: ws.dRes.pointer,
+                               inp: (qc?.ffnAct ?? la.ffnAct).pointer, weight: w + lo.output.w, rows: n, inFeatures: inter, outFeatures: h)
+            }
             ws.dFfnPre.zero()
             activationBackward(activation, la.ffnPre.pointer, ws.dFfnAct.pointer, ws.dFfnPre.pointer, n * inter)
-            linearBackward(dinp: ws.dNormed1.pointer, dweight: g + lo.intermediate.w, dbias: g + lo.intermediate.b,
-                           dout: ws.dFfnPre.pointer, inp: la.normed1.pointer, weight: w + lo.intermediate.w,
-                           rows: n, inFeatures: h, outFeatures: inter)
+            through(.ffnIntermediateInput(l), la.normed1, qc?.normed1, into: ws.dNormed1.pointer) { d in
+                linearBackward(dinp: d, dweight: g + lo.intermediate.w, dbias: g + lo.intermediate.b,
+                               dout: ws.dFfnPre.pointer, inp: (qc?.normed1 ?? la.normed1).pointer, weight: w + lo.intermediate.w,
+                               rows: n, inFeatures: h, outFeatures: inter)
+            }
             // attention LayerNorm: normed1 = LN(residual1)
             ws.dRes.zero()
             T.kernelLayerNormBackward(la.residual1.pointer, ws.dNormed1.pointer, mean: la.mean1.pointer, rstd: la.rstd1.pointer,
@@ -74,21 +92,45 @@ extension BertModel {
             if let seed = seeds.hiddenStates[l] { T.axpy(n: n * h, alpha: 1, x: seed.pointer, incx: 1, y: dIn.pointer, incy: 1) }
             if let mask = la.attentionDropout { T.kernelMultiply(ws.dRes.pointer, mask.pointer, ws.dRes.pointer, n * h) }
             ws.dContext.zero()
-            linearBackward(dinp: ws.dContext.pointer, dweight: g + lo.attentionOutput.w, dbias: g + lo.attentionOutput.b,
-                           dout: ws.dRes.pointer, inp: la.context.pointer, weight: w + lo.attentionOutput.w,
-                           rows: n, inFeatures: a, outFeatures: h)
-            attentionBackward(dq: ws.dq.pointer, dk: ws.dk.pointer, dv: ws.dv.pointer, dctx: ws.dContext.pointer,
-                              dscoresExtra: seeds.attentionScores[l].map { UnsafePointer($0.pointer) },
-                              q: la.q.pointer, k: la.k.pointer, v: la.v.pointer, probs: la.probs.pointer,
-                              probsUsed: (la.probsUsed ?? la.probs).pointer,
-                              dropoutMask: la.probsDropout.map { UnsafePointer($0.pointer) },
-                              work: ws.dScores.pointer, shape: shape)
-            linearBackward(dinp: dIn.pointer, dweight: g + lo.query.w, dbias: g + lo.query.b, dout: ws.dq.pointer,
-                           inp: x, weight: w + lo.query.w, rows: n, inFeatures: h, outFeatures: a)
-            linearBackward(dinp: dIn.pointer, dweight: g + lo.key.w, dbias: g + lo.key.b, dout: ws.dk.pointer,
-                           inp: x, weight: w + lo.key.w, rows: n, inFeatures: h, outFeatures: a)
-            linearBackward(dinp: dIn.pointer, dweight: g + lo.value.w, dbias: g + lo.value.b, dout: ws.dv.pointer,
-                           inp: x, weight: w + lo.value.w, rows: n, inFeatures: h, outFeatures: a)
+            through(.attentionOutputInput(l), la.context, qc?.context, into: ws.dContext.pointer) { d in
+                linearBackward(dinp: d, dweight: g + lo.attentionOutput.w, dbias: g + lo.attentionOutput.b,
+                               dout: ws.dRes.pointer, inp: (qc?.context ?? la.context).pointer, weight: w + lo.attentionOutput.w,
+                               rows: n, inFeatures: a, outFeatures: h)
+            }
+            // attention: ctx = p̂ · v̂ with p̂ = Q(probsUsed), v̂ = Q(v); scores from q̂ · k̂ᵀ
+            let probsUsed = la.probsUsed ?? la.probs
+            attentionContextBackward(dp: (qc != nil ? ws.dScoresCopy : ws.dScores).pointer, dv: (qc != nil ? ws.scratchB : ws.dv).pointer,
+                                     dctx: ws.dContext.pointer, p: (qc?.probs ?? probsUsed).pointer, v: (qc?.v ?? la.v).pointer,
+                                     shape: shape)
+            if let aq, qc != nil {
+                ws.dv.zero()
+                aq.backward(.value(l), la.v.pointer, ws.scratchB.pointer, ws.dv.pointer, count: la.v.count)
+                ws.dScores.zero()
+                aq.backward(.attentionProbs(l), probsUsed.pointer, ws.dScoresCopy.pointer, ws.dScores.pointer, count: probsUsed.count)
+            }
+            attentionScoresBackward(dq: (qc != nil ? ws.scratchA : ws.dq).pointer, dk: (qc != nil ? ws.scratchB : ws.dk).pointer,
+                                    dprobs: ws.dScores.pointer, probs: la.probs.pointer,
+                                    dropoutMask: la.probsDropout.map { UnsafePointer($0.pointer) },
+                                    dscoresExtra: seeds.attentionScores[l].map { UnsafePointer($0.pointer) },
+                                    q: (qc?.q ?? la.q).pointer, k: (qc?.k ?? la.k).pointer, shape: shape)
+            if let aq, qc != nil {
+                ws.dq.zero()
+                aq.backward(.query(l), la.q.pointer, ws.scratchA.pointer, ws.dq.pointer, count: la.q.count)
+                ws.dk.zero()
+                aq.backward(.key(l), la.k.pointer, ws.scratchB.pointer, ws.dk.pointer, count: la.k.count)
+            }
+            through(.queryInput(l), xBuffer, qc?.queryInput, into: dIn.pointer) { d in
+                linearBackward(dinp: d, dweight: g + lo.query.w, dbias: g + lo.query.b, dout: ws.dq.pointer,
+                               inp: (qc?.queryInput ?? xBuffer).pointer, weight: w + lo.query.w, rows: n, inFeatures: h, outFeatures: a)
+            }
+            through(.keyInput(l), xBuffer, qc?.keyInput, into: dIn.pointer) { d in
+                linearBackward(dinp: d, dweight: g + lo.key.w, dbias: g + lo.key.b, dout: ws.dk.pointer,
+                               inp: (qc?.keyInput ?? xBuffer).pointer, weight: w + lo.key.w, rows: n, inFeatures: h, outFeatures: a)
+            }
+            through(.valueInput(l), xBuffer, qc?.valueInput, into: dIn.pointer) { d in
+                linearBackward(dinp: d, dweight: g + lo.value.w, dbias: g + lo.value.b, dout: ws.dv.pointer,
+                               inp: (qc?.valueInput ?? xBuffer).pointer, weight: w + lo.value.w, rows: n, inFeatures: h, outFeatures: a)
+            }
             swap(&dOut, &dIn)
         }
 

@@ -10,12 +10,19 @@ extension BertModel {
         let c = config, b = batch.batchSize, tt = batch.sequenceLength, h = c.hiddenSize, n = b * tt
         let inter = c.intermediateSize, a = c.allHeadSize
         let acts: Activations<T>
-        if let w = workspace, w.fits(batch, training: training) {
+        let aq = activationQuantizer
+        if let w = workspace, w.fits(batch, training: training, quantized: aq != nil) {
             acts = w
             acts.batch = batch
         } else {
-            acts = Activations(config: c, batch: batch, training: training, pooler: hasPooler, classes: classes)
+            acts = Activations(config: c, batch: batch, training: training, pooler: hasPooler, classes: classes, quantized: aq != nil)
             workspace = acts
+        }
+        /// The values a consumer reads at `site`: `x` itself, or its quantized copy written into `copy`.
+        func input(_ site: ActivationSite, _ x: Buffer<T>, _ copy: Buffer<T>?) -> UnsafeMutablePointer<T> {
+            guard let aq, let copy else { return x.pointer }
+            aq.quantize(site, x.pointer, copy.pointer, count: x.count, training: training)
+            return copy.pointer
         }
         let w = UnsafePointer(weights.pointer)
         let o = offsets
@@ -33,27 +40,35 @@ extension BertModel {
 
         let shape = AttentionShape(batch: b, seq: tt, heads: c.numAttentionHeads, headDim: c.headDim)
         for l in 0..<c.numHiddenLayers {
-            let la = acts.layers[l], lo = o.layers[l]
-            let x = UnsafePointer(acts.hiddenStates[l].pointer)
-            linearForward(la.q.pointer, x, w + lo.query.w, w + lo.query.b, rows: n, inFeatures: h, outFeatures: a)
-            linearForward(la.k.pointer, x, w + lo.key.w, w + lo.key.b, rows: n, inFeatures: h, outFeatures: a)
-            linearForward(la.v.pointer, x, w + lo.value.w, w + lo.value.b, rows: n, inFeatures: h, outFeatures: a)
+            let la = acts.layers[l], lo = o.layers[l], qc = la.quantizedCopies
+            let hidden = acts.hiddenStates[l]
+            let x = UnsafePointer(hidden.pointer)
+            linearForward(la.q.pointer, input(.queryInput(l), hidden, qc?.queryInput), w + lo.query.w, w + lo.query.b,
+                          rows: n, inFeatures: h, outFeatures: a)
+            linearForward(la.k.pointer, input(.keyInput(l), hidden, qc?.keyInput), w + lo.key.w, w + lo.key.b,
+                          rows: n, inFeatures: h, outFeatures: a)
+            linearForward(la.v.pointer, input(.valueInput(l), hidden, qc?.valueInput), w + lo.value.w, w + lo.value.b,
+                          rows: n, inFeatures: h, outFeatures: a)
             if let mask = la.probsDropout {
                 T.kernelDropoutMask(mask.pointer, mask.count, probability: c.attentionProbsDropoutProb, rng: &rng)
             }
-            attentionForward(scores: la.scores.pointer, probs: la.probs.pointer, probsUsed: (la.probsUsed ?? la.probs).pointer,
-                             dropoutMask: la.probsDropout.map { UnsafePointer($0.pointer) }, ctx: la.context.pointer,
-                             q: la.q.pointer, k: la.k.pointer, v: la.v.pointer, additiveMask: acts.additiveMask.pointer, shape: shape)
-            linearForward(la.attentionDense.pointer, la.context.pointer, w + lo.attentionOutput.w, w + lo.attentionOutput.b,
-                          rows: n, inFeatures: a, outFeatures: h)
+            let probsUsed = la.probsUsed ?? la.probs
+            attentionProbabilities(scores: la.scores.pointer, probs: la.probs.pointer, probsUsed: probsUsed.pointer,
+                                   dropoutMask: la.probsDropout.map { UnsafePointer($0.pointer) },
+                                   q: input(.query(l), la.q, qc?.q), k: input(.key(l), la.k, qc?.k),
+                                   additiveMask: acts.additiveMask.pointer, shape: shape)
+            attentionContext(la.context.pointer, p: input(.attentionProbs(l), probsUsed, qc?.probs),
+                             v: input(.value(l), la.v, qc?.v), shape: shape)
+            linearForward(la.attentionDense.pointer, input(.attentionOutputInput(l), la.context, qc?.context),
+                          w + lo.attentionOutput.w, w + lo.attentionOutput.b, rows: n, inFeatures: a, outFeatures: h)
             dropout(la.attentionDense, mask: la.attentionDropout, into: la.residual1, rng: &rng)
             T.kernelAdd(la.residual1.pointer, x, la.residual1.pointer, n * h)
             T.kernelLayerNorm(la.residual1.pointer, la.normed1.pointer, mean: la.mean1.pointer, rstd: la.rstd1.pointer,
                               weight: w + lo.norm1.w, bias: w + lo.norm1.b, rows: n, cols: h, eps: eps)
-            linearForward(la.ffnPre.pointer, la.normed1.pointer, w + lo.intermediate.w, w + lo.intermediate.b,
-                          rows: n, inFeatures: h, outFeatures: inter)
+            linearForward(la.ffnPre.pointer, input(.ffnIntermediateInput(l), la.normed1, qc?.normed1),
+                          w + lo.intermediate.w, w + lo.intermediate.b, rows: n, inFeatures: h, outFeatures: inter)
             activationForward(activation, la.ffnPre.pointer, la.ffnAct.pointer, n * inter)
-            linearForward(la.ffnDense.pointer, la.ffnAct.pointer, w + lo.output.w, w + lo.output.b,
+            linearForward(la.ffnDense.pointer, input(.ffnOutputInput(l), la.ffnAct, qc?.ffnAct), w + lo.output.w, w + lo.output.b,
                           rows: n, inFeatures: inter, outFeatures: h)
             dropout(la.ffnDense, mask: la.ffnDropout, into: la.residual2, rng: &rng)
             T.kernelAdd(la.residual2.pointer, la.normed1.pointer, la.residual2.pointer, n * h)
@@ -65,7 +80,8 @@ extension BertModel {
         if let pool = o.pooler, let pooled = acts.pooled {
             let last = acts.hiddenStates[c.numHiddenLayers].pointer
             for bi in 0..<b { (acts.clsRows.pointer + bi * h).update(from: last + bi * tt * h, count: h) }
-            linearForward(pooled.pointer, acts.clsRows.pointer, w + pool.w, w + pool.b, rows: b, inFeatures: h, outFeatures: h)
+            linearForward(pooled.pointer, input(.poolerInput, acts.clsRows, acts.clsRowsHat), w + pool.w, w + pool.b,
+                          rows: b, inFeatures: h, outFeatures: h)
             T.kernelTanh(pooled.pointer, pooled.pointer, b * h)
             if let cls = o.classifier, let logits = acts.logits, let k = classes {
                 let used = acts.pooledUsed ?? pooled

@@ -16,6 +16,8 @@ public final class BertModel<T: BLASReal> {
     public let hasPooler: Bool
     /// Number of classifier outputs, nil without a head.
     public let classes: Int?
+    /// Quantizes activations at the `ActivationSite`s when set (nil: full-precision activations).
+    public var activationQuantizer: ActivationQuantizing?
 
     let offsets: ModelOffsets
     var workspace: Activations<T>?

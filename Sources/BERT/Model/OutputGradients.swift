@@ -29,6 +29,8 @@ final class BackwardWorkspace<T: BLASReal> {
     let dContext: Buffer<T>, dq: Buffer<T>, dk: Buffer<T>, dv: Buffer<T>    // (B·T, A)
     let dFfnAct: Buffer<T>, dFfnPre: Buffer<T>             // (B·T, I)
     let dScores: Buffer<T>                                 // (B, NH, T, T)
+    /// Scratch for gradients of quantized copies: (B·T, max(C, A, I)) twice and one more (B, NH, T, T).
+    let scratchA: Buffer<T>, scratchB: Buffer<T>, dScoresCopy: Buffer<T>
     let dPooled: Buffer<T>, dPooledPre: Buffer<T>          // (B, C)
 
     init(tokens n: Int, batch b: Int, hidden h: Int, heads a: Int, intermediate i: Int, scoreCount s: Int) {
@@ -39,6 +41,7 @@ final class BackwardWorkspace<T: BLASReal> {
         dContext = Buffer(count: n * a); dq = Buffer(count: n * a); dk = Buffer(count: n * a); dv = Buffer(count: n * a)
         dFfnAct = Buffer(count: n * i); dFfnPre = Buffer(count: n * i)
         dScores = Buffer(count: s)
+        scratchA = Buffer(count: n * max(h, a, i)); scratchB = Buffer(count: n * max(h, a, i)); dScoresCopy = Buffer(count: s)
         dPooled = Buffer(count: b * h); dPooledPre = Buffer(count: b * h)
     }
 }
