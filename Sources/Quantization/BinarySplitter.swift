@@ -11,8 +11,9 @@ extension QuantizedBertModel {
         }
         let binary = try BertModel<T>(config: model.config, pooler: model.hasPooler, classifier: model.classes != nil)
         binary.parameters.copy(from: model.parameters)
-        let newSpec = QuantizationSpec(method: "tws", weightBits: 1, activationBits: spec.activationBits, split: true,
+        var newSpec = QuantizationSpec(method: "tws", weightBits: 1, activationBits: spec.activationBits, split: true,
                                        quantizedTensors: spec.quantizedTensors)
+        newSpec.activationQuantizers = currentSpec.activationQuantizers   // clip values / LSQ steps carry over
         let result = try QuantizedBertModel(model: binary, spec: newSpec)
         let w2 = result.secondHalf!
         var coefficients: [String: [TernaryWeightSplit.Coefficients]] = [:]

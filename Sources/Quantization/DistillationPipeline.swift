@@ -16,6 +16,9 @@ public struct DistillationOptions: Sendable {
     public var weightDecay = 0.01
     /// Skip stage 1 (intermediate-layer distillation), e.g. when teacher and student differ in shape.
     public var skipStage1 = false
+    /// Peak learning rate of the activation quantizers' clip values / LSQ steps (their own group, no decay),
+    /// following the same warm-up and decay as the weights.
+    public var activationLearningRate = 1e-4
 
     public init() {}
 
@@ -83,10 +86,12 @@ public enum DistillationPipeline {
             model.backward(studentActs, seeds: seeds)
             return loss
         }
+        let peak = options.fineTuneOptions(stage: number).learningRate
         hooks.afterUpdate = { lr in
             if let opt = secondOptimizer, let w2 = student.secondHalf {
                 opt.step(parameters: w2, gradients: model.gradients, lr: lr)
             }
+            student.activationQuantizers?.step(lr: options.activationLearningRate * lr / peak)
             student.refresh()
         }
         hooks.saveModel = { url in try QuantizedModelDirectory.save(student, to: url, tokenizerSource: tokenizerSource) }

@@ -111,7 +111,7 @@ public enum PackedModel {
         var config = q.model.config
         config.numLabels = q.model.classes
         try ModelDirectory.atomicWrite(try encoder.encode(config), to: directory.appendingPathComponent(ModelDirectory.configFile))
-        try ModelDirectory.atomicWrite(try encoder.encode(q.spec), to: directory.appendingPathComponent(QuantizationSpec.fileName))
+        try ModelDirectory.atomicWrite(try encoder.encode(q.currentSpec), to: directory.appendingPathComponent(QuantizationSpec.fileName))
         return report
     }
 
@@ -161,6 +161,11 @@ public enum PackedModel {
                     }
                 }
             }
+        }
+        if spec.activationBits < 32 {
+            model.activationQuantizer = try spec.activationQuantizers.map {
+                try ActivationQuantizerSet(serialized: $0, layers: config.numHiddenLayers)
+            } ?? ActivationQuantizerSet(bits: spec.activationBits, layers: config.numHiddenLayers)
         }
         return model
     }

@@ -6,15 +6,18 @@ public struct QuantizationSpec: Codable, Sendable, Equatable {
     /// "twn" (ternary), "bwn" (binary), "uniform" (8/4-bit), "tws" (binary split from ternary), "fp".
     public var method: String
     public var weightBits: Int
-    /// 32 = activations in full precision (8- and 4-bit activation quantizers are not implemented yet).
+    /// 32 = activations in full precision; 8 = clip quantizers, 4 = LSQ (see ActivationQuantizerState).
     public var activationBits: Int
     /// TWS: every quantized tensor W is held as two latent halves and computed as Q_b(W₁) + Q_b(W₂).
     public var split: Bool
     /// Names of the quantized tensors (HF names); the word embedding is quantized per row, the others per tensor.
     public var quantizedTensors: [String]
+    /// The learned activation quantizers by site (e.g. "layer0.query_input"), when activationBits < 32.
+    public var activationQuantizers: [String: ActivationQuantizerState]?
 
     enum CodingKeys: String, CodingKey {
         case method, weightBits = "weight_bits", activationBits = "activation_bits", split, quantizedTensors = "quantized_tensors"
+        case activationQuantizers = "activation_quantizers"
     }
 
     public static let fileName = "quantization.json"

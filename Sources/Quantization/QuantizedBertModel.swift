@@ -11,7 +11,10 @@ import Numerics
 /// `model.gradients` and serve both halves.
 public final class QuantizedBertModel<T: BLASReal> {
     public let model: BertModel<T>
+    /// The spec as loaded or created; `currentSpec` adds the activation quantizers' learned parameters.
     public let spec: QuantizationSpec
+    /// Activation quantizers (activationBits < 32), installed as `model.activationQuantizer`.
+    public let activationQuantizers: ActivationQuantizerSet?
     public let quantizer: WeightQuantizer
     public let secondHalf: Buffer<T>?
     public let quantized: Buffer<T>
@@ -34,8 +37,24 @@ public final class QuantizedBertModel<T: BLASReal> {
         } : []
         secondHalf = spec.split ? Buffer(count: model.table.totalCount) : nil
         quantized = Buffer(count: model.table.totalCount)
+        if spec.activationBits < 32 {
+            let layers = model.config.numHiddenLayers
+            let set = try spec.activationQuantizers.map { try ActivationQuantizerSet(serialized: $0, layers: layers) }
+                ?? ActivationQuantizerSet(bits: spec.activationBits, layers: layers)
+            activationQuantizers = set
+            model.activationQuantizer = set
+        } else {
+            activationQuantizers = nil
+        }
         model.weights = quantized
         refresh()
+    }
+
+    /// The spec to save: with the activation quantizers' current parameters.
+    public var currentSpec: QuantizationSpec {
+        var s = spec
+        s.activationQuantizers = activationQuantizers?.serialized
+        return s
     }
 
     /// Rows × columns of a quantized view: the word embedding has one scale per row, the others one per tensor.

@@ -18,7 +18,7 @@ public enum QuantizedModelDirectory {
                                 metadata: metadata.merging(["quantization": q.spec.method]) { a, _ in a }, extraTensors: extras)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try ModelDirectory.atomicWrite(try encoder.encode(q.spec), to: directory.appendingPathComponent(QuantizationSpec.fileName))
+        try ModelDirectory.atomicWrite(try encoder.encode(q.currentSpec), to: directory.appendingPathComponent(QuantizationSpec.fileName))
     }
 
     /// Loads a quantized model, or nil when the directory has no quantization.json.

@@ -15,8 +15,9 @@ struct QuantizeCommand: ParsableCommand {
         epochs), 8 and 4 uniform ones. --init DIR starts from another quantized model directory instead of the \
         teacher, e.g. the output of `binarybert split` for BinaryBERT's binary fine-tuning. Stage 1 (attention \
         scores + hidden states, LR × 2.5) keeps its last state in OUTPUT/stage1; stage 2 (logits) keeps the best dev \
-        checkpoint in OUTPUT. Not implemented yet: 8- and 4-bit activations (--act-bits must be 32) and half-width \
-        students (--width must be 1).
+        checkpoint in OUTPUT. Activations: 8-bit symmetric/asymmetric uniform with learnable clip values (init ±2.5), \
+        4-bit LSQ with a ReLU FFN in the student. For a half-width student, `slice` and `finetune` the teacher first \
+        (--width must be 1 here).
         """)
 
     @Option(help: "Fine-tuned full-precision teacher directory.") var teacher: String
@@ -24,7 +25,7 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "Data directory.") var data: String
     @Option(help: "Output directory.") var output: String
     @Option(help: "Weight bits: 1 (binary), 2 (ternary), 4 or 8.") var weightBits: Int
-    @Option(help: "Activation bits (only 32 so far).") var actBits = 32
+    @Option(help: "Activation bits: 8 (learnable clip), 4 (LSQ, and a ReLU FFN in the student) or 32.") var actBits = 8
     @Option(help: "Student width relative to the teacher (only 1.0 so far).") var width = 1.0
     @Option(help: "Start from this (quantized) model directory instead of the teacher.") var `init`: String?
     @Option(help: "Epochs per stage.") var epochs = 2
@@ -39,7 +40,6 @@ struct QuantizeCommand: ParsableCommand {
     func validate() throws {
         guard [1, 2, 4, 8].contains(weightBits) else { throw ValidationError("--weight-bits must be 1, 2, 4 or 8") }
         guard [4, 8, 32].contains(actBits) else { throw ValidationError("--act-bits must be 4, 8 or 32") }
-        if actBits != 32 { throw ValidationError("--act-bits \(actBits): activation quantization is not implemented yet (use 32)") }
         if width != 1 { throw ValidationError("--width \(width): half-width students are not implemented yet (use 1.0)") }
     }
 
@@ -53,15 +53,24 @@ struct QuantizeCommand: ParsableCommand {
         let teacherModel = try ModelDirectory.load(teacherDir, as: Float.self)
         let student: QuantizedBertModel<Float>
         if let initDir = `init`, let q = try QuantizedModelDirectory.load(URL(fileURLWithPath: initDir), as: Float.self) {
-            guard q.spec.weightBits == weightBits else {
-                throw ValidationError("\(initDir) holds \(q.spec.weightBits)-bit weights, not \(weightBits)")
+            guard q.spec.weightBits == weightBits, q.spec.activationBits == actBits else {
+                throw ValidationError("\(initDir) is W\(q.spec.weightBits)A\(q.spec.activationBits), not W\(weightBits)A\(actBits)")
             }
             student = q
         } else {
-            let base = try ModelDirectory.load(`init`.map { URL(fileURLWithPath: $0) } ?? teacherDir, as: Float.self)
+            var base = try ModelDirectory.load(`init`.map { URL(fileURLWithPath: $0) } ?? teacherDir, as: Float.self)
+            if actBits == 4 && base.config.hiddenAct != "relu" {
+                // The official 4-bit scripts give the student a ReLU FFN (LSQ quantizes its asymmetric input well).
+                var config = base.config
+                config.hiddenAct = "relu"
+                let relu = try BertModel<Float>(config: config, pooler: base.hasPooler, classifier: base.classes != nil)
+                relu.parameters.copy(from: base.parameters)
+                base = relu
+            }
             let method = weightBits == 2 ? "twn" : weightBits == 1 ? "bwn" : "uniform"
             student = try QuantizedBertModel(model: base, spec: QuantizationSpec(
-                method: method, weightBits: weightBits, quantizedTensors: QuantizationSpec.defaultQuantizedTensors(base.table)))
+                method: method, weightBits: weightBits, activationBits: actBits,
+                quantizedTensors: QuantizationSpec.defaultQuantizedTensors(base.table)))
         }
         var options = DistillationOptions()
         options.epochsPerStage = epochs

@@ -4,7 +4,7 @@ import Numerics
 import Training
 @testable import Quantization
 
-/// The whole pipeline on a tiny model: teacher → ternary (distilled) → split → binary (distilled).
+/// The whole pipeline on a tiny model: teacher → ternary W2A8 (distilled) → split → binary W1A8 (distilled).
 final class PipelineTests: XCTestCase {
     func testTeacherTernarySplitBinary() throws {
         let train = SyntheticTask.data(count: 320, seed: 1), dev = SyntheticTask.data(count: 96, seed: 2)
@@ -28,7 +28,8 @@ final class PipelineTests: XCTestCase {
         // Ternary student initialised from the teacher.
         let studentModel = try ModelDirectory.load(root.appendingPathComponent("teacher"), as: Double.self)
         let ternary = try QuantizedBertModel(model: studentModel, spec: QuantizationSpec(
-            method: "twn", weightBits: 2, quantizedTensors: QuantizationSpec.defaultQuantizedTensors(studentModel.table)))
+            method: "twn", weightBits: 2, activationBits: 8,
+            quantizedTensors: QuantizationSpec.defaultQuantizedTensors(studentModel.table)))
         var distill = DistillationOptions()
         distill.epochsPerStage = 2; distill.batchSize = 16; distill.learningRate = 5e-4; distill.evalEvery = 1000
         let ternarySummary = try DistillationPipeline.run(student: ternary, teacher: bestTeacher, train: train, dev: dev,

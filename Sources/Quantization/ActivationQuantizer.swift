@@ -1,0 +1,181 @@
+import BERT
+import Foundation
+import Numerics
+
+/// One activation quantizer (per tensor, per site) with its learnable parameters.
+///
+/// - `clip` (8-bit, TernaryBERT): x_c = clamp(x, lo, hi) with a learnable clip pair initialised to (−2.5, 2.5).
+///   Symmetric: s = (2^(b−1) − 1)/max|x_c|, y = round(x_c·s)/s. Asymmetric: s = (2^b − 1)/(max x_c − min x_c),
+///   z = round(min x_c·s), y = (round(x_c·s − z) + z)/s. Gradients (PACT style): ∂y/∂x = 1 inside (lo, hi), 0 outside;
+///   ∂L/∂lo = Σ_{x ≤ lo} ∂L/∂y, ∂L/∂hi = Σ_{x ≥ hi} ∂L/∂y.
+/// - `lsq` (4-bit, LSQ): symmetric Qn = −2^(b−1), Qp = 2^(b−1) − 1, v = x/s, y = round(clamp(v, Qn, Qp))·s;
+///   asymmetric subtracts the batch minimum first (Qn = 0, Qp = 2^b − 1) and adds it back. The step s is learnable,
+///   initialised from the first training batch (2·mean|x|/√Qp symmetric, 4·mean|x|/√Qp asymmetric), kept positive;
+///   ∂y/∂x = 1 inside the range, ∂y/∂s = round(v) − v inside, Qn or Qp outside, scaled by g = 1/√(n·Qp).
+public struct ActivationQuantizerState: Codable, Sendable, Equatable {
+    public enum Method: String, Codable, Sendable { case clip, lsq }
+    public var method: Method
+    public var bits: Int
+    public var asymmetric: Bool
+    /// clip: [lo, hi]; lsq: [step] (0 until initialised).
+    public var parameters: [Double]
+
+    public init(method: Method, bits: Int, asymmetric: Bool) {
+        self.method = method
+        self.bits = bits
+        self.asymmetric = asymmetric
+        parameters = method == .clip ? [-2.5, 2.5] : [0]
+    }
+}
+
+/// The activation quantizers of a model, one per `ActivationSite`, with gradients and a small Adam for their
+/// parameters (their own learning rate, no weight decay, as the official code's separate parameter group).
+public final class ActivationQuantizerSet: ActivationQuantizing {
+    public private(set) var states: [ActivationSite: ActivationQuantizerState]
+    public private(set) var gradients: [ActivationSite: [Double]] = [:]
+    private var moments: [ActivationSite: (m: [Double], v: [Double])] = [:]
+
+    public init(states: [ActivationSite: ActivationQuantizerState]) { self.states = states }
+
+    /// The paper's placement for `bits` = 8 (clip) or 4 (LSQ) on a model with `layers` layers.
+    public convenience init(bits: Int, layers: Int) throws {
+        guard bits == 8 || bits == 4 else { throw QuantizationError.unsupportedBits(bits) }
+        var states: [ActivationSite: ActivationQuantizerState] = [:]
+        for site in ActivationSite.all(layers: layers) {
+            states[site] = ActivationQuantizerState(method: bits == 8 ? .clip : .lsq, bits: bits, asymmetric: site.isAsymmetric)
+        }
+        self.init(states: states)
+    }
+
+    public func quantize<T: BLASReal>(_ site: ActivationSite, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, count n: Int, training: Bool) {
+        guard var state = states[site] else { y.update(from: x, count: n); return }
+        if state.method == .lsq && state.parameters[0] <= 0 {
+            // LSQ initialisation from the first batch seen.
+            var meanAbs = 0.0
+            for i in 0..<n { meanAbs += abs(Double(x[i])) }
+            meanAbs /= Double(max(n, 1))
+            let qp = Double(state.asymmetric ? (1 << state.bits) - 1 : (1 << (state.bits - 1)) - 1)
+            state.parameters[0] = max((state.asymmetric ? 4 : 2) * meanAbs / qp.squareRoot(), 1e-8)
+            states[site] = state
+        }
+        quantizeActivations(state, x, y, n)
+    }
+
+    public func backward<T: BLASReal>(_ site: ActivationSite, _ x: UnsafePointer<T>, _ dy: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>, count n: Int) {
+        guard let state = states[site] else {
+            for i in 0..<n { dx[i] += dy[i] }
+            return
+        }
+        let g = activationBackward(state, x, dy, dx, n)
+        var acc = gradients[site] ?? [Double](repeating: 0, count: g.count)
+        for i in 0..<g.count { acc[i] += g[i] }
+        gradients[site] = acc
+    }
+
+    public func zeroGradients() { gradients = [:] }
+
+    /// One Adam step (β 0.9/0.999, ε 1e-6, no bias correction) on every quantizer's parameters, then clears gradients.
+    public func step(lr: Double) {
+        for (site, g) in gradients {
+            guard var state = states[site] else { continue }
+            var (m, v) = moments[site] ?? ([Double](repeating: 0, count: g.count), [Double](repeating: 0, count: g.count))
+            for i in 0..<g.count {
+                m[i] = 0.9 * m[i] + 0.1 * g[i]
+                v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i]
+                state.parameters[i] -= lr * m[i] / (v[i].squareRoot() + 1e-6)
+            }
+            if state.method == .lsq { state.parameters[0] = max(state.parameters[0], 1e-8) }
+            if state.method == .clip && state.parameters[0] >= state.parameters[1] {
+                state.parameters[0] = state.parameters[1] - 1e-6
+            }
+            states[site] = state
+            moments[site] = (m, v)
+        }
+        gradients = [:]
+    }
+
+    /// For quantization.json: site key → parameters.
+    public var serialized: [String: ActivationQuantizerState] {
+        Dictionary(uniqueKeysWithValues: states.map { ($0.key.description, $0.value) })
+    }
+
+    public convenience init(serialized: [String: ActivationQuantizerState], layers: Int) throws {
+        var states: [ActivationSite: ActivationQuantizerState] = [:]
+        let byKey = Dictionary(uniqueKeysWithValues: ActivationSite.all(layers: layers).map { ($0.description, $0) })
+        for (key, state) in serialized {
+            guard let site = byKey[key] else { throw QuantizationError.badSpec(file: QuantizationSpec.fileName, reason: "unknown activation site \(key)") }
+            states[site] = state
+        }
+        self.init(states: states)
+    }
+}
+
+@_specialize(where T == Float)
+@_specialize(where T == Double)
+func quantizeActivations<T: BLASReal>(_ state: ActivationQuantizerState, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
+    switch state.method {
+    case .clip:
+        let lo = state.parameters[0], hi = state.parameters[1]
+        var mn = Double.infinity, mx = -Double.infinity
+        for i in 0..<n { let c = min(max(Double(x[i]), lo), hi); mn = min(mn, c); mx = max(mx, c) }
+        if state.asymmetric {
+            let range = mx - mn
+            guard range > 0 else { for i in 0..<n { y[i] = T(min(max(Double(x[i]), lo), hi)) }; return }
+            let s = Double((1 << state.bits) - 1) / range
+            let z = (mn * s).rounded(.toNearestOrEven)
+            for i in 0..<n {
+                let c = min(max(Double(x[i]), lo), hi)
+                y[i] = T(((c * s - z).rounded(.toNearestOrEven) + z) / s)
+            }
+        } else {
+            let m = max(abs(mn), abs(mx))
+            guard m > 0 else { y.update(repeating: 0, count: n); return }
+            let s = Double((1 << (state.bits - 1)) - 1) / m
+            for i in 0..<n { y[i] = T((min(max(Double(x[i]), lo), hi) * s).rounded(.toNearestOrEven) / s) }
+        }
+    case .lsq:
+        let s = state.parameters[0]
+        let (qn, qp) = lsqRange(state)
+        var offset = 0.0
+        if state.asymmetric { offset = Double.infinity; for i in 0..<n { offset = min(offset, Double(x[i])) } }
+        for i in 0..<n {
+            let v = min(max((Double(x[i]) - offset) / s, qn), qp)
+            y[i] = T(v.rounded(.toNearestOrEven) * s + offset)
+        }
+    }
+}
+
+func lsqRange(_ state: ActivationQuantizerState) -> (Double, Double) {
+    state.asymmetric ? (0, Double((1 << state.bits) - 1)) : (-Double(1 << (state.bits - 1)), Double((1 << (state.bits - 1)) - 1))
+}
+
+/// dx += ∂y/∂x ⊙ dy; returns the gradient of the quantizer's parameters.
+@_specialize(where T == Float)
+@_specialize(where T == Double)
+func activationBackward<T: BLASReal>(_ state: ActivationQuantizerState, _ x: UnsafePointer<T>, _ dy: UnsafePointer<T>,
+                                     _ dx: UnsafeMutablePointer<T>, _ n: Int) -> [Double] {
+    switch state.method {
+    case .clip:
+        let lo = state.parameters[0], hi = state.parameters[1]
+        var gLo = 0.0, gHi = 0.0
+        for i in 0..<n {
+            let v = Double(x[i])
+            if v <= lo { gLo += Double(dy[i]) } else if v >= hi { gHi += Double(dy[i]) } else { dx[i] += dy[i] }
+        }
+        return [gLo, gHi]
+    case .lsq:
+        let s = state.parameters[0]
+        let (qn, qp) = lsqRange(state)
+        var offset = 0.0
+        if state.asymmetric { offset = Double.infinity; for i in 0..<n { offset = min(offset, Double(x[i])) } }
+        var gs = 0.0
+        for i in 0..<n {
+            let v = (Double(x[i]) - offset) / s
+            if v < qn { gs += qn * Double(dy[i]) } else if v > qp { gs += qp * Double(dy[i]) } else {
+                dx[i] += dy[i]
+                gs += (v.rounded(.toNearestOrEven) - v) * Double(dy[i])
+            }
+        }
+        return [gs / (Double(n) * qp).squareRoot()]
+    }
+}
