@@ -56,6 +56,9 @@ public enum DistillationLoss {
     }
 
     /// mean((s − t)²) over all entries, with entries where s (resp. t) ≤ maskBelow replaced by 0; writes ∂/∂s.
+    /// (Specialized: it runs over every attention score and hidden state of every stage-1 step.)
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     static func mse<T: BLASReal>(_ s: Buffer<T>, _ t: Buffer<T>, gradient: Buffer<T>, maskBelow: Double?) -> Double {
         let n = s.count
         var total = 0.0
