@@ -61,21 +61,6 @@ final class ActivationSiteWiringTests: XCTestCase {
         }
         var rng = SeededRNG(seed: 5)
         try model.lossAndGradient(batch, targets: .classes([1, 0, 2]), training: true, rng: &rng)
-        let g = model.gradients.array
-        let h = 1e-5
-        for view in model.table.views {
-            var num = 0.0, den = 0.0
-            for i in view.range {
-                let saved = model.parameters[i]
-                model.parameters[i] = saved + h
-                let lp = try loss(model)
-                model.parameters[i] = saved - h
-                let lm = try loss(model)
-                model.parameters[i] = saved
-                let fd = (lp - lm) / (2 * h)
-                num += (fd - g[i]) * (fd - g[i]); den += fd * fd
-            }
-            XCTAssertLessThanOrEqual(num.squareRoot() / max(den.squareRoot(), 1e-3), 1e-6, view.name)
-        }
+        try assertGradientsMatchFiniteDifferences(model, loss: loss)
     }
 }

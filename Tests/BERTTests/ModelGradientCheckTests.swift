@@ -4,37 +4,12 @@ import Numerics
 
 /// Central finite differences in Double against the hand-written backward, for every parameter of a tiny model.
 final class ModelGradientCheckTests: XCTestCase {
-    /// Compares the analytic gradient with central differences tensor by tensor (norm-wise relative error).
-    private func checkAllParameters(_ model: BertModel<Double>, tolerance: Double = 1e-6,
-                                    loss: (BertModel<Double>) throws -> Double, file: StaticString = #filePath, line: UInt = #line) throws {
-        let analytic = model.gradients.array
-        let h = 1e-5
-        for view in model.table.views {
-            var diff2 = 0.0, ref2 = 0.0
-            for i in view.range {
-                let saved = model.parameters[i]
-                model.parameters[i] = saved + h
-                let lp = try loss(model)
-                model.parameters[i] = saved - h
-                let lm = try loss(model)
-                model.parameters[i] = saved
-                let fd = (lp - lm) / (2 * h)
-                diff2 += (fd - analytic[i]) * (fd - analytic[i])
-                ref2 += fd * fd
-            }
-            // The key bias has an exactly zero gradient (softmax is invariant to a per-row shift), so its finite
-            // differences are pure rounding noise (1e-11 to 1e-9): the denominator has a floor of 1e-3.
-            let rel = diff2.squareRoot() / max(ref2.squareRoot(), 1e-3)
-            XCTAssertLessThanOrEqual(rel, tolerance, "\(view.name): relative error \(rel)", file: file, line: line)
-        }
-    }
-
     func testCrossEntropyGradientAllParameters() throws {
         let model = try makeTinyModel(Double.self)
         let batch = tinyBatch()
         var rng = SeededRNG(seed: 1)
         try model.lossAndGradient(batch, targets: .classes([0, 2, 1]), rng: &rng)
-        try checkAllParameters(model) { m in
+        try assertGradientsMatchFiniteDifferences(model) { m in
             let acts = try m.forward(batch)
             return try m.taskLoss(acts, targets: .classes([0, 2, 1]), wantGradient: false).0
         }
@@ -45,7 +20,7 @@ final class ModelGradientCheckTests: XCTestCase {
         let batch = tinyBatch()
         var rng = SeededRNG(seed: 1)
         try model.lossAndGradient(batch, targets: .values([0.5, -1.25, 2]), rng: &rng)
-        try checkAllParameters(model) { m in
+        try assertGradientsMatchFiniteDifferences(model) { m in
             try m.taskLoss(m.forward(batch), targets: .values([0.5, -1.25, 2]), wantGradient: false).0
         }
     }
@@ -59,7 +34,7 @@ final class ModelGradientCheckTests: XCTestCase {
         }
         var rng = SeededRNG(seed: 99)
         try model.lossAndGradient(batch, targets: .classes([1, 1, 0]), training: true, rng: &rng)
-        try checkAllParameters(model, loss: loss)
+        try assertGradientsMatchFiniteDifferences(model, loss: loss)
     }
 
     /// Seeds on every hidden state and on the attention scores (as distillation uses them) and on the pooled output.
@@ -98,7 +73,7 @@ final class ModelGradientCheckTests: XCTestCase {
         let acts = try model.forward(batch)
         model.zeroGradients()
         model.backward(acts, seeds: OutputGradients(pooled: pooledSeed, hiddenStates: hiddenSeeds, attentionScores: scoreSeeds))
-        try checkAllParameters(model, loss: objective)
+        try assertGradientsMatchFiniteDifferences(model, loss: objective)
     }
 
     func testFloatAndDoubleAgree() throws {
