@@ -5,7 +5,10 @@ import Foundation
 public final class ProgressReporter {
     private let isTerminal = isatty(STDERR_FILENO) != 0
     private var lastPlainLine = 0.0
-    private let start = Date()
+    /// The current run's start (a reporter serves consecutive runs, e.g. both distillation stages, or a resumed run).
+    private var runStart = Date()
+    private var firstStep = 0
+    private var lastStep = Int.max
     public let enabled: Bool
 
     public init(enabled: Bool = true) { self.enabled = enabled }
@@ -13,8 +16,14 @@ public final class ProgressReporter {
     /// "step 120/596 (epoch 1) loss 0.4123 lr 4.10e-05 55.2 ex/s ETA 5m12s"
     public func step(_ step: Int, of total: Int, epoch: Int, loss: Double, lr: Double, examplesPerSecond: Double) {
         guard enabled else { return }
-        let elapsed = Date().timeIntervalSince(start)
-        let eta = step > 0 ? elapsed / Double(step) * Double(total - step) : 0
+        if step <= lastStep {   // a new run started
+            runStart = Date()
+            firstStep = step - 1
+            lastPlainLine = 0
+        }
+        lastStep = step
+        let elapsed = Date().timeIntervalSince(runStart)
+        let eta = step > firstStep ? elapsed / Double(step - firstStep) * Double(total - step) : 0
         let line = String(format: "step %d/%d (epoch %d) loss %.4f lr %.2e %.1f ex/s ETA %@",
                           step, total, epoch, loss, lr, examplesPerSecond, Self.duration(eta))
         if isTerminal {
