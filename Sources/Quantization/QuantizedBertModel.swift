@@ -18,6 +18,8 @@ public final class QuantizedBertModel<T: BLASReal> {
     public let quantizer: WeightQuantizer
     public let secondHalf: Buffer<T>?
     public let quantized: Buffer<T>
+    /// Scratch for Q(W₂) of the largest quantized tensor (split models), reused by every `refresh()`.
+    private let scratch: Buffer<T>
     /// Views of the quantized tensors, and of the biases that belong to them (split halves those too).
     public let quantizedViews: [ParameterView]
     public let splitBiasViews: [ParameterView]
@@ -36,6 +38,7 @@ public final class QuantizedBertModel<T: BLASReal> {
             v.name.hasSuffix(".weight") ? model.table[String(v.name.dropLast("weight".count)) + "bias"] : nil
         } : []
         secondHalf = spec.split ? Buffer(count: model.table.totalCount) : nil
+        scratch = Buffer(count: spec.split ? (views.map(\.count).max() ?? 0) : 0)
         quantized = Buffer(count: model.table.totalCount)
         if spec.activationBits < 32 {
             let layers = model.config.numHiddenLayers
@@ -70,9 +73,8 @@ public final class QuantizedBertModel<T: BLASReal> {
             let (rows, cols) = scaleLayout(v)
             quantizer.quantize(p + v.offset, into: q + v.offset, rows: rows, cols: cols)
             if let w2 = secondHalf {
-                let tmp = Buffer<T>(count: v.count)
-                quantizer.quantize(w2.pointer + v.offset, into: tmp.pointer, rows: rows, cols: cols)
-                T.axpy(n: v.count, alpha: 1, x: tmp.pointer, incx: 1, y: q + v.offset, incy: 1)
+                quantizer.quantize(w2.pointer + v.offset, into: scratch.pointer, rows: rows, cols: cols)
+                T.axpy(n: v.count, alpha: 1, x: scratch.pointer, incx: 1, y: q + v.offset, incy: 1)
             }
         }
         if let w2 = secondHalf {

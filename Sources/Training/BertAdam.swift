@@ -1,4 +1,5 @@
 import BERT
+import Foundation
 import Numerics
 
 /// Adam as in the original BERT code ("BertAdam"): β (0.9, 0.999), ε 1e-6, no bias correction by default,
@@ -50,8 +51,8 @@ public final class BertAdam<T: BLASReal> {
     /// Applies one update with learning rate `lr` to `parameters` using `gradients` (same layout).
     public func step(parameters: Buffer<T>, gradients: Buffer<T>, lr: Double) {
         stepCount += 1
-        let c1 = biasCorrection ? 1 - Foundation_pow(beta1, stepCount) : 1
-        let c2 = biasCorrection ? 1 - Foundation_pow(beta2, stepCount) : 1
+        let c1 = biasCorrection ? 1 - pow(beta1, Double(stepCount)) : 1
+        let c2 = biasCorrection ? 1 - pow(beta2, Double(stepCount)) : 1
         for group in groups {
             for view in group.views {
                 let g = gradients.pointer + view.offset
@@ -71,11 +72,4 @@ public final class BertAdam<T: BLASReal> {
 
     /// Restores the step count when resuming (moments are loaded into the buffers by the caller).
     public func restore(stepCount: Int) { self.stepCount = stepCount }
-}
-
-@inline(__always)
-func Foundation_pow(_ x: Double, _ n: Int) -> Double {
-    var r = 1.0
-    for _ in 0..<n { r *= x }
-    return r
 }

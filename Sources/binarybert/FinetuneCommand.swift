@@ -66,9 +66,7 @@ struct FinetuneCommand: ParsableCommand {
             """.data(using: .utf8)!)
         let summary = try FineTuner(model: net, train: train, dev: dev, options: options, output: URL(fileURLWithPath: output),
                                     tokenizerSource: modelDir).run(resume: resume)!
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+        try printJSONLine(summary)
     }
 }
 

@@ -82,9 +82,7 @@ struct QuantizeCommand: ParsableCommand {
         FileHandle.standardError.write("quantize: \(student.spec.method) W\(student.spec.weightBits)A\(actBits), train \(train.count), dev \(dev.count)\n".data(using: .utf8)!)
         let summary = try DistillationPipeline.run(student: student, teacher: teacherModel, train: train, dev: dev, options: options,
                                                    output: URL(fileURLWithPath: output), tokenizerSource: teacherDir)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+        try printJSONLine(summary)
     }
 }
 
