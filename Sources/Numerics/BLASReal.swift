@@ -93,6 +93,30 @@ where Self.RawSignificand: FixedWidthInteger {
                                eps: Double, weightDecay: Double, correction1: Double, correction2: Double, gradScale: Double)
     /// y = x ⊙ m (n); y may alias x
     static func kernelMultiply(_ x: UnsafePointer<Self>, _ m: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int)
+
+    // MARK: Fake quantization and distillation kernels (default implementations in QuantizationKernels.swift)
+
+    /// Σᵢ (sᵢ − tᵢ)² where entries ≤ maskBelow are replaced by 0 on either side; g = gradScale · (s − t), 0 where s
+    /// is masked. (maskBelow = −∞: no mask.)
+    static func kernelSquaredError(_ s: UnsafePointer<Self>, _ t: UnsafePointer<Self>, gradient g: UnsafeMutablePointer<Self>,
+                                   _ n: Int, gradScale: Double, maskBelow: Double) -> Double
+    /// (min, max) of clamp(x, lo, hi) over n ≥ 1 entries.
+    static func kernelClampedRange(_ x: UnsafePointer<Self>, _ n: Int, lo: Double, hi: Double) -> (min: Double, max: Double)
+    /// y = (round(clamp(x, lo, hi) · s − z) + z) / s, round half to even (z = 0: symmetric).
+    static func kernelFakeQuantizeClamped(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int,
+                                          lo: Double, hi: Double, scale s: Double, zero z: Double)
+    /// Clip (PACT) backward: dx += dy where lo < x < hi; returns (Σ_{x ≤ lo} dy, Σ_{x ≥ hi} dy).
+    static func kernelClampBackward(_ x: UnsafePointer<Self>, _ dy: UnsafePointer<Self>, _ dx: UnsafeMutablePointer<Self>,
+                                    _ n: Int, lo: Double, hi: Double) -> (lo: Double, hi: Double)
+    /// min over n ≥ 1 entries, as Double.
+    static func kernelMinimum(_ x: UnsafePointer<Self>, _ n: Int) -> Double
+    /// LSQ: y = round(clamp((x − offset)/s, qn, qp)) · s + offset.
+    static func kernelFakeQuantizeLSQ(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int,
+                                      step s: Double, offset: Double, qn: Double, qp: Double)
+    /// LSQ backward: dx += dy inside the range; returns Σ ∂y/∂s · dy (round(v) − v inside, qn below, qp above),
+    /// before LSQ's gradient scale.
+    static func kernelLSQBackward(_ x: UnsafePointer<Self>, _ dy: UnsafePointer<Self>, _ dx: UnsafeMutablePointer<Self>,
+                                  _ n: Int, step s: Double, offset: Double, qn: Double, qp: Double) -> Double
 }
 
 extension BLASReal {

@@ -23,6 +23,7 @@ public final class Buffer<T: BLASReal> {
     public var buffer: UnsafeMutableBufferPointer<T> { UnsafeMutableBufferPointer(start: pointer, count: count) }
     public var array: [T] { Array(buffer) }
 
+    @inlinable
     public subscript(i: Int) -> T {
         get { pointer[i] }
         set { pointer[i] = newValue }

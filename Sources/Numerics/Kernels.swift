@@ -147,8 +147,7 @@ extension BLASReal {
         partial.initialize(repeating: 0, count: 2 * cols * slices)
         defer { partial.deallocate() }
         let invC = 1 / Self(cols)
-        Parallel.forSlices(rows, workPerItem: cols * 10) { lo, hi in
-            let slice = slices == 1 ? 0 : (lo * slices) / rows
+        Parallel.forIndexedSlices(rows, workPerItem: cols * 10) { slice, lo, hi in
             let dw = partial + 2 * cols * slice, db = dw + cols
             for r in lo..<hi {
                 let xr = x + r * cols, dyr = dy + r * cols, dxr = dx + r * cols

@@ -27,6 +27,21 @@ public enum Parallel {
         }
     }
 
+    /// Like `forSlices`, also passing the slice's index in 0..<sliceCount(count, workPerItem:), for callers that
+    /// keep per-slice partial results.
+    @inlinable
+    public static func forIndexedSlices(_ count: Int, workPerItem: Int = 1, _ body: (_ slice: Int, _ lo: Int, _ hi: Int) -> Void) {
+        let parts = sliceCount(count, workPerItem: workPerItem)
+        if parts <= 1 {
+            if count > 0 { body(0, 0, count) }
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            let lo = count * p / parts, hi = count * (p + 1) / parts
+            if hi > lo { body(p, lo, hi) }
+        }
+    }
+
     /// Number of slices `forSlices` will use for this problem (for callers that keep per-slice partial sums).
     @inlinable
     public static func sliceCount(_ count: Int, workPerItem: Int = 1) -> Int {

@@ -110,39 +110,35 @@ public final class ActivationQuantizerSet: ActivationQuantizing {
     }
 }
 
-@_specialize(where T == Float)
-@_specialize(where T == Double)
+/// y = Q(x) for one site (the element loops are BLASReal kernels, specialized per type).
 func quantizeActivations<T: BLASReal>(_ state: ActivationQuantizerState, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
+    guard n > 0 else { return }
     switch state.method {
     case .clip:
         let lo = state.parameters[0], hi = state.parameters[1]
-        var mn = Double.infinity, mx = -Double.infinity
-        for i in 0..<n { let c = min(max(Double(x[i]), lo), hi); mn = min(mn, c); mx = max(mx, c) }
+        let (mn, mx) = T.kernelClampedRange(x, n, lo: lo, hi: hi)
         if state.asymmetric {
             let range = mx - mn
-            guard range > 0 else { for i in 0..<n { y[i] = T(min(max(Double(x[i]), lo), hi)) }; return }
+            // A constant input: nothing to quantize, pass the clamped values.
+            guard range > 0 else { clampOnly(x, y, n, lo, hi); return }
             let s = Double((1 << state.bits) - 1) / range
             let z = (mn * s).rounded(.toNearestOrEven)
-            for i in 0..<n {
-                let c = min(max(Double(x[i]), lo), hi)
-                y[i] = T(((c * s - z).rounded(.toNearestOrEven) + z) / s)
-            }
+            T.kernelFakeQuantizeClamped(x, y, n, lo: lo, hi: hi, scale: s, zero: z)
         } else {
             let m = max(abs(mn), abs(mx))
             guard m > 0 else { y.update(repeating: 0, count: n); return }
             let s = Double((1 << (state.bits - 1)) - 1) / m
-            for i in 0..<n { y[i] = T((min(max(Double(x[i]), lo), hi) * s).rounded(.toNearestOrEven) / s) }
+            T.kernelFakeQuantizeClamped(x, y, n, lo: lo, hi: hi, scale: s, zero: 0)
         }
     case .lsq:
-        let s = state.parameters[0]
         let (qn, qp) = lsqRange(state)
-        var offset = 0.0
-        if state.asymmetric { offset = Double.infinity; for i in 0..<n { offset = min(offset, Double(x[i])) } }
-        for i in 0..<n {
-            let v = min(max((Double(x[i]) - offset) / s, qn), qp)
-            y[i] = T(v.rounded(.toNearestOrEven) * s + offset)
-        }
+        let offset = state.asymmetric ? T.kernelMinimum(x, n) : 0
+        T.kernelFakeQuantizeLSQ(x, y, n, step: state.parameters[0], offset: offset, qn: qn, qp: qp)
     }
+}
+
+private func clampOnly<T: BLASReal>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int, _ lo: Double, _ hi: Double) {
+    for i in 0..<n { y[i] = T(min(max(Double(x[i]), lo), hi)) }
 }
 
 func lsqRange(_ state: ActivationQuantizerState) -> (Double, Double) {
@@ -150,32 +146,16 @@ func lsqRange(_ state: ActivationQuantizerState) -> (Double, Double) {
 }
 
 /// dx += ∂y/∂x ⊙ dy; returns the gradient of the quantizer's parameters.
-@_specialize(where T == Float)
-@_specialize(where T == Double)
 func activationBackward<T: BLASReal>(_ state: ActivationQuantizerState, _ x: UnsafePointer<T>, _ dy: UnsafePointer<T>,
                                      _ dx: UnsafeMutablePointer<T>, _ n: Int) -> [Double] {
     switch state.method {
     case .clip:
-        let lo = state.parameters[0], hi = state.parameters[1]
-        var gLo = 0.0, gHi = 0.0
-        for i in 0..<n {
-            let v = Double(x[i])
-            if v <= lo { gLo += Double(dy[i]) } else if v >= hi { gHi += Double(dy[i]) } else { dx[i] += dy[i] }
-        }
-        return [gLo, gHi]
+        let g = T.kernelClampBackward(x, dy, dx, n, lo: state.parameters[0], hi: state.parameters[1])
+        return [g.lo, g.hi]
     case .lsq:
-        let s = state.parameters[0]
         let (qn, qp) = lsqRange(state)
-        var offset = 0.0
-        if state.asymmetric { offset = Double.infinity; for i in 0..<n { offset = min(offset, Double(x[i])) } }
-        var gs = 0.0
-        for i in 0..<n {
-            let v = (Double(x[i]) - offset) / s
-            if v < qn { gs += qn * Double(dy[i]) } else if v > qp { gs += qp * Double(dy[i]) } else {
-                dx[i] += dy[i]
-                gs += (v.rounded(.toNearestOrEven) - v) * Double(dy[i])
-            }
-        }
+        let offset = state.asymmetric && n > 0 ? T.kernelMinimum(x, n) : 0
+        let gs = T.kernelLSQBackward(x, dy, dx, n, step: state.parameters[0], offset: offset, qn: qn, qp: qp)
         return [gs / (Double(n) * qp).squareRoot()]
     }
 }

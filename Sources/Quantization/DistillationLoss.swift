@@ -56,25 +56,12 @@ public enum DistillationLoss {
     }
 
     /// mean((s − t)²) over all entries, with entries where s (resp. t) ≤ maskBelow replaced by 0; writes ∂/∂s.
-    /// (Specialized: it runs over every attention score and hidden state of every stage-1 step.)
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
     static func mse<T: BLASReal>(_ s: Buffer<T>, _ t: Buffer<T>, gradient: Buffer<T>, maskBelow: Double?) -> Double {
         let n = s.count
-        var total = 0.0
-        let inv = 1 / Double(n)
-        for i in 0..<n {
-            var sv = Double(s[i]), tv = Double(t[i])
-            var live = true
-            if let m = maskBelow {
-                if sv <= m { sv = 0; live = false }
-                if tv <= m { tv = 0 }
-            }
-            let d = sv - tv
-            total += d * d
-            gradient[i] = live ? T(2 * d * inv) : 0
-        }
-        return total * inv
+        precondition(t.count == n && gradient.count == n, "mse: sizes differ")
+        let inv = 1 / Double(max(n, 1))
+        return T.kernelSquaredError(s.pointer, t.pointer, gradient: gradient.pointer, n, gradScale: 2 * inv,
+                                    maskBelow: maskBelow ?? -.infinity) * inv
     }
 
     static func logSoftmax(_ x: [Double]) -> [Double] {

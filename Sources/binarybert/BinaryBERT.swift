@@ -13,6 +13,7 @@ struct BinaryBERTCommand: ParsableCommand {
 
     static func main() {
         BLASCoreSelection.reexecIfNeeded()
+        AllocatorTuning.keepFreedMemory()
         do {
             var command = try parseAsRoot()
             try command.run()

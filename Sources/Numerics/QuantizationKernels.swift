@@ -1,0 +1,134 @@
+// Default implementations of the fake-quantization and distillation kernels declared in BLASReal (specialized per
+// type through the witness tables, like Kernels.swift). Arithmetic is in Double whatever the storage type, so the
+// quantization grid does not depend on it; reductions use per-slice partial sums added in slice order
+// (reproducible for a given thread count).
+
+/// Round half to even with the 1.5·2⁵² trick (exact for |v| < 2⁵¹): unlike `rounded(.toNearestOrEven)`, a libm
+/// call, it vectorizes. Every caller rounds values already bounded by the quantization grid (|v| ≤ 2^bits + 1).
+@inline(__always)
+func roundHalfEven(_ v: Double) -> Double {
+    let magic = 6_755_399_441_055_744.0
+    return (v + magic) - magic
+}
+
+/// Runs `body(lo, hi)` over slices of 0..<n and adds the per-slice results in slice order.
+@inline(__always)
+func sliceReduce(_ n: Int, workPerItem: Int, _ body: (Int, Int) -> (Double, Double)) -> (Double, Double) {
+    let slices = Parallel.sliceCount(n, workPerItem: workPerItem)
+    if slices == 1 { return n > 0 ? body(0, n) : (0, 0) }
+    var partial = [(Double, Double)](repeating: (0, 0), count: slices)
+    partial.withUnsafeMutableBufferPointer { out in
+        Parallel.forIndexedSlices(n, workPerItem: workPerItem) { slice, lo, hi in
+            out[slice] = body(lo, hi)
+        }
+    }
+    var a = 0.0, b = 0.0
+    for (x, y) in partial { a += x; b += y }
+    return (a, b)
+}
+
+extension BLASReal {
+    public static func kernelSquaredError(_ s: UnsafePointer<Self>, _ t: UnsafePointer<Self>, gradient g: UnsafeMutablePointer<Self>,
+                                          _ n: Int, gradScale: Double, maskBelow: Double) -> Double {
+        sliceReduce(n, workPerItem: 4) { lo, hi in
+            var total = 0.0
+            for i in lo..<hi {
+                var sv = Double(s[i]), tv = Double(t[i])
+                let live = sv > maskBelow
+                if !live { sv = 0 }
+                if tv <= maskBelow { tv = 0 }
+                let d = sv - tv
+                total += d * d
+                g[i] = live ? Self(gradScale * d) : 0
+            }
+            return (total, 0)
+        }.0
+    }
+
+    public static func kernelClampedRange(_ x: UnsafePointer<Self>, _ n: Int, lo: Double, hi: Double) -> (min: Double, max: Double) {
+        let r = sliceReduceMinMax(n) { a, b in
+            var mn = Double.infinity, mx = -Double.infinity
+            for i in a..<b {
+                let c = Swift.min(Swift.max(Double(x[i]), lo), hi)
+                mn = Swift.min(mn, c)
+                mx = Swift.max(mx, c)
+            }
+            return (mn, mx)
+        }
+        return (r.0, r.1)
+    }
+
+    public static func kernelFakeQuantizeClamped(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int,
+                                                 lo: Double, hi: Double, scale s: Double, zero z: Double) {
+        Parallel.forSlices(n, workPerItem: 4) { a, b in
+            for i in a..<b {
+                let c = Swift.min(Swift.max(Double(x[i]), lo), hi)
+                y[i] = Self((roundHalfEven(c * s - z) + z) / s)
+            }
+        }
+    }
+
+    public static func kernelClampBackward(_ x: UnsafePointer<Self>, _ dy: UnsafePointer<Self>, _ dx: UnsafeMutablePointer<Self>,
+                                           _ n: Int, lo: Double, hi: Double) -> (lo: Double, hi: Double) {
+        let r = sliceReduce(n, workPerItem: 4) { a, b in
+            var gLo = 0.0, gHi = 0.0
+            for i in a..<b {
+                let v = Double(x[i]), d = dy[i]
+                let below = v <= lo, above = v >= hi
+                gLo += below ? Double(d) : 0
+                gHi += above ? Double(d) : 0
+                dx[i] += (below || above) ? 0 : d
+            }
+            return (gLo, gHi)
+        }
+        return (r.0, r.1)
+    }
+
+    public static func kernelMinimum(_ x: UnsafePointer<Self>, _ n: Int) -> Double {
+        sliceReduceMinMax(n) { a, b in
+            var mn = Double.infinity
+            for i in a..<b { mn = Swift.min(mn, Double(x[i])) }
+            return (mn, mn)
+        }.0
+    }
+
+    public static func kernelFakeQuantizeLSQ(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int,
+                                             step s: Double, offset: Double, qn: Double, qp: Double) {
+        Parallel.forSlices(n, workPerItem: 4) { a, b in
+            for i in a..<b {
+                let v = Swift.min(Swift.max((Double(x[i]) - offset) / s, qn), qp)
+                y[i] = Self(roundHalfEven(v) * s + offset)
+            }
+        }
+    }
+
+    public static func kernelLSQBackward(_ x: UnsafePointer<Self>, _ dy: UnsafePointer<Self>, _ dx: UnsafeMutablePointer<Self>,
+                                         _ n: Int, step s: Double, offset: Double, qn: Double, qp: Double) -> Double {
+        sliceReduce(n, workPerItem: 6) { a, b in
+            var gs = 0.0
+            for i in a..<b {
+                let v = (Double(x[i]) - offset) / s, d = dy[i]
+                let below = v < qn, above = v > qp
+                gs += below ? qn * Double(d) : (above ? qp * Double(d) : (roundHalfEven(v) - v) * Double(d))
+                dx[i] += (below || above) ? 0 : d
+            }
+            return (gs, 0)
+        }.0
+    }
+}
+
+/// Like `sliceReduce`, combining (min, max) pairs.
+@inline(__always)
+func sliceReduceMinMax(_ n: Int, _ body: (Int, Int) -> (Double, Double)) -> (Double, Double) {
+    let slices = Parallel.sliceCount(n, workPerItem: 2)
+    if slices == 1 { return n > 0 ? body(0, n) : (.infinity, -.infinity) }
+    var partial = [(Double, Double)](repeating: (.infinity, -.infinity), count: slices)
+    partial.withUnsafeMutableBufferPointer { out in
+        Parallel.forIndexedSlices(n, workPerItem: 2) { slice, lo, hi in
+            out[slice] = body(lo, hi)
+        }
+    }
+    var mn = Double.infinity, mx = -Double.infinity
+    for (a, b) in partial { mn = Swift.min(mn, a); mx = Swift.max(mx, b) }
+    return (mn, mx)
+}

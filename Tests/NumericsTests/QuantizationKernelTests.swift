@@ -1,0 +1,103 @@
+import Numerics
+import XCTest
+
+/// The fake-quantization and distillation kernels against plain scalar references (libm rounding, one thread), in
+/// Float and Double, on one and several threads and sizes that do not split evenly.
+final class QuantizationKernelTests: XCTestCase {
+    private func values<T: BLASReal>(_: T.Type, _ n: Int, seed: UInt64) -> [T] {
+        var rng = SeededRNG(seed: seed)
+        // Some exact grid points and exact ties, so round-half-even is exercised.
+        return (0..<n).map { i in i % 17 == 0 ? T(Double(i % 7) * 0.25 - 1) : T(3 * rng.normal()) }
+    }
+
+    private func withThreads<R>(_ threads: Int, _ body: () -> R) -> R {
+        let saved = Parallel.threads
+        Parallel.threads = threads
+        defer { Parallel.threads = saved }
+        return body()
+    }
+
+    func testClampedQuantizerMatchesReference() {
+        check(Float.self)
+        check(Double.self)
+    }
+
+    private func check<T: BLASReal>(_ type: T.Type) {
+        for (n, threads) in [(7, 1), (70_001, 1), (70_001, 3), (200_003, 2)] {
+            let x = values(T.self, n, seed: UInt64(n))
+            let dy = values(T.self, n, seed: UInt64(n) + 1)
+            let lo = -2.5, hi = 2.25
+            // Reference.
+            var mn = Double.infinity, mx = -Double.infinity
+            for v in x { let c = min(max(Double(v), lo), hi); mn = min(mn, c); mx = max(mx, c) }
+            let s = 255 / (mx - mn), z = (mn * s).rounded(.toNearestOrEven)
+            let expected = x.map { v in T(((min(max(Double(v), lo), hi) * s - z).rounded(.toNearestOrEven) + z) / s) }
+            var gLo = 0.0, gHi = 0.0
+            var expectedDx = [T](repeating: 1, count: n)
+            for i in 0..<n {
+                let v = Double(x[i])
+                if v <= lo { gLo += Double(dy[i]) } else if v >= hi { gHi += Double(dy[i]) } else { expectedDx[i] += dy[i] }
+            }
+            withThreads(threads) {
+                let range = T.kernelClampedRange(x, n, lo: lo, hi: hi)
+                XCTAssertEqual(range.min, mn)
+                XCTAssertEqual(range.max, mx)
+                var y = [T](repeating: 0, count: n)
+                T.kernelFakeQuantizeClamped(x, &y, n, lo: lo, hi: hi, scale: s, zero: z)
+                XCTAssertEqual(y, expected, "\(T.self) n \(n) threads \(threads)")
+                var dx = [T](repeating: 1, count: n)
+                let g = T.kernelClampBackward(x, dy, &dx, n, lo: lo, hi: hi)
+                XCTAssertEqual(dx, expectedDx)
+                XCTAssertEqual(g.lo, gLo, accuracy: 1e-9 * max(1, abs(gLo)))
+                XCTAssertEqual(g.hi, gHi, accuracy: 1e-9 * max(1, abs(gHi)))
+            }
+            // LSQ, asymmetric (offset = min) and symmetric.
+            for asymmetric in [false, true] {
+                let step = 0.37, (qn, qp) = asymmetric ? (0.0, 15.0) : (-8.0, 7.0)
+                let offset = asymmetric ? Double(x.min()!) : 0
+                let expectedY = x.map { v in T(min(max((Double(v) - offset) / step, qn), qp).rounded(.toNearestOrEven) * step + offset) }
+                var gs = 0.0
+                var expectedDx = [T](repeating: 0, count: n)
+                for i in 0..<n {
+                    let v = (Double(x[i]) - offset) / step
+                    if v < qn { gs += qn * Double(dy[i]) } else if v > qp { gs += qp * Double(dy[i]) } else {
+                        expectedDx[i] += dy[i]
+                        gs += (v.rounded(.toNearestOrEven) - v) * Double(dy[i])
+                    }
+                }
+                withThreads(threads) {
+                    XCTAssertEqual(T.kernelMinimum(x, n), Double(x.min()!))
+                    var y = [T](repeating: 0, count: n)
+                    T.kernelFakeQuantizeLSQ(x, &y, n, step: step, offset: offset, qn: qn, qp: qp)
+                    XCTAssertEqual(y, expectedY)
+                    var dx = [T](repeating: 0, count: n)
+                    let g = T.kernelLSQBackward(x, dy, &dx, n, step: step, offset: offset, qn: qn, qp: qp)
+                    XCTAssertEqual(dx, expectedDx)
+                    XCTAssertEqual(g, gs, accuracy: 1e-9 * max(1, abs(gs)))
+                }
+            }
+        }
+    }
+
+    func testSquaredErrorWithMask() {
+        for (n, threads) in [(5, 1), (100_001, 3)] {
+            let s = values(Double.self, n, seed: 3).enumerated().map { $0.offset % 11 == 0 ? -1e4 : $0.element }
+            let t = values(Double.self, n, seed: 4).enumerated().map { $0.offset % 13 == 0 ? -1e4 : $0.element }
+            var total = 0.0
+            var expected = [Double](repeating: 0, count: n)
+            for i in 0..<n {
+                let sv = s[i] <= -100 ? 0 : s[i], tv = t[i] <= -100 ? 0 : t[i]
+                total += (sv - tv) * (sv - tv)
+                expected[i] = s[i] <= -100 ? 0 : 0.5 * (sv - tv)
+            }
+            withThreads(threads) {
+                var g = [Double](repeating: 7, count: n)
+                let loss = Double.kernelSquaredError(s, t, gradient: &g, n, gradScale: 0.5, maskBelow: -100)
+                XCTAssertEqual(loss, total, accuracy: 1e-9 * total)
+                XCTAssertEqual(g, expected)
+                let unmasked = Double.kernelSquaredError(s, s, gradient: &g, n, gradScale: 1, maskBelow: -.infinity)
+                XCTAssertEqual(unmasked, 0)
+            }
+        }
+    }
+}
