@@ -94,6 +94,39 @@ public final class ActivationQuantizerSet: ActivationQuantizing {
         gradients = [:]
     }
 
+    /// Forgets the Adam moments (each distillation stage has its own optimizer).
+    public func resetOptimizer() { moments = [:]; gradients = [:] }
+
+    /// Parameters and Adam moments by site key, for training checkpoints.
+    public struct Checkpoint: Codable {
+        public var states: [String: ActivationQuantizerState]
+        public var firstMoments: [String: [Double]]
+        public var secondMoments: [String: [Double]]
+    }
+
+    public var checkpoint: Checkpoint {
+        Checkpoint(states: serialized,
+                   firstMoments: Dictionary(uniqueKeysWithValues: moments.map { ($0.key.description, $0.value.m) }),
+                   secondMoments: Dictionary(uniqueKeysWithValues: moments.map { ($0.key.description, $0.value.v) }))
+    }
+
+    /// Restores parameters and moments saved by `checkpoint` (the sites must be this set's).
+    public func restore(_ c: Checkpoint) throws {
+        let byKey = Dictionary(uniqueKeysWithValues: states.keys.map { ($0.description, $0) })
+        guard Set(c.states.keys) == Set(byKey.keys) else {
+            throw QuantizationError.badSpec(file: "checkpoint", reason: "the activation quantizer sites differ from this model's")
+        }
+        for (key, state) in c.states { states[byKey[key]!] = state }
+        moments = [:]
+        for (key, m) in c.firstMoments {
+            guard let site = byKey[key], let v = c.secondMoments[key], v.count == m.count else {
+                throw QuantizationError.badSpec(file: "checkpoint", reason: "bad activation quantizer moments for \(key)")
+            }
+            moments[site] = (m, v)
+        }
+        gradients = [:]
+    }
+
     /// For quantization.json: site key → parameters.
     public var serialized: [String: ActivationQuantizerState] {
         Dictionary(uniqueKeysWithValues: states.map { ($0.key.description, $0.value) })

@@ -39,27 +39,54 @@ public struct DistillationOptions: Sendable {
 /// stage 1 matches attention scores and hidden states (output/stage1 keeps the last state), stage 2 matches the
 /// logits (soft cross-entropy; MSE for regression) and keeps the best dev checkpoint in `output`.
 public enum DistillationPipeline {
+    /// Runs both stages. With `resume`, continues an interrupted run in `output` with the same options: a finished
+    /// stage 1 (OUTPUT/stage1/metrics.json) is loaded instead of re-run, an unfinished stage continues from its
+    /// `checkpoint-last/` exactly (same bytes as an uninterrupted run for the same thread count).
     public static func run<T: BLASReal>(student: QuantizedBertModel<T>, teacher: BertModel<T>, train: EncodedDataset,
                                         dev: EncodedDataset, options: DistillationOptions, output: URL, tokenizerSource: URL?,
-                                        progress: ProgressReporter = ProgressReporter()) throws -> TrainingSummary {
+                                        progress: ProgressReporter = ProgressReporter(), resume: Bool = false) throws -> TrainingSummary {
+        try runStages(student: student, teacher: teacher, train: train, dev: dev, options: options, output: output,
+                      tokenizerSource: tokenizerSource, progress: progress, resume: resume, stopAfter: nil)!
+    }
+
+    /// `run`, or nil after `stopAfter.step` steps of stage `stopAfter.stage` (as an interruption would; for tests).
+    static func runStages<T: BLASReal>(student: QuantizedBertModel<T>, teacher: BertModel<T>, train: EncodedDataset,
+                                       dev: EncodedDataset, options: DistillationOptions, output: URL, tokenizerSource: URL?,
+                                       progress: ProgressReporter, resume: Bool, stopAfter: (stage: Int, step: Int)?) throws -> TrainingSummary? {
         let s = student.model.config, t = teacher.config
         guard s.numHiddenLayers == t.numHiddenLayers, s.numAttentionHeads == t.numAttentionHeads, s.hiddenSize == t.hiddenSize else {
             throw QuantizationError.badSpec(file: "teacher", reason: "teacher and student differ in layers, heads or hidden size")
         }
+        let fm = FileManager.default
+        func hasCheckpoint(_ dir: URL) -> Bool {
+            ["checkpoint-last", "checkpoint-last.old"].contains {
+                fm.fileExists(atPath: dir.appendingPathComponent($0).appendingPathComponent("trainer_state.json").path)
+            }
+        }
         if !options.skipStage1 {
-            progress.note("stage 1: attention-score and hidden-state distillation")
-            _ = try stage(1, student: student, teacher: teacher, train: train, dev: dev, options: options,
-                          output: output.appendingPathComponent("stage1"), tokenizerSource: tokenizerSource, progress: progress)
+            let stage1 = output.appendingPathComponent("stage1")
+            if resume && fm.fileExists(atPath: stage1.appendingPathComponent("metrics.json").path) {
+                progress.note("stage 1: finished earlier, loading its last state from \(stage1.path)")
+                try student.restore(from: stage1)
+            } else {
+                progress.note("stage 1: attention-score and hidden-state distillation")
+                let done = try stage(1, student: student, teacher: teacher, train: train, dev: dev, options: options,
+                                     output: stage1, tokenizerSource: tokenizerSource, progress: progress,
+                                     resume: resume && hasCheckpoint(stage1), stopAfter: stopAfter?.stage == 1 ? stopAfter?.step : nil)
+                if done == nil { return nil }
+            }
         }
         progress.note("stage 2: prediction-layer distillation")
         return try stage(2, student: student, teacher: teacher, train: train, dev: dev, options: options,
-                         output: output, tokenizerSource: tokenizerSource, progress: progress)
+                         output: output, tokenizerSource: tokenizerSource, progress: progress,
+                         resume: resume && hasCheckpoint(output), stopAfter: stopAfter?.stage == 2 ? stopAfter?.step : nil)
     }
 
     static func stage<T: BLASReal>(_ number: Int, student: QuantizedBertModel<T>, teacher: BertModel<T>, train: EncodedDataset,
                                    dev: EncodedDataset, options: DistillationOptions, output: URL, tokenizerSource: URL?,
-                                   progress: ProgressReporter) throws -> TrainingSummary {
+                                   progress: ProgressReporter, resume: Bool, stopAfter: Int?) throws -> TrainingSummary? {
         let model = student.model
+        student.activationQuantizers?.resetOptimizer()
         let layers = model.config.numHiddenLayers
         let regression = train.task.isRegression
         // The second halves of a split model get their own optimizer over the same gradients.
@@ -95,7 +122,10 @@ public enum DistillationPipeline {
             student.refresh()
         }
         hooks.saveModel = { url in try QuantizedModelDirectory.save(student, to: url, tokenizerSource: tokenizerSource) }
+        hooks.saveState = { dir in try QuantizedTrainingState.save(student: student, secondOptimizer: secondOptimizer, to: dir) }
+        hooks.restoreState = { dir in try QuantizedTrainingState.restore(student: student, secondOptimizer: secondOptimizer, from: dir) }
         return try FineTuner(model: model, train: train, dev: dev, options: options.fineTuneOptions(stage: number),
-                             output: output, tokenizerSource: tokenizerSource, progress: progress, hooks: hooks).run()!
+                             output: output, tokenizerSource: tokenizerSource, progress: progress, hooks: hooks)
+            .run(resume: resume, stopAfter: stopAfter)
     }
 }

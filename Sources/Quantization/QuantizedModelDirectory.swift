@@ -48,3 +48,25 @@ public enum QuantizedModelDirectory {
         return try ModelDirectory.load(directory, as: T.self)
     }
 }
+
+extension QuantizedBertModel {
+    /// Replaces the latent weights (both halves of a split model) and the activation quantizers' parameters with
+    /// those saved in `directory`, which must hold a model of the same architecture and quantization.
+    public func restore(from directory: URL) throws {
+        guard let saved = try QuantizedModelDirectory.load(directory, as: T.self) else {
+            throw QuantizationError.badSpec(file: directory.appendingPathComponent(QuantizationSpec.fileName).path, reason: "missing")
+        }
+        let a = saved.spec, b = spec
+        guard a.method == b.method, a.weightBits == b.weightBits, a.activationBits == b.activationBits, a.split == b.split,
+              saved.model.table.totalCount == model.table.totalCount else {
+            throw QuantizationError.badSpec(file: directory.path, reason: "holds \(a.method) W\(a.weightBits)A\(a.activationBits), "
+                                            + "a different model than this \(b.method) W\(b.weightBits)A\(b.activationBits) run")
+        }
+        model.parameters.copy(from: saved.model.parameters)
+        if let w2 = secondHalf, let s2 = saved.secondHalf { w2.copy(from: s2) }
+        if let aq = activationQuantizers, let s = saved.activationQuantizers {
+            try aq.restore(ActivationQuantizerSet.Checkpoint(states: s.serialized, firstMoments: [:], secondMoments: [:]))
+        }
+        refresh()
+    }
+}

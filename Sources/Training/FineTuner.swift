@@ -46,11 +46,15 @@ public struct TrainingHooks<T: BLASReal> {
     public var saveModel: ((URL) throws -> Void)?
     /// Keep the best evaluation (true) or the last one (false) in the output directory.
     public var keepBest = true
+    /// Writes the training state kept outside `model.parameters` and the optimizer (e.g. the second halves of a
+    /// split model, other optimizers, activation quantizers) into `checkpoint-last/`, and reads it back on resume.
+    public var saveState: ((URL) throws -> Void)?
+    public var restoreState: ((URL) throws -> Void)?
 
     public init() {}
 
-    /// Runs with hooks that keep state outside the model cannot resume from checkpoint-last.
-    var supportsResume: Bool { afterUpdate == nil && saveModel == nil }
+    /// Hooks that keep state outside the model must say how to checkpoint it before a run can resume.
+    var supportsResume: Bool { (afterUpdate == nil && saveModel == nil) || (saveState != nil && restoreState != nil) }
 }
 
 /// The state `checkpoint-last/` keeps so that a run can resume exactly where it was.
@@ -192,20 +196,32 @@ public final class FineTuner<T: BLASReal> {
         return summary
     }
 
+    /// Writes the whole checkpoint into `checkpoint-last.partial/`, then swaps it in (the previous one is moved to
+    /// `checkpoint-last.old/` for the instant of the swap), so an interruption never leaves a mixed checkpoint.
     private func saveCheckpoint(state: TrainerState, optimizer: BertAdam<T>) throws {
-        let dir = checkpointDirectory
+        let fm = FileManager.default
+        let dir = output.appendingPathComponent("checkpoint-last.partial")
+        let old = output.appendingPathComponent("checkpoint-last.old")
+        try? fm.removeItem(at: dir)
         try ModelDirectory.save(model, to: dir)
         var moments = SafetensorsWriter(metadata: ["step": String(optimizer.stepCount)])
         moments.add("exp_avg", shape: [optimizer.firstMoment.count], values: UnsafeBufferPointer(optimizer.firstMoment.buffer))
         moments.add("exp_avg_sq", shape: [optimizer.secondMoment.count], values: UnsafeBufferPointer(optimizer.secondMoment.buffer))
         try moments.write(to: dir.appendingPathComponent("optimizer.safetensors"))
+        try hooks.saveState?(dir)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try ModelDirectory.atomicWrite(try encoder.encode(state), to: dir.appendingPathComponent("trainer_state.json"))
+        try? fm.removeItem(at: old)
+        if fm.fileExists(atPath: checkpointDirectory.path) { try fm.moveItem(at: checkpointDirectory, to: old) }
+        try fm.moveItem(at: dir, to: checkpointDirectory)
+        try? fm.removeItem(at: old)
     }
 
     private func restore(optimizer: BertAdam<T>) throws -> TrainerState {
-        let dir = checkpointDirectory
+        var dir = checkpointDirectory
+        let old = output.appendingPathComponent("checkpoint-last.old")
+        if !FileManager.default.fileExists(atPath: dir.path) && FileManager.default.fileExists(atPath: old.path) { dir = old }
         let stateURL = dir.appendingPathComponent("trainer_state.json")
         guard let data = try? Data(contentsOf: stateURL) else {
             throw TrainingError.resumeMismatch("no \(stateURL.path)")
@@ -221,6 +237,7 @@ public final class FineTuner<T: BLASReal> {
         try moments.copyValues("exp_avg", into: optimizer.firstMoment.pointer, count: optimizer.firstMoment.count)
         try moments.copyValues("exp_avg_sq", into: optimizer.secondMoment.pointer, count: optimizer.secondMoment.count)
         optimizer.restore(stepCount: state.step)
+        try hooks.restoreState?(dir)
         return state
     }
 }

@@ -35,11 +35,15 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "Seed.") var seed: UInt64 = 42
     @Option(help: "Evaluate every N steps.") var evalEvery = 100
     @Flag(help: "Skip stage 1.") var skipStage1 = false
+    @Flag(help: "Continue an interrupted run in OUTPUT with the same options (a finished stage 1 is loaded, an unfinished stage continues from its checkpoint-last/).")
+    var resume = false
+    @Option(help: "Use only the first N training examples (smoke tests).") var limit: Int?
     @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
         guard [1, 2, 4, 8].contains(weightBits) else { throw ValidationError("--weight-bits must be 1, 2, 4 or 8") }
         guard [4, 8, 32].contains(actBits) else { throw ValidationError("--act-bits must be 4, 8 or 32") }
+        if let limit, limit <= 0 { throw ValidationError("--limit must be positive") }
         if width != 1 { throw ValidationError("--width \(width): half-width students are not implemented yet (use 1.0)") }
     }
 
@@ -48,7 +52,8 @@ struct QuantizeCommand: ParsableCommand {
         let spec = try Tasks.named(task)
         let teacherDir = URL(fileURLWithPath: teacher), dataDir = URL(fileURLWithPath: data)
         let tokenizer = try BertTokenizer(modelDirectory: teacherDir)
-        let train = EncodedDataset(try DatasetLoader.load(task: spec, dataDirectory: dataDir, split: "train"), tokenizer: tokenizer, maxLength: maxLength)
+        var train = EncodedDataset(try DatasetLoader.load(task: spec, dataDirectory: dataDir, split: "train"), tokenizer: tokenizer, maxLength: maxLength)
+        if let limit { train.items = Array(train.items.prefix(limit)) }
         let dev = EncodedDataset(try DatasetLoader.load(task: spec, dataDirectory: dataDir, split: "dev"), tokenizer: tokenizer, maxLength: maxLength)
         let teacherModel = try ModelDirectory.load(teacherDir, as: Float.self)
         let student: QuantizedBertModel<Float>
@@ -81,7 +86,7 @@ struct QuantizeCommand: ParsableCommand {
         options.skipStage1 = skipStage1
         FileHandle.standardError.write("quantize: \(student.spec.method) W\(student.spec.weightBits)A\(actBits), train \(train.count), dev \(dev.count)\n".data(using: .utf8)!)
         let summary = try DistillationPipeline.run(student: student, teacher: teacherModel, train: train, dev: dev, options: options,
-                                                   output: URL(fileURLWithPath: output), tokenizerSource: teacherDir)
+                                                   output: URL(fileURLWithPath: output), tokenizerSource: teacherDir, resume: resume)
         try printJSONLine(summary)
     }
 }

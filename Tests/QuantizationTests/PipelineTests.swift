@@ -54,4 +54,51 @@ final class PipelineTests: XCTestCase {
         let keptBinary = try XCTUnwrap(QuantizedModelDirectory.load(root.appendingPathComponent("binary"), as: Double.self))
         XCTAssertEqual(try Evaluator.evaluate(keptBinary.model, on: dev).metrics["accuracy"]!, binarySummary.best["accuracy"]!)
     }
+
+    /// A split W1A8 student whose distillation is interrupted in stage 1 and again in stage 2, then resumed each
+    /// time from a fresh process state, ends with exactly the weights, second halves, activation clips and metrics
+    /// of an uninterrupted run.
+    func testInterruptedDistillationResumesExactly() throws {
+        let train = SyntheticTask.data(count: 96, seed: 1), dev = SyntheticTask.data(count: 32, seed: 2)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("bb-resume-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let quiet = ProgressReporter(enabled: false)
+        let config = BertConfig(vocabSize: 50, hiddenSize: 16, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 32,
+                                hiddenDropoutProb: 0.1, attentionProbsDropoutProb: 0.1, maxPositionEmbeddings: 16, numLabels: 2)
+        let teacher = try BertModel<Double>(config: config)
+        teacher.randomizeAllParameters(seed: 4, std: 0.2)
+        func freshStudent() throws -> QuantizedBertModel<Double> {
+            let base = try BertModel<Double>(config: config)
+            base.parameters.copy(from: teacher.parameters)
+            let ternary = try QuantizedBertModel(model: base, spec: QuantizationSpec(
+                method: "twn", weightBits: 2, activationBits: 8, quantizedTensors: QuantizationSpec.defaultQuantizedTensors(base.table)))
+            return try ternary.splitIntoBinary().0
+        }
+        var options = DistillationOptions()
+        options.epochsPerStage = 2; options.batchSize = 16; options.learningRate = 5e-4; options.evalEvery = 5
+
+        let whole = try freshStudent()
+        let expected = try XCTUnwrap(DistillationPipeline.runStages(
+            student: whole, teacher: teacher, train: train, dev: dev, options: options, output: root.appendingPathComponent("whole"),
+            tokenizerSource: nil, progress: quiet, resume: false, stopAfter: nil))
+
+        let out = root.appendingPathComponent("resumed")
+        XCTAssertNil(try DistillationPipeline.runStages(student: try freshStudent(), teacher: teacher, train: train, dev: dev,
+                                                        options: options, output: out, tokenizerSource: nil, progress: quiet,
+                                                        resume: false, stopAfter: (1, 7)))
+        XCTAssertNil(try DistillationPipeline.runStages(student: try freshStudent(), teacher: teacher, train: train, dev: dev,
+                                                        options: options, output: out, tokenizerSource: nil, progress: quiet,
+                                                        resume: true, stopAfter: (2, 3)))
+        let resumed = try freshStudent()
+        let summary = try XCTUnwrap(DistillationPipeline.runStages(
+            student: resumed, teacher: teacher, train: train, dev: dev, options: options, output: out,
+            tokenizerSource: nil, progress: quiet, resume: true, stopAfter: nil))
+
+        XCTAssertEqual(resumed.model.parameters.array, whole.model.parameters.array)
+        XCTAssertEqual(resumed.secondHalf!.array, whole.secondHalf!.array)
+        XCTAssertEqual(resumed.activationQuantizers!.serialized, whole.activationQuantizers!.serialized)
+        XCTAssertEqual(summary.best, expected.best)
+        XCTAssertEqual(summary.bestStep, expected.bestStep)
+        XCTAssertEqual(summary.final, expected.final)
+    }
 }
