@@ -26,20 +26,3 @@ struct ExportCommand: ParsableCommand {
         print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
     }
 }
-
-/// `binarybert slice`: a narrower model (first heads, first FFN neurons), as the half-width network BinaryBERT splits.
-struct SliceCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "slice",
-        abstract: "Keep the first ⌈heads·W⌉ attention heads and ⌊FFN·W⌋ neurons of every layer (DynaBERT-style width).")
-
-    @Option(help: "Full-precision model directory.") var model: String
-    @Option(help: "Width in (0, 1], e.g. 0.5.") var width: Double
-    @Option(help: "Output directory.") var output: String
-
-    func run() throws {
-        let dir = URL(fileURLWithPath: model)
-        let sliced = try ModelDirectory.load(dir, as: Float.self).sliced(width: width)
-        try ModelDirectory.save(sliced, to: URL(fileURLWithPath: output), tokenizerSource: dir)
-        FileHandle.standardError.write("kept \(sliced.config.numAttentionHeads) heads × \(sliced.config.headDim), FFN \(sliced.config.intermediateSize)\n".data(using: .utf8)!)
-    }
-}

@@ -16,8 +16,9 @@ struct QuantizeCommand: ParsableCommand {
         teacher, e.g. the output of `binarybert split` for BinaryBERT's binary fine-tuning. Stage 1 (attention \
         scores + hidden states, LR × 2.5) keeps its last state in OUTPUT/stage1; stage 2 (logits) keeps the best dev \
         checkpoint in OUTPUT. Activations: 8-bit symmetric/asymmetric uniform with learnable clip values (init ±2.5), \
-        4-bit LSQ with a ReLU FFN in the student. For a half-width student, `slice` and `finetune` the teacher first \
-        (--width must be 1 here).
+        4-bit LSQ with a ReLU FFN in the student. --width W < 1: the teacher's heads and FFN neurons are ranked by \
+        importance on --rank-batches training batches (--no-rank: keep the first ones), it is sliced to width W and \
+        fine-tuned for --teacher-epochs into OUTPUT/teacher-wW, which then serves as teacher and student init.
         """)
 
     @Option(help: "Fine-tuned full-precision teacher directory.") var teacher: String
@@ -26,7 +27,10 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "Output directory.") var output: String
     @Option(help: "Weight bits: 1 (binary), 2 (ternary), 4 or 8.") var weightBits: Int
     @Option(help: "Activation bits: 8 (learnable clip), 4 (LSQ, and a ReLU FFN in the student) or 32.") var actBits = 8
-    @Option(help: "Student width relative to the teacher (only 1.0 so far).") var width = 1.0
+    @Option(help: "Student width relative to the teacher, in (0, 1].") var width = 1.0
+    @Flag(help: "With --width < 1: keep the first heads and neurons instead of the most important ones.") var noRank = false
+    @Option(help: "With --width < 1: training batches for the importance ranking.") var rankBatches = 32
+    @Option(help: "With --width < 1: epochs of fine-tuning the sliced teacher.") var teacherEpochs = 2
     @Option(help: "Start from this (quantized) model directory instead of the teacher.") var `init`: String?
     @Option(help: "Epochs per stage.") var epochs = 2
     @Option(help: "Maximum tokens per example.") var maxLength = 128
@@ -44,7 +48,9 @@ struct QuantizeCommand: ParsableCommand {
         guard [1, 2, 4, 8].contains(weightBits) else { throw ValidationError("--weight-bits must be 1, 2, 4 or 8") }
         guard [4, 8, 32].contains(actBits) else { throw ValidationError("--act-bits must be 4, 8 or 32") }
         if let limit, limit <= 0 { throw ValidationError("--limit must be positive") }
-        if width != 1 { throw ValidationError("--width \(width): half-width students are not implemented yet (use 1.0)") }
+        guard width > 0, width <= 1, rankBatches > 0, teacherEpochs > 0 else {
+            throw ValidationError("--width must lie in (0, 1]; --rank-batches and --teacher-epochs must be positive")
+        }
     }
 
     func run() throws {
@@ -55,7 +61,16 @@ struct QuantizeCommand: ParsableCommand {
         var train = EncodedDataset(try DatasetLoader.load(task: spec, dataDirectory: dataDir, split: "train"), tokenizer: tokenizer, maxLength: maxLength)
         if let limit { train.items = Array(train.items.prefix(limit)) }
         let dev = EncodedDataset(try DatasetLoader.load(task: spec, dataDirectory: dataDir, split: "dev"), tokenizer: tokenizer, maxLength: maxLength)
-        let teacherModel = try ModelDirectory.load(teacherDir, as: Float.self)
+        var teacherModel = try ModelDirectory.load(teacherDir, as: Float.self)
+        var narrow: WidthTeacher.Result?
+        if width < 1 {
+            var fine = FineTuneOptions()
+            fine.epochs = teacherEpochs; fine.batchSize = batchSize; fine.learningRate = lr; fine.seed = seed; fine.evalEvery = evalEvery
+            narrow = try WidthTeacher.prepare(full: teacherModel, train: train, dev: dev, options: .init(
+                width: width, rank: !noRank, rankBatches: rankBatches, fineTune: fine, maxLength: maxLength),
+                output: URL(fileURLWithPath: output), tokenizerSource: teacherDir, progress: ProgressReporter(), resume: resume)
+            teacherModel = narrow!.teacher
+        }
         let student: QuantizedBertModel<Float>
         if let initDir = `init`, let q = try QuantizedModelDirectory.load(URL(fileURLWithPath: initDir), as: Float.self) {
             guard q.spec.weightBits == weightBits, q.spec.activationBits == actBits else {
@@ -63,7 +78,7 @@ struct QuantizeCommand: ParsableCommand {
             }
             student = q
         } else {
-            var base = try ModelDirectory.load(`init`.map { URL(fileURLWithPath: $0) } ?? teacherDir, as: Float.self)
+            var base = try ModelDirectory.load(`init`.map { URL(fileURLWithPath: $0) } ?? narrow?.directory ?? teacherDir, as: Float.self)
             if actBits == 4 && base.config.hiddenAct != "relu" {
                 // The official 4-bit scripts give the student a ReLU FFN (LSQ quantizes its asymmetric input well).
                 var config = base.config
@@ -87,6 +102,7 @@ struct QuantizeCommand: ParsableCommand {
         FileHandle.standardError.write("quantize: \(student.spec.method) W\(student.spec.weightBits)A\(actBits), train \(train.count), dev \(dev.count)\n".data(using: .utf8)!)
         let summary = try DistillationPipeline.run(student: student, teacher: teacherModel, train: train, dev: dev, options: options,
                                                    output: URL(fileURLWithPath: output), tokenizerSource: teacherDir, resume: resume)
+        if let narrow { try WidthTeacher.annotateMetrics(in: URL(fileURLWithPath: output), result: narrow, width: width) }
         try printJSONLine(summary)
     }
 }

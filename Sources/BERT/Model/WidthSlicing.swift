@@ -4,7 +4,9 @@ extension BertModel {
     /// DynaBERT-style width slicing: keeps the first ⌈heads·width⌉ attention heads of every layer (their rows of
     /// Q, K, V and columns of the attention output) and the first ⌊intermediate·width⌋ FFN neurons (rows of the
     /// intermediate layer, columns of the FFN output). Embeddings, LayerNorms, pooler and head are kept whole.
-    /// `width` = 1 returns an identical copy. The sliced config records `attention_head_size`.
+    /// `width` = 1 returns an identical copy. The sliced config records `attention_head_size`. To keep the most
+    /// important heads and neurons instead of the first ones, slice `reorderedByImportance(_:)` (see
+    /// `HeadNeuronImportance`).
     public func sliced(width: Double) throws -> BertModel<T> {
         guard width > 0, width <= 1 else { throw BertConfigError.invalid("width must lie in (0, 1], got \(width)") }
         var c = config

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The issue-4 accuracy table on rt-polarity with MiniLM-L6 (max length 64): for every seed, a full-precision teacher,
+# then ternary / TWS binary / BWN students with 8- and 4-bit activations, full and half width. Every step is
+# resumable: a finished step (metrics.json present) is skipped, an interrupted one continues with --resume.
+# Afterwards `python3 Analyses/quantization-table/summarize.py` writes Plots/quantization-table.{csv,json,md}.
+#
+#   SEEDS="42 43 44" CONFIGS="ternary-w2a8 tws-w1a8 bwn-w1a8" bash Analyses/quantization-table/run.sh
+#
+# Cost on 2 cores (AMD EPYC, --threads 2): teacher ~17 min; a 2-epoch-per-stage distillation ~45 min; BWN (twice
+# the epochs) ~90 min; about 8 hours per seed for every config.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SEEDS="${SEEDS:-42 43 44}"
+ALL="ternary-w2a8 tws-w1a8 bwn-w1a8 ternary-w2a4 tws-w1a4 bwn-w1a4 ternary-half-w2a8 tws-half-w1a8"
+CONFIGS="${CONFIGS:-$ALL}"
+THREADS="${THREADS:-$(nproc)}"
+ROOT="${ROOT:-runs/table}"
+BIN=.build/release/binarybert
+MODEL=assets/models/all-MiniLM-L6-v2
+DATA=assets/data/rt-polarity
+COMMON=(--task rt-polarity --data "$DATA" --max-length 64 --batch-size 32 --eval-every 100 --threads "$THREADS")
+
+[ -x "$BIN" ] || swift build -c release --product binarybert
+[ -d "$MODEL" ] && [ -d "$DATA" ] || bash scripts/fetch-assets
+
+resume_flag() { [ -d "$1" ] && echo --resume || true; }
+done_already() { [ -f "$1/metrics.json" ]; }
+
+# quantize NAME SEED ARGS...: one distillation into $ROOT/seed$SEED/NAME, then its packed size.
+quantize() {
+    local name=$1 seed=$2; shift 2
+    local out="$ROOT/seed$seed/$name"
+    if ! done_already "$out"; then
+        echo "== seed $seed: $name" >&2
+        local start; start=$(date +%s)
+        # shellcheck disable=SC2046
+        "$BIN" quantize "${COMMON[@]}" --output "$out" --seed "$seed" $(resume_flag "$out") "$@" > "$out.json.partial"
+        mv "$out.json.partial" "$out.json"
+        echo "$(( $(date +%s) - start ))" > "$out.seconds"
+    fi
+    [ -f "$out/packed.json" ] || "$BIN" export --packed --model "$out" --output "$out-packed" > "$out/packed.json"
+}
+
+# split NAME FROM SEED: ternary weight splitting of FROM into the binary initialisation NAME-split.
+split() {
+    local from="$ROOT/seed$3/$2" out="$ROOT/seed$3/$1-split"
+    [ -f "$out/quantization.json" ] || "$BIN" split --model "$from" --output "$out"
+}
+
+wants() { [[ " $CONFIGS " == *" $1 "* ]]; }
+
+for seed in $SEEDS; do
+    mkdir -p "$ROOT/seed$seed"
+    teacher="$ROOT/seed$seed/teacher"
+    if ! done_already "$teacher"; then
+        echo "== seed $seed: full-precision teacher" >&2
+        # shellcheck disable=SC2046
+        "$BIN" finetune --model "$MODEL" "${COMMON[@]}" --output "$teacher" --epochs 2 --lr 5e-5 --seed "$seed" \
+            $(resume_flag "$teacher") > "$teacher.json"
+    fi
+    T=(--teacher "$teacher")
+    for a in 8 4; do
+        if wants "ternary-w2a$a" || wants "tws-w1a$a"; then quantize "ternary-w2a$a" "$seed" "${T[@]}" --weight-bits 2 --act-bits $a --epochs 2; fi
+        if wants "tws-w1a$a"; then
+            split "tws-w1a$a" "ternary-w2a$a" "$seed"
+            quantize "tws-w1a$a" "$seed" "${T[@]}" --init "$ROOT/seed$seed/tws-w1a$a-split" --weight-bits 1 --act-bits $a --epochs 2
+        fi
+        if wants "bwn-w1a$a"; then quantize "bwn-w1a$a" "$seed" "${T[@]}" --weight-bits 1 --act-bits $a --epochs 4; fi
+    done
+    # The paper's BinaryBERT: a half-width ternary model (ranked, sliced, its own fine-tuned teacher) split into a
+    # full-width binary one, fine-tuned with the half-width teacher.
+    if wants "ternary-half-w2a8" || wants "tws-half-w1a8"; then
+        quantize "ternary-half-w2a8" "$seed" "${T[@]}" --width 0.5 --weight-bits 2 --act-bits 8 --epochs 2
+    fi
+    if wants "tws-half-w1a8"; then
+        split "tws-half-w1a8" "ternary-half-w2a8" "$seed"
+        half_teacher=$(ls -d "$ROOT/seed$seed/ternary-half-w2a8"/teacher-w* | head -1)
+        quantize "tws-half-w1a8" "$seed" --teacher "$half_teacher" --init "$ROOT/seed$seed/tws-half-w1a8-split" \
+            --weight-bits 1 --act-bits 8 --epochs 2
+    fi
+done
+python3 Analyses/quantization-table/summarize.py --root "$ROOT"

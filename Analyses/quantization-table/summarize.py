@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Collects the runs of Analyses/quantization-table/run.sh into a tidy table.
+
+Reads ROOT/seed*/{teacher,<config>}/metrics.json (best dev accuracy), <config>/packed.json (packed size) and
+<config>.seconds (wall time), and writes Plots/quantization-table.csv (one row per seed and config),
+Plots/quantization-table.json (metadata: the PyTorch reference, means, standard deviations, which runs exist) and
+Plots/quantization-table.md (mean ± std per config, the markdown the README quotes). Standard library only.
+"""
+import argparse
+import csv
+import glob
+import json
+import math
+import os
+import statistics
+import tempfile
+
+# config -> (label, weight bits, activation bits, width, reference accuracy of the PyTorch pipeline or None)
+CONFIGS = {
+    "teacher": ("full precision", 32, 32, 1.0, 86.9),
+    "ternary-w2a8": ("ternary (TWN)", 2, 8, 1.0, 85.1),
+    "tws-w1a8": ("TWS binary, split from the full-width ternary", 1, 8, 1.0, None),
+    "bwn-w1a8": ("BWN binary, 2x epochs", 1, 8, 1.0, 83.5),
+    "ternary-w2a4": ("ternary (TWN)", 2, 4, 1.0, None),
+    "tws-w1a4": ("TWS binary, split from the full-width ternary", 1, 4, 1.0, None),
+    "bwn-w1a4": ("BWN binary, 2x epochs", 1, 4, 1.0, None),
+    "ternary-half-w2a8": ("ternary (TWN), half width", 2, 8, 0.5, 83.5),
+    "tws-half-w1a8": ("TWS binary, split from the half-width ternary (BinaryBERT)", 1, 8, 1.0, 83.3),
+}
+
+
+def atomic_write(path, text):
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=".tmp-")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--root", default="runs/table")
+    ap.add_argument("--out", default="Plots/quantization-table")
+    args = ap.parse_args()
+
+    rows = []
+    for seed_dir in sorted(glob.glob(os.path.join(args.root, "seed*"))):
+        seed = int(os.path.basename(seed_dir)[4:])
+        for config in CONFIGS:
+            metrics = os.path.join(seed_dir, config, "metrics.json")
+            if not os.path.exists(metrics):
+                continue
+            with open(metrics) as f:
+                m = json.load(f)
+            packed = os.path.join(seed_dir, config, "packed.json")
+            size = paper = None
+            if os.path.exists(packed):
+                with open(packed) as f:
+                    p = json.load(f)
+                size, paper = p.get("megabytes"), p.get("paperMegabytes")
+            seconds = os.path.join(seed_dir, config + ".seconds")
+            wall = float(open(seconds).read()) if os.path.exists(seconds) else m.get("wallSeconds")
+            label, wb, ab, width, _ = CONFIGS[config]
+            rows.append({"seed": seed, "config": config, "model": label, "weight_bits": wb, "activation_bits": ab,
+                         "width": width, "dev_accuracy": 100 * m["best"]["accuracy"], "best_step": m["bestStep"],
+                         "packed_mb": size, "paper_mb": paper, "wall_seconds": wall})
+
+    fields = ["seed", "config", "model", "weight_bits", "activation_bits", "width", "dev_accuracy", "best_step",
+              "packed_mb", "paper_mb", "wall_seconds"]
+    lines = [",".join(fields)]
+    for r in rows:
+        lines.append(",".join("" if r[k] is None else (f"{r[k]:.4f}" if isinstance(r[k], float) else str(r[k])) for k in fields))
+    atomic_write(args.out + ".csv", "\n".join(lines) + "\n")
+
+    summary = {}
+    md = ["| model | W/A | width | dev accuracy (%) | seeds | PyTorch reference | packed MB (paper MB) |",
+          "|---|---|---|---|---|---|---|"]
+    for config, (label, wb, ab, width, ref) in CONFIGS.items():
+        accs = [r["dev_accuracy"] for r in rows if r["config"] == config]
+        if not accs:
+            continue
+        mean = statistics.fmean(accs)
+        std = statistics.stdev(accs) if len(accs) > 1 else math.nan
+        sizes = [r for r in rows if r["config"] == config and r["packed_mb"] is not None]
+        summary[config] = {"mean": mean, "std": std, "n": len(accs), "reference": ref,
+                           "seeds": sorted(r["seed"] for r in rows if r["config"] == config)}
+        acc = f"{mean:.2f}" + (f" ± {std:.2f}" if len(accs) > 1 else "")
+        size = f"{sizes[0]['packed_mb']:.2f} ({sizes[0]['paper_mb']:.2f})" if sizes else ""
+        md.append(f"| {label} | W{wb}A{ab} | {width:g} | {acc} | {len(accs)} | {'' if ref is None else ref} | {size} |")
+    atomic_write(args.out + ".md", "\n".join(md) + "\n")
+    atomic_write(args.out + ".json", json.dumps({
+        "task": "rt-polarity", "model": "all-MiniLM-L6-v2", "max_length": 64, "metric": "dev accuracy (%)",
+        "root": args.root, "configs": summary}, indent=2, sort_keys=True) + "\n")
+    print("\n".join(md))
+
+
+if __name__ == "__main__":
+    main()

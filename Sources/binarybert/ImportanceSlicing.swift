@@ -1,0 +1,33 @@
+import BERT
+import Foundation
+import Training
+
+/// Width reduction of a full-precision model, optionally keeping the most important heads and neurons.
+enum ImportanceSlicing {
+    /// How to rank before slicing: the importance data and batching.
+    struct Ranking {
+        var train: EncodedDataset
+        var batches: Int
+        var batchSize: Int
+        var maxLength: Int
+        var seed: UInt64
+    }
+
+    /// With `ranking`: importance on its batches (`ImportanceEstimator`), the model reordered most important first,
+    /// then `sliced(width:)`; the report describes the ranking. Without: `sliced(width:)` keeps the first ones.
+    static func slice(_ model: BertModel<Float>, width: Double, ranking: Ranking?,
+                      progress: ProgressReporter) throws -> (model: BertModel<Float>, report: ImportanceReport?) {
+        guard let ranking else { return (try model.sliced(width: width), nil) }
+        let start = Date()
+        let importance = try ImportanceEstimator.estimate(model, on: ranking.train, batches: ranking.batches,
+                                                          batchSize: ranking.batchSize, seed: ranking.seed)
+        let report = ImportanceReport(importance: importance, task: ranking.train.task.name, batchSize: ranking.batchSize,
+                                      maxLength: ranking.maxLength, width: width)
+        let kept = Int((Double(model.config.numAttentionHeads) * width).rounded(.up))
+        let dropped = importance.headOrder.map { Array($0.dropFirst(kept)) }
+        progress.note(String(format: "importance: %d batches in %.1fs; dropped heads by layer: %@", importance.batches,
+                             Date().timeIntervalSince(start), dropped.map { $0.map(String.init).joined(separator: ",") }
+                                .joined(separator: " | ")))
+        return (try model.reorderedByImportance(importance).sliced(width: width), report)
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import BERT
+import Foundation
+import Text
+import Training
+
+/// `binarybert slice`: a narrower model (first or most important heads and FFN neurons), as the half-width network
+/// BinaryBERT splits.
+struct SliceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "slice",
+        abstract: "Keep ⌈heads·W⌉ attention heads and ⌊FFN·W⌋ neurons of every layer (DynaBERT-style width).",
+        discussion: """
+        Without --rank the first heads and neurons are kept. With --rank (needs --task and --data) the model is first \
+        reordered by importance (Σ over --batches training batches of |∂L/∂mask| for masks on every head's context \
+        and every FFN activation, task loss on the gold labels, dropout off), so the most important ones are kept; \
+        OUTPUT/importance.json records the scores and the orderings.
+        """)
+
+    @Option(help: "Full-precision model directory.") var model: String
+    @Option(help: "Width in (0, 1], e.g. 0.5.") var width: Double
+    @Option(help: "Output directory.") var output: String
+    @Flag(help: "Rank heads and neurons by importance on training batches before slicing.") var rank = false
+    @Option(help: "Task name (with --rank).") var task: String?
+    @Option(help: "Data directory (with --rank).") var data: String?
+    @Option(help: "Training batches for the importance (with --rank).") var batches = 32
+    @Option(help: "Examples per importance batch.") var batchSize = 32
+    @Option(help: "Maximum tokens per example.") var maxLength = 128
+    @Option(help: "Seed of the batch sampling.") var seed: UInt64 = 42
+    @OptionGroup var threading: ThreadOptions
+
+    func validate() throws {
+        guard width > 0, width <= 1 else { throw ValidationError("--width must lie in (0, 1]") }
+        if rank, task == nil || data == nil { throw ValidationError("--rank needs --task and --data") }
+        guard batches > 0, batchSize > 0, maxLength >= 2 else {
+            throw ValidationError("--batches and --batch-size must be positive; --max-length at least 2")
+        }
+    }
+
+    func run() throws {
+        try threading.apply()
+        let dir = URL(fileURLWithPath: model), out = URL(fileURLWithPath: output)
+        let full = try ModelDirectory.load(dir, as: Float.self)
+        var ranking: ImportanceSlicing.Ranking?
+        if rank, let task, let data {
+            let spec = try Tasks.named(task)
+            if full.classes != spec.numLabels {
+                throw ValidationError("\(model) has a \(full.classes ?? 0)-way head but \(spec.name) needs \(spec.numLabels)")
+            }
+            let tokenizer = try BertTokenizer(modelDirectory: dir)
+            let train = EncodedDataset(try DatasetLoader.load(task: spec, dataDirectory: URL(fileURLWithPath: data), split: "train"),
+                                       tokenizer: tokenizer, maxLength: maxLength)
+            ranking = .init(train: train, batches: batches, batchSize: batchSize, maxLength: maxLength, seed: seed)
+        }
+        let (sliced, report) = try ImportanceSlicing.slice(full, width: width, ranking: ranking, progress: ProgressReporter())
+        try ModelDirectory.save(sliced, to: out, tokenizerSource: dir)
+        try report?.write(to: out)
+        FileHandle.standardError.write("kept \(sliced.config.numAttentionHeads) heads × \(sliced.config.headDim), FFN \(sliced.config.intermediateSize)\(report != nil ? " (ranked by importance)" : "")\n".data(using: .utf8)!)
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import BERT
+import Foundation
+import Training
+
+/// The teacher of a narrower student (`quantize --width W`, W < 1): the full-precision teacher ranked by importance
+/// (unless disabled), sliced to width W and fine-tuned on the task, so that teacher and student have the same heads
+/// (as in the official BinaryBERT code) and stage 1 can match their attention scores head by head.
+enum WidthTeacher {
+    struct Options {
+        var width: Double
+        var rank: Bool
+        var rankBatches: Int
+        var fineTune: FineTuneOptions
+        var maxLength: Int
+    }
+
+    struct Result {
+        /// The best fine-tuned half-width teacher, as saved in `directory`.
+        var teacher: BertModel<Float>
+        var directory: URL
+        var summary: TrainingSummary
+        var ranked: Bool
+    }
+
+    /// OUTPUT/teacher-w0.5 for width 0.5.
+    static func directory(in output: URL, width: Double) -> URL {
+        output.appendingPathComponent("teacher-w\(width)")
+    }
+
+    /// Ranks (optionally), slices and fine-tunes `full`; writes the model, `metrics.json`, `train_log.csv` and, when
+    /// ranked, `importance.json` into `directory(in: output, width:)`.
+    /// With `resume`, a teacher finished earlier (its metrics.json exists) is loaded as it is, and an interrupted
+    /// fine-tuning continues from its checkpoint-last/ (ranking and slicing are deterministic, so they are redone).
+    static func prepare(full: BertModel<Float>, train: EncodedDataset, dev: EncodedDataset, options: Options, output: URL,
+                        tokenizerSource: URL, progress: ProgressReporter, resume: Bool = false) throws -> Result {
+        let dir = directory(in: output, width: options.width)
+        let fm = FileManager.default
+        let metricsURL = dir.appendingPathComponent("metrics.json")
+        if resume, let data = try? Data(contentsOf: metricsURL) {
+            let summary = try JSONDecoder().decode(TrainingSummary.self, from: data)
+            guard summary.options == options.fineTune else {
+                throw ValidationError("\(dir.path) holds a teacher fine-tuned with other options; remove it or change OUTPUT")
+            }
+            progress.note("teacher at width \(options.width): finished earlier, loading \(dir.path)")
+            let ranked = fm.fileExists(atPath: dir.appendingPathComponent("importance.json").path)
+            return Result(teacher: try ModelDirectory.load(dir, as: Float.self), directory: dir, summary: summary, ranked: ranked)
+        }
+        let resumeFineTuning = resume && fm.fileExists(atPath: dir.appendingPathComponent("checkpoint-last").path)
+        let ranking = options.rank
+            ? ImportanceSlicing.Ranking(train: train, batches: options.rankBatches, batchSize: options.fineTune.batchSize,
+                                        maxLength: options.maxLength, seed: options.fineTune.seed)
+            : nil
+        let (sliced, report) = try ImportanceSlicing.slice(full, width: options.width, ranking: ranking, progress: progress)
+        progress.note("teacher at width \(options.width): \(sliced.config.numAttentionHeads) heads, FFN \(sliced.config.intermediateSize)"
+                      + (report != nil ? " (most important kept)" : " (first kept)") + "; fine-tuning \(options.fineTune.epochs) epochs into \(dir.path)")
+        try report?.write(to: dir)
+        let summary = try FineTuner(model: sliced, train: train, dev: dev, options: options.fineTune, output: dir,
+                                    tokenizerSource: tokenizerSource, progress: progress).run(resume: resumeFineTuning)!
+        let best = try ModelDirectory.load(dir, as: Float.self)
+        return Result(teacher: best, directory: dir, summary: summary, ranked: report != nil)
+    }
+
+    /// Adds `width`, `width_ranked`, the teacher's directory and its best dev metrics to OUTPUT/metrics.json.
+    static func annotateMetrics(in output: URL, result: Result, width: Double) throws {
+        let url = output.appendingPathComponent("metrics.json")
+        guard var object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any] else { return }
+        object["width"] = width
+        object["width_ranked"] = result.ranked
+        object["width_teacher"] = result.directory.path
+        object["width_teacher_best"] = result.summary.best
+        try ModelDirectory.atomicWrite(try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]),
+                                       to: url)
+    }
+}
