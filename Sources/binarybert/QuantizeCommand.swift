@@ -11,8 +11,9 @@ struct QuantizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "quantize",
         abstract: "Distil a weight-quantized student from a fine-tuned full-precision teacher (two stages).",
         discussion: """
-        --weight-bits 2 trains a TWN ternary student, 1 a BWN binary one (the paper's baseline; give it twice the \
-        epochs), 8 and 4 uniform ones. --init DIR starts from another quantized model directory instead of the \
+        --weight-bits 2 trains a TWN ternary student (--weight-method laq: loss-aware ternarization, whose scales are \
+        refitted with Adam's second moment after every step and stored in quantization.json), 1 a BWN binary one \
+        (the paper's baseline; give it twice the epochs), 8 and 4 uniform ones. --init DIR starts from another quantized model directory instead of the \
         teacher, e.g. the output of `binarybert split` for BinaryBERT's binary fine-tuning. Stage 1 (attention \
         scores + hidden states, LR × 2.5) keeps its last state in OUTPUT/stage1; stage 2 (logits) keeps the best dev \
         checkpoint in OUTPUT. Activations: 8-bit symmetric/asymmetric uniform with learnable clip values (init ±2.5), \
@@ -25,6 +26,7 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "Data directory.") var data: String
     @Option(help: "Output directory.") var output: String
     @Option(help: "Weight bits: 1 (binary), 2 (ternary), 4 or 8.") var weightBits: Int
+    @Option(help: "Ternary method (--weight-bits 2): twn or laq (loss-aware).") var weightMethod = "twn"
     @Option(help: "Activation bits: 8 (learnable clip), 4 (LSQ, and a ReLU FFN in the student) or 32.") var actBits = 8
     @Option(help: "Student width relative to the teacher (only 1.0 so far).") var width = 1.0
     @Option(help: "Start from this (quantized) model directory instead of the teacher.") var `init`: String?
@@ -40,6 +42,10 @@ struct QuantizeCommand: ParsableCommand {
     func validate() throws {
         guard [1, 2, 4, 8].contains(weightBits) else { throw ValidationError("--weight-bits must be 1, 2, 4 or 8") }
         guard [4, 8, 32].contains(actBits) else { throw ValidationError("--act-bits must be 4, 8 or 32") }
+        guard ["twn", QuantizationSpec.lossAwareMethod].contains(weightMethod) else { throw ValidationError("--weight-method must be twn or laq") }
+        if weightMethod == QuantizationSpec.lossAwareMethod && weightBits != 2 {
+            throw ValidationError("--weight-method laq is ternary: it needs --weight-bits 2")
+        }
         if width != 1 { throw ValidationError("--width \(width): half-width students are not implemented yet (use 1.0)") }
     }
 
@@ -56,6 +62,9 @@ struct QuantizeCommand: ParsableCommand {
             guard q.spec.weightBits == weightBits, q.spec.activationBits == actBits else {
                 throw ValidationError("\(initDir) is W\(q.spec.weightBits)A\(q.spec.activationBits), not W\(weightBits)A\(actBits)")
             }
+            if weightBits == 2 && q.spec.method != weightMethod {
+                throw ValidationError("\(initDir) is a \(q.spec.method) model, not \(weightMethod) (--weight-method)")
+            }
             student = q
         } else {
             var base = try ModelDirectory.load(`init`.map { URL(fileURLWithPath: $0) } ?? teacherDir, as: Float.self)
@@ -67,7 +76,7 @@ struct QuantizeCommand: ParsableCommand {
                 relu.parameters.copy(from: base.parameters)
                 base = relu
             }
-            let method = weightBits == 2 ? "twn" : weightBits == 1 ? "bwn" : "uniform"
+            let method = weightBits == 2 ? weightMethod : weightBits == 1 ? "bwn" : "uniform"
             student = try QuantizedBertModel(model: base, spec: QuantizationSpec(
                 method: method, weightBits: weightBits, activationBits: actBits,
                 quantizedTensors: QuantizationSpec.defaultQuantizedTensors(base.table)))
@@ -89,9 +98,9 @@ struct QuantizeCommand: ParsableCommand {
 /// `binarybert split`: ternary weight splitting of a ternary model directory into the equivalent binary model.
 struct SplitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "split",
-        abstract: "Split a ternary model into the equivalent binary model (TWS), computed and stored in float64.")
+        abstract: "Split a ternary model (TWN or LAQ) into the equivalent binary model (TWS), computed and stored in float64.")
 
-    @Option(help: "Ternary model directory (from `quantize --weight-bits 2`).") var model: String
+    @Option(help: "Ternary model directory (from `quantize --weight-bits 2`, TWN or LAQ).") var model: String
     @Option(help: "Output directory.") var output: String
 
     func run() throws {
@@ -102,7 +111,8 @@ struct SplitCommand: ParsableCommand {
         let (binary, coefficients) = try ternary.splitIntoBinary()
         let rows = coefficients.values.reduce(0) { $0 + $1.count }
         let inexact = coefficients.flatMap { name, cs in cs.filter { !$0.exact }.map { _ in name } }
+        let rescaled = coefficients.values.reduce(0) { $0 + $1.filter { $0.lambda != 1 }.count }
         try QuantizedModelDirectory.save(binary, to: URL(fileURLWithPath: output), tokenizerSource: dir)
-        FileHandle.standardError.write("split \(coefficients.count) tensors (\(rows) scaled rows); \(inexact.count) rows not exactly splittable\(inexact.isEmpty ? "" : ": " + Set(inexact).sorted().joined(separator: ", "))\n".data(using: .utf8)!)
+        FileHandle.standardError.write("split \(coefficients.count) \(ternary.spec.method) tensors (\(rows) scaled rows); \(inexact.count) rows not exactly splittable\(inexact.isEmpty ? "" : ": " + Set(inexact).sorted().joined(separator: ", "))\(rescaled > 0 ? "; \(rescaled) LAQ rows split with rescaled kept weights (w₁ + w₂ ≠ w there)" : "")\n".data(using: .utf8)!)
     }
 }
