@@ -2,11 +2,13 @@ import BERT
 import Numerics
 
 extension QuantizedBertModel {
-    /// Ternary weight splitting of a ternary model into the equivalent split binary model (method "tws").
+    /// Ternary weight splitting of a ternary model (TWN or LAQ) into the equivalent split binary model (method "tws").
     /// Returns the new model and, per quantized tensor, the coefficients of each row (one row unless per-row scaled).
     /// Run it in Double to keep the equivalence exact to rounding; in Float the halves are rounded to Float.
+    /// An LAQ model splits with its stored α and threshold α/2 (see `TernaryWeightSplit`); the binary model needs
+    /// no stored scales (BWN's α₁ = α₂ = α/2 follow from the halves).
     public func splitIntoBinary() throws -> (model: QuantizedBertModel<T>, coefficients: [String: [TernaryWeightSplit.Coefficients]]) {
-        guard quantizer == .ternary, !spec.split else {
+        guard quantizer.isTernary, !spec.split else {
             throw QuantizationError.notTernary("this model's weights are \(spec.method) at \(spec.weightBits) bits")
         }
         let binary = try BertModel<T>(config: model.config, pooler: model.hasPooler, classifier: model.classes != nil)
@@ -17,13 +19,14 @@ extension QuantizedBertModel {
         let result = try QuantizedBertModel(model: binary, spec: newSpec)
         let w2 = result.secondHalf!
         var coefficients: [String: [TernaryWeightSplit.Coefficients]] = [:]
-        for v in quantizedViews {
+        for (k, v) in quantizedViews.enumerated() {
             let (rows, cols) = scaleLayout(v)
             var h1 = [Double](repeating: 0, count: cols), h2 = h1
             var rowCoefficients: [TernaryWeightSplit.Coefficients] = []
             for r in 0..<rows {
                 let src = model.parameters.pointer + v.offset + r * cols
-                rowCoefficients.append(TernaryWeightSplit.split(src, &h1, &h2, count: cols))
+                let ternary = quantizer == .lossAwareTernary ? (alpha: laqScales[k][r], delta: laqScales[k][r] / 2) : nil
+                rowCoefficients.append(TernaryWeightSplit.split(src, &h1, &h2, count: cols, ternary: ternary))
                 let d1 = binary.parameters.pointer + v.offset + r * cols, d2 = w2.pointer + v.offset + r * cols
                 for i in 0..<cols { d1[i] = T(h1[i]); d2[i] = T(h2[i]) }
             }

@@ -97,6 +97,10 @@ public enum DistillationPipeline {
         }
         var hooks = TrainingHooks<T>()
         hooks.keepBest = number == 2
+        // LAQ refits α after every step with d = √v + ε from the student's optimizer (this stage's, created by the
+        // fine-tuner); the split halves' optimizer never applies (LAQ models are not split).
+        let curvature = OptimizerBox<T>()
+        if student.quantizer == .lossAwareTernary { hooks.optimizerCreated = { curvature.optimizer = $0 } }
         hooks.lossAndGradient = { batch, _, rng in
             let teacherActs = try teacher.forward(batch)
             let studentActs = try model.forward(batch, training: true, rng: &rng)
@@ -119,6 +123,13 @@ public enum DistillationPipeline {
                 opt.step(parameters: w2, gradients: model.gradients, lr: lr)
             }
             student.activationQuantizers?.step(lr: options.activationLearningRate * lr / peak)
+            if let opt = curvature.optimizer {
+                // BertAdam's denominator: √(v/c₂) + ε; c₂ = 1 without bias correction (the default).
+                guard !opt.biasCorrection else {
+                    throw QuantizationError.badSpec(file: "options", reason: "LAQ reads BertAdam's √v + ε; bias correction is not supported")
+                }
+                student.fitLossAwareScales(secondMoment: opt.secondMoment.pointer, epsilon: opt.epsilon)
+            }
             student.refresh()
         }
         hooks.saveModel = { url in try QuantizedModelDirectory.save(student, to: url, tokenizerSource: tokenizerSource) }
@@ -128,4 +139,9 @@ public enum DistillationPipeline {
                              output: output, tokenizerSource: tokenizerSource, progress: progress, hooks: hooks)
             .run(resume: resume, stopAfter: stopAfter)
     }
+}
+
+/// Holds the optimizer a `TrainingHooks.optimizerCreated` hook receives, for the other hooks of the same run.
+final class OptimizerBox<T: BLASReal> {
+    var optimizer: BertAdam<T>?
 }

@@ -3,7 +3,8 @@ import Foundation
 import Numerics
 
 /// The deployable form of a quantized model: quantized tensors as packed integer codes (1 bit per binary weight,
-/// 2 bits per ternary weight, 4 or 8 bits per uniform weight) with Double scales; every other tensor in float32.
+/// 2 bits per ternary weight (TWN or LAQ), 4 or 8 bits per uniform weight) with Double scales; every other tensor in
+/// float32.
 /// Stored as `model.packed.safetensors` beside `config.json`:
 /// - `<name>.codes` (U8, packed little-end first within each byte), `<name>.scales` (F64, one per scaled row);
 /// - for a split model the second halves as `split2.<name>.codes` / `.scales`, their biases summed into `<bias>`;
@@ -28,7 +29,7 @@ public enum PackedModel {
     static func code(_ q: Double, _ quantizer: WeightQuantizer, scale: Double) -> UInt8 {
         switch quantizer {
         case .binary: return q > 0 ? 1 : 0                       // 0 → −α (an exact zero weight packs as −α: see note)
-        case .ternary: return q > 0 ? 1 : (q < 0 ? 2 : 0)
+        case .ternary, .lossAwareTernary: return q > 0 ? 1 : (q < 0 ? 2 : 0)
         case let .uniform(bits): return UInt8(truncatingIfNeeded: Int((q * scale).rounded()) + (1 << (bits - 1)))
         case .fullPrecision: preconditionFailure("full-precision tensors are not packed")
         }
@@ -37,7 +38,7 @@ public enum PackedModel {
     static func bitsPerCode(_ quantizer: WeightQuantizer) -> Int {
         switch quantizer {
         case .binary: return 1
-        case .ternary: return 2
+        case .ternary, .lossAwareTernary: return 2
         case let .uniform(bits): return bits
         case .fullPrecision: return 32
         }
@@ -78,7 +79,7 @@ public enum PackedModel {
         func addPacked(_ prefix: String, _ view: ParameterView, latent: UnsafePointer<T>) {
             let (rows, cols) = q.scaleLayout(view)
             let values = Buffer<T>(count: view.count)
-            let stored = q.quantizer.quantize(latent, into: values.pointer, rows: rows, cols: cols)   // α, or s for uniform
+            let stored = q.quantize(view, latent: latent, into: values.pointer)   // α (LAQ: the stored α), or s for uniform
             var codes = [UInt8](repeating: 0, count: view.count)
             for r in 0..<rows {
                 for j in 0..<cols { codes[r * cols + j] = code(Double(values[r * cols + j]), q.quantizer, scale: stored[r]) }
@@ -121,7 +122,7 @@ public enum PackedModel {
         guard let spec = try QuantizationSpec.load(directory) else {
             throw QuantizationError.badSpec(file: directory.appendingPathComponent(QuantizationSpec.fileName).path, reason: "missing")
         }
-        let quantizer = try WeightQuantizer(bits: spec.weightBits)
+        let quantizer = try WeightQuantizer(bits: spec.weightBits, method: spec.method)
         let url = directory.appendingPathComponent(fileName)
         let file = try SafetensorsFile(contentsOf: url)
         let model = try BertModel<T>(config: config, pooler: file["bert.pooler.dense.bias"] != nil,
@@ -153,7 +154,7 @@ public enum PackedModel {
                         let value: T
                         switch quantizer {
                         case .binary: value = c == 1 ? T(s) : -T(s)
-                        case .ternary: value = c == 1 ? T(s) : (c == 2 ? -T(s) : 0)
+                        case .ternary, .lossAwareTernary: value = c == 1 ? T(s) : (c == 2 ? -T(s) : 0)
                         case let .uniform(b): value = s == 0 ? 0 : T(Double(Int(c) - (1 << (b - 1))) / s)
                         case .fullPrecision: value = 0
                         }

@@ -3,7 +3,9 @@ import Foundation
 
 /// What `quantization.json` records beside a quantized model's latent weights.
 public struct QuantizationSpec: Codable, Sendable, Equatable {
-    /// "twn" (ternary), "bwn" (binary), "uniform" (8/4-bit), "tws" (binary split from ternary), "fp".
+    /// "twn" (ternary), "laq" (loss-aware ternary), "bwn" (binary), "uniform" (8/4-bit), "tws" (binary split from
+    /// ternary), "fp". Only "laq" changes the quantizer (see `WeightQuantizer.init(bits:method:)`); the others follow
+    /// the bit width.
     public var method: String
     public var weightBits: Int
     /// 32 = activations in full precision; 8 = clip quantizers, 4 = LSQ (see ActivationQuantizerState).
@@ -14,13 +16,19 @@ public struct QuantizationSpec: Codable, Sendable, Equatable {
     public var quantizedTensors: [String]
     /// The learned activation quantizers by site (e.g. "layer0.query_input"), when activationBits < 32.
     public var activationQuantizers: [String: ActivationQuantizerState]?
+    /// LAQ's learned scales α by tensor name (one per row for the word embedding, one per tensor otherwise), when
+    /// method is "laq". Absent in older files and for the other methods; a "laq" spec without it starts from the
+    /// d ≡ 1 fit (`WeightQuantizer.lossAwareTernary`).
+    public var laqScales: [String: [Double]]?
 
     enum CodingKeys: String, CodingKey {
         case method, weightBits = "weight_bits", activationBits = "activation_bits", split, quantizedTensors = "quantized_tensors"
-        case activationQuantizers = "activation_quantizers"
+        case activationQuantizers = "activation_quantizers", laqScales = "laq_scales"
     }
 
     public static let fileName = "quantization.json"
+    /// The `method` of loss-aware ternarization.
+    public static let lossAwareMethod = "laq"
     /// Prefix of the second halves' names in model.safetensors.
     public static let secondHalfPrefix = "split2."
 

@@ -9,9 +9,13 @@ import Numerics
 /// halves W₂ (same layout; used for the quantized tensors and their biases), and `model.weights` points at the
 /// buffer of ŵ that `refresh()` fills: Q(W), or Q_b(W₁) + Q_b(W₂) and b₁ + b₂ when split. Gradients land in
 /// `model.gradients` and serve both halves.
+///
+/// LAQ (method "laq") keeps its scales α as state (`laqScales`, saved in quantization.json): `refresh()` computes
+/// ŵ = α·sign(w)⊙1[|w| > α/2] from the stored α, and training refits α with Adam's curvature through
+/// `fitLossAwareScales(secondMoment:epsilon:)` after each optimizer step, before `refresh()`.
 public final class QuantizedBertModel<T: BLASReal> {
     public let model: BertModel<T>
-    /// The spec as loaded or created; `currentSpec` adds the activation quantizers' learned parameters.
+    /// The spec as loaded or created; `currentSpec` adds the learned activation-quantizer parameters and LAQ scales.
     public let spec: QuantizationSpec
     /// Activation quantizers (activationBits < 32), installed as `model.activationQuantizer`.
     public let activationQuantizers: ActivationQuantizerSet?
@@ -23,11 +27,15 @@ public final class QuantizedBertModel<T: BLASReal> {
     /// Views of the quantized tensors, and of the biases that belong to them (split halves those too).
     public let quantizedViews: [ParameterView]
     public let splitBiasViews: [ParameterView]
+    /// LAQ's α for each quantized view (parallel to `quantizedViews`; one per row for the word embedding, one per
+    /// tensor otherwise); empty for the other quantizers, whose scales are functions of w.
+    public internal(set) var laqScales: [[Double]] = []
 
     public init(model: BertModel<T>, spec: QuantizationSpec) throws {
         self.model = model
         self.spec = spec
-        quantizer = try WeightQuantizer(bits: spec.weightBits)
+        quantizer = try WeightQuantizer(bits: spec.weightBits, method: spec.method)
+        if quantizer == .lossAwareTernary && spec.split { throw QuantizationError.unsupportedMethod(spec.method, bits: 1) }
         var views: [ParameterView] = []
         for name in spec.quantizedTensors {
             guard let v = model.table[name] else { throw QuantizationError.badSpec(file: QuantizationSpec.fileName, reason: "unknown tensor \(name)") }
@@ -50,13 +58,63 @@ public final class QuantizedBertModel<T: BLASReal> {
             activationQuantizers = nil
         }
         model.weights = quantized
+        if quantizer == .lossAwareTernary { laqScales = try initialLossAwareScales(spec.laqScales ?? [:]) }
         refresh()
     }
 
-    /// The spec to save: with the activation quantizers' current parameters.
+    /// The stored α where the spec has them (checked against the layout), else the d ≡ 1 fit from TWN's α.
+    private func initialLossAwareScales(_ stored: [String: [Double]]) throws -> [[Double]] {
+        if let unknown = Set(stored.keys).subtracting(quantizedViews.map(\.name)).sorted().first {
+            throw QuantizationError.badSpec(file: QuantizationSpec.fileName, reason: "laq_scales names \(unknown), which is not a quantized tensor")
+        }
+        return try quantizedViews.map { v in
+            let (rows, cols) = scaleLayout(v)
+            guard let alphas = stored[v.name] else {
+                // `quantized` is scratch here: refresh() overwrites it.
+                return quantizer.quantize(model.parameters.pointer + v.offset, into: quantized.pointer + v.offset, rows: rows, cols: cols)
+            }
+            guard alphas.count == rows, alphas.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+                throw QuantizationError.badSpec(file: QuantizationSpec.fileName,
+                                                reason: "laq_scales[\(v.name)] needs \(rows) finite non-negative values, found \(alphas.count)")
+            }
+            return alphas
+        }
+    }
+
+    /// LAQ: refits every α from its current value with d = √v + ε, v = Adam's second moment laid out like
+    /// `model.parameters` (nil: d ≡ 1); see `LossAwareTernarization.fit`. Call `refresh()` afterwards. No-op for
+    /// the other quantizers.
+    public func fitLossAwareScales(secondMoment v: UnsafePointer<T>?, epsilon: Double) {
+        guard quantizer == .lossAwareTernary else { return }
+        let p = model.parameters.pointer
+        for (k, view) in quantizedViews.enumerated() {
+            let (rows, cols) = scaleLayout(view)
+            for r in 0..<rows {
+                let offset = view.offset + r * cols
+                laqScales[k][r] = LossAwareTernarization.fit(p + offset, count: cols, from: laqScales[k][r],
+                                                             secondMoment: v.map { $0 + offset }, epsilon: epsilon)
+            }
+        }
+    }
+
+    /// Quantizes one quantized view's latent values (`latent`: W₁ or W₂ at that view) into `q` with this model's
+    /// scales: the stored α for LAQ, else the quantizer's own. Returns the scale of each row.
+    @discardableResult
+    func quantize(_ view: ParameterView, latent: UnsafePointer<T>, into q: UnsafeMutablePointer<T>) -> [Double] {
+        let (rows, cols) = scaleLayout(view)
+        guard quantizer == .lossAwareTernary, let k = quantizedViews.firstIndex(where: { $0.name == view.name }) else {
+            return quantizer.quantize(latent, into: q, rows: rows, cols: cols)
+        }
+        for r in 0..<rows { LossAwareTernarization.apply(latent + r * cols, into: q + r * cols, count: cols, alpha: laqScales[k][r]) }
+        return laqScales[k]
+    }
+
+    /// The spec to save: with the activation quantizers' current parameters and, for LAQ, the current α.
     public var currentSpec: QuantizationSpec {
         var s = spec
         s.activationQuantizers = activationQuantizers?.serialized
+        s.laqScales = quantizer == .lossAwareTernary
+            ? Dictionary(uniqueKeysWithValues: zip(quantizedViews.map(\.name), laqScales)) : nil
         return s
     }
 
@@ -69,9 +127,16 @@ public final class QuantizedBertModel<T: BLASReal> {
     public func refresh() {
         let p = model.parameters.pointer, q = quantized.pointer
         q.update(from: p, count: model.table.totalCount)   // unquantized tensors pass through
-        for v in quantizedViews {
+        for (k, v) in quantizedViews.enumerated() {
             let (rows, cols) = scaleLayout(v)
-            quantizer.quantize(p + v.offset, into: q + v.offset, rows: rows, cols: cols)
+            if quantizer == .lossAwareTernary {
+                for r in 0..<rows {
+                    let o = v.offset + r * cols
+                    LossAwareTernarization.apply(p + o, into: q + o, count: cols, alpha: laqScales[k][r])
+                }
+            } else {
+                quantizer.quantize(p + v.offset, into: q + v.offset, rows: rows, cols: cols)
+            }
             if let w2 = secondHalf {
                 quantizer.quantize(w2.pointer + v.offset, into: scratch.pointer, rows: rows, cols: cols)
                 T.axpy(n: v.count, alpha: 1, x: scratch.pointer, incx: 1, y: q + v.offset, incy: 1)
@@ -82,14 +147,12 @@ public final class QuantizedBertModel<T: BLASReal> {
         }
     }
 
-    /// The scales (α per tensor, or per row for the word embedding) of the current latent weights, by tensor name.
+    /// The scales (α per tensor, or per row for the word embedding) of the current latent weights, by tensor name
+    /// (LAQ: the stored α).
     public func scales() -> [String: [Double]] {
         var out: [String: [Double]] = [:]
         let tmp = Buffer<T>(count: quantizedViews.map(\.count).max() ?? 0)
-        for v in quantizedViews {
-            let (rows, cols) = scaleLayout(v)
-            out[v.name] = quantizer.quantize(model.parameters.pointer + v.offset, into: tmp.pointer, rows: rows, cols: cols)
-        }
+        for v in quantizedViews { out[v.name] = quantize(v, latent: model.parameters.pointer + v.offset, into: tmp.pointer) }
         return out
     }
 }

@@ -64,6 +64,7 @@ extension QuantizedBertModel {
         }
         model.parameters.copy(from: saved.model.parameters)
         if let w2 = secondHalf, let s2 = saved.secondHalf { w2.copy(from: s2) }
+        if quantizer == .lossAwareTernary { laqScales = saved.laqScales }
         if let aq = activationQuantizers, let s = saved.activationQuantizers {
             try aq.restore(ActivationQuantizerSet.Checkpoint(states: s.serialized, firstMoments: [:], secondMoments: [:]))
         }

@@ -6,10 +6,12 @@ import Training
 /// The part of a quantized student's training state that `FineTuner`'s checkpoint (latent weights W or W₁, and
 /// their optimizer) does not hold: the second halves W₂ of a split model with their own Adam moments
 /// (`quantized_state.safetensors`), and the activation quantizers' parameters with their Adam moments
-/// (`activation_quantizers.json`). Written into and read from `checkpoint-last/`.
+/// (`activation_quantizers.json`), and LAQ's scales α (`laq_scales.json`). Written into and read from
+/// `checkpoint-last/`.
 enum QuantizedTrainingState {
     static let tensorsFile = "quantized_state.safetensors"
     static let activationFile = "activation_quantizers.json"
+    static let lossAwareFile = "laq_scales.json"
 
     static func save<T: BLASReal>(student: QuantizedBertModel<T>, secondOptimizer: BertAdam<T>?, to dir: URL) throws {
         if let w2 = student.secondHalf, let opt = secondOptimizer {
@@ -23,6 +25,9 @@ enum QuantizedTrainingState {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try ModelDirectory.atomicWrite(try encoder.encode(aq.checkpoint), to: dir.appendingPathComponent(activationFile))
+        }
+        if student.quantizer == .lossAwareTernary {
+            try ModelDirectory.atomicWrite(try JSONEncoder().encode(student.laqScales), to: dir.appendingPathComponent(lossAwareFile))
         }
     }
 
@@ -45,6 +50,14 @@ enum QuantizedTrainingState {
                 throw QuantizationError.badSpec(file: url.path, reason: "cannot read the activation quantizers' state")
             }
             try aq.restore(try JSONDecoder().decode(ActivationQuantizerSet.Checkpoint.self, from: data))
+        }
+        if student.quantizer == .lossAwareTernary {
+            let url = dir.appendingPathComponent(lossAwareFile)
+            guard let data = try? Data(contentsOf: url), let scales = try? JSONDecoder().decode([[Double]].self, from: data),
+                  scales.map(\.count) == student.laqScales.map(\.count) else {
+                throw QuantizationError.badSpec(file: url.path, reason: "missing, or not the LAQ scales of this model")
+            }
+            student.laqScales = scales
         }
         student.refresh()
     }

@@ -11,6 +11,10 @@ public enum WeightQuantizer: Sendable, Equatable, Codable {
     case ternary
     /// BWN: α = mean|w|, ŵ = α·sign(w) (sign 0 = 0, as torch.sign).
     case binary
+    /// LAQ (loss-aware ternarization, see `LossAwareTernarization`): ŵ = α·sign(w)⊙1[|w| > α/2] with α learned state
+    /// that `QuantizedBertModel` stores and refits with Adam's curvature after every optimizer step. Without that
+    /// state (`quantize` here) α is fitted with d ≡ 1 from TWN's α: the L2 fit a new LAQ model starts from.
+    case lossAwareTernary
 
     /// 32 = full precision, 8 / 4 = uniform, 2 = ternary, 1 = binary.
     public init(bits: Int) throws {
@@ -23,17 +27,31 @@ public enum WeightQuantizer: Sendable, Equatable, Codable {
         }
     }
 
+    /// The quantizer of a spec's `method` and bit width: "laq" is loss-aware ternary (2 bits only); every other
+    /// method is determined by the bits as in `init(bits:)`.
+    public init(bits: Int, method: String) throws {
+        if method == QuantizationSpec.lossAwareMethod {
+            guard bits == 2 else { throw QuantizationError.unsupportedMethod(method, bits: bits) }
+            self = .lossAwareTernary
+        } else {
+            try self.init(bits: bits)
+        }
+    }
+
+    /// Ternary codes (TWN or LAQ): both pack as 2-bit codes with one α per scaled row.
+    public var isTernary: Bool { self == .ternary || self == .lossAwareTernary }
+
     public var bits: Int {
         switch self {
         case .fullPrecision: return 32
         case let .uniform(b): return b
-        case .ternary: return 2
+        case .ternary, .lossAwareTernary: return 2
         case .binary: return 1
         }
     }
 
     /// Quantizes `rows` rows of `cols` entries from `w` into `q` with one scale per row (rows = 1: per tensor).
-    /// Returns the scale of each row: α for ternary and binary, s = (2^(bits−1) − 1)/max|w| for uniform, 1 for full precision.
+    /// Returns the scale of each row: α for ternary (TWN; LAQ fitted with d ≡ 1 from TWN's α) and binary, s = (2^(bits−1) − 1)/max|w| for uniform, 1 for full precision.
     @discardableResult
     public func quantize<T: BLASReal>(_ w: UnsafePointer<T>, into q: UnsafeMutablePointer<T>, rows: Int, cols: Int) -> [Double] {
         (0..<rows).map { r in quantizeRow(self, w + r * cols, q + r * cols, cols) }
@@ -59,6 +77,10 @@ func quantizeRow<T: BLASReal>(_ quantizer: WeightQuantizer, _ w: UnsafePointer<T
         let (alpha, delta) = ternaryScale(w, n)
         let a = T(alpha)
         for i in 0..<n { q[i] = abs(Double(w[i])) > delta ? (w[i] > 0 ? a : -a) : 0 }
+        return alpha
+    case .lossAwareTernary:
+        let alpha = LossAwareTernarization.fit(w, count: n, from: ternaryScale(w, n).alpha, secondMoment: nil, epsilon: 0)
+        LossAwareTernarization.apply(w, into: q, count: n, alpha: alpha)
         return alpha
     case .binary:
         var sum = 0.0
@@ -87,12 +109,14 @@ public enum QuantizationError: Error, CustomStringConvertible, Equatable {
     case unsupportedBits(Int)
     case notTernary(String)
     case badSpec(file: String, reason: String)
+    case unsupportedMethod(String, bits: Int)
 
     public var description: String {
         switch self {
         case let .unsupportedBits(b): return "unsupported bit width \(b) (use 32, 8, 4, 2 = ternary or 1 = binary)"
         case let .notTernary(why): return "ternary weight splitting needs a ternary model: \(why)"
         case let .badSpec(file, reason): return "\(file): \(reason)"
+        case let .unsupportedMethod(method, bits): return "weight method \(method) is not available at \(bits) bits (laq is ternary: 2 bits, unsplit)"
         }
     }
 }

@@ -23,7 +23,8 @@ public final class BertAdam<T: BLASReal> {
     public let beta1: Double, beta2: Double, epsilon: Double
     public let maxGradNorm: Double?
     public let biasCorrection: Bool
-    /// First and second moments, laid out like the parameter buffer.
+    /// First and second moments, laid out like the parameter buffer. The update divides by √v + ε (v = the second
+    /// moment, bias-corrected when `biasCorrection`), which LAQ reads as its diagonal curvature.
     public let firstMoment: Buffer<T>, secondMoment: Buffer<T>
     public private(set) var stepCount = 0
 

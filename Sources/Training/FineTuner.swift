@@ -42,6 +42,8 @@ public struct TrainingHooks<T: BLASReal> {
     /// Called after the optimizer step with that step's learning rate (e.g. to update the second halves of a split
     /// model and re-quantize).
     public var afterUpdate: ((Double) throws -> Void)?
+    /// Called once with the run's optimizer, before the first step (e.g. for LAQ, which reads its second moment).
+    public var optimizerCreated: ((BertAdam<T>) throws -> Void)?
     /// Writes the model to a directory (default: ModelDirectory.save of the model).
     public var saveModel: ((URL) throws -> Void)?
     /// Keep the best evaluation (true) or the last one (false) in the output directory.
@@ -117,6 +119,7 @@ public final class FineTuner<T: BLASReal> {
             guard hooks.supportsResume else { throw TrainingError.resumeMismatch("this kind of run cannot be resumed yet") }
             state = try restore(optimizer: optimizer)
         }
+        try hooks.optimizerCreated?(optimizer)
         let metricName = train.task.primaryMetric
         let wallStart = Date()
         var windowLoss = 0.0, windowSteps = 0, windowExamples = 0

@@ -11,8 +11,9 @@ struct QuantizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "quantize",
         abstract: "Distil a weight-quantized student from a fine-tuned full-precision teacher (two stages).",
         discussion: """
-        --weight-bits 2 trains a TWN ternary student, 1 a BWN binary one (the paper's baseline; give it twice the \
-        epochs), 8 and 4 uniform ones. --init DIR starts from another quantized model directory instead of the \
+        --weight-bits 2 trains a TWN ternary student (--weight-method laq: loss-aware ternarization, whose scales are \
+        refitted with Adam's second moment after every step and stored in quantization.json), 1 a BWN binary one \
+        (the paper's baseline; give it twice the epochs), 8 and 4 uniform ones. --init DIR starts from another quantized model directory instead of the \
         teacher, e.g. the output of `binarybert split` for BinaryBERT's binary fine-tuning. Stage 1 (attention \
         scores + hidden states, LR × 2.5) keeps its last state in OUTPUT/stage1; stage 2 (logits) keeps the best dev \
         checkpoint in OUTPUT. Activations: 8-bit symmetric/asymmetric uniform with learnable clip values (init ±2.5), \
@@ -26,6 +27,7 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "Data directory.") var data: String
     @Option(help: "Output directory.") var output: String
     @Option(help: "Weight bits: 1 (binary), 2 (ternary), 4 or 8.") var weightBits: Int
+    @Option(help: "Ternary method (--weight-bits 2): twn or laq (loss-aware).") var weightMethod = "twn"
     @Option(help: "Activation bits: 8 (learnable clip), 4 (LSQ, and a ReLU FFN in the student) or 32.") var actBits = 8
     @Option(help: "Student width relative to the teacher, in (0, 1].") var width = 1.0
     @Flag(help: "With --width < 1: keep the first heads and neurons instead of the most important ones.") var noRank = false
@@ -50,6 +52,10 @@ struct QuantizeCommand: ParsableCommand {
         if let limit, limit <= 0 { throw ValidationError("--limit must be positive") }
         guard width > 0, width <= 1, rankBatches > 0, teacherEpochs > 0 else {
             throw ValidationError("--width must lie in (0, 1]; --rank-batches and --teacher-epochs must be positive")
+        }
+        guard ["twn", QuantizationSpec.lossAwareMethod].contains(weightMethod) else { throw ValidationError("--weight-method must be twn or laq") }
+        if weightMethod == QuantizationSpec.lossAwareMethod && weightBits != 2 {
+            throw ValidationError("--weight-method laq is ternary: it needs --weight-bits 2")
         }
     }
 
@@ -76,6 +82,9 @@ struct QuantizeCommand: ParsableCommand {
             guard q.spec.weightBits == weightBits, q.spec.activationBits == actBits else {
                 throw ValidationError("\(initDir) is W\(q.spec.weightBits)A\(q.spec.activationBits), not W\(weightBits)A\(actBits)")
             }
+            if weightBits == 2 && q.spec.method != weightMethod {
+                throw ValidationError("\(initDir) is a \(q.spec.method) model, not \(weightMethod) (--weight-method)")
+            }
             student = q
         } else {
             var base = try ModelDirectory.load(`init`.map { URL(fileURLWithPath: $0) } ?? narrow?.directory ?? teacherDir, as: Float.self)
@@ -87,7 +96,7 @@ struct QuantizeCommand: ParsableCommand {
                 relu.parameters.copy(from: base.parameters)
                 base = relu
             }
-            let method = weightBits == 2 ? "twn" : weightBits == 1 ? "bwn" : "uniform"
+            let method = weightBits == 2 ? weightMethod : weightBits == 1 ? "bwn" : "uniform"
             student = try QuantizedBertModel(model: base, spec: QuantizationSpec(
                 method: method, weightBits: weightBits, activationBits: actBits,
                 quantizedTensors: QuantizationSpec.defaultQuantizedTensors(base.table)))
@@ -110,9 +119,9 @@ struct QuantizeCommand: ParsableCommand {
 /// `binarybert split`: ternary weight splitting of a ternary model directory into the equivalent binary model.
 struct SplitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "split",
-        abstract: "Split a ternary model into the equivalent binary model (TWS), computed and stored in float64.")
+        abstract: "Split a ternary model (TWN or LAQ) into the equivalent binary model (TWS), computed and stored in float64.")
 
-    @Option(help: "Ternary model directory (from `quantize --weight-bits 2`).") var model: String
+    @Option(help: "Ternary model directory (from `quantize --weight-bits 2`, TWN or LAQ).") var model: String
     @Option(help: "Output directory.") var output: String
 
     func run() throws {
@@ -123,7 +132,8 @@ struct SplitCommand: ParsableCommand {
         let (binary, coefficients) = try ternary.splitIntoBinary()
         let rows = coefficients.values.reduce(0) { $0 + $1.count }
         let inexact = coefficients.flatMap { name, cs in cs.filter { !$0.exact }.map { _ in name } }
+        let rescaled = coefficients.values.reduce(0) { $0 + $1.filter { $0.lambda != 1 }.count }
         try QuantizedModelDirectory.save(binary, to: URL(fileURLWithPath: output), tokenizerSource: dir)
-        FileHandle.standardError.write("split \(coefficients.count) tensors (\(rows) scaled rows); \(inexact.count) rows not exactly splittable\(inexact.isEmpty ? "" : ": " + Set(inexact).sorted().joined(separator: ", "))\n".data(using: .utf8)!)
+        FileHandle.standardError.write("split \(coefficients.count) \(ternary.spec.method) tensors (\(rows) scaled rows); \(inexact.count) rows not exactly splittable\(inexact.isEmpty ? "" : ": " + Set(inexact).sorted().joined(separator: ", "))\(rescaled > 0 ? "; \(rescaled) LAQ rows split with rescaled kept weights (w₁ + w₂ ≠ w there)" : "")\n".data(using: .utf8)!)
     }
 }

@@ -44,6 +44,16 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
+    func testLAQNeedsTernaryWeights() throws {
+        let common = ["quantize", "--teacher", "t", "--task", "rt-polarity", "--data", "d", "--output", "o"]
+        let r = try run(common + ["--weight-bits", "1", "--weight-method", "laq"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("--weight-method laq is ternary"), r.stderr)
+        let bad = try run(common + ["--weight-bits", "2", "--weight-method", "lsq"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--weight-method must be twn or laq"), bad.stderr)
+    }
+
     func testInfoReportsBLAS() throws {
         let r = try run(["info", "--json"])
         XCTAssertEqual(r.status, 0)

@@ -67,13 +67,23 @@ final class PipelineTests: XCTestCase {
                                 hiddenDropoutProb: 0.1, attentionProbsDropoutProb: 0.1, maxPositionEmbeddings: 16, numLabels: 2)
         let teacher = try BertModel<Double>(config: config)
         teacher.randomizeAllParameters(seed: 4, std: 0.2)
-        func freshStudent() throws -> QuantizedBertModel<Double> {
+        func student(method: String, split: Bool) throws -> QuantizedBertModel<Double> {
             let base = try BertModel<Double>(config: config)
             base.parameters.copy(from: teacher.parameters)
             let ternary = try QuantizedBertModel(model: base, spec: QuantizationSpec(
-                method: "twn", weightBits: 2, activationBits: 8, quantizedTensors: QuantizationSpec.defaultQuantizedTensors(base.table)))
-            return try ternary.splitIntoBinary().0
+                method: method, weightBits: 2, activationBits: 8, quantizedTensors: QuantizationSpec.defaultQuantizedTensors(base.table)))
+            return split ? try ternary.splitIntoBinary().0 : ternary
         }
+        // TWS binary (second halves + their optimizer) and LAQ ternary (stored scales α).
+        for (method, split) in [("twn", true), (QuantizationSpec.lossAwareMethod, false)] {
+            try checkResume(root: root.appendingPathComponent(method), teacher: teacher, train: train, dev: dev, quiet: quiet) {
+                try student(method: method, split: split)
+            }
+        }
+    }
+
+    private func checkResume(root: URL, teacher: BertModel<Double>, train: EncodedDataset, dev: EncodedDataset, quiet: ProgressReporter,
+                             freshStudent: () throws -> QuantizedBertModel<Double>) throws {
         var options = DistillationOptions()
         options.epochsPerStage = 2; options.batchSize = 16; options.learningRate = 5e-4; options.evalEvery = 5
 
@@ -95,7 +105,8 @@ final class PipelineTests: XCTestCase {
             tokenizerSource: nil, progress: quiet, resume: true, stopAfter: nil))
 
         XCTAssertEqual(resumed.model.parameters.array, whole.model.parameters.array)
-        XCTAssertEqual(resumed.secondHalf!.array, whole.secondHalf!.array)
+        XCTAssertEqual(resumed.secondHalf?.array, whole.secondHalf?.array)
+        XCTAssertEqual(resumed.laqScales, whole.laqScales)
         XCTAssertEqual(resumed.activationQuantizers!.serialized, whole.activationQuantizers!.serialized)
         XCTAssertEqual(summary.best, expected.best)
         XCTAssertEqual(summary.bestStep, expected.bestStep)
