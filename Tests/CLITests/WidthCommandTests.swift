@@ -86,4 +86,26 @@ extension CommandLineTests {
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("--width"), bad.stderr)
     }
+
+    /// `quantize --resume` on a finished half-width run reuses the teacher and stage 1 and reports the same result;
+    /// `--limit` keeps the first N training rows.
+    func testQuantizeResumeReusesFinishedWork() throws {
+        let dir = try temporaryDirectory()
+        let (model, data) = try makeTinyTask(in: dir)
+        let out = dir.appendingPathComponent("quantized")
+        let args = ["quantize", "--teacher", model.path, "--task", "sst-2", "--data", data.path, "--output", out.path,
+                    "--weight-bits", "2", "--width", "0.5", "--teacher-epochs", "1", "--epochs", "1", "--batch-size", "8",
+                    "--max-length", "16", "--rank-batches", "2", "--lr", "1e-3", "--limit", "32", "--threads", "1"]
+        let first = try run(args)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stderr.contains("training: 32 examples"), first.stderr)
+        let again = try run(args + ["--resume"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("teacher at width 0.5: finished earlier"), again.stderr)
+        XCTAssertTrue(again.stderr.contains("stage 1: finished earlier"), again.stderr)
+        let a = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
+        let b = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(a["best"] as? [String: Double], b["best"] as? [String: Double])
+        XCTAssertEqual(a["bestStep"] as? Int, b["bestStep"] as? Int)
+    }
 }
