@@ -44,7 +44,8 @@ def main():
     args = ap.parse_args()
 
     rows = []
-    for seed_dir in sorted(glob.glob(os.path.join(args.root, "seed*"))):
+    seed_dirs = [d for d in glob.glob(os.path.join(args.root, "seed*")) if os.path.isdir(d) and os.path.basename(d)[4:].isdigit()]
+    for seed_dir in sorted(seed_dirs, key=lambda d: int(os.path.basename(d)[4:])):
         seed = int(os.path.basename(seed_dir)[4:])
         for config in CONFIGS:
             metrics = os.path.join(seed_dir, config, "metrics.json")
@@ -58,6 +59,9 @@ def main():
                 with open(packed) as f:
                     p = json.load(f)
                 size, paper = p.get("megabytes"), p.get("paperMegabytes")
+            weights = os.path.join(seed_dir, config, "model.safetensors")
+            if config == "teacher" and os.path.exists(weights):
+                size = os.path.getsize(weights) / 1048576  # float32 safetensors: the FP size
             seconds = os.path.join(seed_dir, config + ".seconds")
             wall = float(open(seconds).read()) if os.path.exists(seconds) else m.get("wallSeconds")
             label, wb, ab, width, _ = CONFIGS[config]
@@ -85,7 +89,10 @@ def main():
         summary[config] = {"mean": mean, "std": std, "n": len(accs), "reference": ref,
                            "seeds": sorted(r["seed"] for r in rows if r["config"] == config)}
         acc = f"{mean:.2f}" + (f" ± {std:.2f}" if len(accs) > 1 else "")
-        size = f"{sizes[0]['packed_mb']:.2f} ({sizes[0]['paper_mb']:.2f})" if sizes else ""
+        size = ""
+        if sizes:
+            paper = sizes[0]["paper_mb"]
+            size = f"{sizes[0]['packed_mb']:.2f}" + ("" if paper is None else f" ({paper:.2f})")
         md.append(f"| {label} | W{wb}A{ab} | {width:g} | {acc} | {len(accs)} | {'' if ref is None else ref} | {size} |")
     atomic_write(args.out + ".md", "\n".join(md) + "\n")
     atomic_write(args.out + ".json", json.dumps({
