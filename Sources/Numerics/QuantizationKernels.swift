@@ -11,26 +11,28 @@ func roundHalfEven(_ v: Double) -> Double {
     return (v + magic) - magic
 }
 
-/// Runs `body(lo, hi)` over slices of 0..<n and adds the per-slice results in slice order.
+/// Runs `body(lo, hi)` over the slices of 0..<n that `Parallel.forIndexedSlices` makes and folds the per-slice
+/// results with `combine` in slice order (`empty` for n = 0 and slices that got no work).
 @inline(__always)
-func sliceReduce(_ n: Int, workPerItem: Int, _ body: (Int, Int) -> (Double, Double)) -> (Double, Double) {
+func sliceReduce<R>(_ n: Int, workPerItem: Int, empty: R, _ body: (Int, Int) -> R, combine: (R, R) -> R) -> R {
     let slices = Parallel.sliceCount(n, workPerItem: workPerItem)
-    if slices == 1 { return n > 0 ? body(0, n) : (0, 0) }
-    var partial = [(Double, Double)](repeating: (0, 0), count: slices)
+    if slices == 1 { return n > 0 ? body(0, n) : empty }
+    var partial = [R](repeating: empty, count: slices)
     partial.withUnsafeMutableBufferPointer { out in
-        Parallel.forIndexedSlices(n, workPerItem: workPerItem) { slice, lo, hi in
-            out[slice] = body(lo, hi)
-        }
+        Parallel.forIndexedSlices(n, workPerItem: workPerItem) { slice, lo, hi in out[slice] = body(lo, hi) }
     }
-    var a = 0.0, b = 0.0
-    for (x, y) in partial { a += x; b += y }
-    return (a, b)
+    return partial.dropFirst().reduce(partial[0], combine)
+}
+
+@inline(__always)
+func sliceSum(_ n: Int, workPerItem: Int, _ body: (Int, Int) -> Double) -> Double {
+    sliceReduce(n, workPerItem: workPerItem, empty: 0, body, combine: +)
 }
 
 extension BLASReal {
     public static func kernelSquaredError(_ s: UnsafePointer<Self>, _ t: UnsafePointer<Self>, gradient g: UnsafeMutablePointer<Self>,
                                           _ n: Int, gradScale: Double, maskBelow: Double) -> Double {
-        sliceReduce(n, workPerItem: 4) { lo, hi in
+        sliceSum(n, workPerItem: 4) { lo, hi in
             var total = 0.0
             for i in lo..<hi {
                 var sv = Double(s[i]), tv = Double(t[i])
@@ -41,12 +43,12 @@ extension BLASReal {
                 total += d * d
                 g[i] = live ? Self(gradScale * d) : 0
             }
-            return (total, 0)
-        }.0
+            return total
+        }
     }
 
     public static func kernelClampedRange(_ x: UnsafePointer<Self>, _ n: Int, lo: Double, hi: Double) -> (min: Double, max: Double) {
-        let r = sliceReduceMinMax(n) { a, b in
+        sliceReduce(n, workPerItem: 2, empty: (min: Double.infinity, max: -Double.infinity), { a, b in
             var mn = Double.infinity, mx = -Double.infinity
             for i in a..<b {
                 let c = Swift.min(Swift.max(Double(x[i]), lo), hi)
@@ -54,8 +56,7 @@ extension BLASReal {
                 mx = Swift.max(mx, c)
             }
             return (mn, mx)
-        }
-        return (r.0, r.1)
+        }, combine: { (Swift.min($0.min, $1.min), Swift.max($0.max, $1.max)) })
     }
 
     public static func kernelFakeQuantizeClamped(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int,
@@ -70,7 +71,7 @@ extension BLASReal {
 
     public static func kernelClampBackward(_ x: UnsafePointer<Self>, _ dy: UnsafePointer<Self>, _ dx: UnsafeMutablePointer<Self>,
                                            _ n: Int, lo: Double, hi: Double) -> (lo: Double, hi: Double) {
-        let r = sliceReduce(n, workPerItem: 4) { a, b in
+        sliceReduce(n, workPerItem: 4, empty: (lo: 0.0, hi: 0.0), { a, b in
             var gLo = 0.0, gHi = 0.0
             for i in a..<b {
                 let v = Double(x[i]), d = dy[i]
@@ -80,16 +81,15 @@ extension BLASReal {
                 dx[i] += (below || above) ? 0 : d
             }
             return (gLo, gHi)
-        }
-        return (r.0, r.1)
+        }, combine: { ($0.lo + $1.lo, $0.hi + $1.hi) })
     }
 
     public static func kernelMinimum(_ x: UnsafePointer<Self>, _ n: Int) -> Double {
-        sliceReduceMinMax(n) { a, b in
+        sliceReduce(n, workPerItem: 2, empty: Double.infinity, { a, b in
             var mn = Double.infinity
             for i in a..<b { mn = Swift.min(mn, Double(x[i])) }
-            return (mn, mn)
-        }.0
+            return mn
+        }, combine: Swift.min)
     }
 
     public static func kernelFakeQuantizeLSQ(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int,
@@ -104,7 +104,7 @@ extension BLASReal {
 
     public static func kernelLSQBackward(_ x: UnsafePointer<Self>, _ dy: UnsafePointer<Self>, _ dx: UnsafeMutablePointer<Self>,
                                          _ n: Int, step s: Double, offset: Double, qn: Double, qp: Double) -> Double {
-        sliceReduce(n, workPerItem: 6) { a, b in
+        sliceSum(n, workPerItem: 6) { a, b in
             var gs = 0.0
             for i in a..<b {
                 let v = (Double(x[i]) - offset) / s, d = dy[i]
@@ -112,23 +112,7 @@ extension BLASReal {
                 gs += below ? qn * Double(d) : (above ? qp * Double(d) : (roundHalfEven(v) - v) * Double(d))
                 dx[i] += (below || above) ? 0 : d
             }
-            return (gs, 0)
-        }.0
-    }
-}
-
-/// Like `sliceReduce`, combining (min, max) pairs.
-@inline(__always)
-func sliceReduceMinMax(_ n: Int, _ body: (Int, Int) -> (Double, Double)) -> (Double, Double) {
-    let slices = Parallel.sliceCount(n, workPerItem: 2)
-    if slices == 1 { return n > 0 ? body(0, n) : (.infinity, -.infinity) }
-    var partial = [(Double, Double)](repeating: (.infinity, -.infinity), count: slices)
-    partial.withUnsafeMutableBufferPointer { out in
-        Parallel.forIndexedSlices(n, workPerItem: 2) { slice, lo, hi in
-            out[slice] = body(lo, hi)
+            return gs
         }
     }
-    var mn = Double.infinity, mx = -Double.infinity
-    for (a, b) in partial { mn = Swift.min(mn, a); mx = Swift.max(mx, b) }
-    return (mn, mx)
 }

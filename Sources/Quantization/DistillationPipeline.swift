@@ -58,11 +58,7 @@ public enum DistillationPipeline {
             throw QuantizationError.badSpec(file: "teacher", reason: "teacher and student differ in layers, heads or hidden size")
         }
         let fm = FileManager.default
-        func hasCheckpoint(_ dir: URL) -> Bool {
-            ["checkpoint-last", "checkpoint-last.old"].contains {
-                fm.fileExists(atPath: dir.appendingPathComponent($0).appendingPathComponent("trainer_state.json").path)
-            }
-        }
+        func hasCheckpoint(_ dir: URL) -> Bool { TrainingCheckpoint.resumable(in: dir) != nil }
         if !options.skipStage1 {
             let stage1 = output.appendingPathComponent("stage1")
             if resume && fm.fileExists(atPath: stage1.appendingPathComponent("metrics.json").path) {

@@ -97,16 +97,23 @@ public final class QuantizedBertModel<T: BLASReal> {
         }
     }
 
-    /// Quantizes one quantized view's latent values (`latent`: W₁ or W₂ at that view) into `q` with this model's
+    /// Quantizes the latent values of quantized view k (`latent`: W₁ or W₂ at that view) into `q` with this model's
     /// scales: the stored α for LAQ, else the quantizer's own. Returns the scale of each row.
     @discardableResult
-    func quantize(_ view: ParameterView, latent: UnsafePointer<T>, into q: UnsafeMutablePointer<T>) -> [Double] {
-        let (rows, cols) = scaleLayout(view)
-        guard quantizer == .lossAwareTernary, let k = quantizedViews.firstIndex(where: { $0.name == view.name }) else {
-            return quantizer.quantize(latent, into: q, rows: rows, cols: cols)
-        }
+    func quantize(view k: Int, latent: UnsafePointer<T>, into q: UnsafeMutablePointer<T>) -> [Double] {
+        let (rows, cols) = scaleLayout(quantizedViews[k])
+        guard quantizer == .lossAwareTernary else { return quantizer.quantize(latent, into: q, rows: rows, cols: cols) }
         for r in 0..<rows { LossAwareTernarization.apply(latent + r * cols, into: q + r * cols, count: cols, alpha: laqScales[k][r]) }
         return laqScales[k]
+    }
+
+    /// `quantize(view:latent:into:)` for a view given by name (it must be one of `quantizedViews`).
+    @discardableResult
+    func quantize(_ view: ParameterView, latent: UnsafePointer<T>, into q: UnsafeMutablePointer<T>) -> [Double] {
+        guard let k = quantizedViews.firstIndex(where: { $0.name == view.name }) else {
+            preconditionFailure("\(view.name) is not a quantized tensor of this model")
+        }
+        return quantize(view: k, latent: latent, into: q)
     }
 
     /// The spec to save: with the activation quantizers' current parameters and, for LAQ, the current α.
@@ -128,16 +135,9 @@ public final class QuantizedBertModel<T: BLASReal> {
         let p = model.parameters.pointer, q = quantized.pointer
         q.update(from: p, count: model.table.totalCount)   // unquantized tensors pass through
         for (k, v) in quantizedViews.enumerated() {
-            let (rows, cols) = scaleLayout(v)
-            if quantizer == .lossAwareTernary {
-                for r in 0..<rows {
-                    let o = v.offset + r * cols
-                    LossAwareTernarization.apply(p + o, into: q + o, count: cols, alpha: laqScales[k][r])
-                }
-            } else {
-                quantizer.quantize(p + v.offset, into: q + v.offset, rows: rows, cols: cols)
-            }
+            quantize(view: k, latent: p + v.offset, into: q + v.offset)
             if let w2 = secondHalf {
+                let (rows, cols) = scaleLayout(v)
                 quantizer.quantize(w2.pointer + v.offset, into: scratch.pointer, rows: rows, cols: cols)
                 T.axpy(n: v.count, alpha: 1, x: scratch.pointer, incx: 1, y: q + v.offset, incy: 1)
             }
@@ -152,7 +152,7 @@ public final class QuantizedBertModel<T: BLASReal> {
     public func scales() -> [String: [Double]] {
         var out: [String: [Double]] = [:]
         let tmp = Buffer<T>(count: quantizedViews.map(\.count).max() ?? 0)
-        for v in quantizedViews { out[v.name] = quantize(v, latent: model.parameters.pointer + v.offset, into: tmp.pointer) }
+        for (k, v) in quantizedViews.enumerated() { out[v.name] = quantize(view: k, latent: model.parameters.pointer + v.offset, into: tmp.pointer) }
         return out
     }
 }

@@ -59,6 +59,21 @@ public struct TrainingHooks<T: BLASReal> {
     var supportsResume: Bool { (afterUpdate == nil && saveModel == nil) || (saveState != nil && restoreState != nil) }
 }
 
+/// Where a run's resumable checkpoint lives in its output directory: `checkpoint-last/`, written whole into
+/// `checkpoint-last.partial/` and swapped in; the previous one sits in `checkpoint-last.old/` for the instant of
+/// the swap.
+public enum TrainingCheckpoint {
+    static let current = "checkpoint-last", partial = "checkpoint-last.partial", previous = "checkpoint-last.old"
+    static let stateFile = "trainer_state.json"
+
+    /// The checkpoint a resumed run in `output` continues from (`checkpoint-last/`, or `checkpoint-last.old/` when
+    /// an interruption fell inside the swap), nil when there is none.
+    public static func resumable(in output: URL) -> URL? {
+        [current, previous].lazy.map { output.appendingPathComponent($0) }
+            .first { FileManager.default.fileExists(atPath: $0.appendingPathComponent(stateFile).path) }
+    }
+}
+
 /// The state `checkpoint-last/` keeps so that a run can resume exactly where it was.
 struct TrainerState: Codable {
     var step: Int
@@ -100,7 +115,7 @@ public final class FineTuner<T: BLASReal> {
         self.progress = progress
     }
 
-    var checkpointDirectory: URL { output.appendingPathComponent("checkpoint-last") }
+    var checkpointDirectory: URL { output.appendingPathComponent(TrainingCheckpoint.current) }
 
     /// Trains to the end (or, with `stopAfter`, returns nil after that many steps, as an interrupted run would,
     /// leaving `checkpoint-last/` to resume from).
@@ -203,8 +218,8 @@ public final class FineTuner<T: BLASReal> {
     /// `checkpoint-last.old/` for the instant of the swap), so an interruption never leaves a mixed checkpoint.
     private func saveCheckpoint(state: TrainerState, optimizer: BertAdam<T>) throws {
         let fm = FileManager.default
-        let dir = output.appendingPathComponent("checkpoint-last.partial")
-        let old = output.appendingPathComponent("checkpoint-last.old")
+        let dir = output.appendingPathComponent(TrainingCheckpoint.partial)
+        let old = output.appendingPathComponent(TrainingCheckpoint.previous)
         try? fm.removeItem(at: dir)
         try ModelDirectory.save(model, to: dir)
         var moments = SafetensorsWriter(metadata: ["step": String(optimizer.stepCount)])
@@ -214,7 +229,7 @@ public final class FineTuner<T: BLASReal> {
         try hooks.saveState?(dir)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try ModelDirectory.atomicWrite(try encoder.encode(state), to: dir.appendingPathComponent("trainer_state.json"))
+        try ModelDirectory.atomicWrite(try encoder.encode(state), to: dir.appendingPathComponent(TrainingCheckpoint.stateFile))
         try? fm.removeItem(at: old)
         if fm.fileExists(atPath: checkpointDirectory.path) { try fm.moveItem(at: checkpointDirectory, to: old) }
         try fm.moveItem(at: dir, to: checkpointDirectory)
@@ -222,13 +237,11 @@ public final class FineTuner<T: BLASReal> {
     }
 
     private func restore(optimizer: BertAdam<T>) throws -> TrainerState {
-        var dir = checkpointDirectory
-        let old = output.appendingPathComponent("checkpoint-last.old")
-        if !FileManager.default.fileExists(atPath: dir.path) && FileManager.default.fileExists(atPath: old.path) { dir = old }
-        let stateURL = dir.appendingPathComponent("trainer_state.json")
-        guard let data = try? Data(contentsOf: stateURL) else {
-            throw TrainingError.resumeMismatch("no \(stateURL.path)")
+        guard let dir = TrainingCheckpoint.resumable(in: output),
+              let data = try? Data(contentsOf: dir.appendingPathComponent(TrainingCheckpoint.stateFile)) else {
+            throw TrainingError.resumeMismatch("no \(checkpointDirectory.appendingPathComponent(TrainingCheckpoint.stateFile).path)")
         }
+        let stateURL = dir.appendingPathComponent(TrainingCheckpoint.stateFile)
         let state = try JSONDecoder().decode(TrainerState.self, from: data)
         guard state.options == options else {
             throw TrainingError.resumeMismatch("the options differ from those of the interrupted run (\(stateURL.path))")

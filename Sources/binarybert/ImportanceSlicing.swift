@@ -23,7 +23,7 @@ enum ImportanceSlicing {
                                                           batchSize: ranking.batchSize, seed: ranking.seed)
         let report = ImportanceReport(importance: importance, task: ranking.train.task.name, batchSize: ranking.batchSize,
                                       maxLength: ranking.maxLength, width: width)
-        let kept = Int((Double(model.config.numAttentionHeads) * width).rounded(.up))
+        let kept = model.config.sliced(width: width).numAttentionHeads
         let dropped = importance.headOrder.map { Array($0.dropFirst(kept)) }
         progress.note(String(format: "importance: %d batches in %.1fs; dropped heads by layer: %@", importance.batches,
                              Date().timeIntervalSince(start), dropped.map { $0.map(String.init).joined(separator: ",") }

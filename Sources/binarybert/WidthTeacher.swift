@@ -46,7 +46,7 @@ enum WidthTeacher {
             let ranked = fm.fileExists(atPath: dir.appendingPathComponent("importance.json").path)
             return Result(teacher: try ModelDirectory.load(dir, as: Float.self), directory: dir, summary: summary, ranked: ranked)
         }
-        let resumeFineTuning = resume && fm.fileExists(atPath: dir.appendingPathComponent("checkpoint-last").path)
+        let resumeFineTuning = resume && TrainingCheckpoint.resumable(in: dir) != nil
         let ranking = options.rank
             ? ImportanceSlicing.Ranking(train: train, batches: options.rankBatches, batchSize: options.fineTune.batchSize,
                                         maxLength: options.maxLength, seed: options.fineTune.seed)

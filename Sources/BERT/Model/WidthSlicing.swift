@@ -9,11 +9,7 @@ extension BertModel {
     /// `HeadNeuronImportance`).
     public func sliced(width: Double) throws -> BertModel<T> {
         guard width > 0, width <= 1 else { throw BertConfigError.invalid("width must lie in (0, 1], got \(width)") }
-        var c = config
-        let headSize = config.headDim
-        c.numAttentionHeads = Int((Double(config.numAttentionHeads) * width).rounded(.up))
-        c.intermediateSize = max(1, Int(Double(config.intermediateSize) * width))
-        c.attentionHeadSize = headSize
+        let c = config.sliced(width: width)
         let out = try BertModel<T>(config: c, pooler: hasPooler, classifier: classes != nil)
         let keptHeads = c.allHeadSize, keptNeurons = c.intermediateSize
         for v in out.table.views {
@@ -40,5 +36,17 @@ extension BertModel {
             }
         }
         return out
+    }
+}
+
+extension BertConfig {
+    /// The configuration of a model sliced to `width` (see `BertModel.sliced(width:)`): ⌈heads·width⌉ heads of the
+    /// same size (recorded as `attention_head_size`) and ⌊intermediate·width⌋ FFN neurons (at least 1).
+    public func sliced(width: Double) -> BertConfig {
+        var c = self
+        c.numAttentionHeads = Int((Double(numAttentionHeads) * width).rounded(.up))
+        c.intermediateSize = max(1, Int(Double(intermediateSize) * width))
+        c.attentionHeadSize = headDim
+        return c
     }
 }
