@@ -49,7 +49,11 @@ enum QuantizedTrainingState {
             do { data = try Data(contentsOf: url) } catch {
                 throw QuantizationError.badSpec(file: url.path, reason: "cannot read the activation quantizers' state")
             }
-            try aq.restore(try JSONDecoder().decode(ActivationQuantizerSet.Checkpoint.self, from: data))
+            let checkpoint: ActivationQuantizerSet.Checkpoint
+            do { checkpoint = try JSONDecoder().decode(ActivationQuantizerSet.Checkpoint.self, from: data) } catch {
+                throw QuantizationError.badSpec(file: url.path, reason: "not an activation quantizer checkpoint (\(error))")
+            }
+            try aq.restore(checkpoint)
         }
         if student.quantizer == .lossAwareTernary {
             let url = dir.appendingPathComponent(lossAwareFile)

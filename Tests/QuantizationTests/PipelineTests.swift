@@ -112,4 +112,52 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(summary.bestStep, expected.bestStep)
         XCTAssertEqual(summary.final, expected.final)
     }
+
+    /// The checkpoint files a quantized run adds: a round trip restores them; a missing, malformed or mismatched one
+    /// is refused with an error that names the file.
+    func testQuantizedTrainingStateRejectsBadFiles() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bb-qstate-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let config = BertConfig(vocabSize: 30, hiddenSize: 8, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 16,
+                                maxPositionEmbeddings: 8, numLabels: 2)
+        func student(_ method: String, split: Bool) throws -> QuantizedBertModel<Double> {
+            let base = try BertModel<Double>(config: config)
+            base.randomizeAllParameters(seed: 5)
+            let q = try QuantizedBertModel(model: base, spec: QuantizationSpec(
+                method: method, weightBits: 2, activationBits: 8, quantizedTensors: QuantizationSpec.defaultQuantizedTensors(base.table)))
+            return split ? try q.splitIntoBinary().0 : q
+        }
+        func expectError(naming file: String, _ body: () throws -> Void) {
+            XCTAssertThrowsError(try body(), file) { XCTAssertTrue("\($0)".contains(file), "\($0)") }
+        }
+
+        let split = try student("twn", split: true)
+        let optimizer = BertAdam<Double>(parameterCount: split.model.table.totalCount, groups: [.init(views: split.quantizedViews, weightDecay: 0)])
+        try QuantizedTrainingState.save(student: split, secondOptimizer: optimizer, to: dir)
+        let other = try student("twn", split: true)
+        try QuantizedTrainingState.restore(student: other, secondOptimizer: optimizer, from: dir)
+        XCTAssertEqual(other.secondHalf!.array, split.secondHalf!.array)
+
+        let activations = dir.appendingPathComponent(QuantizedTrainingState.activationFile)
+        try Data("{".utf8).write(to: activations)
+        expectError(naming: QuantizedTrainingState.activationFile) {
+            try QuantizedTrainingState.restore(student: other, secondOptimizer: optimizer, from: dir)
+        }
+        try FileManager.default.removeItem(at: activations)
+        expectError(naming: QuantizedTrainingState.activationFile) {
+            try QuantizedTrainingState.restore(student: other, secondOptimizer: optimizer, from: dir)
+        }
+        try FileManager.default.removeItem(at: dir.appendingPathComponent(QuantizedTrainingState.tensorsFile))
+        expectError(naming: QuantizedTrainingState.tensorsFile) {
+            try QuantizedTrainingState.restore(student: other, secondOptimizer: optimizer, from: dir)
+        }
+
+        let laq = try student(QuantizationSpec.lossAwareMethod, split: false)
+        try QuantizedTrainingState.save(student: laq, secondOptimizer: nil, to: dir)
+        try Data("[[1.0]]".utf8).write(to: dir.appendingPathComponent(QuantizedTrainingState.lossAwareFile))
+        expectError(naming: QuantizedTrainingState.lossAwareFile) {
+            try QuantizedTrainingState.restore(student: laq, secondOptimizer: nil, from: dir)
+        }
+    }
 }
