@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SEEDS="${SEEDS:-42 43 44}"
-ALL="ternary-w2a8 tws-w1a8 bwn-w1a8 ternary-w2a4 tws-w1a4 bwn-w1a4 ternary-half-w2a8 tws-half-w1a8"
+ALL="ternary-w2a8 tws-w1a8 bwn-w1a8 ternary-w2a4 tws-w1a4 bwn-w1a4 ternary-half-w2a8 tws-half-w1a8 laq-w2a8"
 CONFIGS="${CONFIGS:-$ALL}"
 THREADS="${THREADS:-$(nproc)}"
 ROOT="${ROOT:-runs/table}"
@@ -68,6 +68,8 @@ for seed in $SEEDS; do
         fi
         if wants "bwn-w1a$a"; then quantize "bwn-w1a$a" "$seed" "${T[@]}" --weight-bits 1 --act-bits $a --epochs 4; fi
     done
+    # Loss-aware ternarization (LAQ) against TWN at the same recipe.
+    if wants "laq-w2a8"; then quantize "laq-w2a8" "$seed" "${T[@]}" --weight-bits 2 --weight-method laq --act-bits 8 --epochs 2; fi
     # The paper's BinaryBERT: a half-width ternary model (ranked, sliced, its own fine-tuned teacher) split into a
     # full-width binary one, fine-tuned with the half-width teacher.
     if wants "ternary-half-w2a8" || wants "tws-half-w1a8"; then

@@ -13,11 +13,15 @@ import json
 import math
 import os
 import statistics
-import tempfile
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tidy import atomic_write, csv_text  # noqa: E402
 
 # config -> (label, weight bits, activation bits, width, reference accuracy of the PyTorch pipeline or None)
 CONFIGS = {
     "teacher": ("full precision", 32, 32, 1.0, 86.9),
+    "teacher-half": ("full precision, half width (ranked, sliced, re-fine-tuned)", 32, 32, 0.5, 83.6),
     "ternary-w2a8": ("ternary (TWN)", 2, 8, 1.0, 85.1),
     "tws-w1a8": ("TWS binary, split from the full-width ternary", 1, 8, 1.0, None),
     "bwn-w1a8": ("BWN binary, 2x epochs", 1, 8, 1.0, 83.5),
@@ -26,15 +30,11 @@ CONFIGS = {
     "bwn-w1a4": ("BWN binary, 2x epochs", 1, 4, 1.0, None),
     "ternary-half-w2a8": ("ternary (TWN), half width", 2, 8, 0.5, 83.5),
     "tws-half-w1a8": ("TWS binary, split from the half-width ternary (BinaryBERT)", 1, 8, 1.0, 83.3),
+    "laq-w2a8": ("ternary (LAQ, loss-aware)", 2, 8, 1.0, None),
 }
-
-
-def atomic_write(path, text):
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=".tmp-")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
+# configs that are not a directory of their own: the half-width teacher lives inside the half-width ternary run
+PATHS = {"teacher-half": os.path.join("ternary-half-w2a8", "teacher-w0.5")}
+FULL_PRECISION = ("teacher", "teacher-half")
 
 
 def main():
@@ -48,19 +48,20 @@ def main():
     for seed_dir in sorted(seed_dirs, key=lambda d: int(os.path.basename(d)[4:])):
         seed = int(os.path.basename(seed_dir)[4:])
         for config in CONFIGS:
-            metrics = os.path.join(seed_dir, config, "metrics.json")
+            run_dir = os.path.join(seed_dir, PATHS.get(config, config))
+            metrics = os.path.join(run_dir, "metrics.json")
             if not os.path.exists(metrics):
                 continue
             with open(metrics) as f:
                 m = json.load(f)
-            packed = os.path.join(seed_dir, config, "packed.json")
+            packed = os.path.join(run_dir, "packed.json")
             size = paper = None
             if os.path.exists(packed):
                 with open(packed) as f:
                     p = json.load(f)
                 size, paper = p.get("megabytes"), p.get("paperMegabytes")
-            weights = os.path.join(seed_dir, config, "model.safetensors")
-            if config == "teacher" and os.path.exists(weights):
+            weights = os.path.join(run_dir, "model.safetensors")
+            if config in FULL_PRECISION and os.path.exists(weights):
                 size = os.path.getsize(weights) / 1048576  # float32 safetensors: the FP size
             seconds = os.path.join(seed_dir, config + ".seconds")
             wall = float(open(seconds).read()) if os.path.exists(seconds) else m.get("wallSeconds")
@@ -71,10 +72,7 @@ def main():
 
     fields = ["seed", "config", "model", "weight_bits", "activation_bits", "width", "dev_accuracy", "best_step",
               "packed_mb", "paper_mb", "wall_seconds"]
-    lines = [",".join(fields)]
-    for r in rows:
-        lines.append(",".join("" if r[k] is None else (f"{r[k]:.4f}" if isinstance(r[k], float) else str(r[k])) for k in fields))
-    atomic_write(args.out + ".csv", "\n".join(lines) + "\n")
+    atomic_write(args.out + ".csv", csv_text(rows, fields))
 
     summary = {}
     md = ["| model | W/A | width | dev accuracy (%) | seeds | PyTorch reference | packed MB (paper MB) |",
