@@ -1,5 +1,8 @@
-"""Helpers shared by the analysis summarizers: atomic file writes and tidy CSV rows. Standard library only."""
+"""Helpers shared by the analysis summarizers: atomic file writes, tidy CSV rows, seed folders and mean ± std.
+Standard library only."""
+import glob
 import os
+import statistics
 import tempfile
 
 
@@ -19,3 +22,28 @@ def csv_text(rows, fields):
         lines.append(",".join("" if r[k] is None else (f"{r[k]:.4f}" if isinstance(r[k], float) else str(r[k]))
                               for k in fields))
     return "\n".join(lines) + "\n"
+
+
+def seed_dirs(root):
+    """(seed, path) of every ROOT/seed<N> folder, by seed."""
+    found = []
+    for d in glob.glob(os.path.join(root, "seed*")):
+        tail = os.path.basename(d)[4:]
+        if os.path.isdir(d) and tail.isdigit():
+            found.append((int(tail), d))
+    return sorted(found)
+
+
+def stats(values):
+    """Mean, sample standard deviation and count; None where undefined (no values, or one value for the std), so
+    the JSON stays strict (no NaN)."""
+    mean = statistics.fmean(values) if values else None
+    std = statistics.stdev(values) if len(values) > 1 else None
+    return {"mean": mean, "std": std, "n": len(values)}
+
+
+def mean_pm_std(s, digits=2):
+    """'86.66 ± 0.60' (or just the mean for one value, '—' for none) from a `stats` dict."""
+    if s["mean"] is None:
+        return "—"
+    return f"{s['mean']:.{digits}f}" + ("" if s["std"] is None else f" ± {s['std']:.{digits}f}")

@@ -23,6 +23,8 @@ COMMON=(--task rt-polarity --data "$DATA" --max-length 64 --eval-every 100 --thr
 [ -x "$BIN" ] || swift build -c release --product binarybert
 [ -d "$MODEL" ] && [ -d "$DATA" ] || bash scripts/fetch-assets
 
+source Analyses/lib.sh
+# quantize --resume continues whatever OUTPUT holds (a finished teacher or stage 1, a checkpoint) and starts afresh otherwise.
 resume_flag() { [ -d "$1" ] && echo --resume || true; }
 done_already() { [ -f "$1/metrics.json" ]; }
 
@@ -57,7 +59,7 @@ for seed in $SEEDS; do
         # shellcheck disable=SC2046
         # The recipe that reaches 86% (README, issue 3): batch 16, lr 3e-5, 3 epochs, best dev checkpoint kept.
         "$BIN" finetune --model "$MODEL" "${COMMON[@]}" --output "$teacher" --epochs 3 --lr 3e-5 --batch-size 16 --seed "$seed" \
-            $(resume_flag "$teacher") > "$teacher.json"
+            $(finetune_resume_flag "$teacher") > "$teacher.json"
     fi
     T=(--teacher "$teacher")
     for a in 8 4; do

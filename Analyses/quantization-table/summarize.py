@@ -8,15 +8,12 @@ Plots/quantization-table.md (mean ± std per config, the markdown the README quo
 """
 import argparse
 import csv
-import glob
 import json
-import math
 import os
-import statistics
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from tidy import atomic_write, csv_text  # noqa: E402
+from tidy import atomic_write, csv_text, mean_pm_std, seed_dirs, stats  # noqa: E402
 
 # config -> (label, weight bits, activation bits, width, reference accuracy of the PyTorch pipeline or None)
 CONFIGS = {
@@ -44,9 +41,7 @@ def main():
     args = ap.parse_args()
 
     rows = []
-    seed_dirs = [d for d in glob.glob(os.path.join(args.root, "seed*")) if os.path.isdir(d) and os.path.basename(d)[4:].isdigit()]
-    for seed_dir in sorted(seed_dirs, key=lambda d: int(os.path.basename(d)[4:])):
-        seed = int(os.path.basename(seed_dir)[4:])
+    for seed, seed_dir in seed_dirs(args.root):
         for config in CONFIGS:
             run_dir = os.path.join(seed_dir, PATHS.get(config, config))
             metrics = os.path.join(run_dir, "metrics.json")
@@ -81,12 +76,9 @@ def main():
         accs = [r["dev_accuracy"] for r in rows if r["config"] == config]
         if not accs:
             continue
-        mean = statistics.fmean(accs)
-        std = statistics.stdev(accs) if len(accs) > 1 else math.nan
         sizes = [r for r in rows if r["config"] == config and r["packed_mb"] is not None]
-        summary[config] = {"mean": mean, "std": std, "n": len(accs), "reference": ref,
-                           "seeds": sorted(r["seed"] for r in rows if r["config"] == config)}
-        acc = f"{mean:.2f}" + (f" ± {std:.2f}" if len(accs) > 1 else "")
+        summary[config] = dict(stats(accs), reference=ref, seeds=sorted(r["seed"] for r in rows if r["config"] == config))
+        acc = mean_pm_std(summary[config])
         size = ""
         if sizes:
             paper = sizes[0]["paper_mb"]

@@ -26,6 +26,8 @@ BIN=.build/release/binarybert
 DATA=assets/data/rt-polarity
 TASK=(--task rt-polarity --data "$DATA" --max-length 64)
 
+source Analyses/lib.sh
+
 [ -x "$BIN" ] || swift build -c release --product binarybert
 [ -d "$DATA" ] || bash scripts/fetch-assets
 
@@ -49,10 +51,8 @@ for seed in $SEEDS; do
         fi
         if [ ! -f "$tuned/metrics.json" ]; then
             echo "== seed $seed: $variant, fine-tuning at width $WIDTH" >&2
-            resume=()
-            [ -f "$tuned/checkpoint-last/trainer_state.json" ] || [ -f "$tuned/checkpoint-last.old/trainer_state.json" ] && resume=(--resume)
             "$BIN" finetune --model "$sliced" "${TASK[@]}" --output "$tuned" --epochs 2 --lr 5e-5 --batch-size 32 \
-                --eval-every 100 --seed "$seed" --threads "$THREADS" "${resume[@]}" > /dev/null
+                --eval-every 100 --seed "$seed" --threads "$THREADS" $(finetune_resume_flag "$tuned") > /dev/null
         fi
     done
 done

@@ -7,15 +7,12 @@ after re-fine-tuning (<variant>-w0.5/metrics.json). The markdown gives mean ± s
 gain with its paired standard deviation. Standard library only.
 """
 import argparse
-import glob
 import json
-import math
 import os
-import statistics
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from tidy import atomic_write, csv_text  # noqa: E402
+from tidy import atomic_write, csv_text, mean_pm_std, seed_dirs, stats  # noqa: E402
 
 WIDTH = 0.5
 VARIANTS = ("first", "ranked")
@@ -29,22 +26,9 @@ def load(path):
         return json.load(f)
 
 
-def mean_std(values):
-    if not values:
-        return None, None
-    return statistics.fmean(values), (statistics.stdev(values) if len(values) > 1 else math.nan)
-
-
-def stats(values):
-    mean, std = mean_std(values)
-    return {"mean": mean, "std": None if std is None or math.isnan(std) else std, "n": len(values)}
-
-
 def fmt(values):
-    mean, std = mean_std(values)
-    if mean is None:
-        return "—"
-    return f"{mean:.2f}" + ("" if math.isnan(std) else f" ± {std:.2f}") + f" (n={len(values)})"
+    s = stats(values)
+    return mean_pm_std(s) + ("" if s["mean"] is None else f" (n={s['n']})")
 
 
 def main():
@@ -55,8 +39,7 @@ def main():
     args = ap.parse_args()
 
     rows = []
-    for seed_dir in sorted(glob.glob(os.path.join(args.root, "seed*")), key=lambda d: int(os.path.basename(d)[4:])):
-        seed = int(os.path.basename(seed_dir)[4:])
+    for seed, seed_dir in seed_dirs(args.root):
         teacher = load(os.path.join(args.table, f"seed{seed}", "teacher", "metrics.json"))
         row = {"seed": seed, "width": WIDTH, "teacher": None if teacher is None else 100 * teacher["best"]["accuracy"]}
         for v in VARIANTS:
