@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Text", targets: ["Text"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Quantization", targets: ["Quantization"]),
+        .library(name: "Plotting", targets: ["Plotting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -31,10 +32,11 @@ let package = Package(
         .target(name: "Text", dependencies: [], swiftSettings: fast),
         .target(name: "Training", dependencies: ["BERT", "Text", "Numerics"], swiftSettings: fast),
         .target(name: "Quantization", dependencies: ["BERT", "Numerics", "Training"], swiftSettings: fast),
+        .target(name: "Plotting", dependencies: []),
         .executableTarget(
             name: "binarybert",
             dependencies: [
-                "Numerics", "BERT", "Text", "Training", "Quantization",
+                "Numerics", "BERT", "Text", "Training", "Quantization", "Plotting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fast
@@ -45,6 +47,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["binarybert", "BERT", "Numerics"]),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "BERT", "Numerics"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "BERT", "Text", "Numerics"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -15,12 +15,19 @@ def atomic_write(path, text):
     os.replace(tmp, path)
 
 
+def csv_field(value):
+    """One CSV cell: None is empty, a float gets 4 decimals, text holding a comma, quote or line break is quoted."""
+    text = "" if value is None else (f"{value:.4f}" if isinstance(value, float) else str(value))
+    if any(c in text for c in ',"\n\r'):
+        text = '"' + text.replace('"', '""') + '"'
+    return text
+
+
 def csv_text(rows, fields):
-    """Tidy CSV: a header, one line per row; None becomes empty, floats get 4 decimals."""
-    lines = [",".join(fields)]
+    """Tidy CSV (RFC 4180): a header, one line per row, cells as `csv_field`."""
+    lines = [",".join(csv_field(f) for f in fields)]
     for r in rows:
-        lines.append(",".join("" if r[k] is None else (f"{r[k]:.4f}" if isinstance(r[k], float) else str(r[k]))
-                              for k in fields))
+        lines.append(",".join(csv_field(r[k]) for k in fields))
     return "\n".join(lines) + "\n"
 
 

@@ -8,7 +8,8 @@ struct BinaryBERTCommand: ParsableCommand {
         abstract: "BinaryBERT toolkit: BERT on OpenBLAS, quantization and loss-landscape analysis.",
         version: BinaryBERTVersion.string,
         subcommands: [InfoCommand.self, TokenizeCommand.self, ForwardCommand.self, FinetuneCommand.self, EvaluateCommand.self,
-                      QuantizeCommand.self, SplitCommand.self, SliceCommand.self, ExportCommand.self, BenchCommand.self]
+                      QuantizeCommand.self, SplitCommand.self, SliceCommand.self, ExportCommand.self, BenchCommand.self,
+                      PlotCommand.self]
     )
 
     static func main() {

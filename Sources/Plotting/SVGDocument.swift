@@ -1,0 +1,99 @@
+import Foundation
+
+/// A minimal SVG writer: elements appended in order, attribute values escaped, coordinates printed with two decimals
+/// (so the same figure always gives the same bytes).
+public struct SVGDocument: Sendable {
+    public let width: Double
+    public let height: Double
+    private var body: [String] = []
+    private var definitions: [String] = []
+
+    public init(width: Double, height: Double) {
+        self.width = width
+        self.height = height
+    }
+
+    /// An element `<name attributes/>`, or `<name attributes>text</name>` when `text` is given.
+    public mutating func add(_ name: String, _ attributes: KeyValuePairs<String, String>, text: String? = nil) {
+        body.append(SVGDocument.element(name, attributes, text: text))
+    }
+
+    /// A raw group opening / closing, for nested structure (`<g clip-path=...>` ... `</g>`).
+    public mutating func open(_ name: String, _ attributes: KeyValuePairs<String, String>) {
+        body.append("<\(name)" + SVGDocument.attributeText(attributes) + ">")
+    }
+
+    public mutating func close(_ name: String) { body.append("</\(name)>") }
+
+    /// A rectangular clip path named `id`.
+    public mutating func defineClip(id: String, x: Double, y: Double, width: Double, height: Double) {
+        definitions.append("<clipPath id=\"\(SVGDocument.escape(id))\"><rect x=\"\(SVGDocument.number(x))\" y=\"\(SVGDocument.number(y))\" "
+                           + "width=\"\(SVGDocument.number(width))\" height=\"\(SVGDocument.number(height))\"/></clipPath>")
+    }
+
+    public var text: String {
+        var lines = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+                     "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(SVGDocument.number(width))\" height=\"\(SVGDocument.number(height))\" "
+                     + "viewBox=\"0 0 \(SVGDocument.number(width)) \(SVGDocument.number(height))\" "
+                     + "font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">"]
+        if !definitions.isEmpty { lines.append("<defs>" + definitions.joined() + "</defs>") }
+        lines.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>")
+        lines += body
+        lines.append("</svg>")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Writes the document to `url` through a temporary file in the same directory, so a reader never sees half a figure.
+    public func write(to url: URL) throws {
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
+        do {
+            try Data(text.utf8).write(to: temporary)
+            // rename(2) replaces an existing figure in one step.
+            guard rename(temporary.path, url.path) == 0 else {
+                throw PlottingError.unwritableFile(path: url.path, reason: String(cString: strerror(errno)))
+            }
+        } catch let error as PlottingError {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw PlottingError.unwritableFile(path: url.path, reason: error.localizedDescription)
+        }
+    }
+
+    /// Two decimals, trailing zeros dropped, never "-0".
+    public static func number(_ value: Double) -> String {
+        var text = String(format: "%.2f", value)
+        while text.contains(".") && (text.hasSuffix("0") || text.hasSuffix(".")) { text.removeLast() }
+        return text == "-0" ? "0" : text
+    }
+
+    /// Text and attribute values with &, <, >, " and ' escaped; control characters XML cannot hold become spaces.
+    public static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.count)
+        for c in text {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            default:
+                if let ascii = c.asciiValue, ascii < 0x20 { out += " " } else { out.append(c) }
+            }
+        }
+        return out
+    }
+
+    static func attributeText(_ attributes: KeyValuePairs<String, String>) -> String {
+        attributes.map { " \($0.key)=\"\(escape($0.value))\"" }.joined()
+    }
+
+    static func element(_ name: String, _ attributes: KeyValuePairs<String, String>, text: String?) -> String {
+        let open = "<\(name)" + attributeText(attributes)
+        guard let text else { return open + "/>" }
+        return open + ">" + escape(text) + "</\(name)>"
+    }
+}

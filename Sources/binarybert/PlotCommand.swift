@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import Plotting
+
+/// `binarybert plot`: line charts from a tidy CSV file (one row per observation) to SVG, for analysis scripts and the
+/// report's figures.
+struct PlotCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "plot",
+        abstract: "Draw line charts from a tidy CSV file into an SVG figure.",
+        discussion: """
+        Each row is one observation. --x and --y name numeric columns; --group makes one line per value of a column,
+        --panel one panel per value of another (panels share a legend and colours). Rows repeating an x within a line
+        (several seeds) are averaged, with a band of ± one standard deviation (--band). Empty cells break a line
+        (or are skipped, with --connect-gaps).
+        Example:
+          binarybert plot --csv Plots/training-curves.csv --x epoch --y dev_accuracy --group model --panel panel \\
+            --panel-format "{}" --output Plots/training-curves.svg
+        """)
+
+    @Option(help: "Tidy CSV file with a header row.") var csv: String
+    @Option(help: "Column for the x axis.") var x: String
+    @Option(help: "Column(s) for the y axis (repeat for several lines).") var y: [String]
+    @Option(help: "One line per value of this column.") var group: String?
+    @Option(help: "One panel per value of this column.") var panel: String?
+    @Option(name: .customLong("where"), help: "Keep only rows whose COLUMN equals VALUE (COLUMN=VALUE; repeatable, all must hold).")
+    var filters: [String] = []
+    @Option(help: "Band around a line whose x repeats: std (± one standard deviation), range (min…max) or none.")
+    var band: String = "std"
+    @Option(help: "Figure title.") var title: String?
+    @Option(help: "x axis label (default: the x column).") var xLabel: String?
+    @Option(help: "y axis label (default: the y column(s)).") var yLabel: String?
+    @Option(help: "Panel title, {} standing for the panel's value (default: \"COLUMN {}\").") var panelFormat: String?
+    @Option(help: "Fixed x range LOW,HIGH.") var xRange: String?
+    @Option(help: "Fixed y range LOW,HIGH.") var yRange: String?
+    @Flag(help: "Drop rows with an empty y instead of breaking the line there.") var connectGaps = false
+    @Option(help: "Panels per row.") var columns = 2
+    @Option(help: "Output SVG file.") var output: String
+
+    func run() throws {
+        guard let bandKind = Series.Band(rawValue: band) else {
+            throw ValidationError("--band must be one of \(Series.Band.allCases.map(\.rawValue).joined(separator: ", ")), not '\(band)'")
+        }
+        guard columns >= 1 else { throw ValidationError("--columns must be at least 1") }
+        let xDomain = try xRange.map { try Self.range($0, option: "--x-range") }
+        let yDomain = try yRange.map { try Self.range($0, option: "--y-range") }
+        let table = try CSVTable(contentsOf: URL(fileURLWithPath: csv))
+        let xColumn = try table.column(x)
+        let yColumns = try y.map { try table.column($0) }
+        guard !yColumns.isEmpty else { throw ValidationError("give at least one --y column") }
+        let groupColumn = try group.map { try table.column($0) }
+        let panelColumn = try panel.map { try table.column($0) }
+        var conditions: [(Int, String)] = []
+        for filter in filters {
+            guard let eq = filter.firstIndex(of: "=") else { throw ValidationError("--where takes COLUMN=VALUE, not '\(filter)'") }
+            conditions.append((try table.column(String(filter[..<eq])), String(filter[filter.index(after: eq)...])))
+        }
+        let kept = table.rows.indices.filter { r in conditions.allSatisfy { table.rows[r][$0.0] == $0.1 } }
+        guard !kept.isEmpty else { throw PlottingError.noData("no row of \(csv) matches \(filters.joined(separator: " and "))") }
+
+        // Panels and lines in order of first appearance, so the same file always gives the same figure.
+        var panelKeys: [String] = [], lineKeys: [String: [String]] = [:]
+        var points: [String: [String: (x: [Double], y: [Double])]] = [:]
+        for r in kept {
+            let panelKey = panelColumn.map { table.rows[r][$0] } ?? ""
+            if points[panelKey] == nil { panelKeys.append(panelKey); points[panelKey] = [:] }
+            let xv = try table.number(row: r, column: xColumn)
+            for (k, yc) in yColumns.enumerated() {
+                let groupValue = groupColumn.map { table.rows[r][$0] }
+                let name = switch (groupValue, yColumns.count) {
+                case (nil, _): y[k]
+                case (let g?, 1): g
+                case (let g?, _): "\(g) · \(y[k])"
+                }
+                let yv = try table.number(row: r, column: yc)
+                if connectGaps && !yv.isFinite { continue }
+                if points[panelKey]![name] == nil { lineKeys[panelKey, default: []].append(name); points[panelKey]![name] = ([], []) }
+                points[panelKey]![name]!.x.append(xv)
+                points[panelKey]![name]!.y.append(yv)
+            }
+        }
+        let format = panelFormat ?? (panel.map { "\($0) {}" } ?? "{}")
+        let panels = panelKeys.map { key in
+            LineChart(title: panel == nil ? "" : format.replacingOccurrences(of: "{}", with: key),
+                      xLabel: xLabel ?? x, yLabel: yLabel ?? y.joined(separator: ", "),
+                      series: lineKeys[key, default: []].map { name in
+                          let p = points[key]![name]!
+                          return Series.aggregating(name: name, x: p.x, y: p.y, band: bandKind)
+                      },
+                      xDomain: xDomain, yDomain: yDomain)
+        }
+        let figure = Figure(title: title, panels: panels, columns: columns)
+        try figure.render().write(to: URL(fileURLWithPath: output))
+        try printJSONLine(PlotReport(output: output, panels: panels.count, series: figure.seriesNames, rows: kept.count))
+    }
+
+    static func range(_ text: String, option: String) throws -> (Double, Double) {
+        let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let lo = parts[0], let hi = parts[1], lo < hi else {
+            throw ValidationError("\(option) takes LOW,HIGH with LOW < HIGH, not '\(text)'")
+        }
+        return (lo, hi)
+    }
+}
+
+struct PlotReport: Encodable {
+    let output: String
+    let panels: Int
+    let series: [String]
+    let rows: Int
+}
