@@ -6,9 +6,10 @@ hidden-state and attention-score distillation) and train_log.csv (stage 2: logit
 evaluation: seed, config, model, activation bits, stage, panel, step, epoch (step / steps per epoch), training loss
 (mean over the steps since the previous evaluation) and dev accuracy (%).
 
-A TWS student starts from an exact split of its ternary parent, so its curve gets a point at epoch 0 of stage 1: the
-parent's final dev accuracy (the model that was split). BWN starts from the binarized teacher, which is never evaluated,
-so its curve starts at the first evaluation. Standard library only.
+Every curve starts at epoch 0 of stage 1 with the student's starting point: for a TWS student, its ternary parent's
+final dev accuracy (the split is exact, so that is the split model's); for the others, the quantized teacher before any
+training (post-training quantization), written by `quantize --epochs 0` into <config>-init/ (run.sh makes those).
+Standard library only.
 """
 import argparse
 import csv
@@ -81,9 +82,11 @@ def main():
             stage2 = stage_rows(seed, config, 2, run)
             if not stage1:
                 continue
-            parent_metrics = os.path.join(seed_dir, parent or "", "metrics.json")
-            if parent and os.path.exists(parent_metrics):
-                start = load_json(parent_metrics)
+            # The starting point: the split parent (TWS) or the untrained quantized teacher (quantize --epochs 0).
+            start_metrics = os.path.join(seed_dir, parent, "metrics.json") if parent else \
+                os.path.join(seed_dir, config + "-init", "metrics.json")
+            if os.path.exists(start_metrics):
+                start = load_json(start_metrics)
                 stage1.insert(0, dict(stage1[0], step=0, epoch=0.0, train_loss=None,
                                       dev_accuracy=100 * start["best"][start["primaryMetric"]]))
             rows += stage1 + stage2
@@ -96,8 +99,9 @@ def main():
             "epoch": "optimizer steps / steps per epoch, within the stage",
             "train_loss": "stage 1: sum of the attention-score and hidden-state MSEs; stage 2: soft cross-entropy "
                           "to the teacher's logits; mean since the previous evaluation",
-            "dev_accuracy": "dev accuracy (%) of the model at that step; at epoch 0 of a TWS curve, the ternary "
-                            "parent's final accuracy (the split is exact)",
+            "dev_accuracy": "dev accuracy (%) of the model at that step; at epoch 0, the starting point: a TWS "
+                            "curve's ternary parent (the split is exact), otherwise the quantized teacher before "
+                            "training (quantize --epochs 0, in <config>-init/)",
         },
         "source": "Analyses/training-curves/collect.py"}, indent=2, sort_keys=True) + "\n")
     print(f"{len(rows)} rows from {len(runs)} runs -> {args.out}.csv", file=sys.stderr)

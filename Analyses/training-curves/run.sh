@@ -1,12 +1,34 @@
 #!/usr/bin/env bash
-# Distillation curves of the quantization-table runs (TWS vs BWN vs ternary, 8- and 4-bit activations): collects
+# Distillation curves of the quantization-table runs (TWS vs BWN vs ternary, 8- and 4-bit activations): evaluates each
+# non-TWS student's starting point once (`quantize --epochs 0`: the quantized teacher before training, ~1 min), collects
 # the training logs into Plots/training-curves.{csv,json} and draws Plots/training-curves-{accuracy,loss}.svg.
-# Needs only finished runs of Analyses/quantization-table/run.sh (ROOT, default runs/table); trains nothing.
+# Needs finished runs of Analyses/quantization-table/run.sh (ROOT, default runs/table); trains nothing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT="${ROOT:-runs/table}"
+THREADS="${THREADS:-$(nproc)}"
 BIN="${BIN:-.build/release/binarybert}"
 [ -x "$BIN" ] || swift build -c release --product binarybert
+COMMON=(--task rt-polarity --data assets/data/rt-polarity --max-length 64 --batch-size 32 --threads "$THREADS" --epochs 0)
+
+# init SEED_DIR CONFIG TEACHER ARGS...: the untrained student of CONFIG, as the table's quantize starts it.
+init() {
+    local dir=$1 config=$2 teacher=$3; shift 3
+    [ -d "$dir/$config" ] || return 0                       # only for configs that were run
+    [ -f "$dir/$config-init/metrics.json" ] && return 0
+    local seed=${dir##*seed}
+    "$BIN" quantize "${COMMON[@]}" --teacher "$teacher" --output "$dir/$config-init" --seed "$seed" "$@" > /dev/null
+}
+for dir in "$ROOT"/seed*; do
+    [ -d "$dir/teacher" ] || continue
+    for a in 8 4; do
+        init "$dir" "ternary-w2a$a" "$dir/teacher" --weight-bits 2 --act-bits $a
+        init "$dir" "bwn-w1a$a" "$dir/teacher" --weight-bits 1 --act-bits $a
+    done
+    # The half-width ternary student starts from the ranked, sliced, re-fine-tuned half-width teacher.
+    [ -d "$dir/ternary-half-w2a8/teacher-w0.5" ] &&
+        init "$dir" ternary-half-w2a8 "$dir/ternary-half-w2a8/teacher-w0.5" --weight-bits 2 --act-bits 8
+done
 
 python3 Analyses/training-curves/collect.py --root "$ROOT" --out Plots/training-curves
 PLOT=(--csv Plots/training-curves.csv --x epoch --group model --panel panel --panel-format "{}" --columns 2

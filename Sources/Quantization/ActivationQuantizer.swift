@@ -47,6 +47,9 @@ public final class ActivationQuantizerSet: ActivationQuantizing {
         self.init(states: states)
     }
 
+    /// Whether some LSQ step is still unset (it is initialised from the first batch the site quantizes).
+    public var needsInitialization: Bool { states.values.contains { $0.method == .lsq && $0.parameters[0] <= 0 } }
+
     public func quantize<T: BLASReal>(_ site: ActivationSite, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, count n: Int, training: Bool) {
         guard var state = states[site] else { y.update(from: x, count: n); return }
         if state.method == .lsq && state.parameters[0] <= 0 {

@@ -49,6 +49,33 @@ public enum DistillationPipeline {
                       tokenizerSource: tokenizerSource, progress: progress, resume: resume, stopAfter: nil)!
     }
 
+    /// No training: the student as initialised (post-training quantization of the teacher, or the `--init` model)
+    /// is saved to `output` with its dev metrics in `metrics.json` (0 steps). LSQ steps, which initialise from the
+    /// first batch they see, first see the first training batch of the first stage, in training mode with that step's
+    /// dropout, as in `run`: the saved model is exactly where `run` with the same options starts.
+    public static func evaluateInitial<T: BLASReal>(student: QuantizedBertModel<T>, train: EncodedDataset, dev: EncodedDataset,
+                                                    options: DistillationOptions, output: URL, tokenizerSource: URL?) throws -> TrainingSummary {
+        guard train.count > 0 else { throw TrainingError.emptyDataset("the training set") }
+        guard dev.count > 0 else { throw TrainingError.emptyDataset("the dev set") }
+        let start = Date()
+        let first = options.fineTuneOptions(stage: options.skipStage1 ? 2 : 1)
+        if student.activationQuantizers?.needsInitialization == true {
+            let (tokens, _) = train.batch(train.shuffledBatches(batchSize: first.batchSize, seed: first.seed, epoch: 0)[0])
+            var rng = FineTuner<T>.dropoutRNG(seed: first.seed, step: 0)
+            _ = try student.model.forward(tokens, training: true, rng: &rng)
+        }
+        let result = try Evaluator.evaluate(student.model, on: dev)
+        try QuantizedModelDirectory.save(student, to: output, tokenizerSource: tokenizerSource)
+        let summary = TrainingSummary(task: train.task.name, primaryMetric: train.task.primaryMetric, best: result.metrics,
+                                      bestStep: 0, final: result.metrics, steps: 0, trainExamples: train.count,
+                                      devExamples: dev.count, wallSeconds: Date().timeIntervalSince(start), trainSeconds: 0,
+                                      options: first)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try ModelDirectory.atomicWrite(try encoder.encode(summary), to: output.appendingPathComponent("metrics.json"))
+        return summary
+    }
+
     /// `run`, or nil after `stopAfter.step` steps of stage `stopAfter.stage` (as an interruption would; for tests).
     static func runStages<T: BLASReal>(student: QuantizedBertModel<T>, teacher: BertModel<T>, train: EncodedDataset,
                                        dev: EncodedDataset, options: DistillationOptions, output: URL, tokenizerSource: URL?,

@@ -33,6 +33,21 @@ public struct TrainingSummary: Codable, Sendable {
     public var wallSeconds: Double
     public var trainSeconds: Double
     public var options: FineTuneOptions
+
+    public init(task: String, primaryMetric: String, best: [String: Double], bestStep: Int, final: [String: Double], steps: Int,
+                trainExamples: Int, devExamples: Int, wallSeconds: Double, trainSeconds: Double, options: FineTuneOptions) {
+        self.task = task
+        self.primaryMetric = primaryMetric
+        self.best = best
+        self.bestStep = bestStep
+        self.final = final
+        self.steps = steps
+        self.trainExamples = trainExamples
+        self.devExamples = devExamples
+        self.wallSeconds = wallSeconds
+        self.trainSeconds = trainSeconds
+        self.options = options
+    }
 }
 
 /// Ways to change what the fine-tuner optimizes without copying its loop (distillation, quantized models).
@@ -117,6 +132,11 @@ public final class FineTuner<T: BLASReal> {
 
     var checkpointDirectory: URL { output.appendingPathComponent(TrainingCheckpoint.current) }
 
+    /// The random stream of the training forward of step `step` (0-based): dropout masks.
+    public static func dropoutRNG(seed: UInt64, step: Int) -> SeededRNG {
+        SeededRNG(seed: seed, stream: 0xD20F_0000_0000 + UInt64(step))
+    }
+
     /// Trains to the end (or, with `stopAfter`, returns nil after that many steps, as an interrupted run would,
     /// leaving `checkpoint-last/` to resume from).
     @discardableResult
@@ -175,7 +195,7 @@ public final class FineTuner<T: BLASReal> {
             for b in (step % stepsPerEpoch)..<batches.count {
                 let t0 = Date()
                 let (tokens, targets) = train.batch(batches[b])
-                var rng = SeededRNG(seed: options.seed, stream: 0xD20F_0000_0000 + UInt64(step))
+                var rng = FineTuner.dropoutRNG(seed: options.seed, step: step)
                 let loss = try hooks.lossAndGradient.map { try $0(tokens, targets, &rng) }
                     ?? model.lossAndGradient(tokens, targets: targets, training: true, rng: &rng)
                 if !loss.isFinite {

@@ -34,7 +34,8 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "With --width < 1: training batches for the importance ranking.") var rankBatches = 32
     @Option(help: "With --width < 1: epochs of fine-tuning the sliced teacher.") var teacherEpochs = 2
     @Option(help: "Start from this (quantized) model directory instead of the teacher.") var `init`: String?
-    @Option(help: "Epochs per stage.") var epochs = 2
+    @Option(help: "Epochs per stage; 0 trains nothing: it saves the quantized initialisation (post-training quantization) with its dev metrics.")
+    var epochs = 2
     @Option(help: "Maximum tokens per example.") var maxLength = 128
     @Option(help: "Examples per step.") var batchSize = 32
     @Option(help: "Learning rate of stage 2 (stage 1 uses 2.5×).") var lr = 5e-5
@@ -50,6 +51,7 @@ struct QuantizeCommand: ParsableCommand {
         guard [1, 2, 4, 8].contains(weightBits) else { throw ValidationError("--weight-bits must be 1, 2, 4 or 8") }
         guard [4, 8, 32].contains(actBits) else { throw ValidationError("--act-bits must be 4, 8 or 32") }
         if let limit, limit <= 0 { throw ValidationError("--limit must be positive") }
+        guard epochs >= 0 else { throw ValidationError("--epochs must be 0 (no training) or more") }
         guard width > 0, width <= 1, rankBatches > 0, teacherEpochs > 0 else {
             throw ValidationError("--width must lie in (0, 1]; --rank-batches and --teacher-epochs must be positive")
         }
@@ -109,8 +111,11 @@ struct QuantizeCommand: ParsableCommand {
         options.evalEvery = evalEvery
         options.skipStage1 = skipStage1
         FileHandle.standardError.write("quantize: \(student.spec.method) W\(student.spec.weightBits)A\(actBits), train \(train.count), dev \(dev.count)\n".data(using: .utf8)!)
-        let summary = try DistillationPipeline.run(student: student, teacher: teacherModel, train: train, dev: dev, options: options,
-                                                   output: URL(fileURLWithPath: output), tokenizerSource: teacherDir, resume: resume)
+        let summary = epochs == 0
+            ? try DistillationPipeline.evaluateInitial(student: student, train: train, dev: dev, options: options,
+                                                       output: URL(fileURLWithPath: output), tokenizerSource: teacherDir)
+            : try DistillationPipeline.run(student: student, teacher: teacherModel, train: train, dev: dev, options: options,
+                                           output: URL(fileURLWithPath: output), tokenizerSource: teacherDir, resume: resume)
         if let narrow { try WidthTeacher.annotateMetrics(in: URL(fileURLWithPath: output), result: narrow, width: width) }
         try printJSONLine(summary)
     }

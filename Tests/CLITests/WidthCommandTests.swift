@@ -108,4 +108,28 @@ extension CommandLineTests {
         XCTAssertEqual(a["best"] as? [String: Double], b["best"] as? [String: Double])
         XCTAssertEqual(a["bestStep"] as? Int, b["bestStep"] as? Int)
     }
+
+    /// `quantize --epochs 0` trains nothing: the binarized teacher (post-training BWN, W1A4 with LSQ steps set from
+    /// the first training batch) is saved with its dev metrics and evaluates to them again.
+    func testQuantizeWithoutTrainingSavesTheInitialisation() throws {
+        let dir = try temporaryDirectory()
+        let (model, data) = try makeTinyTask(in: dir)
+        let out = dir.appendingPathComponent("bwn-init")
+        let r = try run(["quantize", "--teacher", model.path, "--task", "sst-2", "--data", data.path, "--output", out.path,
+                         "--weight-bits", "1", "--act-bits", "4", "--epochs", "0", "--max-length", "16", "--threads", "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let metrics = try jsonObject(out.appendingPathComponent("metrics.json"))
+        XCTAssertEqual(metrics["steps"] as? Int, 0)
+        let spec = try jsonObject(out.appendingPathComponent("quantization.json"))
+        XCTAssertEqual(spec["method"] as? String, "bwn")
+        let evaluated = try run(["evaluate", "--model", out.path, "--task", "sst-2", "--data", data.path, "--max-length", "16"])
+        XCTAssertEqual(evaluated.status, 0, evaluated.stderr)
+        let accuracy = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(evaluated.stdout.utf8)) as? [String: Any])["accuracy"] as? Double
+        XCTAssertEqual(accuracy, (metrics["best"] as? [String: Double])?["accuracy"])
+
+        let negative = try run(["quantize", "--teacher", model.path, "--task", "sst-2", "--data", data.path, "--output", out.path,
+                                "--weight-bits", "1", "--epochs=-1"])
+        XCTAssertNotEqual(negative.status, 0)
+        XCTAssertTrue(negative.stderr.contains("--epochs must be 0"), negative.stderr)
+    }
 }

@@ -82,6 +82,47 @@ final class PipelineTests: XCTestCase {
         }
     }
 
+    /// `evaluateInitial` (quantize --epochs 0) saves exactly the starting point of a trained run: BWN W1A4, whose
+    /// LSQ steps initialise from the first training batch, trained from the saved directory ends bit for bit where a
+    /// run from the teacher does; the saved model reloads with the metrics it reported.
+    func testNoTrainingSavesTheExactStartingPoint() throws {
+        let train = SyntheticTask.data(count: 64, seed: 1), dev = SyntheticTask.data(count: 32, seed: 2)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("bb-initial-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let quiet = ProgressReporter(enabled: false)
+        let config = BertConfig(vocabSize: 50, hiddenSize: 16, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 32,
+                                hiddenDropoutProb: 0.1, attentionProbsDropoutProb: 0.1, maxPositionEmbeddings: 16, numLabels: 2)
+        let teacher = try BertModel<Double>(config: config)
+        teacher.randomizeAllParameters(seed: 5, std: 0.2)
+        func binarized() throws -> QuantizedBertModel<Double> {
+            let base = try BertModel<Double>(config: config)
+            base.parameters.copy(from: teacher.parameters)
+            return try QuantizedBertModel(model: base, spec: QuantizationSpec(
+                method: "bwn", weightBits: 1, activationBits: 4, quantizedTensors: QuantizationSpec.defaultQuantizedTensors(base.table)))
+        }
+        var options = DistillationOptions()
+        options.epochsPerStage = 1; options.batchSize = 16; options.learningRate = 5e-4; options.evalEvery = 3
+
+        let initial = try DistillationPipeline.evaluateInitial(student: try binarized(), train: train, dev: dev, options: options,
+                                                               output: root.appendingPathComponent("initial"), tokenizerSource: nil)
+        XCTAssertEqual(initial.steps, 0)
+        let saved = try XCTUnwrap(QuantizedModelDirectory.load(root.appendingPathComponent("initial"), as: Double.self))
+        XCTAssertFalse(saved.activationQuantizers!.needsInitialization, "the LSQ steps are saved initialised")
+        XCTAssertEqual(try Evaluator.evaluate(saved.model, on: dev).metrics, initial.best)
+        let metricsFile = try Data(contentsOf: root.appendingPathComponent("initial/metrics.json"))
+        XCTAssertEqual(try JSONDecoder().decode(TrainingSummary.self, from: metricsFile).best, initial.best)
+
+        let direct = try binarized()
+        let expected = try DistillationPipeline.run(student: direct, teacher: teacher, train: train, dev: dev, options: options,
+                                                    output: root.appendingPathComponent("direct"), tokenizerSource: nil, progress: quiet)
+        let fromSaved = try DistillationPipeline.run(student: saved, teacher: teacher, train: train, dev: dev, options: options,
+                                                     output: root.appendingPathComponent("from-initial"), tokenizerSource: nil, progress: quiet)
+        XCTAssertTrue(saved.model.parameters.array == direct.model.parameters.array, "the trained weights differ")
+        XCTAssertEqual(saved.activationQuantizers!.serialized, direct.activationQuantizers!.serialized)
+        XCTAssertEqual(fromSaved.best, expected.best)
+        XCTAssertEqual(fromSaved.final, expected.final)
+    }
+
     private func checkResume(root: URL, teacher: BertModel<Double>, train: EncodedDataset, dev: EncodedDataset, quiet: ProgressReporter,
                              freshStudent: () throws -> QuantizedBertModel<Double>) throws {
         var options = DistillationOptions()
