@@ -63,13 +63,9 @@ final class PipelineTests: XCTestCase {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("bb-resume-\(getpid())")
         defer { try? FileManager.default.removeItem(at: root) }
         let quiet = ProgressReporter(enabled: false)
-        let config = BertConfig(vocabSize: 50, hiddenSize: 16, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 32,
-                                hiddenDropoutProb: 0.1, attentionProbsDropoutProb: 0.1, maxPositionEmbeddings: 16, numLabels: 2)
-        let teacher = try BertModel<Double>(config: config)
-        teacher.randomizeAllParameters(seed: 4, std: 0.2)
+        let teacher = try randomTinyTeacher(seed: 4)
         func student(method: String, split: Bool) throws -> QuantizedBertModel<Double> {
-            let base = try BertModel<Double>(config: config)
-            base.parameters.copy(from: teacher.parameters)
+            let base = try copy(of: teacher)
             let ternary = try QuantizedBertModel(model: base, spec: QuantizationSpec(
                 method: method, weightBits: 2, activationBits: 8, quantizedTensors: QuantizationSpec.defaultQuantizedTensors(base.table)))
             return split ? try ternary.splitIntoBinary().0 : ternary
@@ -90,13 +86,9 @@ final class PipelineTests: XCTestCase {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("bb-initial-\(getpid())")
         defer { try? FileManager.default.removeItem(at: root) }
         let quiet = ProgressReporter(enabled: false)
-        let config = BertConfig(vocabSize: 50, hiddenSize: 16, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 32,
-                                hiddenDropoutProb: 0.1, attentionProbsDropoutProb: 0.1, maxPositionEmbeddings: 16, numLabels: 2)
-        let teacher = try BertModel<Double>(config: config)
-        teacher.randomizeAllParameters(seed: 5, std: 0.2)
+        let teacher = try randomTinyTeacher(seed: 5)
         func binarized() throws -> QuantizedBertModel<Double> {
-            let base = try BertModel<Double>(config: config)
-            base.parameters.copy(from: teacher.parameters)
+            let base = try copy(of: teacher)
             return try QuantizedBertModel(model: base, spec: QuantizationSpec(
                 method: "bwn", weightBits: 1, activationBits: 4, quantizedTensors: QuantizationSpec.defaultQuantizedTensors(base.table)))
         }
@@ -121,6 +113,21 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(saved.activationQuantizers!.serialized, direct.activationQuantizers!.serialized)
         XCTAssertEqual(fromSaved.best, expected.best)
         XCTAssertEqual(fromSaved.final, expected.final)
+    }
+
+    /// A 2-layer, 2-head, hidden-16 classifier with dropout and random weights (std 0.2).
+    private func randomTinyTeacher(seed: UInt64) throws -> BertModel<Double> {
+        let config = BertConfig(vocabSize: 50, hiddenSize: 16, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 32,
+                                hiddenDropoutProb: 0.1, attentionProbsDropoutProb: 0.1, maxPositionEmbeddings: 16, numLabels: 2)
+        let teacher = try BertModel<Double>(config: config)
+        teacher.randomizeAllParameters(seed: seed, std: 0.2)
+        return teacher
+    }
+
+    private func copy(of model: BertModel<Double>) throws -> BertModel<Double> {
+        let base = try BertModel<Double>(config: model.config)
+        base.parameters.copy(from: model.parameters)
+        return base
     }
 
     private func checkResume(root: URL, teacher: BertModel<Double>, train: EncodedDataset, dev: EncodedDataset, quiet: ProgressReporter,
