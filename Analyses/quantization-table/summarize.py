@@ -28,6 +28,13 @@ CONFIGS = {
     "ternary-half-w2a8": ("ternary (TWN), half width", 2, 8, 0.5, 83.5),
     "tws-half-w1a8": ("TWS binary, split from the half-width ternary (BinaryBERT)", 1, 8, 1.0, 83.3),
     "laq-w2a8": ("ternary (LAQ, loss-aware)", 2, 8, 1.0, None),
+    # The students' starting points, no training (post-training quantization of the teacher; `quantize --epochs 0`,
+    # made by Analyses/training-curves/run.sh). A TWS student starts at its ternary parent's accuracy (exact split).
+    "ternary-w2a8-init": ("ternary (TWN), no training", 2, 8, 1.0, None),
+    "bwn-w1a8-init": ("BWN binary, no training", 1, 8, 1.0, None),
+    "ternary-w2a4-init": ("ternary (TWN), no training", 2, 4, 1.0, None),
+    "bwn-w1a4-init": ("BWN binary, no training", 1, 4, 1.0, None),
+    "ternary-half-w2a8-init": ("ternary (TWN), half width, no training", 2, 8, 0.5, None),
 }
 # configs that are not a directory of their own: the half-width teacher lives inside the half-width ternary run
 PATHS = {"teacher-half": os.path.join("ternary-half-w2a8", "teacher-w0.5")}
