@@ -257,11 +257,11 @@ public final class FineTuner<T: BLASReal> {
     }
 
     private func restore(optimizer: BertAdam<T>) throws -> TrainerState {
-        guard let dir = TrainingCheckpoint.resumable(in: output),
-              let data = try? Data(contentsOf: dir.appendingPathComponent(TrainingCheckpoint.stateFile)) else {
+        guard let dir = TrainingCheckpoint.resumable(in: output) else {
             throw TrainingError.resumeMismatch("no \(checkpointDirectory.appendingPathComponent(TrainingCheckpoint.stateFile).path)")
         }
         let stateURL = dir.appendingPathComponent(TrainingCheckpoint.stateFile)
+        guard let data = try? Data(contentsOf: stateURL) else { throw TrainingError.resumeMismatch("cannot read \(stateURL.path)") }
         let state = try JSONDecoder().decode(TrainerState.self, from: data)
         guard state.options == options else {
             throw TrainingError.resumeMismatch("the options differ from those of the interrupted run (\(stateURL.path))")
