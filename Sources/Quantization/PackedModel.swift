@@ -60,16 +60,6 @@ public enum PackedModel {
     @discardableResult
     public static func export<T: BLASReal>(_ q: QuantizedBertModel<T>, to directory: URL) throws -> SizeReport {
         guard q.quantizer != .fullPrecision else { throw QuantizationError.badSpec(file: directory.path, reason: "nothing to pack: full-precision weights") }
-        if q.quantizer == .binary {
-            // BWN maps an exact 0 to 0, which 1 bit cannot hold; refuse rather than change the model.
-            for v in q.quantizedViews {
-                for half in [q.model.parameters] + (q.secondHalf.map { [$0] } ?? []) {
-                    for i in v.range where half[i] == 0 {
-                        throw QuantizationError.badSpec(file: directory.path, reason: "\(v.name) has an exact zero latent weight; BWN gives it 0, which 1-bit packing cannot represent")
-                    }
-                }
-            }
-        }
         var writer = SafetensorsWriter(metadata: ["format": "binarybert-packed", "method": q.spec.method])
         var report = SizeReport(totalBytes: 0, paperMegabytes: 0, quantizedWeights: 0, floatParameters: 0)
         var paperBytes = 0
@@ -85,11 +75,24 @@ public enum PackedModel {
                 for j in 0..<cols { codes[r * cols + j] = code(Double(values[r * cols + j]), q.quantizer, scale: stored[r]) }
             }
             let packed = pack(codes, bits: bits)
-            writer.add(prefix + view.name + ".codes", shape: [packed.count], integers: packed.map(Int64.init))
+            writer.add(prefix + view.name + ".codes", shape: [packed.count], bytes: packed)
             writer.add(prefix + view.name + ".scales", shape: [rows], values: stored)
             report.quantizedWeights += view.count
             report.totalBytes += packed.count + 8 * rows
             paperBytes += packed.count + 4 * rows
+            if q.quantizer == .binary {
+                // BWN maps an exact 0 latent to 0 (sign 0 = 0, as torch.sign), which 1 bit cannot hold: such
+                // positions (in rows with a non-zero α) are listed, so the unpacked model is still exact.
+                var zeros: [Int64] = []
+                for r in 0..<rows where stored[r] != 0 {
+                    for j in 0..<cols where values[r * cols + j] == 0 { zeros.append(Int64(r * cols + j)) }
+                }
+                if !zeros.isEmpty {
+                    writer.add(prefix + view.name + ".zero_positions", shape: [zeros.count], integers: zeros)
+                    report.totalBytes += 8 * zeros.count
+                    paperBytes += 4 * zeros.count
+                }
+            }
         }
 
         for v in q.model.table.views {
@@ -148,12 +151,22 @@ public enum PackedModel {
                     throw CheckpointError.shapeMismatch(file: url.path, tensor: codesName, expected: [rows], found: [scales.count])
                 }
                 let codes = unpack(bytes, bits: bits, count: v.count)
+                let zerosName = prefix + v.name + ".zero_positions"
+                var zeros = Set<Int>()
+                if file[zerosName] != nil {
+                    for position in try file.integers(zerosName) {
+                        guard position >= 0, position < Int64(v.count) else {
+                            throw QuantizationError.badSpec(file: url.path, reason: "\(zerosName) holds \(position), outside 0..<\(v.count)")
+                        }
+                        zeros.insert(Int(position))
+                    }
+                }
                 for r in 0..<rows {
                     for j in 0..<cols {
                         let c = codes[r * cols + j], s = scales[r]
                         let value: T
                         switch quantizer {
-                        case .binary: value = c == 1 ? T(s) : -T(s)
+                        case .binary: value = zeros.contains(r * cols + j) ? 0 : (c == 1 ? T(s) : -T(s))
                         case .ternary, .lossAwareTernary: value = c == 1 ? T(s) : (c == 2 ? -T(s) : 0)
                         case let .uniform(b): value = s == 0 ? 0 : T(Double(Int(c) - (1 << (b - 1))) / s)
                         case .fullPrecision: value = 0

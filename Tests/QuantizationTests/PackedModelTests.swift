@@ -41,6 +41,29 @@ final class PackedModelTests: XCTestCase {
         XCTAssertLessThan(splitReport.totalBytes, ternaryReport.totalBytes + 4096)
     }
 
+    /// BWN gives an exact zero latent weight 0: the packed file lists it and unpacks exactly; the codes are stored
+    /// one byte per 8 binary weights (U8), so the file is the reported size plus the header.
+    func testBinaryExactZerosAndFileSize() throws {
+        let q = try quantized(bits: 1)
+        for name in ["bert.embeddings.word_embeddings.weight", "bert.encoder.layer.0.attention.self.query.weight"] {
+            let v = try XCTUnwrap(q.model.table[name])
+            q.model.parameters[v.offset + 3] = 0
+        }
+        q.refresh()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bb-packed-zeros-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let report = try PackedModel.export(q, to: dir)
+        let unpacked = try PackedModel.load(dir, as: Double.self)
+        XCTAssertEqual(try unpacked.forward(batch).logits!.array, try q.model.forward(batch).logits!.array)
+        let file = try SafetensorsFile(contentsOf: dir.appendingPathComponent(PackedModel.fileName))
+        XCTAssertEqual(try file.integers("bert.embeddings.word_embeddings.weight.zero_positions"), [3])
+        let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent(PackedModel.fileName).path)[.size] as? Int)
+        // The report counts the float remainder as float32; a Double model's file stores it as float64.
+        let stored = report.totalBytes + 4 * report.floatParameters
+        XCTAssertGreaterThanOrEqual(size, stored)
+        XCTAssertLessThan(size, stored + 16_384, "header and padding only")
+    }
+
     func testPacking() {
         let codes: [UInt8] = [1, 0, 2, 1, 0, 2, 2]
         XCTAssertEqual(PackedModel.unpack(PackedModel.pack(codes, bits: 2), bits: 2, count: 7), codes)

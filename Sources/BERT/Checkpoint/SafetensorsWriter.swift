@@ -64,6 +64,13 @@ public struct SafetensorsWriter {
         values.withUnsafeBufferPointer { add(name, shape: shape, values: $0) }
     }
 
+    /// Adds a byte tensor stored as U8 (e.g. packed quantization codes).
+    public mutating func add(_ name: String, shape: [Int], bytes: [UInt8]) {
+        guard check(name, shape: shape, count: bytes.count) else { return }
+        entries.append(Entry(name: name, dtype: .U8, shape: shape, bytes: bytes))
+        names.insert(name)
+    }
+
     /// Adds an integer tensor stored as I64.
     public mutating func add(_ name: String, shape: [Int], integers: [Int64]) {
         guard check(name, shape: shape, count: integers.count) else { return }
