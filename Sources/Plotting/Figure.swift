@@ -49,12 +49,8 @@ public struct Figure: Sendable {
             for (i, name) in names.enumerated() {
                 let y = titleHeight + LineChart.margin.top + 8 + Double(i) * 18
                 let style = styles[name]!
-                if let dash = style.dash {
-                    svg.add("line", ["x1": n(x), "y1": n(y), "x2": n(x + 24), "y2": n(y), "stroke": style.color,
-                                     "stroke-width": "2", "stroke-dasharray": dash])
-                } else {
-                    svg.add("line", ["x1": n(x), "y1": n(y), "x2": n(x + 24), "y2": n(y), "stroke": style.color, "stroke-width": "2"])
-                }
+                svg.add("line", ["x1": n(x), "y1": n(y), "x2": n(x + 24), "y2": n(y), "stroke": style.color,
+                                 "stroke-width": "2", "stroke-dasharray": style.dash])
                 svg.add("text", ["x": n(x + 30), "y": n(y + 4)], text: name)
             }
         }

@@ -84,13 +84,8 @@ public struct LineChart: Sendable {
                 }
                 let points = run.map { "\(n(sx(s.x[$0]))),\(n(sy(s.y[$0])))" }.joined(separator: " ")
                 if run.count > 1 {
-                    if let dash = style.dash {
-                        svg.add("polyline", ["points": points, "fill": "none", "stroke": style.color, "stroke-width": "1.6",
-                                             "stroke-linejoin": "round", "stroke-dasharray": dash])
-                    } else {
-                        svg.add("polyline", ["points": points, "fill": "none", "stroke": style.color, "stroke-width": "1.6",
-                                             "stroke-linejoin": "round"])
-                    }
+                    svg.add("polyline", ["points": points, "fill": "none", "stroke": style.color, "stroke-width": "1.6",
+                                         "stroke-linejoin": "round", "stroke-dasharray": style.dash])
                 }
                 if dots || run.count == 1 {
                     for i in run {

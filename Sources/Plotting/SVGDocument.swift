@@ -13,13 +13,14 @@ public struct SVGDocument: Sendable {
         self.height = height
     }
 
-    /// An element `<name attributes/>`, or `<name attributes>text</name>` when `text` is given.
-    public mutating func add(_ name: String, _ attributes: KeyValuePairs<String, String>, text: String? = nil) {
+    /// An element `<name attributes/>`, or `<name attributes>text</name>` when `text` is given; an attribute whose
+    /// value is nil is left out (e.g. the dash pattern of a solid line).
+    public mutating func add(_ name: String, _ attributes: KeyValuePairs<String, String?>, text: String? = nil) {
         body.append(SVGDocument.element(name, attributes, text: text))
     }
 
     /// A raw group opening / closing, for nested structure (`<g clip-path=...>` ... `</g>`).
-    public mutating func open(_ name: String, _ attributes: KeyValuePairs<String, String>) {
+    public mutating func open(_ name: String, _ attributes: KeyValuePairs<String, String?>) {
         body.append("<\(name)" + SVGDocument.attributeText(attributes) + ">")
     }
 
@@ -87,11 +88,11 @@ public struct SVGDocument: Sendable {
         return out
     }
 
-    static func attributeText(_ attributes: KeyValuePairs<String, String>) -> String {
-        attributes.map { " \($0.key)=\"\(escape($0.value))\"" }.joined()
+    static func attributeText(_ attributes: KeyValuePairs<String, String?>) -> String {
+        attributes.compactMap { key, value in value.map { " \(key)=\"\(escape($0))\"" } }.joined()
     }
 
-    static func element(_ name: String, _ attributes: KeyValuePairs<String, String>, text: String?) -> String {
+    static func element(_ name: String, _ attributes: KeyValuePairs<String, String?>, text: String?) -> String {
         let open = "<\(name)" + attributeText(attributes)
         guard let text else { return open + "/>" }
         return open + ">" + escape(text) + "</\(name)>"

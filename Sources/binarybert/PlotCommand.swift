@@ -64,8 +64,8 @@ struct PlotCommand: ParsableCommand {
             let panelKey = panelColumn.map { table.rows[r][$0] } ?? ""
             if points[panelKey] == nil { panelKeys.append(panelKey); points[panelKey] = [:] }
             let xv = try table.number(row: r, column: xColumn)
+            let groupValue = groupColumn.map { table.rows[r][$0] }
             for (k, yc) in yColumns.enumerated() {
-                let groupValue = groupColumn.map { table.rows[r][$0] }
                 let name = switch (groupValue, yColumns.count) {
                 case (nil, _): y[k]
                 case (let g?, 1): g

@@ -42,6 +42,15 @@ final class FigureTests: XCTestCase {
         XCTAssertNoThrow(try XMLDocument(xmlString: svg))
     }
 
+    func testOnlyTheNinthSeriesOnIsDashed() {
+        let series = (0..<9).map { Series(name: "s\($0)", x: [0, 1], y: [0, Double($0)]) }
+        let svg = Figure(panels: [LineChart(series: series)]).render().text
+        // The ninth series repeats the first colour with a dash, in its line and its legend entry; nil attributes
+        // are left out of the solid ones.
+        XCTAssertEqual(svg.components(separatedBy: "stroke-dasharray=\"6 3\"").count - 1, 2)
+        XCTAssertFalse(svg.contains("stroke-dasharray=\"\""))
+    }
+
     func testAtomicWriteLeavesNoTemporaryFile() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plot-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
