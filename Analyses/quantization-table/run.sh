@@ -17,13 +17,12 @@ THREADS="${THREADS:-$(nproc)}"
 ROOT="${ROOT:-runs/table}"
 BIN=.build/release/binarybert
 MODEL=assets/models/all-MiniLM-L6-v2
-DATA=assets/data/rt-polarity
-COMMON=(--task rt-polarity --data "$DATA" --max-length 64 --eval-every 100 --threads "$THREADS")
+source Analyses/lib.sh
+COMMON=("${RT_POLARITY[@]}" --eval-every 100 --threads "$THREADS")
 
 [ -x "$BIN" ] || swift build -c release --product binarybert
 [ -d "$MODEL" ] && [ -d "$DATA" ] || bash scripts/fetch-assets
 
-source Analyses/lib.sh
 # quantize --resume continues whatever OUTPUT holds (a finished teacher or stage 1, a checkpoint) and starts afresh otherwise.
 resume_flag() { [ -d "$1" ] && echo --resume || true; }
 done_already() { [ -f "$1/metrics.json" ]; }
@@ -36,7 +35,7 @@ quantize() {
         echo "== seed $seed: $name" >&2
         local start; start=$(date +%s)
         # shellcheck disable=SC2046
-        "$BIN" quantize "${COMMON[@]}" --batch-size 32 --output "$out" --seed "$seed" $(resume_flag "$out") "$@" > "$out.json.partial"
+        "$BIN" quantize "${COMMON[@]}" --batch-size "$TABLE_BATCH_SIZE" --output "$out" --seed "$seed" $(resume_flag "$out") "$@" > "$out.json.partial"
         mv "$out.json.partial" "$out.json"
         echo "$(( $(date +%s) - start ))" > "$out.seconds"
     fi

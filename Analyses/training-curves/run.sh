@@ -9,7 +9,8 @@ ROOT="${ROOT:-runs/table}"
 THREADS="${THREADS:-$(nproc)}"
 BIN="${BIN:-.build/release/binarybert}"
 [ -x "$BIN" ] || swift build -c release --product binarybert
-COMMON=(--task rt-polarity --data assets/data/rt-polarity --max-length 64 --batch-size 32 --threads "$THREADS" --epochs 0)
+source Analyses/lib.sh
+COMMON=("${RT_POLARITY[@]}" --batch-size "$TABLE_BATCH_SIZE" --threads "$THREADS" --epochs 0)
 
 # init SEED_DIR CONFIG TEACHER ARGS...: the untrained student of CONFIG, as the table's quantize starts it.
 init() {

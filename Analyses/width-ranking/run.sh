@@ -23,10 +23,8 @@ TABLE="${TABLE:-runs/table}"
 ROOT="${ROOT:-runs/width}"
 WIDTH=0.5
 BIN=.build/release/binarybert
-DATA=assets/data/rt-polarity
-TASK=(--task rt-polarity --data "$DATA" --max-length 64)
-
 source Analyses/lib.sh
+TASK=("${RT_POLARITY[@]}")
 
 [ -x "$BIN" ] || swift build -c release --product binarybert
 [ -d "$DATA" ] || bash scripts/fetch-assets
