@@ -98,7 +98,9 @@ def main():
         "columns": {
             "epoch": "optimizer steps / steps per epoch, within the stage",
             "train_loss": "stage 1: sum of the attention-score and hidden-state MSEs; stage 2: soft cross-entropy "
-                          "to the teacher's logits; mean since the previous evaluation",
+                          "to the teacher's logits; mean since the previous evaluation (empty when that was fewer than "
+                          f"{MIN_LOSS_WINDOW} steps before: the end-of-epoch evaluation and the regular one 2 steps "
+                          "later)",
             "dev_accuracy": "dev accuracy (%) of the model at that step; at epoch 0, the starting point: a TWS "
                             "curve's ternary parent (the split is exact), otherwise the quantized teacher before "
                             "training (quantize --epochs 0, in <config>-init/)",
