@@ -64,6 +64,33 @@ final class PackedModelTests: XCTestCase {
         XCTAssertLessThan(size, stored + 16_384, "header and padding only")
     }
 
+    /// A zero position outside its tensor is refused with the file and tensor named.
+    func testZeroPositionOutsideTheTensorIsRefused() throws {
+        let q = try quantized(bits: 1)
+        let name = "bert.encoder.layer.0.attention.self.query.weight"
+        let v = try XCTUnwrap(q.model.table[name])
+        q.model.parameters[v.offset + 3] = 0
+        q.refresh()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bb-packed-badzero-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try PackedModel.export(q, to: dir)
+        let url = dir.appendingPathComponent(PackedModel.fileName)
+        let file = try SafetensorsFile(contentsOf: url)
+        var writer = SafetensorsWriter(metadata: file.metadata)
+        for t in file.tensors {
+            switch t.dtype {
+            case .U8: writer.add(t.name, shape: t.shape, bytes: [UInt8](try file.rawBytes(t.name)))
+            case .I64: writer.add(t.name, shape: t.shape, integers: t.name == name + ".zero_positions" ? [Int64(v.count)] : try file.integers(t.name))
+            default: writer.add(t.name, shape: t.shape, values: try file.values(t.name, as: Double.self))
+            }
+        }
+        try writer.write(to: url)
+        XCTAssertThrowsError(try PackedModel.load(dir, as: Double.self)) {
+            XCTAssertTrue("\($0)".contains("\(name).zero_positions holds \(v.count), outside 0..<\(v.count)"), "\($0)")
+            XCTAssertTrue("\($0)".contains(url.path), "\($0)")
+        }
+    }
+
     func testPacking() {
         let codes: [UInt8] = [1, 0, 2, 1, 0, 2, 2]
         XCTAssertEqual(PackedModel.unpack(PackedModel.pack(codes, bits: 2), bits: 2, count: 7), codes)
