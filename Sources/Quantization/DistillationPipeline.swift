@@ -70,9 +70,7 @@ public enum DistillationPipeline {
                                       bestStep: 0, final: result.metrics, steps: 0, trainExamples: train.count,
                                       devExamples: dev.count, wallSeconds: Date().timeIntervalSince(start), trainSeconds: 0,
                                       options: first)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try ModelDirectory.atomicWrite(try encoder.encode(summary), to: output.appendingPathComponent("metrics.json"))
+        try summary.write(to: output)
         return summary
     }
 

@@ -48,6 +48,15 @@ public struct TrainingSummary: Codable, Sendable {
         self.trainSeconds = trainSeconds
         self.options = options
     }
+
+    public static let fileName = "metrics.json"
+
+    /// Writes the summary as `directory/metrics.json` (pretty, sorted keys, atomically).
+    public func write(to directory: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try ModelDirectory.atomicWrite(try encoder.encode(self), to: directory.appendingPathComponent(TrainingSummary.fileName))
+    }
 }
 
 /// Ways to change what the fine-tuner optimizes without copying its loop (distillation, quantized models).
@@ -228,9 +237,7 @@ public final class FineTuner<T: BLASReal> {
                                       bestStep: state.bestStep, final: final, steps: step, trainExamples: train.count,
                                       devExamples: dev.count, wallSeconds: Date().timeIntervalSince(wallStart),
                                       trainSeconds: state.trainSeconds, options: options)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try ModelDirectory.atomicWrite(try encoder.encode(summary), to: output.appendingPathComponent("metrics.json"))
+        try summary.write(to: output)
         return summary
     }
 
