@@ -86,7 +86,7 @@ public enum DistillationPipeline {
         func hasCheckpoint(_ dir: URL) -> Bool { TrainingCheckpoint.resumable(in: dir) != nil }
         if !options.skipStage1 {
             let stage1 = output.appendingPathComponent("stage1")
-            if resume && fm.fileExists(atPath: stage1.appendingPathComponent("metrics.json").path) {
+            if resume && fm.fileExists(atPath: stage1.appendingPathComponent(TrainingSummary.fileName).path) {
                 progress.note("stage 1: finished earlier, loading its last state from \(stage1.path)")
                 try student.restore(from: stage1)
             } else {

@@ -87,6 +87,11 @@ struct QuantizeCommand: ParsableCommand {
             if weightBits == 2 && q.spec.method != weightMethod {
                 throw ValidationError("\(initDir) is a \(q.spec.method) model, not \(weightMethod) (--weight-method)")
             }
+            guard epochs > 0 else {
+                // Re-saving it would only round a split's float64 latent weights to float32.
+                throw ValidationError("\(initDir) is already quantized: it is its own starting point, so --epochs 0 has "
+                                      + "nothing to do; evaluate it with `binarybert evaluate --model \(initDir)`")
+            }
             student = q
         } else {
             var base = try ModelDirectory.load(`init`.map { URL(fileURLWithPath: $0) } ?? narrow?.directory ?? teacherDir, as: Float.self)

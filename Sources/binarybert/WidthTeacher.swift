@@ -36,7 +36,7 @@ enum WidthTeacher {
                         tokenizerSource: URL, progress: ProgressReporter, resume: Bool = false) throws -> Result {
         let dir = directory(in: output, width: options.width)
         let fm = FileManager.default
-        let metricsURL = dir.appendingPathComponent("metrics.json")
+        let metricsURL = dir.appendingPathComponent(TrainingSummary.fileName)
         if resume, let data = try? Data(contentsOf: metricsURL) {
             let summary = try JSONDecoder().decode(TrainingSummary.self, from: data)
             guard summary.options == options.fineTune else {
@@ -63,7 +63,7 @@ enum WidthTeacher {
 
     /// Adds `width`, `width_ranked`, the teacher's directory and its best dev metrics to OUTPUT/metrics.json.
     static func annotateMetrics(in output: URL, result: Result, width: Double) throws {
-        let url = output.appendingPathComponent("metrics.json")
+        let url = output.appendingPathComponent(TrainingSummary.fileName)
         guard var object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any] else { return }
         object["width"] = width
         object["width_ranked"] = result.ranked

@@ -131,5 +131,14 @@ extension CommandLineTests {
                                 "--weight-bits", "1", "--epochs=-1"])
         XCTAssertNotEqual(negative.status, 0)
         XCTAssertTrue(negative.stderr.contains("--epochs must be 0"), negative.stderr)
+
+        // An already quantized --init is its own starting point: refused (re-saving would round a split's float64
+        // latent weights to float32), and nothing is written.
+        let again = dir.appendingPathComponent("again")
+        let refused = try run(["quantize", "--teacher", model.path, "--task", "sst-2", "--data", data.path, "--output", again.path,
+                               "--init", out.path, "--weight-bits", "1", "--act-bits", "4", "--epochs", "0", "--max-length", "16"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("\(out.path) is already quantized"), refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: again.path))
     }
 }
