@@ -15,3 +15,29 @@ finetune_resume_flag() {
         echo --resume
     fi
 }
+
+# quantize_init BIN SEED_DIR CONFIG TEACHER ARGS...: the untrained student of CONFIG (`quantize --epochs 0`: the
+# quantized teacher, LSQ steps set from the first training batch as the table's run of CONFIG sets them) into
+# SEED_DIR/CONFIG-init, with its dev metrics; skipped when done. ARGS: the bits (and --threads).
+quantize_init() {
+    local bin=$1 dir=$2 config=$3 teacher=$4; shift 4
+    [ -f "$dir/$config-init/metrics.json" ] && return 0
+    "$bin" quantize "${RT_POLARITY[@]}" --batch-size "$TABLE_BATCH_SIZE" --epochs 0 --teacher "$teacher" \
+        --output "$dir/$config-init" --seed "${dir##*seed}" "$@" > /dev/null
+}
+
+# dev_eval BIN DIR ARGS...: `binarybert evaluate` of model DIR on the rt-polarity dev set (accuracy and cross-entropy)
+# into DIR/dev-eval.json, atomically; skipped when done.
+dev_eval() {
+    local bin=$1 dir=$2; shift 2
+    [ -f "$dir/dev-eval.json" ] && return 0
+    "$bin" evaluate --model "$dir" "${RT_POLARITY[@]}" "$@" > "$dir/dev-eval.json.partial"
+    mv "$dir/dev-eval.json.partial" "$dir/dev-eval.json"
+}
+
+# require_binary: sets BIN to the binarybert the drivers run (default .build/release/binarybert; BIN=... picks
+# another build) and builds the release product when it is missing.
+require_binary() {
+    BIN="${BIN:-.build/release/binarybert}"
+    [ -x "$BIN" ] || swift build -c release --product binarybert
+}

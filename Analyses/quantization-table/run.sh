@@ -12,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 SEEDS="${SEEDS:-42 43 44}"
 ALL="ternary-w2a8 tws-w1a8 bwn-w1a8 ternary-w2a4 tws-w1a4 bwn-w1a4 ternary-half-w2a8 tws-half-w1a8 laq-w2a8"
+# Also runnable by name, not in ALL: uniform-w8a8 uniform-w4a8 bwn-w1a8-1x (the bits sweep, Analyses/bits-sweep).
 CONFIGS="${CONFIGS:-$ALL}"
 THREADS="${THREADS:-$(nproc)}"
 ROOT="${ROOT:-runs/table}"
@@ -69,6 +70,12 @@ for seed in $SEEDS; do
         fi
         if wants "bwn-w1a$a"; then quantize "bwn-w1a$a" "$seed" "${T[@]}" --weight-bits 1 --act-bits $a --epochs 4; fi
     done
+    # Accuracy against weight bits at 8-bit activations (paper Fig. 1; Analyses/bits-sweep): 8- and 4-bit uniform
+    # weights, and BWN at the same 2 epochs per stage as every other bit width. Not in the default set.
+    for b in 8 4; do
+        if wants "uniform-w${b}a8"; then quantize "uniform-w${b}a8" "$seed" "${T[@]}" --weight-bits $b --act-bits 8 --epochs 2; fi
+    done
+    if wants "bwn-w1a8-1x"; then quantize "bwn-w1a8-1x" "$seed" "${T[@]}" --weight-bits 1 --act-bits 8 --epochs 2; fi
     # Loss-aware ternarization (LAQ) against TWN at the same recipe.
     if wants "laq-w2a8"; then quantize "laq-w2a8" "$seed" "${T[@]}" --weight-bits 2 --weight-method laq --act-bits 8 --epochs 2; fi
     # The paper's BinaryBERT: a half-width ternary model (ranked, sliced, its own fine-tuned teacher) split into a

@@ -28,6 +28,10 @@ CONFIGS = {
     "ternary-half-w2a8": ("ternary (TWN), half width", 2, 8, 0.5, 83.5),
     "tws-half-w1a8": ("TWS binary, split from the half-width ternary (BinaryBERT)", 1, 8, 1.0, 83.3),
     "laq-w2a8": ("ternary (LAQ, loss-aware)", 2, 8, 1.0, None),
+    # The bits sweep's distillations (Analyses/bits-sweep): the same recipe at every weight bit width.
+    "uniform-w8a8": ("8-bit uniform weights", 8, 8, 1.0, None),
+    "uniform-w4a8": ("4-bit uniform weights", 4, 8, 1.0, None),
+    "bwn-w1a8-1x": ("BWN binary, 1x epochs (as the other bit widths)", 1, 8, 1.0, None),
     # The students' starting points, no training (post-training quantization of the teacher; `quantize --epochs 0`,
     # made by Analyses/training-curves/run.sh). A TWS student starts at its ternary parent's accuracy (exact split).
     "ternary-w2a8-init": ("ternary (TWN), no training", 2, 8, 1.0, None),

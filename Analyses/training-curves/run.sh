@@ -7,18 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT="${ROOT:-runs/table}"
 THREADS="${THREADS:-$(nproc)}"
-BIN="${BIN:-.build/release/binarybert}"
-[ -x "$BIN" ] || swift build -c release --product binarybert
 source Analyses/lib.sh
-COMMON=("${RT_POLARITY[@]}" --batch-size "$TABLE_BATCH_SIZE" --threads "$THREADS" --epochs 0)
+require_binary
 
-# init SEED_DIR CONFIG TEACHER ARGS...: the untrained student of CONFIG, as the table's quantize starts it.
+# init SEED_DIR CONFIG TEACHER ARGS...: the untrained student of CONFIG, for configs that were run.
 init() {
-    local dir=$1 config=$2 teacher=$3; shift 3
-    [ -d "$dir/$config" ] || return 0                       # only for configs that were run
-    [ -f "$dir/$config-init/metrics.json" ] && return 0
-    local seed=${dir##*seed}
-    "$BIN" quantize "${COMMON[@]}" --teacher "$teacher" --output "$dir/$config-init" --seed "$seed" "$@" > /dev/null
+    [ -d "$1/$2" ] || return 0
+    quantize_init "$BIN" "$@" --threads "$THREADS"
 }
 for dir in "$ROOT"/seed*; do
     [ -d "$dir/teacher" ] || continue

@@ -12,9 +12,12 @@ public struct LineChart: Sendable {
     public var yDomain: (Double, Double)?
     /// Dots at the points; nil draws them when no series has more than 40 points.
     public var markers: Bool?
+    /// Spacing of the x axis (log2: positive x only; points at x ≤ 0 are not drawn).
+    public var xSpacing: AxisSpacing
 
     public init(title: String = "", xLabel: String = "", yLabel: String = "", series: [Series],
-                xDomain: (Double, Double)? = nil, yDomain: (Double, Double)? = nil, markers: Bool? = nil) {
+                xDomain: (Double, Double)? = nil, yDomain: (Double, Double)? = nil, markers: Bool? = nil,
+                xSpacing: AxisSpacing = .linear) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
@@ -22,21 +25,25 @@ public struct LineChart: Sendable {
         self.xDomain = xDomain
         self.yDomain = yDomain
         self.markers = markers
+        self.xSpacing = xSpacing
     }
 
     /// Space around the plot area inside a panel: tick labels and axis labels live there.
     static let margin = (left: 62.0, right: 14.0, top: 26.0, bottom: 46.0)
 
     /// The scales of this panel when it occupies `frame` (x, y, width, height).
-    func scales(frame: (x: Double, y: Double, width: Double, height: Double)) -> (x: LinearScale, y: LinearScale) {
+    func scales(frame: (x: Double, y: Double, width: Double, height: Double)) -> (x: any AxisScale, y: LinearScale) {
         let m = LineChart.margin
         let left = frame.x + m.left, right = frame.x + frame.width - m.right
         let top = frame.y + m.top, bottom = frame.y + frame.height - m.bottom
         let xs = series.flatMap(\.x)
         var ys = series.flatMap(\.y)
         for s in series { ys += (s.lower ?? []) + (s.upper ?? []) }
-        return (LinearScale(covering: xs, pixels: (left, right), targetTicks: max(2, Int((right - left) / 80)), domain: xDomain),
-                LinearScale(covering: ys, pixels: (bottom, top), targetTicks: max(2, Int((bottom - top) / 50)), domain: yDomain))
+        // Powers of two label shortly ("1" … "1024"): they can sit twice as close as decimal ticks.
+        let x: any AxisScale = xSpacing == .log2
+            ? Log2Scale(covering: xs, pixels: (left, right), targetTicks: max(2, Int((right - left) / 40)), domain: xDomain)
+            : LinearScale(covering: xs, pixels: (left, right), targetTicks: max(2, Int((right - left) / 80)), domain: xDomain)
+        return (x, LinearScale(covering: ys, pixels: (bottom, top), targetTicks: max(2, Int((bottom - top) / 50)), domain: yDomain))
     }
 
     func draw(into svg: inout SVGDocument, frame: (x: Double, y: Double, width: Double, height: Double),
@@ -70,11 +77,13 @@ public struct LineChart: Sendable {
             svg.add("text", ["x": n(cx), "y": n(cy), "text-anchor": "middle", "transform": "rotate(-90 \(n(cx)) \(n(cy)))"],
                     text: yLabel)
         }
-        // Data, clipped to the plot area.
-        svg.defineClip(id: clipID, x: left, y: top, width: right - left, height: bottom - top)
+        // Data, clipped to the plot area widened by a marker's radius, so a point on the frame shows whole.
+        let pad = 3.0
+        svg.defineClip(id: clipID, x: left - pad, y: top - pad, width: right - left + 2 * pad, height: bottom - top + 2 * pad)
         svg.open("g", ["clip-path": "url(#\(clipID))"])
         let dots = markers ?? !series.contains { $0.x.count > 40 }
-        for s in series {
+        for var s in series {
+            if xSpacing == .log2 { s.x = s.x.map { $0 > 0 ? $0 : .nan } }
             let style = styles[s.name] ?? SeriesStyle(index: 0)
             for run in s.segments {
                 if let lo = s.lower, let hi = s.upper, run.allSatisfy({ lo[$0].isFinite && hi[$0].isFinite }), run.count > 1 {

@@ -2,7 +2,7 @@ import Foundation
 
 /// A linear map from data values to pixels over a "nice" domain: the data's range widened to whole multiples of a
 /// tick step of 1, 2 or 5 × 10^k (Heckbert's labelling), so the axis ends on labelled ticks.
-public struct LinearScale: Sendable, Equatable {
+public struct LinearScale: AxisScale, Equatable {
     public let lower: Double
     public let upper: Double
     public let step: Double

@@ -6,6 +6,7 @@ public enum PlottingError: Error, CustomStringConvertible, Equatable {
     case malformedCSV(path: String, line: Int, reason: String)
     case unknownColumn(path: String, column: String, available: [String])
     case notANumber(path: String, line: Int, column: String, value: String)
+    case notPositive(path: String, line: Int, column: String, value: String)
     case noData(String)
     case unwritableFile(path: String, reason: String)
 
@@ -16,6 +17,8 @@ public enum PlottingError: Error, CustomStringConvertible, Equatable {
         case let .unknownColumn(path, column, available):
             return "\(path): no column '\(column)' (the header has: \(available.joined(separator: ", ")))"
         case let .notANumber(path, line, column, value): return "\(path):\(line): column '\(column)' holds '\(value)', not a number"
+        case let .notPositive(path, line, column, value):
+            return "\(path):\(line): column '\(column)' holds \(value), which a log2 axis cannot place (it needs positive values)"
         case let .noData(what): return "nothing to plot: \(what)"
         case let .unwritableFile(path, reason): return "cannot write \(path): \(reason)"
         }

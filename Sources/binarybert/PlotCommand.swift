@@ -32,6 +32,8 @@ struct PlotCommand: ParsableCommand {
     @Option(help: "Panel title, {} standing for the panel's value (default: \"COLUMN {}\").") var panelFormat: String?
     @Option(help: "Fixed x range LOW,HIGH.") var xRange: String?
     @Option(help: "Fixed y range LOW,HIGH.") var yRange: String?
+    @Option(help: "x axis spacing: linear, or log2 (equal ratios, ticks at powers of two; every x must be positive).")
+    var xSpacing = "linear"
     @Flag(help: "Drop rows with an empty y instead of breaking the line there.") var connectGaps = false
     @Option(help: "Panels per row.") var columns = 2
     @Option(help: "Output SVG file.") var output: String
@@ -40,8 +42,12 @@ struct PlotCommand: ParsableCommand {
         guard let bandKind = Series.Band(rawValue: band) else {
             throw ValidationError("--band must be one of \(Series.Band.allCases.map(\.rawValue).joined(separator: ", ")), not '\(band)'")
         }
+        guard let spacing = AxisSpacing(rawValue: xSpacing) else {
+            throw ValidationError("--x-spacing must be one of \(AxisSpacing.allCases.map(\.rawValue).joined(separator: ", ")), not '\(xSpacing)'")
+        }
         guard columns >= 1 else { throw ValidationError("--columns must be at least 1") }
         let xDomain = try xRange.map { try Self.range($0, option: "--x-range") }
+        if spacing == .log2, let (lo, _) = xDomain, lo <= 0 { throw ValidationError("--x-range of a log2 axis must be positive") }
         let yDomain = try yRange.map { try Self.range($0, option: "--y-range") }
         let table = try CSVTable(contentsOf: URL(fileURLWithPath: csv))
         let xColumn = try table.column(x)
@@ -64,6 +70,9 @@ struct PlotCommand: ParsableCommand {
             let panelKey = panelColumn.map { table.rows[r][$0] } ?? ""
             if points[panelKey] == nil { panelKeys.append(panelKey); points[panelKey] = [:] }
             let xv = try table.number(row: r, column: xColumn)
+            if spacing == .log2 && xv <= 0 {
+                throw PlottingError.notPositive(path: csv, line: table.lines[r], column: x, value: table.rows[r][xColumn])
+            }
             let groupValue = groupColumn.map { table.rows[r][$0] }
             for (k, yc) in yColumns.enumerated() {
                 let name = switch (groupValue, yColumns.count) {
@@ -86,7 +95,7 @@ struct PlotCommand: ParsableCommand {
                           let p = points[key]![name]!
                           return Series.aggregating(name: name, x: p.x, y: p.y, band: bandKind)
                       },
-                      xDomain: xDomain, yDomain: yDomain)
+                      xDomain: xDomain, yDomain: yDomain, xSpacing: spacing)
         }
         let figure = Figure(title: title, panels: panels, columns: columns)
         try figure.render().write(to: URL(fileURLWithPath: output))

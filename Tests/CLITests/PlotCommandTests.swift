@@ -38,6 +38,27 @@ extension CommandLineTests {
         XCTAssertTrue(one.stdout.contains("\"rows\":1"), one.stdout)
     }
 
+    /// --x-spacing log2 places bit widths at equal distances per doubling; a non-positive x is named with its line.
+    func testPlotOnALog2Axis() throws {
+        let dir = try temporaryDirectory()
+        let csv = dir.appendingPathComponent("bits.csv")
+        try "bits,acc\n1,60\n2,62\n8,86\n32,87\n".write(to: csv, atomically: true, encoding: .utf8)
+        let svg = dir.appendingPathComponent("f.svg")
+        let r = try run(["plot", "--csv", csv.path, "--x", "bits", "--y", "acc", "--x-spacing", "log2", "--output", svg.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let text = try String(contentsOf: svg, encoding: .utf8)
+        for tick in [">1<", ">2<", ">4<", ">8<", ">16<", ">32<"] { XCTAssertTrue(text.contains(tick), tick) }
+        try "bits,acc\n1,60\n0,50\n".write(to: csv, atomically: true, encoding: .utf8)
+        let bad = dir.appendingPathComponent("g.svg")
+        let zero = try run(["plot", "--csv", csv.path, "--x", "bits", "--y", "acc", "--x-spacing", "log2", "--output", bad.path])
+        XCTAssertNotEqual(zero.status, 0)
+        XCTAssertTrue(zero.stderr.contains("bits.csv:3: column 'bits' holds 0"), zero.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: bad.path))
+        let spacing = try run(["plot", "--csv", csv.path, "--x", "bits", "--y", "acc", "--x-spacing", "ln", "--output", bad.path])
+        XCTAssertNotEqual(spacing.status, 0)
+        XCTAssertTrue(spacing.stderr.contains("--x-spacing must be one of linear, log2"), spacing.stderr)
+    }
+
     func testPlotNamesBadInputAndWritesNothing() throws {
         let dir = try temporaryDirectory()
         let csv = dir.appendingPathComponent("bad.csv")
