@@ -26,12 +26,15 @@ CURVES = {
     "ternary-w2a8": ("ternary (TWN)", 8, None),
     "tws-w1a8": ("TWS binary", 8, "ternary-w2a8"),
     "bwn-w1a8": ("BWN binary (2x epochs)", 8, None),
+    "bwn-w1a8-1x": ("BWN binary (1x epochs)", 8, None),
     "ternary-half-w2a8": ("ternary, half width", 8, None),
     "tws-half-w1a8": ("TWS binary from half width (BinaryBERT)", 8, "ternary-half-w2a8"),
     "ternary-w2a4": ("ternary (TWN)", 4, None),
     "tws-w1a4": ("TWS binary", 4, "ternary-w2a4"),
     "bwn-w1a4": ("BWN binary (2x epochs)", 4, None),
 }
+# configs whose untrained starting point is another config's (same quantizer, same first batch)
+INITS = {"bwn-w1a8-1x": "bwn-w1a8-init"}
 STAGES = {1: "stage 1 (hidden states + attention)", 2: "stage 2 (logits)"}
 MIN_LOSS_WINDOW = 10
 FIELDS = ["seed", "config", "model", "activation_bits", "stage", "panel", "step", "epoch", "train_loss", "dev_accuracy"]
@@ -84,7 +87,7 @@ def main():
                 continue
             # The starting point: the split parent (TWS) or the untrained quantized teacher (quantize --epochs 0).
             start_metrics = os.path.join(seed_dir, parent, "metrics.json") if parent else \
-                os.path.join(seed_dir, config + "-init", "metrics.json")
+                os.path.join(seed_dir, INITS.get(config, config + "-init"), "metrics.json")
             if os.path.exists(start_metrics):
                 start = load_json(start_metrics)
                 stage1.insert(0, dict(stage1[0], step=0, epoch=0.0, train_loss=None,

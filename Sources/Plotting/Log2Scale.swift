@@ -14,6 +14,7 @@ public struct Log2Scale: AxisScale, Equatable {
     /// `values` may hold NaN, infinities, zero and negatives (ignored: they have no place on the axis). `domain`, when
     /// given, replaces the data's range and must be positive.
     public init(covering values: [Double], pixels: (Double, Double), targetTicks: Int = 5, domain: (Double, Double)? = nil) {
+        precondition(domain.map { $0.0 > 0 && $0.1 > 0 } ?? true, "a log2 axis needs a positive domain")
         let positive = values.filter { $0.isFinite && $0 > 0 }
         var lo = domain?.0 ?? positive.min() ?? 1
         var hi = domain?.1 ?? positive.max() ?? 2
