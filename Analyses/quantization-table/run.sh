@@ -34,11 +34,11 @@ quantize() {
     local out="$ROOT/seed$seed/$name"
     if ! done_already "$out"; then
         echo "== seed $seed: $name" >&2
-        local start; start=$(date +%s)
-        # shellcheck disable=SC2046
-        "$BIN" quantize "${COMMON[@]}" --batch-size "$TABLE_BATCH_SIZE" --output "$out" --seed "$seed" $(resume_flag "$out") "$@" > "$out.json.partial"
+        local start resumed; start=$(date +%s); resumed=$(resume_flag "$out")
+        "$BIN" quantize "${COMMON[@]}" --batch-size "$TABLE_BATCH_SIZE" --output "$out" --seed "$seed" $resumed "$@" > "$out.json.partial"
         mv "$out.json.partial" "$out.json"
-        echo "$(( $(date +%s) - start ))" > "$out.seconds"
+        # Wall time only for a run done in one go (a resumed one's earlier part is unknown).
+        if [ -z "$resumed" ]; then echo "$(( $(date +%s) - start ))" > "$out.seconds"; else rm -f "$out.seconds"; fi
     fi
     [ -f "$out/packed.json" ] || "$BIN" export --packed --model "$out" --output "$out-packed" > "$out/packed.json"
 }

@@ -70,7 +70,10 @@ def main():
             if config in FULL_PRECISION and os.path.exists(weights):
                 size = os.path.getsize(weights) / 1048576  # float32 safetensors: the FP size
             seconds = os.path.join(seed_dir, config + ".seconds")
-            wall = float(open(seconds).read()) if os.path.exists(seconds) else m.get("wallSeconds")
+            # A student's metrics.json times stage 2 only, so without <config>.seconds (written for runs done in one
+            # go) its wall time is unknown; a teacher's covers its whole fine-tuning.
+            wall = float(open(seconds).read()) if os.path.exists(seconds) else \
+                m.get("wallSeconds") if config in FULL_PRECISION else None
             label, wb, ab, width, _ = CONFIGS[config]
             rows.append({"seed": seed, "config": config, "model": label, "weight_bits": wb, "activation_bits": ab,
                          "width": width, "dev_accuracy": 100 * m["best"]["accuracy"], "best_step": m["bestStep"],
