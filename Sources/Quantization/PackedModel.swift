@@ -58,7 +58,7 @@ public enum PackedModel {
 
     /// Writes the packed form of `q` into `directory` (config.json, quantization.json and the packed weights).
     @discardableResult
-    public static func export<T: BLASReal>(_ q: QuantizedBertModel<T>, to directory: URL) throws -> SizeReport {
+    public static func export<T: BLASReal>(_ q: QuantizedBertModel<T>, to directory: URL, tokenizerSource: URL? = nil) throws -> SizeReport {
         guard q.quantizer != .fullPrecision else { throw QuantizationError.badSpec(file: directory.path, reason: "nothing to pack: full-precision weights") }
         var writer = SafetensorsWriter(metadata: ["format": "binarybert-packed", "method": q.spec.method])
         var report = SizeReport(totalBytes: 0, paperMegabytes: 0, quantizedWeights: 0, floatParameters: 0)
@@ -116,6 +116,7 @@ public enum PackedModel {
         config.numLabels = q.model.classes
         try ModelDirectory.atomicWrite(try encoder.encode(config), to: directory.appendingPathComponent(ModelDirectory.configFile))
         try ModelDirectory.atomicWrite(try encoder.encode(q.currentSpec), to: directory.appendingPathComponent(QuantizationSpec.fileName))
+        if let tokenizerSource { try ModelDirectory.copyTokenizerFiles(from: tokenizerSource, to: directory) }
         return report
     }
 

@@ -42,8 +42,14 @@ public enum QuantizedModelDirectory {
         return q
     }
 
-    /// The model a command should run: quantized (weights refreshed) or full precision.
+    /// The model a command should run: packed (`export --packed`: a directory with model.packed.safetensors and no
+    /// model.safetensors, unpacked to ŵ), quantized (weights refreshed) or full precision.
     public static func loadAny<T: BLASReal>(_ directory: URL, as type: T.Type = T.self) throws -> BertModel<T> {
+        let fm = FileManager.default
+        if !fm.fileExists(atPath: directory.appendingPathComponent(ModelDirectory.weightsFile).path),
+           fm.fileExists(atPath: directory.appendingPathComponent(PackedModel.fileName).path) {
+            return try PackedModel.load(directory, as: T.self)
+        }
         if let q = try load(directory, as: T.self) { return q.model }
         return try ModelDirectory.load(directory, as: T.self)
     }

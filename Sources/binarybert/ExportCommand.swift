@@ -17,7 +17,8 @@ struct ExportCommand: ParsableCommand {
         guard let q = try QuantizedModelDirectory.load(URL(fileURLWithPath: model), as: Double.self) else {
             throw ValidationError("\(model) has no quantization.json: not a quantized model")
         }
-        let report = try PackedModel.export(q, to: URL(fileURLWithPath: output))
+        // The tokenizer goes along, so `evaluate` and `forward --text` work on the packed directory as on the model.
+        let report = try PackedModel.export(q, to: URL(fileURLWithPath: output), tokenizerSource: URL(fileURLWithPath: model))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var object = try JSONSerialization.jsonObject(with: try encoder.encode(report)) as! [String: Any]

@@ -94,12 +94,16 @@ public enum ModelDirectory {
         var config = model.config
         config.numLabels = model.classes
         try atomicWrite(try encoder.encode(config), to: directory.appendingPathComponent(configFile))
-        if let source = tokenizerSource, source.standardizedFileURL != directory.standardizedFileURL {
-            for name in tokenizerFiles {
-                let from = source.appendingPathComponent(name)
-                guard fm.fileExists(atPath: from.path) else { continue }
-                try atomicWrite(try Data(contentsOf: from), to: directory.appendingPathComponent(name))
-            }
+        if let source = tokenizerSource { try copyTokenizerFiles(from: source, to: directory) }
+    }
+
+    /// Copies the tokenizer files that `source` has into `directory` (each atomically); nothing when they are the same.
+    public static func copyTokenizerFiles(from source: URL, to directory: URL) throws {
+        guard source.standardizedFileURL != directory.standardizedFileURL else { return }
+        for name in tokenizerFiles {
+            let from = source.appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: from.path) else { continue }
+            try atomicWrite(try Data(contentsOf: from), to: directory.appendingPathComponent(name))
         }
     }
 
