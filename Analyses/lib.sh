@@ -26,13 +26,13 @@ quantize_init() {
         --output "$dir/$config-init" --seed "${dir##*seed}" "$@" > /dev/null
 }
 
-# dev_eval BIN DIR ARGS...: `binarybert evaluate` of model DIR on the rt-polarity dev set (accuracy and cross-entropy)
-# into DIR/dev-eval.json, atomically; skipped when done.
+# dev_eval BIN DIR OUT ARGS...: `binarybert evaluate` of model DIR on the rt-polarity dev set (accuracy and
+# cross-entropy) into the JSON file OUT, atomically; skipped when OUT exists.
 dev_eval() {
-    local bin=$1 dir=$2; shift 2
-    [ -f "$dir/dev-eval.json" ] && return 0
-    "$bin" evaluate --model "$dir" "${RT_POLARITY[@]}" "$@" > "$dir/dev-eval.json.partial"
-    mv "$dir/dev-eval.json.partial" "$dir/dev-eval.json"
+    local bin=$1 dir=$2 out=$3; shift 3
+    [ -f "$out" ] && return 0
+    "$bin" evaluate --model "$dir" "${RT_POLARITY[@]}" "$@" > "$out.partial"
+    mv "$out.partial" "$out"
 }
 
 # require_binary: sets BIN to the binarybert the drivers run (default .build/release/binarybert; BIN=... picks

@@ -25,7 +25,7 @@ for dir in "$ROOT"/seed*; do
     done
     for run in teacher uniform-w8a8 uniform-w4a8 ternary-w2a8 bwn-w1a8-1x bwn-w1a8 \
                {uniform-w8,uniform-w4,ternary-w2,bwn-w1}a{8,32}-init; do
-        [ -f "$dir/$run/metrics.json" ] && dev_eval "$BIN" "$dir/$run" --threads "$THREADS"
+        [ -f "$dir/$run/metrics.json" ] && dev_eval "$BIN" "$dir/$run" "$dir/$run/dev-eval.json" --threads "$THREADS"
     done
 done
 

@@ -16,12 +16,11 @@ ALL="ternary-w2a8 tws-w1a8 bwn-w1a8 ternary-w2a4 tws-w1a4 bwn-w1a4 ternary-half-
 CONFIGS="${CONFIGS:-$ALL}"
 THREADS="${THREADS:-$(nproc)}"
 ROOT="${ROOT:-runs/table}"
-BIN=.build/release/binarybert
 MODEL=assets/models/all-MiniLM-L6-v2
 source Analyses/lib.sh
 COMMON=("${RT_POLARITY[@]}" --eval-every 100 --threads "$THREADS")
 
-[ -x "$BIN" ] || swift build -c release --product binarybert
+require_binary
 [ -d "$MODEL" ] && [ -d "$DATA" ] || bash scripts/fetch-assets
 
 # quantize --resume continues whatever OUTPUT holds (a finished teacher or stage 1, a checkpoint) and starts afresh otherwise.

@@ -22,11 +22,10 @@ THREADS="${THREADS:-$(nproc)}"
 TABLE="${TABLE:-runs/table}"
 ROOT="${ROOT:-runs/width}"
 WIDTH=0.5
-BIN=.build/release/binarybert
 source Analyses/lib.sh
 TASK=("${RT_POLARITY[@]}")
 
-[ -x "$BIN" ] || swift build -c release --product binarybert
+require_binary
 [ -d "$DATA" ] || bash scripts/fetch-assets
 
 for seed in $SEEDS; do
@@ -40,8 +39,7 @@ for seed in $SEEDS; do
             rank=(); [ "$variant" = ranked ] && rank=(--rank "${TASK[@]}" --batches 32 --batch-size 32 --seed "$seed")
             echo "== seed $seed: $variant, sliced to width $WIDTH" >&2
             "$BIN" slice --model "$teacher" --width "$WIDTH" --output "$sliced" --threads "$THREADS" "${rank[@]}"
-            "$BIN" evaluate --model "$sliced" "${TASK[@]}" --threads "$THREADS" > "$sliced/eval.json.partial"
-            mv "$sliced/eval.json.partial" "$sliced/eval.json"
+            dev_eval "$BIN" "$sliced" "$sliced/eval.json" --threads "$THREADS"
         fi
         reuse="$TABLE/seed$seed/ternary-half-w2a8/teacher-w$WIDTH"
         if [ "$variant" = ranked ] && [ ! -e "$tuned" ] && [ -f "$reuse/metrics.json" ]; then
