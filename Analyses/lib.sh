@@ -16,12 +16,15 @@ finetune_resume_flag() {
     fi
 }
 
+# finished DIR: a training run (finetune or quantize, --epochs 0 included) finished, i.e. wrote DIR/metrics.json.
+finished() { [ -f "$1/metrics.json" ]; }
+
 # quantize_init BIN SEED_DIR CONFIG TEACHER ARGS...: the untrained student of CONFIG (`quantize --epochs 0`: the
 # quantized teacher, LSQ steps set from the first training batch as the table's run of CONFIG sets them) into
 # SEED_DIR/CONFIG-init, with its dev metrics; skipped when done. ARGS: the bits (and --threads).
 quantize_init() {
     local bin=$1 dir=$2 config=$3 teacher=$4; shift 4
-    [ -f "$dir/$config-init/metrics.json" ] && return 0
+    finished "$dir/$config-init" && return 0
     "$bin" quantize "${RT_POLARITY[@]}" --batch-size "$TABLE_BATCH_SIZE" --epochs 0 --teacher "$teacher" \
         --output "$dir/$config-init" --seed "${dir##*seed}" "$@" > /dev/null
 }

@@ -15,7 +15,7 @@ source Analyses/lib.sh
 require_binary
 
 for dir in "$ROOT"/seed*; do
-    [ -f "$dir/teacher/metrics.json" ] || continue
+    finished "$dir/teacher" || continue
     # Untrained, with 8-bit activations (clip values at their initial ±2.5) and with full-precision ones.
     for a in 8 32; do
         quantize_init "$BIN" "$dir" uniform-w8a$a "$dir/teacher" --weight-bits 8 --act-bits $a --threads "$THREADS"
@@ -25,7 +25,7 @@ for dir in "$ROOT"/seed*; do
     done
     for run in teacher uniform-w8a8 uniform-w4a8 ternary-w2a8 bwn-w1a8-1x bwn-w1a8 \
                {uniform-w8,uniform-w4,ternary-w2,bwn-w1}a{8,32}-init; do
-        [ -f "$dir/$run/metrics.json" ] && dev_eval "$BIN" "$dir/$run" "$dir/$run/dev-eval.json" --threads "$THREADS"
+        finished "$dir/$run" && dev_eval "$BIN" "$dir/$run" "$dir/$run/dev-eval.json" --threads "$THREADS"
     done
 done
 

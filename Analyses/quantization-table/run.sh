@@ -25,13 +25,12 @@ require_binary
 
 # quantize --resume continues whatever OUTPUT holds (a finished teacher or stage 1, a checkpoint) and starts afresh otherwise.
 resume_flag() { [ -d "$1" ] && echo --resume || true; }
-done_already() { [ -f "$1/metrics.json" ]; }
 
 # quantize NAME SEED ARGS...: one distillation into $ROOT/seed$SEED/NAME, then its packed size.
 quantize() {
     local name=$1 seed=$2; shift 2
     local out="$ROOT/seed$seed/$name"
-    if ! done_already "$out"; then
+    if ! finished "$out"; then
         echo "== seed $seed: $name" >&2
         local start resumed; start=$(date +%s); resumed=$(resume_flag "$out")
         "$BIN" quantize "${COMMON[@]}" --batch-size "$TABLE_BATCH_SIZE" --output "$out" --seed "$seed" $resumed "$@" > "$out.json.partial"
@@ -53,7 +52,7 @@ wants() { [[ " $CONFIGS " == *" $1 "* ]]; }
 for seed in $SEEDS; do
     mkdir -p "$ROOT/seed$seed"
     teacher="$ROOT/seed$seed/teacher"
-    if ! done_already "$teacher"; then
+    if ! finished "$teacher"; then
         echo "== seed $seed: full-precision teacher" >&2
         # shellcheck disable=SC2046
         # The recipe that reaches 86% (README, issue 3): batch 16, lr 3e-5, 3 epochs, best dev checkpoint kept.

@@ -16,13 +16,13 @@ init() {
     quantize_init "$BIN" "$@" --threads "$THREADS"
 }
 for dir in "$ROOT"/seed*; do
-    [ -f "$dir/teacher/metrics.json" ] || continue   # a finished teacher only
+    finished "$dir/teacher" || continue
     for a in 8 4; do
         init "$dir" "ternary-w2a$a" "$dir/teacher" --weight-bits 2 --act-bits $a
         init "$dir" "bwn-w1a$a" "$dir/teacher" --weight-bits 1 --act-bits $a
     done
     # The half-width ternary student starts from the ranked, sliced, re-fine-tuned half-width teacher.
-    [ -f "$dir/ternary-half-w2a8/teacher-w0.5/metrics.json" ] &&
+    finished "$dir/ternary-half-w2a8/teacher-w0.5" &&
         init "$dir" ternary-half-w2a8 "$dir/ternary-half-w2a8/teacher-w0.5" --weight-bits 2 --act-bits 8
 done
 

@@ -30,7 +30,7 @@ require_binary
 
 for seed in $SEEDS; do
     teacher="$TABLE/seed$seed/teacher"
-    [ -f "$teacher/metrics.json" ] || SEEDS=$seed CONFIGS=none THREADS=$THREADS ROOT=$TABLE bash Analyses/quantization-table/run.sh
+    finished "$teacher" || SEEDS=$seed CONFIGS=none THREADS=$THREADS ROOT=$TABLE bash Analyses/quantization-table/run.sh
     dir="$ROOT/seed$seed"
     mkdir -p "$dir"
     for variant in first ranked; do
@@ -42,10 +42,10 @@ for seed in $SEEDS; do
             dev_eval "$BIN" "$sliced" "$sliced/eval.json" --threads "$THREADS"
         fi
         reuse="$TABLE/seed$seed/ternary-half-w2a8/teacher-w$WIDTH"
-        if [ "$variant" = ranked ] && [ ! -e "$tuned" ] && [ -f "$reuse/metrics.json" ]; then
+        if [ "$variant" = ranked ] && [ ! -e "$tuned" ] && finished "$reuse"; then
             ln -s "$(cd "$reuse" && pwd)" "$tuned"
         fi
-        if [ ! -f "$tuned/metrics.json" ]; then
+        if ! finished "$tuned"; then
             echo "== seed $seed: $variant, fine-tuning at width $WIDTH" >&2
             "$BIN" finetune --model "$sliced" "${TASK[@]}" --output "$tuned" --epochs 2 --lr 5e-5 --batch-size 32 \
                 --eval-every 100 --seed "$seed" --threads "$THREADS" $(finetune_resume_flag "$tuned") > /dev/null
