@@ -8,14 +8,14 @@ import Numerics
 /// Stored as `model.packed.safetensors` beside `config.json`:
 /// - `<name>.codes` (U8, packed little-end first within each byte), `<name>.scales` (F64, one per scaled row);
 /// - for a split model the second halves as `split2.<name>.codes` / `.scales`, their biases summed into `<bias>`;
-/// - the rest under their own names in the model's precision (F32 when exported from a Float model; sizes count
-///   them as float32, as deployed).
+/// - the rest under their own names, as F32 whenever that is exact (every model trained in Float), F64 otherwise
+///   (e.g. a split model's summed biases); `totalBytes` counts what is written, the paper's MB counts float32.
 /// Loading unpacks ŵ into a full-precision model that reproduces the quantized model's outputs exactly.
 public enum PackedModel {
     public static let fileName = "model.packed.safetensors"
 
     public struct SizeReport: Codable, Sendable, Equatable {
-        /// Bytes of the whole file's payload (codes, scales, float32 tensors).
+        /// Bytes of the whole file's payload as written (codes, F64 scales, float tensors), without the header.
         public var totalBytes: Int
         /// The paper's convention: MB = 1024² bytes, position embeddings not counted, scales and float32 parts counted.
         public var paperMegabytes: Double
@@ -54,6 +54,19 @@ public enum PackedModel {
     static func unpack(_ bytes: [UInt8], bits: Int, count: Int) -> [UInt8] {
         let perByte = 8 / bits, mask = UInt8((1 << bits) - 1)
         return (0..<count).map { i in (bytes[i / perByte] >> UInt8((i % perByte) * bits)) & mask }
+    }
+
+    /// Adds a full-precision tensor as float32 when every value survives the round trip through Float exactly (a
+    /// model trained in Float and loaded as Double), in its own precision otherwise (a split model's summed biases);
+    /// the unpacked model is exact either way. Returns the payload bytes written.
+    static func addFloatingPoint<T: BLASReal>(_ name: String, shape: [Int], values: UnsafeBufferPointer<T>,
+                                              to writer: inout SafetensorsWriter) -> Int {
+        if MemoryLayout<T>.size > MemoryLayout<Float>.size, values.allSatisfy({ T(Float($0)) == $0 }) {
+            writer.add(name, shape: shape, values: values.map { Float($0) })
+            return MemoryLayout<Float>.size * values.count
+        }
+        writer.add(name, shape: shape, values: values)
+        return MemoryLayout<T>.size * values.count
     }
 
     /// Writes the packed form of `q` into `directory` (config.json, quantization.json and the packed weights).
@@ -101,9 +114,9 @@ public enum PackedModel {
                 if let w2 = q.secondHalf { addPacked(QuantizationSpec.secondHalfPrefix, v, latent: w2.pointer + v.offset) }
             } else {
                 // A split bias is stored summed (b₁ + b₂ is all the forward pass uses).
-                writer.add(v.name, shape: v.shape, values: UnsafeBufferPointer(start: q.quantized.pointer + v.offset, count: v.count))
+                let values = UnsafeBufferPointer(start: q.quantized.pointer + v.offset, count: v.count)
+                report.totalBytes += addFloatingPoint(v.name, shape: v.shape, values: values, to: &writer)
                 report.floatParameters += v.count
-                report.totalBytes += 4 * v.count
                 if v.name != "bert.embeddings.position_embeddings.weight" { paperBytes += 4 * v.count }
             }
         }

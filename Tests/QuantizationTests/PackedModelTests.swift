@@ -58,10 +58,33 @@ final class PackedModelTests: XCTestCase {
         let file = try SafetensorsFile(contentsOf: dir.appendingPathComponent(PackedModel.fileName))
         XCTAssertEqual(try file.integers("bert.embeddings.word_embeddings.weight.zero_positions"), [3])
         let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent(PackedModel.fileName).path)[.size] as? Int)
-        // The report counts the float remainder as float32; a Double model's file stores it as float64.
-        let stored = report.totalBytes + 4 * report.floatParameters
-        XCTAssertGreaterThanOrEqual(size, stored)
-        XCTAssertLessThan(size, stored + 16_384, "header and padding only")
+        // This Double model's float remainder is not float32-exact, so it is stored (and counted) as float64.
+        XCTAssertEqual(file["bert.embeddings.LayerNorm.weight"]?.dtype, .F64)
+        XCTAssertGreaterThanOrEqual(size, report.totalBytes)
+        XCTAssertLessThan(size, report.totalBytes + 16_384, "header and padding only")
+    }
+
+    /// A model trained in Float and loaded as Double (every table run) has a float32-exact remainder: it is written
+    /// as F32, so the file on disk is the reported size plus the header, and still unpacks exactly.
+    func testFloatExactRemainderIsStoredAsFloat32() throws {
+        let q = try quantized(bits: 2)
+        for i in 0..<q.model.table.totalCount { q.model.parameters[i] = Double(Float(q.model.parameters[i])) }
+        q.refresh()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bb-packed-f32-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let report = try PackedModel.export(q, to: dir)
+        XCTAssertEqual(try PackedModel.load(dir, as: Double.self).forward(batch).logits!.array, try q.model.forward(batch).logits!.array)
+        let url = dir.appendingPathComponent(PackedModel.fileName)
+        let file = try SafetensorsFile(contentsOf: url)
+        for name in ["bert.embeddings.LayerNorm.weight", "bert.embeddings.position_embeddings.weight", "classifier.weight"] {
+            XCTAssertEqual(file[name]?.dtype, .F32, name)
+        }
+        XCTAssertEqual(file["bert.encoder.layer.0.attention.self.query.weight.scales"]?.dtype, .F64)
+        let codeBytes = q.quantizedViews.reduce(0) { $0 + ($1.count + 3) / 4 + 8 * q.scaleLayout($1).rows }
+        XCTAssertEqual(report.totalBytes, codeBytes + 4 * report.floatParameters)
+        let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int)
+        XCTAssertGreaterThanOrEqual(size, report.totalBytes)
+        XCTAssertLessThan(size, report.totalBytes + 16_384, "header and padding only")
     }
 
     /// A zero position outside its tensor is refused with the file and tensor named.
