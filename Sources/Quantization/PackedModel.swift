@@ -9,13 +9,15 @@ import Numerics
 /// - `<name>.codes` (U8, packed little-end first within each byte), `<name>.scales` (F64, one per scaled row);
 /// - for a split model the second halves as `split2.<name>.codes` / `.scales`, their biases summed into `<bias>`;
 /// - the rest under their own names, as F32 whenever that is exact (every model trained in Float), F64 otherwise
-///   (e.g. a split model's summed biases); `totalBytes` counts what is written, the paper's MB counts float32.
+///   (e.g. a split model's summed biases when b₁ + b₂ is not a float32); `totalBytes` is the data section as
+///   written, the paper's MB counts float32.
 /// Loading unpacks ŵ into a full-precision model that reproduces the quantized model's outputs exactly.
 public enum PackedModel {
     public static let fileName = "model.packed.safetensors"
 
     public struct SizeReport: Codable, Sendable, Equatable {
-        /// Bytes of the whole file's payload as written (codes, F64 scales, float tensors), without the header.
+        /// Bytes of the file's data section as written (codes, F64 scales, zero positions, float tensors): the file
+        /// without its header.
         public var totalBytes: Int
         /// The paper's convention: MB = 1024² bytes, position embeddings not counted, scales and float32 parts counted.
         public var paperMegabytes: Double
@@ -57,16 +59,15 @@ public enum PackedModel {
     }
 
     /// Adds a full-precision tensor as float32 when every value survives the round trip through Float exactly (a
-    /// model trained in Float and loaded as Double), in its own precision otherwise (a split model's summed biases);
-    /// the unpacked model is exact either way. Returns the payload bytes written.
+    /// model trained in Float and loaded as Double), in its own precision otherwise (e.g. a split model's summed
+    /// biases when b₁ + b₂ is not a float32); the unpacked model is exact either way.
     static func addFloatingPoint<T: BLASReal>(_ name: String, shape: [Int], values: UnsafeBufferPointer<T>,
-                                              to writer: inout SafetensorsWriter) -> Int {
+                                              to writer: inout SafetensorsWriter) {
         if MemoryLayout<T>.size > MemoryLayout<Float>.size, values.allSatisfy({ T(Float($0)) == $0 }) {
             writer.add(name, shape: shape, values: values.map { Float($0) })
-            return MemoryLayout<Float>.size * values.count
+        } else {
+            writer.add(name, shape: shape, values: values)
         }
-        writer.add(name, shape: shape, values: values)
-        return MemoryLayout<T>.size * values.count
     }
 
     /// Writes the packed form of `q` into `directory` (config.json, quantization.json and the packed weights).
@@ -91,7 +92,6 @@ public enum PackedModel {
             writer.add(prefix + view.name + ".codes", shape: [packed.count], bytes: packed)
             writer.add(prefix + view.name + ".scales", shape: [rows], values: stored)
             report.quantizedWeights += view.count
-            report.totalBytes += packed.count + 8 * rows
             paperBytes += packed.count + 4 * rows
             if q.quantizer == .binary {
                 // BWN maps an exact 0 latent to 0 (sign 0 = 0, as torch.sign), which 1 bit cannot hold: such
@@ -102,7 +102,6 @@ public enum PackedModel {
                 }
                 if !zeros.isEmpty {
                     writer.add(prefix + view.name + ".zero_positions", shape: [zeros.count], integers: zeros)
-                    report.totalBytes += 8 * zeros.count
                     paperBytes += 4 * zeros.count
                 }
             }
@@ -115,11 +114,12 @@ public enum PackedModel {
             } else {
                 // A split bias is stored summed (b₁ + b₂ is all the forward pass uses).
                 let values = UnsafeBufferPointer(start: q.quantized.pointer + v.offset, count: v.count)
-                report.totalBytes += addFloatingPoint(v.name, shape: v.shape, values: values, to: &writer)
+                addFloatingPoint(v.name, shape: v.shape, values: values, to: &writer)
                 report.floatParameters += v.count
                 if v.name != "bert.embeddings.position_embeddings.weight" { paperBytes += 4 * v.count }
             }
         }
+        report.totalBytes = writer.dataByteCount
         report.paperMegabytes = Double(paperBytes) / 1_048_576
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try writer.write(to: directory.appendingPathComponent(fileName))

@@ -33,6 +33,10 @@ public struct SafetensorsWriter {
     /// Names added so far, in insertion (= file) order.
     public var tensorNames: [String] { entries.map(\.name) }
 
+    /// Bytes of tensor data added so far: the file's data section (the file is this plus the 8-byte length and the
+    /// padded header).
+    public var dataByteCount: Int { entries.reduce(0) { $0 + $1.bytes.count } }
+
     /// Adds a floating-point tensor stored as `T.dtypeName` ("F32" or "F64").
     public mutating func add<T: BLASReal>(_ name: String, shape: [Int], values: UnsafeBufferPointer<T>) {
         guard let dtype = SafetensorsDType(rawValue: T.dtypeName), dtype.isFloatingPoint,
@@ -94,7 +98,7 @@ public struct SafetensorsWriter {
         header += String(repeating: " ", count: padding)
         let headerBytes = Array(header.utf8)
         var image = Data()
-        image.reserveCapacity(8 + headerBytes.count + entries.reduce(0) { $0 + $1.bytes.count })
+        image.reserveCapacity(8 + headerBytes.count + dataByteCount)
         withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { image.append(contentsOf: $0) }
         image.append(contentsOf: headerBytes)
         for entry in entries { image.append(contentsOf: entry.bytes) }
