@@ -34,6 +34,7 @@ public final class ActivationQuantizerSet: ActivationQuantizing {
     public private(set) var states: [ActivationSite: ActivationQuantizerState]
     public private(set) var gradients: [ActivationSite: [Double]] = [:]
     private var moments: [ActivationSite: (m: [Double], v: [Double])] = [:]
+    public var frozen = false
 
     public init(states: [ActivationSite: ActivationQuantizerState]) { self.states = states }
 
@@ -53,6 +54,7 @@ public final class ActivationQuantizerSet: ActivationQuantizing {
     public func quantize<T: BLASReal>(_ site: ActivationSite, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, count n: Int, training: Bool) {
         guard var state = states[site] else { y.update(from: x, count: n); return }
         if state.method == .lsq && state.parameters[0] <= 0 {
+            precondition(!frozen, "a frozen LSQ quantizer at \(site) has no step: initialise it before freezing")
             // LSQ initialisation from the first batch seen.
             var meanAbs = 0.0
             for i in 0..<n { meanAbs += abs(Double(x[i])) }
@@ -70,6 +72,7 @@ public final class ActivationQuantizerSet: ActivationQuantizing {
             return
         }
         let g = activationBackward(state, x, dy, dx, n)
+        if frozen { return }
         var acc = gradients[site] ?? [Double](repeating: 0, count: g.count)
         for i in 0..<g.count { acc[i] += g[i] }
         gradients[site] = acc

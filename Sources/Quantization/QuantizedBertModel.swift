@@ -57,7 +57,7 @@ public final class QuantizedBertModel<T: BLASReal> {
         } else {
             activationQuantizers = nil
         }
-        model.weights = quantized
+        model.useWeights(quantized)
         if quantizer == .lossAwareTernary { laqScales = try initialLossAwareScales(spec.laqScales ?? [:]) }
         refresh()
     }

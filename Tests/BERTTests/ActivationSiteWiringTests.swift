@@ -5,6 +5,7 @@ import Numerics
 /// A smooth stand-in for an activation quantizer, y = x + c·x² (different at every site), so that finite
 /// differences can check that every site's forward copy and backward pass are wired where they belong.
 final class SmoothSiteMap: ActivationQuantizing {
+    var frozen = false
     var calls: [ActivationSite: Int] = [:]
     func coefficient(_ site: ActivationSite) -> Double { 0.05 + 0.01 * Double(site.description.count % 5) }
 
@@ -22,6 +23,7 @@ final class SmoothSiteMap: ActivationQuantizing {
 
 /// The identity: the model must behave exactly as without a quantizer.
 final class IdentitySiteMap: ActivationQuantizing {
+    var frozen = false
     func quantize<T: BLASReal>(_ site: ActivationSite, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, count n: Int, training: Bool) {
         y.update(from: x, count: n)
     }

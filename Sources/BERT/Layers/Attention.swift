@@ -1,3 +1,4 @@
+import Foundation
 import Numerics
 
 /// Shapes of one self-attention call.
@@ -70,5 +71,141 @@ func attentionScoresBackward<T: BLASReal>(dq: UnsafeMutablePointer<T>, dk: Unsaf
         let ds = UnsafePointer(dprobs + bh * tt * tt)
         T.gemm(.none, .none, m: tt, n: hs, k: tt, alpha: scale, a: ds, lda: tt, b: k + off, ldb: a, beta: 0, c: dq + off, ldc: a)
         T.gemm(.transpose, .none, m: tt, n: hs, k: tt, alpha: scale, a: ds, lda: tt, b: q + off, ldb: a, beta: 0, c: dk + off, ldc: a)
+    }
+}
+
+/// Tangent of `attentionProbabilities` (eval mode): tprobs (B, NH, T, T) = p ⊙ (ts − Σ_j p_j ts_j) per row with
+/// ts = scale·(tq·kᵀ + q·tkᵀ); nil tangents are zero. Masked keys have p = 0 and get no tangent.
+func attentionProbabilitiesTangent<T: BLASReal>(tprobs: UnsafeMutablePointer<T>, probs: UnsafePointer<T>,
+                                                q: UnsafePointer<T>, tq: UnsafePointer<T>?, k: UnsafePointer<T>,
+                                                tk: UnsafePointer<T>?, shape s: AttentionShape) {
+    let tt = s.seq, a = s.width, hs = s.headDim
+    let scale = T(s.scale)
+    let count = s.batch * s.heads * tt * tt
+    guard tq != nil || tk != nil else { memset(tprobs, 0, count * MemoryLayout<T>.stride); return }
+    Parallel.forBlasCalls(s.batch * s.heads) { bh in
+        let b = bh / s.heads, h = bh % s.heads
+        let off = b * tt * a + h * hs
+        let ts = tprobs + bh * tt * tt
+        var beta: T = 0
+        if let tq {
+            T.gemm(.none, .transpose, m: tt, n: tt, k: hs, alpha: scale, a: tq + off, lda: a, b: k + off, ldb: a, beta: 0, c: ts, ldc: tt)
+            beta = 1
+        }
+        if let tk {
+            T.gemm(.none, .transpose, m: tt, n: tt, k: hs, alpha: scale, a: q + off, lda: a, b: tk + off, ldb: a, beta: beta, c: ts, ldc: tt)
+        }
+    }
+    softmaxTangentRows(probs, tprobs, rows: s.batch * s.heads * tt, cols: tt)
+}
+
+/// In place: t (rows, cols) ← y ⊙ (t − Σ_j y_j t_j) per row (the tangent of a row softmax y, given the inputs' tangent).
+@_specialize(where T == Float)
+@_specialize(where T == Double)
+func softmaxTangentRows<T: BLASReal>(_ y: UnsafePointer<T>, _ t: UnsafeMutablePointer<T>, rows: Int, cols: Int) {
+    Parallel.forSlices(rows, workPerItem: cols * 4) { lo, hi in
+        for r in lo..<hi {
+            let yr = y + r * cols, tr = t + r * cols
+            var s: T = 0
+            for j in 0..<cols { s += yr[j] * tr[j] }
+            for j in 0..<cols { tr[j] = yr[j] * (tr[j] - s) }
+        }
+    }
+}
+
+/// Tangent of `attentionContext`: tctx (B, T, A) = tp · v + p · tv per head; nil tangents are zero.
+func attentionContextTangent<T: BLASReal>(_ tctx: UnsafeMutablePointer<T>, p: UnsafePointer<T>, tp: UnsafePointer<T>?,
+                                          v: UnsafePointer<T>, tv: UnsafePointer<T>?, shape s: AttentionShape) {
+    let tt = s.seq, a = s.width, hs = s.headDim
+    Parallel.forBlasCalls(s.batch * s.heads) { bh in
+        let b = bh / s.heads, h = bh % s.heads
+        let off = b * tt * a + h * hs
+        var beta: T = 0
+        if let tp {
+            T.gemm(.none, .none, m: tt, n: hs, k: tt, alpha: 1, a: tp + bh * tt * tt, lda: tt, b: v + off, ldb: a, beta: 0, c: tctx + off, ldc: a)
+            beta = 1
+        }
+        if let tv {
+            T.gemm(.none, .none, m: tt, n: hs, k: tt, alpha: 1, a: p + bh * tt * tt, lda: tt, b: tv + off, ldb: a, beta: beta, c: tctx + off, ldc: a)
+            beta = 1
+        }
+        if beta == 0 { for i in 0..<tt { memset(tctx + off + i * a, 0, hs * MemoryLayout<T>.stride) } }
+    }
+}
+
+/// `attentionContextBackward` and its R-operator: dp = dctx·vᵀ, dv = pᵀ·dctx (overwritten), and their tangents
+/// rdp = rdctx·vᵀ + dctx·tvᵀ, rdv = tpᵀ·dctx + pᵀ·rdctx (overwritten); nil tangents are zero.
+func attentionContextBackwardR<T: BLASReal>(dp: UnsafeMutablePointer<T>, dv: UnsafeMutablePointer<T>,
+                                            rdp: UnsafeMutablePointer<T>, rdv: UnsafeMutablePointer<T>,
+                                            dctx: UnsafePointer<T>, rdctx: UnsafePointer<T>, p: UnsafePointer<T>, tp: UnsafePointer<T>?,
+                                            v: UnsafePointer<T>, tv: UnsafePointer<T>?, shape s: AttentionShape) {
+    let tt = s.seq, a = s.width, hs = s.headDim
+    Parallel.forBlasCalls(s.batch * s.heads) { bh in
+        let b = bh / s.heads, h = bh % s.heads
+        let off = b * tt * a + h * hs, po = bh * tt * tt
+        T.gemm(.none, .transpose, m: tt, n: tt, k: hs, alpha: 1, a: dctx + off, lda: a, b: v + off, ldb: a, beta: 0, c: dp + po, ldc: tt)
+        T.gemm(.transpose, .none, m: tt, n: hs, k: tt, alpha: 1, a: p + po, lda: tt, b: dctx + off, ldb: a, beta: 0, c: dv + off, ldc: a)
+        T.gemm(.none, .transpose, m: tt, n: tt, k: hs, alpha: 1, a: rdctx + off, lda: a, b: v + off, ldb: a, beta: 0, c: rdp + po, ldc: tt)
+        if let tv {
+            T.gemm(.none, .transpose, m: tt, n: tt, k: hs, alpha: 1, a: dctx + off, lda: a, b: tv + off, ldb: a, beta: 1, c: rdp + po, ldc: tt)
+        }
+        T.gemm(.transpose, .none, m: tt, n: hs, k: tt, alpha: 1, a: p + po, lda: tt, b: rdctx + off, ldb: a, beta: 0, c: rdv + off, ldc: a)
+        if let tp {
+            T.gemm(.transpose, .none, m: tt, n: hs, k: tt, alpha: 1, a: tp + po, lda: tt, b: dctx + off, ldb: a, beta: 1, c: rdv + off, ldc: a)
+        }
+    }
+}
+
+/// `attentionScoresBackward` (eval mode) and its R-operator. In: dprobs and rdprobs (B, NH, T, T), turned in place into
+/// d(scores) = p ⊙ (dprobs − Σ p·dprobs) and its tangent tp ⊙ (dprobs − Σ p·dprobs) + p ⊙ (rdprobs − Σ (tp·dprobs + p·rdprobs)).
+/// Out (overwritten): dq = scale·ds·k, dk = scale·dsᵀ·q, rdq = scale·(rds·k + ds·tk), rdk = scale·(rdsᵀ·q + dsᵀ·tq).
+func attentionScoresBackwardR<T: BLASReal>(dq: UnsafeMutablePointer<T>, dk: UnsafeMutablePointer<T>,
+                                           rdq: UnsafeMutablePointer<T>, rdk: UnsafeMutablePointer<T>,
+                                           dprobs: UnsafeMutablePointer<T>, rdprobs: UnsafeMutablePointer<T>,
+                                           probs: UnsafePointer<T>, tprobs: UnsafePointer<T>?,
+                                           q: UnsafePointer<T>, tq: UnsafePointer<T>?, k: UnsafePointer<T>, tk: UnsafePointer<T>?,
+                                           shape s: AttentionShape) {
+    let tt = s.seq, a = s.width, hs = s.headDim
+    let scale = T(s.scale)
+    softmaxBackwardRRows(probs, tprobs, dprobs, rdprobs, rows: s.batch * s.heads * tt, cols: tt)
+    Parallel.forBlasCalls(s.batch * s.heads) { bh in
+        let b = bh / s.heads, h = bh % s.heads
+        let off = b * tt * a + h * hs
+        let ds = UnsafePointer(dprobs + bh * tt * tt), rds = UnsafePointer(rdprobs + bh * tt * tt)
+        T.gemm(.none, .none, m: tt, n: hs, k: tt, alpha: scale, a: ds, lda: tt, b: k + off, ldb: a, beta: 0, c: dq + off, ldc: a)
+        T.gemm(.transpose, .none, m: tt, n: hs, k: tt, alpha: scale, a: ds, lda: tt, b: q + off, ldb: a, beta: 0, c: dk + off, ldc: a)
+        T.gemm(.none, .none, m: tt, n: hs, k: tt, alpha: scale, a: rds, lda: tt, b: k + off, ldb: a, beta: 0, c: rdq + off, ldc: a)
+        T.gemm(.transpose, .none, m: tt, n: hs, k: tt, alpha: scale, a: rds, lda: tt, b: q + off, ldb: a, beta: 0, c: rdk + off, ldc: a)
+        if let tk {
+            T.gemm(.none, .none, m: tt, n: hs, k: tt, alpha: scale, a: ds, lda: tt, b: tk + off, ldb: a, beta: 1, c: rdq + off, ldc: a)
+        }
+        if let tq {
+            T.gemm(.transpose, .none, m: tt, n: hs, k: tt, alpha: scale, a: ds, lda: tt, b: tq + off, ldb: a, beta: 1, c: rdk + off, ldc: a)
+        }
+    }
+}
+
+/// Row softmax backward and its R-operator in place: d ← y ⊙ (d − Σ y·d); rd ← ty ⊙ (d − Σ y·d) + y ⊙ (rd − Σ (ty·d + y·rd)).
+@_specialize(where T == Float)
+@_specialize(where T == Double)
+func softmaxBackwardRRows<T: BLASReal>(_ y: UnsafePointer<T>, _ ty: UnsafePointer<T>?, _ d: UnsafeMutablePointer<T>,
+                                       _ rd: UnsafeMutablePointer<T>, rows: Int, cols: Int) {
+    Parallel.forSlices(rows, workPerItem: cols * 8) { lo, hi in
+        for r in lo..<hi {
+            let yr = y + r * cols, dr = d + r * cols, rdr = rd + r * cols
+            var s1: T = 0, s2: T = 0
+            for j in 0..<cols {
+                s1 += yr[j] * dr[j]
+                s2 += yr[j] * rdr[j]
+                if let ty { s2 += ty[r * cols + j] * dr[j] }
+            }
+            for j in 0..<cols {
+                let centred = dr[j] - s1
+                var rv = yr[j] * (rdr[j] - s2)
+                if let ty { rv += ty[r * cols + j] * centred }
+                rdr[j] = rv
+                dr[j] = yr[j] * centred
+            }
+        }
     }
 }

@@ -1,7 +1,7 @@
 import Numerics
 
 /// out (B·T, C) = wte[ids] + wpe[position] + wtt[typeIds]; positions are 0..<T in every row (as HF).
-func embeddingsForward<T: BLASReal>(_ out: UnsafeMutablePointer<T>, ids: [Int32], typeIds: [Int32], batch: Int, seq: Int,
+func embeddingLookupForward<T: BLASReal>(_ out: UnsafeMutablePointer<T>, ids: [Int32], typeIds: [Int32], batch: Int, seq: Int,
                                     wte: UnsafePointer<T>, wpe: UnsafePointer<T>, wtt: UnsafePointer<T>, hidden c: Int) {
     for b in 0..<batch {
         for t in 0..<seq {
@@ -13,16 +13,16 @@ func embeddingsForward<T: BLASReal>(_ out: UnsafeMutablePointer<T>, ids: [Int32]
     }
 }
 
-/// Scatter-add of dout (B·T, C) into the three tables' gradients.
-func embeddingsBackward<T: BLASReal>(dwte: UnsafeMutablePointer<T>, dwpe: UnsafeMutablePointer<T>, dwtt: UnsafeMutablePointer<T>,
+/// Scatter-add of dout (B·T, C) into the three tables' gradients (a nil table is skipped).
+func embeddingLookupBackward<T: BLASReal>(dwte: UnsafeMutablePointer<T>?, dwpe: UnsafeMutablePointer<T>?, dwtt: UnsafeMutablePointer<T>?,
                                      dout: UnsafePointer<T>, ids: [Int32], typeIds: [Int32], batch: Int, seq: Int, hidden c: Int) {
     for b in 0..<batch {
         for t in 0..<seq {
             let i = b * seq + t
             let g = dout + i * c
-            T.axpy(n: c, alpha: 1, x: g, incx: 1, y: dwte + Int(ids[i]) * c, incy: 1)
-            T.axpy(n: c, alpha: 1, x: g, incx: 1, y: dwpe + t * c, incy: 1)
-            T.axpy(n: c, alpha: 1, x: g, incx: 1, y: dwtt + Int(typeIds[i]) * c, incy: 1)
+            if let dwte { T.axpy(n: c, alpha: 1, x: g, incx: 1, y: dwte + Int(ids[i]) * c, incy: 1) }
+            if let dwpe { T.axpy(n: c, alpha: 1, x: g, incx: 1, y: dwpe + t * c, incy: 1) }
+            if let dwtt { T.axpy(n: c, alpha: 1, x: g, incx: 1, y: dwtt + Int(typeIds[i]) * c, incy: 1) }
         }
     }
 }

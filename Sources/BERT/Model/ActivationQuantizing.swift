@@ -47,6 +47,10 @@ public enum ActivationSite: Hashable, Sendable, Codable, CustomStringConvertible
 /// Quantizes activations inside the forward pass and passes gradients back through the quantizers
 /// (straight-through inside the clipping range; the quantizers' own parameters collect their gradients).
 public protocol ActivationQuantizing: AnyObject {
+    /// A frozen quantizer is a fixed function: no data-dependent initialisation (LSQ steps must already be set), no
+    /// gradients of its own parameters accumulated, no statistics updated. Probes (curvature, surfaces) freeze it so
+    /// that they never change the model; `backward` then only applies the straight-through mask.
+    var frozen: Bool { get set }
     /// y (n) = Q_site(x). `training` lets data-initialised quantizers (LSQ) take their first statistics.
     func quantize<T: BLASReal>(_ site: ActivationSite, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, count n: Int, training: Bool)
     /// dx (n) += ∂Q/∂x ⊙ dy for the x that was quantized; accumulates the gradients of the site's parameters.

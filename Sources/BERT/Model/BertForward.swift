@@ -1,5 +1,29 @@
 import Numerics
 
+/// Where a partial pass enters or leaves the network: at the embeddings (token ids), or at hidden_states.l, the
+/// input of Transformer layer l (l = L: the head's input). A forward from `.hiddenState(l)` runs layers l… and the
+/// head; a backward down to `.hiddenState(l)` stops after layer l and leaves everything below untouched.
+public enum PassBoundary: Equatable, Sendable, Comparable {
+    case embeddings
+    case hiddenState(Int)
+
+    /// The first Transformer layer a pass from here runs (0 for the embeddings).
+    public var firstLayer: Int {
+        switch self {
+        case .embeddings: return 0
+        case let .hiddenState(l): return l
+        }
+    }
+
+    public static func < (a: PassBoundary, b: PassBoundary) -> Bool {
+        switch (a, b) {
+        case (.embeddings, .hiddenState): return true
+        case let (.hiddenState(x), .hiddenState(y)): return x < y
+        default: return false
+        }
+    }
+}
+
 extension BertModel {
     /// Runs the encoder (and head, if any). In training mode dropout masks are drawn from `rng`; eval mode is
     /// deterministic and ignores it. The returned activations live in a workspace owned by the model and are
@@ -7,88 +31,10 @@ extension BertModel {
     @discardableResult
     public func forward(_ batch: TokenBatch, training: Bool = false, rng: inout SeededRNG) throws -> Activations<T> {
         try validate(batch)
-        let c = config, b = batch.batchSize, tt = batch.sequenceLength, h = c.hiddenSize, n = b * tt
-        let inter = c.intermediateSize, a = c.allHeadSize
-        let acts: Activations<T>
-        let aq = activationQuantizer
-        if let w = workspace, w.fits(batch, training: training, quantized: aq != nil) {
-            acts = w
-            acts.batch = batch
-        } else {
-            acts = Activations(config: c, batch: batch, training: training, pooler: hasPooler, classes: classes, quantized: aq != nil)
-            workspace = acts
-        }
-        /// The values a consumer reads at `site`: `x` itself, or its quantized copy written into `copy`.
-        func input(_ site: ActivationSite, _ x: Buffer<T>, _ copy: Buffer<T>?) -> UnsafeMutablePointer<T> {
-            guard let aq, let copy else { return x.pointer }
-            aq.quantize(site, x.pointer, copy.pointer, count: x.count, training: training)
-            return copy.pointer
-        }
-        let w = UnsafePointer(weights.pointer)
-        let o = offsets
-        let eps = T(c.layerNormEps)
-        let maskValue = -T.greatestFiniteMagnitude
-        for i in 0..<n { acts.additiveMask[i] = batch.attentionMask[i] != 0 ? 0 : maskValue }
-
-        // Embeddings → LayerNorm → dropout = hidden_states.0
-        embeddingsForward(acts.embeddingSum.pointer, ids: batch.inputIds, typeIds: batch.tokenTypeIds, batch: b, seq: tt,
-                          wte: w + o.wordEmbeddings, wpe: w + o.positionEmbeddings, wtt: w + o.tokenTypeEmbeddings, hidden: h)
-        T.kernelLayerNorm(acts.embeddingSum.pointer, acts.embeddingNormed.pointer, mean: acts.embeddingMean.pointer,
-                          rstd: acts.embeddingRstd.pointer, weight: w + o.embeddingNorm.w, bias: w + o.embeddingNorm.b,
-                          rows: n, cols: h, eps: eps)
-        dropout(acts.embeddingNormed, mask: acts.embeddingDropout, into: acts.hiddenStates[0], rng: &rng)
-
-        let shape = AttentionShape(batch: b, seq: tt, heads: c.numAttentionHeads, headDim: c.headDim)
-        for l in 0..<c.numHiddenLayers {
-            let la = acts.layers[l], lo = o.layers[l], qc = la.quantizedCopies
-            let hidden = acts.hiddenStates[l]
-            let x = UnsafePointer(hidden.pointer)
-            linearForward(la.q.pointer, input(.queryInput(l), hidden, qc?.queryInput), w + lo.query.w, w + lo.query.b,
-                          rows: n, inFeatures: h, outFeatures: a)
-            linearForward(la.k.pointer, input(.keyInput(l), hidden, qc?.keyInput), w + lo.key.w, w + lo.key.b,
-                          rows: n, inFeatures: h, outFeatures: a)
-            linearForward(la.v.pointer, input(.valueInput(l), hidden, qc?.valueInput), w + lo.value.w, w + lo.value.b,
-                          rows: n, inFeatures: h, outFeatures: a)
-            if let mask = la.probsDropout {
-                T.kernelDropoutMask(mask.pointer, mask.count, probability: c.attentionProbsDropoutProb, rng: &rng)
-            }
-            let probsUsed = la.probsUsed ?? la.probs
-            attentionProbabilities(scores: la.scores.pointer, probs: la.probs.pointer, probsUsed: probsUsed.pointer,
-                                   dropoutMask: la.probsDropout.map { UnsafePointer($0.pointer) },
-                                   q: input(.query(l), la.q, qc?.q), k: input(.key(l), la.k, qc?.k),
-                                   additiveMask: acts.additiveMask.pointer, shape: shape)
-            attentionContext(la.context.pointer, p: input(.attentionProbs(l), probsUsed, qc?.probs),
-                             v: input(.value(l), la.v, qc?.v), shape: shape)
-            linearForward(la.attentionDense.pointer, input(.attentionOutputInput(l), la.context, qc?.context),
-                          w + lo.attentionOutput.w, w + lo.attentionOutput.b, rows: n, inFeatures: a, outFeatures: h)
-            dropout(la.attentionDense, mask: la.attentionDropout, into: la.residual1, rng: &rng)
-            T.kernelAdd(la.residual1.pointer, x, la.residual1.pointer, n * h)
-            T.kernelLayerNorm(la.residual1.pointer, la.normed1.pointer, mean: la.mean1.pointer, rstd: la.rstd1.pointer,
-                              weight: w + lo.norm1.w, bias: w + lo.norm1.b, rows: n, cols: h, eps: eps)
-            linearForward(la.ffnPre.pointer, input(.ffnIntermediateInput(l), la.normed1, qc?.normed1),
-                          w + lo.intermediate.w, w + lo.intermediate.b, rows: n, inFeatures: h, outFeatures: inter)
-            activationForward(activation, la.ffnPre.pointer, la.ffnAct.pointer, n * inter)
-            linearForward(la.ffnDense.pointer, input(.ffnOutputInput(l), la.ffnAct, qc?.ffnAct), w + lo.output.w, w + lo.output.b,
-                          rows: n, inFeatures: inter, outFeatures: h)
-            dropout(la.ffnDense, mask: la.ffnDropout, into: la.residual2, rng: &rng)
-            T.kernelAdd(la.residual2.pointer, la.normed1.pointer, la.residual2.pointer, n * h)
-            T.kernelLayerNorm(la.residual2.pointer, acts.hiddenStates[l + 1].pointer, mean: la.mean2.pointer,
-                              rstd: la.rstd2.pointer, weight: w + lo.norm2.w, bias: w + lo.norm2.b, rows: n, cols: h, eps: eps)
-        }
-
-        // Pooler: tanh(W · h[:, 0] + b); classifier on dropout(pooled).
-        if let pool = o.pooler, let pooled = acts.pooled {
-            let last = acts.hiddenStates[c.numHiddenLayers].pointer
-            for bi in 0..<b { (acts.clsRows.pointer + bi * h).update(from: last + bi * tt * h, count: h) }
-            linearForward(pooled.pointer, input(.poolerInput, acts.clsRows, acts.clsRowsHat), w + pool.w, w + pool.b,
-                          rows: b, inFeatures: h, outFeatures: h)
-            T.kernelTanh(pooled.pointer, pooled.pointer, b * h)
-            if let cls = o.classifier, let logits = acts.logits, let k = classes {
-                let used = acts.pooledUsed ?? pooled
-                dropout(pooled, mask: acts.pooledDropout, into: used, rng: &rng)
-                linearForward(logits.pointer, used.pointer, w + cls.w, w + cls.b, rows: b, inFeatures: h, outFeatures: k)
-            }
-        }
+        let acts = workspace(for: batch, training: training)
+        embeddingsForward(acts, training: training, rng: &rng)
+        for l in 0..<config.numHiddenLayers { layerForward(l, acts, training: training, rng: &rng) }
+        headForward(acts, training: training, rng: &rng)
         return acts
     }
 
@@ -97,6 +43,130 @@ extension BertModel {
     public func forward(_ batch: TokenBatch) throws -> Activations<T> {
         var rng = SeededRNG(seed: 0)
         return try forward(batch, training: false, rng: &rng)
+    }
+
+    /// Eval-mode forward that starts from a given hidden_states.l (B, T, C) of `batch` (a prefix computed once by
+    /// an earlier forward at weights that agree below layer l): runs layers l… and the head only. With `.embeddings`
+    /// this is the full forward. The activations below l are left as they were (stale) and must not be read.
+    @discardableResult
+    public func forward(_ batch: TokenBatch, from start: PassBoundary, hidden: Buffer<T>?) throws -> Activations<T> {
+        guard case let .hiddenState(l) = start else { return try forward(batch) }
+        precondition(l >= 0 && l <= config.numHiddenLayers, "forward(from:): layer \(l) outside 0...\(config.numHiddenLayers)")
+        try validate(batch)
+        let acts = workspace(for: batch, training: false)
+        guard let hidden, hidden.count == acts.hiddenStates[l].count else {
+            preconditionFailure("forward(from:): hidden_states.\(l) must be given with \(acts.hiddenStates[l].count) values")
+        }
+        var rng = SeededRNG(seed: 0)
+        fillAdditiveMask(acts)
+        acts.hiddenStates[l].copy(from: hidden)
+        for layer in l..<config.numHiddenLayers { layerForward(layer, acts, training: false, rng: &rng) }
+        headForward(acts, training: false, rng: &rng)
+        return acts
+    }
+
+    /// The activation workspace for `batch` (reused when the shape and mode match).
+    func workspace(for batch: TokenBatch, training: Bool) -> Activations<T> {
+        let aq = activationQuantizer
+        if let w = workspace, w.fits(batch, training: training, quantized: aq != nil) {
+            w.batch = batch
+            return w
+        }
+        let acts = Activations<T>(config: config, batch: batch, training: training, pooler: hasPooler, classes: classes,
+                                  quantized: aq != nil)
+        workspace = acts
+        return acts
+    }
+
+    /// The values a consumer reads at `site`: `x` itself, or its quantized copy written into `copy`.
+    func quantizedInput(_ site: ActivationSite, _ x: Buffer<T>, _ copy: Buffer<T>?, training: Bool) -> UnsafeMutablePointer<T> {
+        guard let aq = activationQuantizer, let copy else { return x.pointer }
+        aq.quantize(site, x.pointer, copy.pointer, count: x.count, training: training)
+        return copy.pointer
+    }
+
+    func fillAdditiveMask(_ acts: Activations<T>) {
+        let maskValue = -T.greatestFiniteMagnitude
+        let m = acts.batch.attentionMask
+        for i in 0..<m.count { acts.additiveMask[i] = m[i] != 0 ? 0 : maskValue }
+    }
+
+    func attentionShape(_ acts: Activations<T>) -> AttentionShape {
+        AttentionShape(batch: acts.batchSize, seq: acts.sequenceLength, heads: config.numAttentionHeads, headDim: config.headDim)
+    }
+
+    /// Embeddings → LayerNorm → dropout = hidden_states.0 (B·T, C); also fills the additive attention mask.
+    func embeddingsForward(_ acts: Activations<T>, training: Bool, rng: inout SeededRNG) {
+        let c = config, b = acts.batchSize, tt = acts.sequenceLength, h = c.hiddenSize, n = b * tt
+        let w = UnsafePointer(weights.pointer), o = offsets
+        fillAdditiveMask(acts)
+        embeddingLookupForward(acts.embeddingSum.pointer, ids: acts.batch.inputIds, typeIds: acts.batch.tokenTypeIds, batch: b, seq: tt,
+                          wte: w + o.wordEmbeddings, wpe: w + o.positionEmbeddings, wtt: w + o.tokenTypeEmbeddings, hidden: h)
+        T.kernelLayerNorm(acts.embeddingSum.pointer, acts.embeddingNormed.pointer, mean: acts.embeddingMean.pointer,
+                          rstd: acts.embeddingRstd.pointer, weight: w + o.embeddingNorm.w, bias: w + o.embeddingNorm.b,
+                          rows: n, cols: h, eps: T(c.layerNormEps))
+        dropout(acts.embeddingNormed, mask: acts.embeddingDropout, into: acts.hiddenStates[0], rng: &rng)
+    }
+
+    /// Transformer layer l: hidden_states.l (B·T, C) → hidden_states.(l+1) (B·T, C), keeping what backward needs.
+    func layerForward(_ l: Int, _ acts: Activations<T>, training: Bool, rng: inout SeededRNG) {
+        let c = config, n = acts.batchSize * acts.sequenceLength, h = c.hiddenSize
+        let inter = c.intermediateSize, a = c.allHeadSize
+        let w = UnsafePointer(weights.pointer), lo = offsets.layers[l]
+        let la = acts.layers[l], qc = la.quantizedCopies, shape = attentionShape(acts)
+        func input(_ site: ActivationSite, _ x: Buffer<T>, _ copy: Buffer<T>?) -> UnsafeMutablePointer<T> {
+            quantizedInput(site, x, copy, training: training)
+        }
+        let hidden = acts.hiddenStates[l]
+        linearForward(la.q.pointer, input(.queryInput(l), hidden, qc?.queryInput), w + lo.query.w, w + lo.query.b,
+                      rows: n, inFeatures: h, outFeatures: a)
+        linearForward(la.k.pointer, input(.keyInput(l), hidden, qc?.keyInput), w + lo.key.w, w + lo.key.b,
+                      rows: n, inFeatures: h, outFeatures: a)
+        linearForward(la.v.pointer, input(.valueInput(l), hidden, qc?.valueInput), w + lo.value.w, w + lo.value.b,
+                      rows: n, inFeatures: h, outFeatures: a)
+        if let mask = la.probsDropout {
+            T.kernelDropoutMask(mask.pointer, mask.count, probability: c.attentionProbsDropoutProb, rng: &rng)
+        }
+        let probsUsed = la.probsUsed ?? la.probs
+        attentionProbabilities(scores: la.scores.pointer, probs: la.probs.pointer, probsUsed: probsUsed.pointer,
+                               dropoutMask: la.probsDropout.map { UnsafePointer($0.pointer) },
+                               q: input(.query(l), la.q, qc?.q), k: input(.key(l), la.k, qc?.k),
+                               additiveMask: acts.additiveMask.pointer, shape: shape)
+        attentionContext(la.context.pointer, p: input(.attentionProbs(l), probsUsed, qc?.probs),
+                         v: input(.value(l), la.v, qc?.v), shape: shape)
+        linearForward(la.attentionDense.pointer, input(.attentionOutputInput(l), la.context, qc?.context),
+                      w + lo.attentionOutput.w, w + lo.attentionOutput.b, rows: n, inFeatures: a, outFeatures: h)
+        dropout(la.attentionDense, mask: la.attentionDropout, into: la.residual1, rng: &rng)
+        T.kernelAdd(la.residual1.pointer, hidden.pointer, la.residual1.pointer, n * h)
+        T.kernelLayerNorm(la.residual1.pointer, la.normed1.pointer, mean: la.mean1.pointer, rstd: la.rstd1.pointer,
+                          weight: w + lo.norm1.w, bias: w + lo.norm1.b, rows: n, cols: h, eps: T(c.layerNormEps))
+        linearForward(la.ffnPre.pointer, input(.ffnIntermediateInput(l), la.normed1, qc?.normed1),
+                      w + lo.intermediate.w, w + lo.intermediate.b, rows: n, inFeatures: h, outFeatures: inter)
+        activationForward(activation, la.ffnPre.pointer, la.ffnAct.pointer, n * inter)
+        linearForward(la.ffnDense.pointer, input(.ffnOutputInput(l), la.ffnAct, qc?.ffnAct), w + lo.output.w, w + lo.output.b,
+                      rows: n, inFeatures: inter, outFeatures: h)
+        dropout(la.ffnDense, mask: la.ffnDropout, into: la.residual2, rng: &rng)
+        T.kernelAdd(la.residual2.pointer, la.normed1.pointer, la.residual2.pointer, n * h)
+        T.kernelLayerNorm(la.residual2.pointer, acts.hiddenStates[l + 1].pointer, mean: la.mean2.pointer,
+                          rstd: la.rstd2.pointer, weight: w + lo.norm2.w, bias: w + lo.norm2.b, rows: n, cols: h,
+                          eps: T(c.layerNormEps))
+    }
+
+    /// Pooler: pooled (B, C) = tanh(W · h[:, 0] + b); classifier: logits (B, K) on dropout(pooled).
+    func headForward(_ acts: Activations<T>, training: Bool, rng: inout SeededRNG) {
+        guard let pool = offsets.pooler, let pooled = acts.pooled else { return }
+        let b = acts.batchSize, tt = acts.sequenceLength, h = config.hiddenSize
+        let w = UnsafePointer(weights.pointer)
+        let last = acts.hiddenStates[config.numHiddenLayers].pointer
+        for bi in 0..<b { (acts.clsRows.pointer + bi * h).update(from: last + bi * tt * h, count: h) }
+        linearForward(pooled.pointer, quantizedInput(.poolerInput, acts.clsRows, acts.clsRowsHat, training: training),
+                      w + pool.w, w + pool.b, rows: b, inFeatures: h, outFeatures: h)
+        T.kernelTanh(pooled.pointer, pooled.pointer, b * h)
+        if let cls = offsets.classifier, let logits = acts.logits, let k = classes {
+            let used = acts.pooledUsed ?? pooled
+            dropout(pooled, mask: acts.pooledDropout, into: used, rng: &rng)
+            linearForward(logits.pointer, used.pointer, w + cls.w, w + cls.b, rows: b, inFeatures: h, outFeatures: k)
+        }
     }
 
     /// into = source ⊙ mask with a freshly drawn mask, or a plain copy when `mask` is nil (eval / p = 0).

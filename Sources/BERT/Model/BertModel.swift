@@ -12,7 +12,9 @@ public final class BertModel<T: BLASReal> {
     public let table: ParameterTable
     public let parameters: Buffer<T>
     public let gradients: Buffer<T>
-    public var weights: Buffer<T>
+    /// What the forward pass reads (`parameters`, or a quantizer's ŵ); change it with `useWeights(_:)` or, for a
+    /// scoped evaluation elsewhere, `withWeights(_:_:)`.
+    public private(set) var weights: Buffer<T>
     public let hasPooler: Bool
     /// Number of classifier outputs, nil without a head.
     public let classes: Int?
@@ -22,6 +24,9 @@ public final class BertModel<T: BLASReal> {
     let offsets: ModelOffsets
     var workspace: Activations<T>?
     var backwardWorkspace: BackwardWorkspace<T>?
+    /// The R-operator's workspaces: forward tangents and the tangents of the backward pass (Hessian-vector products).
+    var tangentWorkspace: Tangents<T>?
+    var rBackwardWorkspace: BackwardWorkspace<T>?
 
     /// Builds a zero-initialised model; call `initializeWeights(seed:)` or load a checkpoint.
     /// `classifier` defaults to whether the config has `num_labels`; a classifier implies a pooler.
@@ -64,6 +69,24 @@ public final class BertModel<T: BLASReal> {
             case .bias: rng.fillNormal(p, count: v.count, std: 0.1)
             }
         }
+    }
+
+    /// Makes the forward and backward passes read `buffer` (same layout as `parameters`) from now on: for an owner
+    /// of derived weights, such as a weight quantizer's ŵ.
+    public func useWeights(_ buffer: Buffer<T>) {
+        precondition(buffer.count == table.totalCount, "useWeights: \(buffer.count) values for a layout of \(table.totalCount)")
+        weights = buffer
+    }
+
+    /// Runs `body` with the forward and backward passes reading `buffer` (same layout as `parameters`) instead of the
+    /// current weights, which are restored afterwards (also when `body` throws). Nothing is copied; the activation
+    /// workspace `body` leaves behind belongs to `buffer`.
+    public func withWeights<R>(_ buffer: Buffer<T>, _ body: () throws -> R) rethrows -> R {
+        precondition(buffer.count == table.totalCount, "withWeights: \(buffer.count) values for a layout of \(table.totalCount)")
+        let saved = weights
+        weights = buffer
+        defer { weights = saved }
+        return try body()
     }
 
     public func pointer(_ name: String) -> UnsafeMutablePointer<T> { parameters.pointer + table.view(name).offset }

@@ -32,6 +32,8 @@ final class BackwardWorkspace<T: BLASReal> {
     /// Scratch for gradients of quantized copies: (B·T, max(C, A, I)) twice and one more (B, NH, T, T).
     let scratchA: Buffer<T>, scratchB: Buffer<T>, dScoresCopy: Buffer<T>
     let dPooled: Buffer<T>, dPooledPre: Buffer<T>          // (B, C)
+    /// Discard target (C) for LayerNorm parameter gradients nobody asked for.
+    let sink: Buffer<T>
 
     init(tokens n: Int, batch b: Int, hidden h: Int, heads a: Int, intermediate i: Int, scoreCount s: Int) {
         tokens = n
@@ -43,5 +45,6 @@ final class BackwardWorkspace<T: BLASReal> {
         dScores = Buffer(count: s)
         scratchA = Buffer(count: n * max(h, a, i)); scratchB = Buffer(count: n * max(h, a, i)); dScoresCopy = Buffer(count: s)
         dPooled = Buffer(count: b * h); dPooledPre = Buffer(count: b * h)
+        sink = Buffer(count: h)
     }
 }
