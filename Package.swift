@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Quantization", targets: ["Quantization"]),
         .library(name: "Plotting", targets: ["Plotting"]),
+        .library(name: "Curvature", targets: ["Curvature"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,11 +33,12 @@ let package = Package(
         .target(name: "Text", dependencies: [], swiftSettings: fast),
         .target(name: "Training", dependencies: ["BERT", "Text", "Numerics"], swiftSettings: fast),
         .target(name: "Quantization", dependencies: ["BERT", "Numerics", "Training"], swiftSettings: fast),
+        .target(name: "Curvature", dependencies: ["BERT", "Numerics", "Quantization", "Training"], swiftSettings: fast),
         .target(name: "Plotting", dependencies: []),
         .executableTarget(
             name: "binarybert",
             dependencies: [
-                "Numerics", "BERT", "Text", "Training", "Quantization", "Plotting",
+                "Numerics", "BERT", "Text", "Training", "Quantization", "Curvature", "Plotting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fast
@@ -48,6 +50,7 @@ let package = Package(
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "BERT", "Numerics"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "BERT", "Text", "Numerics"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+        .testTarget(name: "CurvatureTests", dependencies: ["Curvature", "BERT", "Numerics", "Quantization"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -6,6 +6,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case noClassifier
     case labelCount(expected: Int, found: Int)
     case labelOutOfRange(index: Int, label: Int, classes: Int)
+    case badSelection(String)
 
     public var description: String {
         switch self {
@@ -15,6 +16,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
         case .noClassifier: return "the model has no classifier head (num_labels missing)"
         case let .labelCount(e, f): return "expected \(e) labels, got \(f)"
         case let .labelOutOfRange(i, l, c): return "label \(l) of example \(i) is outside 0..<\(c)"
+        case let .badSelection(why): return "bad --select: \(why)"
         }
     }
 }

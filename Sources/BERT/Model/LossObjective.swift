@@ -1,0 +1,109 @@
+import Foundation
+import Numerics
+
+/// One fixed objective for probes: the mean task loss over a fixed list of batches, each batch's mean weighted by
+/// its example count (so the result is the mean over examples, whatever the batch sizes), in eval mode. Its gradient
+/// and Hessian-vector products have the same normalization. Batches are validated once, at construction.
+///
+/// A prefix cache keeps, per batch, hidden_states.l at the current weights for one boundary l, so that probes of
+/// layers ≥ l do not rerun the layers below. It is valid only while the weights below l do not change: call
+/// `invalidatePrefix()` after changing them (`withWeights` of a buffer that differs below l included).
+public final class LossObjective<T: BLASReal> {
+    public let model: BertModel<T>
+    public let batches: [(tokens: TokenBatch, targets: Targets)]
+    public let exampleCount: Int
+    private var prefix: (boundary: PassBoundary, hidden: [Buffer<T>])?
+
+    public init(model: BertModel<T>, batches: [(tokens: TokenBatch, targets: Targets)]) throws {
+        guard !batches.isEmpty else { throw ObjectiveError.empty }
+        for b in batches {
+            try model.validate(b.tokens)
+            if b.targets.count != b.tokens.batchSize { throw ModelError.labelCount(expected: b.tokens.batchSize, found: b.targets.count) }
+        }
+        self.model = model
+        self.batches = batches
+        exampleCount = batches.reduce(0) { $0 + $1.tokens.batchSize }
+    }
+
+    func weight(_ b: Int) -> Double { Double(batches[b].tokens.batchSize) / Double(exampleCount) }
+
+    /// The mean loss over all examples at the current weights.
+    public func loss() throws -> Double {
+        var total = 0.0
+        for (i, b) in batches.enumerated() {
+            let l = try model.taskLoss(model.forward(b.tokens), targets: b.targets, wantGradient: false).0
+            guard l.isFinite else { throw ObjectiveError.nonFinite(what: "loss", batch: i) }
+            total += weight(i) * l
+        }
+        return total
+    }
+
+    /// The mean loss and its gradient (into `model.gradients`, zeroed first), restricted to `only` when given
+    /// (the backward then stops at the lowest of those tensors).
+    @discardableResult
+    public func lossAndGradient(only views: [ParameterView]? = nil) throws -> Double {
+        model.zeroGradients()
+        var total = 0.0
+        let stop = views.map { model.boundary(for: $0) } ?? .embeddings
+        for (i, b) in batches.enumerated() {
+            let acts = try model.forward(b.tokens)
+            let (l, dLogits) = try model.taskLoss(acts, targets: b.targets, wantGradient: true)
+            guard l.isFinite else { throw ObjectiveError.nonFinite(what: "loss", batch: i) }
+            let w = weight(i)
+            T.scal(n: dLogits!.count, alpha: T(w), x: dLogits!.pointer, incx: 1)
+            model.backward(acts, seeds: OutputGradients(logits: dLogits), downTo: stop, only: views)
+            total += w * l
+        }
+        return total
+    }
+
+    /// hv[s] = (∂²L/∂w² · v)[s] for the tensors in `selected` (zeroed first; the rest of hv is untouched). Uses and
+    /// fills the prefix cache for `selected`'s boundary. Returns the mean loss.
+    @discardableResult
+    public func hessianVectorProduct(direction v: Buffer<T>, selected: [ParameterView], into hv: Buffer<T>) throws -> Double {
+        for s in selected { memset(hv.pointer + s.offset, 0, s.count * MemoryLayout<T>.stride) }
+        let hidden = try prefixHidden(for: model.boundary(for: selected))
+        var total = 0.0
+        for (i, b) in batches.enumerated() {
+            let l = try model.hessianVectorProduct(b.tokens, targets: b.targets, direction: v, selected: selected, into: hv,
+                                                   scale: weight(i), hidden: hidden?[i])
+            guard l.isFinite else { throw ObjectiveError.nonFinite(what: "loss", batch: i) }
+            total += weight(i) * l
+        }
+        for s in selected {
+            for j in s.range where !hv[j].isFinite { throw ObjectiveError.nonFinite(what: "Hessian-vector product (\(s.name))", batch: nil) }
+        }
+        return total
+    }
+
+    /// hidden_states.l of every batch at the current weights (nil for the embeddings boundary), cached.
+    func prefixHidden(for boundary: PassBoundary) throws -> [Buffer<T>]? {
+        guard case let .hiddenState(l) = boundary else { return nil }
+        if let p = prefix, p.boundary == boundary { return p.hidden }
+        let hidden = try batches.map { b -> Buffer<T> in
+            let acts = try model.forward(b.tokens)
+            return Buffer(acts.hiddenStates[l].array)
+        }
+        prefix = (boundary, hidden)
+        return hidden
+    }
+
+    /// Bytes the prefix cache holds now.
+    public var prefixCacheBytes: Int { (prefix?.hidden.reduce(0) { $0 + $1.count } ?? 0) * MemoryLayout<T>.stride }
+
+    public func invalidatePrefix() { prefix = nil }
+}
+
+/// A probe's objective could not be evaluated.
+public enum ObjectiveError: Error, CustomStringConvertible, Equatable {
+    case nonFinite(what: String, batch: Int?)
+    case empty
+
+    public var description: String {
+        switch self {
+        case .empty: return "the objective has no examples"
+        case let .nonFinite(what, batch):
+            return "non-finite \(what)" + (batch.map { " on batch \($0) of the objective" } ?? "") + " (the model or its inputs hold NaN/Inf, or it diverged)"
+        }
+    }
+}
