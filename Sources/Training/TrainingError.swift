@@ -3,6 +3,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case nonFiniteLoss(step: Int, lastGoodCheckpoint: String?)
     case emptyDataset(String)
     case resumeMismatch(String)
+    case invalidOption(String)
 
     public var description: String {
         switch self {
@@ -11,6 +12,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
                 + (checkpoint.map { "The last good checkpoint is \($0)." } ?? "No checkpoint had been written yet.")
         case let .emptyDataset(what): return "\(what) has no examples"
         case let .resumeMismatch(why): return "cannot resume: \(why)"
+        case let .invalidOption(why): return why
         }
     }
 }

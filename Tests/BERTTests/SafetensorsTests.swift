@@ -490,3 +490,16 @@ final class SafetensorsTests: XCTestCase {
                        "Tensor 'w.weight' in checkpoint file '/m/a.safetensors' has shape [3, 2], expected [2, 3].")
     }
 }
+
+final class SHA256Tests: XCTestCase {
+    func testKnownDigests() {
+        XCTAssertEqual(SHA256.hex(Data()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(SHA256.hex(Data("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        let million = Data(repeating: UInt8(ascii: "a"), count: 1_000_000)
+        XCTAssertEqual(SHA256.hex(million), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        // chunked updates give the same digest
+        var s = SHA256()
+        for i in stride(from: 0, to: million.count, by: 777) { s.update(million[i..<min(million.count, i + 777)]) }
+        XCTAssertEqual(s.finalize(), SHA256.hex(million))
+    }
+}

@@ -38,6 +38,25 @@ public final class LossObjective<T: BLASReal> {
         return total
     }
 
+    /// The mean loss and, for a classifier, the accuracy (fraction of argmax predictions equal to the label) over all
+    /// examples at the current weights: what a curvature number must be read beside.
+    public func lossAndAccuracy() throws -> (loss: Double, accuracy: Double?) {
+        var total = 0.0, correct = 0, classification = true
+        for (i, b) in batches.enumerated() {
+            let acts = try model.forward(b.tokens)
+            let l = try model.taskLoss(acts, targets: b.targets, wantGradient: false).0
+            guard l.isFinite else { throw ObjectiveError.nonFinite(what: "loss", batch: i) }
+            total += weight(i) * l
+            guard case let .classes(labels) = b.targets, let logits = acts.logits, let k = model.classes else { classification = false; continue }
+            for (row, y) in labels.enumerated() {
+                var best = 0
+                for j in 1..<k where logits[row * k + j] > logits[row * k + best] { best = j }
+                if best == y { correct += 1 }
+            }
+        }
+        return (total, classification ? Double(correct) / Double(exampleCount) : nil)
+    }
+
     /// The mean loss and its gradient (into `model.gradients`, zeroed first), restricted to `only` when given
     /// (the backward then stops at the lowest of those tensors).
     @discardableResult

@@ -30,6 +30,10 @@ public struct ParameterView: Sendable, Equatable {
     public let layer: Int?
     public let module: ModuleKind
 
+    public init(name: String, shape: [Int], offset: Int, role: ParameterRole, layer: Int?, module: ModuleKind) {
+        self.name = name; self.shape = shape; self.offset = offset; self.role = role; self.layer = layer; self.module = module
+    }
+
     public var count: Int { shape.reduce(1, *) }
     public var range: Range<Int> { offset..<(offset + count) }
 }

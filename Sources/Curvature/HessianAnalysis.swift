@@ -1,0 +1,174 @@
+import BERT
+import Foundation
+import Numerics
+
+/// What `binarybert hessian` computes for one model on one selection: extreme eigenpairs (Lanczos or power iteration),
+/// a trace estimate, a spectral density and the quadratic check, with every count and time, and the eigenvectors on disk.
+public enum HessianAnalysis {
+    /// The space the Hessian is taken in. `effective`: ŵ (for a split model ŵ₁ + ŵ₂, comparable with ternary and BWN
+    /// models); `pair`: a split model's halves (ŵ₁, ŵ₂), whose Hessian [[H, H], [H, H]] has eigenvalues 2λ and 0.
+    public enum Space: String, Codable, Sendable, CaseIterable { case effective, pair }
+    public enum Method: String, Codable, Sendable, CaseIterable { case lanczos, power }
+
+    public struct Request {
+        public var space: Space = .effective
+        public var topK = 1, bottomK = 0
+        public var method: Method = .lanczos
+        public var tolerance = 1e-4
+        public var maxHVPs = 100
+        public var seed: UInt64 = 0
+        public var trace = false
+        public var probes = 30
+        public var estimator: TraceEstimator.Method = .hutchpp
+        public var density = false
+        public var runs = 4, steps = 40
+        public var sigma: Double? = nil
+        public var gridPoints = 256
+        public var quadraticCheck = false
+        public var warmStart: [URL] = []
+        public init() {}
+    }
+
+    public struct DensityReport: Encodable {
+        public var slq: SpectralDensity
+        public var sigma: Double
+        public var grid: [Double]
+        public var density: [Double]
+        public var trace: Double, traceStandardError: Double
+        enum CodingKeys: String, CodingKey {
+            case slq, sigma, grid, density, trace, traceStandardError = "trace_standard_error"
+        }
+    }
+
+    public struct Report: Encodable {
+        public var model: [String: String]
+        public var loss: Double
+        public var accuracy: Double?
+        public var space: Space
+        public var dimension: Int
+        public var top: EigenResult?
+        public var bottom: EigenResult?
+        public var trace: TraceEstimate?
+        public var density: DensityReport?
+        public var quadraticCheck: QuadraticCheck?
+        public var eigenvectorFiles: [String]
+        public var hvps: Int
+        public var seconds: Double
+        enum CodingKeys: String, CodingKey {
+            case model, loss, accuracy, space, dimension, top, bottom, trace, density, quadraticCheck = "quadratic_check"
+            case eigenvectorFiles = "eigenvector_files", hvps, seconds
+        }
+    }
+
+    /// Names of the pair space's tensors: the selection's, then the same with the second halves' prefix.
+    static func pairNames(_ selection: [ParameterView]) -> [ParameterView] {
+        selection + selection.map {
+            ParameterView(name: "split2." + $0.name, shape: $0.shape, offset: $0.offset, role: $0.role, layer: $0.layer, module: $0.module)
+        }
+    }
+
+    public static func analyze<T: BLASReal>(_ probe: ProbeModel<T>, objective: LossObjective<T>, selection: [ParameterView],
+                                            request r: Request, output: URL, progress: @escaping (String) -> Void) throws -> Report {
+        let clock = Date()
+        if r.space == .pair && !probe.split {
+            throw CurvatureError.badRequest("--space pair needs a split (TWS) model; \(probe.label) is \(probe.kind)")
+        }
+        if r.method == .power && r.bottomK > 0 {
+            throw CurvatureError.badRequest("power iteration finds the largest |λ| only: use --method lanczos for --bottom-k")
+        }
+        let (loss, accuracy) = try objective.lossAndAccuracy()
+        let hessian = ModelHessian(objective: objective, selection: selection)
+        let op: LinearOperator = r.space == .pair ? SplitPairOperator(effective: hessian) : hessian
+        let fileViews = r.space == .pair ? pairNames(selection) : selection
+        try op.checkFixed(seed: r.seed)
+        var report = Report(model: probe.description, loss: loss, accuracy: accuracy, space: r.space, dimension: op.dimension,
+                            eigenvectorFiles: [], hvps: 2, seconds: 0)
+        let directory = output.appendingPathComponent(probe.label)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let start = try r.warmStart.map { try EigenvectorFile.read($0, selection: fileViews) }
+
+        func save(_ result: EigenResult, prefix: String) throws {
+            for (i, v) in result.vectors.enumerated() {
+                let url = directory.appendingPathComponent("\(prefix)-\(i).safetensors")
+                try EigenvectorFile.write(EigenvectorFile.fixSign(v), selection: fileViews, to: url, metadata: [
+                    "eigenvalue": String(result.values[i]), "residual": String(result.residuals[i]), "which": result.which.rawValue,
+                    "model_sha256": probe.sha256, "space": r.space.rawValue])
+                report.eigenvectorFiles.append(url.path)
+            }
+        }
+
+        if r.topK > 0 || r.bottomK > 0 {
+            switch r.method {
+            case .lanczos:
+                var o = Lanczos.Options()
+                o.count = max(r.topK, r.bottomK)
+                o.maxMatvecs = r.maxHVPs
+                o.tolerance = r.tolerance
+                o.seed = r.seed
+                let perHVP = Date()
+                o.progress = { hvps, values, residual in
+                    let rate = Date().timeIntervalSince(perHVP) / Double(max(hvps, 1))
+                    progress(String(format: "%@: %d HVPs, Ritz %@, worst relative residual %.2e, ETA ≤ %@", probe.label, hvps,
+                                    values.prefix(6).map { String(format: "%.6g", $0) }.joined(separator: " "), residual,
+                                    formatDuration(rate * Double(r.maxHVPs - hvps))))
+                }
+                o.checkEvery = 1
+                var ends: [SpectrumEnd] = []
+                if r.topK > 0 { ends.append(.largestAlgebraic) }
+                if r.bottomK > 0 { ends.append(.smallestAlgebraic) }
+                let results = try Lanczos.extremes(op, options: o, ends: ends, start: start)
+                report.hvps += results[0].matvecs
+                for res in results {
+                    var trimmed = res
+                    let k = res.which == .largestAlgebraic ? r.topK : r.bottomK
+                    trimmed.values = Array(res.values.prefix(k)); trimmed.residuals = Array(res.residuals.prefix(k))
+                    trimmed.converged = Array(res.converged.prefix(k)); trimmed.vectors = Array(res.vectors.prefix(k))
+                    if res.which == .largestAlgebraic { report.top = trimmed; try save(trimmed, prefix: "top") }
+                    else { report.bottom = trimmed; try save(trimmed, prefix: "bottom") }
+                }
+            case .power:
+                var o = PowerIteration.Options()
+                o.count = r.topK
+                o.maxIterations = r.maxHVPs
+                o.tolerance = r.tolerance
+                o.seed = r.seed
+                let res = try PowerIteration.eigenpairs(op, options: o)
+                report.hvps += res.matvecs + res.values.count
+                report.top = res
+                try save(res, prefix: "top")
+            }
+        }
+        if r.trace {
+            progress("\(probe.label): trace by \(r.estimator.rawValue) with \(r.probes) HVPs")
+            let t = try TraceEstimator.estimate(op, method: r.estimator, matvecs: r.probes, seed: r.seed)
+            report.trace = t
+            report.hvps += t.matvecs
+        }
+        if r.density {
+            progress("\(probe.label): SLQ density, \(r.runs) runs × \(r.steps) steps")
+            let slq = try SpectralDensity.estimate(op, runs: r.runs, steps: r.steps, seed: r.seed)
+            let nodes = slq.runs.flatMap(\.nodes)
+            let range = (nodes.max() ?? 1) - (nodes.min() ?? 0)
+            // Default smoothing: 1% of the spectrum's spread (a standard deviation, unscaled).
+            let sigma = r.sigma ?? max(range * 0.01, 1e-12)
+            let grid = slq.grid(points: r.gridPoints, sigma: sigma)
+            let (trace, se) = slq.trace
+            report.density = DensityReport(slq: slq, sigma: sigma, grid: grid, density: slq.smoothed(grid: grid, sigma: sigma),
+                                           trace: trace, traceStandardError: se)
+            report.hvps += slq.matvecs
+        }
+        if r.quadraticCheck {
+            // Nothing to check for a full-precision model (ŵ = w), nothing to check against for a packed one (no w).
+            if let latent = probe.latentWeights() {
+            progress("\(probe.label): quadratic check")
+            let q = try QuadraticCheck.run(objective: objective, selection: selection, latent: latent)
+            report.quadraticCheck = q
+            report.hvps += q.hvps
+            } else {
+                progress("\(probe.label): no quadratic check (\(probe.kind == "fp" ? "full precision: ŵ = w" : "packed: no latent weights"))")
+            }
+        }
+        report.seconds = Date().timeIntervalSince(clock)
+        return report
+    }
+}

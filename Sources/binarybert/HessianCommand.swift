@@ -1,0 +1,245 @@
+import ArgumentParser
+import BERT
+import Curvature
+import Foundation
+import Numerics
+import Text
+import Training
+
+extension HessianAnalysis.Space: ExpressibleByArgument {}
+extension HessianAnalysis.Method: ExpressibleByArgument {}
+extension TraceEstimator.Method: ExpressibleByArgument {}
+
+/// `binarybert hessian`: curvature of a model's loss by exact Hessian-vector products.
+struct HessianCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "hessian",
+        abstract: "Curvature of the loss: extreme Hessian eigenpairs, trace, spectral density, per-module λ_max/λ_min.",
+        discussion: """
+        The objective is fixed: the mean loss over the first --examples examples of --split in file order (or a seeded \
+        subset with --sample-seed), in eval mode, in batches of --batch-size, every activation quantizer frozen. \
+        Hessian-vector products are exact (Pearlmutter's R-operator), not finite differences. For quantized models the \
+        Hessian is taken with respect to the quantized weights ŵ that the forward pass reads, and activation quantizers \
+        pass tangents as the straight-through estimator does: it is the Hessian of the STE surrogate, what PyTorch's \
+        double backward through fake quantization computes. A split (TWS) model is probed in its effective weights \
+        ŵ₁ + ŵ₂ (--space effective, comparable with ternary and BWN models); --space pair takes the halves, whose \
+        Hessian [[H, H], [H, H]] has every eigenvalue doubled.
+
+        Selections (--select): KIND@LAYERS[+KIND@LAYERS…], KIND one of \(ParameterSelection.Kind.allCases.map(\.rawValue).joined(separator: ", ")); \
+        LAYERS like 0,1 or 0-3 or *; embeddings, pooler and classifier take no layers. Weight matrices only unless \
+        --include-biases.
+
+        --per-module computes, for every --model, λ_max and λ_min of each module block (\(CurvatureModule.allCases.map(\.rawValue).joined(separator: ", "))) \
+        in every layer on each of --batches disjoint mini-batches, written to OUTPUT/per-module.csv; an interrupted table \
+        resumes without recomputing finished cells. Ratios to the first --model are ratios of means with seeded \
+        bootstrap 95% intervals over layers × batches.
+
+        Writes OUTPUT/hessian.json (and per-module.csv, eigenvectors as OUTPUT/<model>/top-i.safetensors named after \
+        the selected tensors, sign fixed) atomically; progress on standard error; one JSON summary on standard output.
+        """)
+
+    @Option(help: "Model directory (repeat for several: full precision, quantized, split or packed).") var model: [String] = []
+    @Option(help: "Task name (see finetune --help).") var task: String
+    @Option(help: "Data directory.") var data: String
+    @Option(help: "Parameter selection (see above). Needed unless only --per-module.") var select: String?
+    @Flag(help: "Add the selected modules' biases and LayerNorm parameters.") var includeBiases = false
+    @Option(help: "Split of the objective: \(ProbeSplit.allCases.map(\.rawValue).joined(separator: ", ")).") var split: ProbeSplit = .train
+    @Option(help: "Examples in the objective (the first N of the split, in file order).") var examples = 64
+    @Option(help: "Draw the examples as a seeded subset instead of the first N.") var sampleSeed: UInt64?
+    @Option(help: "Examples per batch of the objective (and per mini-batch of --per-module).") var batchSize = 32
+    @Option(help: "Maximum tokens per example.") var maxLength = 64
+    @Option(help: "Largest-algebraic eigenpairs to compute.") var topK = 1
+    @Option(help: "Smallest-algebraic eigenpairs to compute (Lanczos only).") var bottomK = 0
+    @Option(help: "Eigensolver: \(HessianAnalysis.Method.allCases.map(\.rawValue).joined(separator: ", ")) (power: PyHessian's rule, largest |λ|).")
+    var method: HessianAnalysis.Method = .lanczos
+    @Option(help: "Lanczos: converged when the Ritz residual ≤ tol·‖T‖; power: relative change of θ below tol.") var tol = 1e-4
+    @Option(help: "HVP budget of the eigensolver (per eigenvalue for power iteration; per cell for --per-module).") var maxHvps = 100
+    @Flag(help: "Estimate the trace.") var trace = false
+    @Option(help: "HVPs of the trace estimate.") var probes = 30
+    @Option(help: "Trace estimator: \(TraceEstimator.Method.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var estimator: TraceEstimator.Method = .hutchpp
+    @Flag(help: "Estimate the spectral density by stochastic Lanczos quadrature.") var density = false
+    @Option(help: "SLQ runs.") var runs = 4
+    @Option(help: "Lanczos steps per SLQ run.") var steps = 40
+    @Option(help: "Gaussian smoothing σ of the density (default: 1% of the nodes' spread).") var sigma: Double?
+    @Option(help: "Points of the density grid.") var grid = 256
+    @Flag(help: "Per-module λ_max and λ_min table (the paper's Fig. 3).") var perModule = false
+    @Option(help: "With --per-module: disjoint mini-batches of --batch-size examples.") var batches = 2
+    @Option(help: "With --per-module: layers, e.g. 0-5 or 0,3 (default: all).") var layers: String?
+    @Flag(help: "Compare the second-order prediction gᵀε + ½εᵀHε of quantizing the selection with the loss change measured.")
+    var quadraticCheck = false
+    @Option(help: "Space: \(HessianAnalysis.Space.allCases.map(\.rawValue).joined(separator: ", ")) (pair: a split model's halves).")
+    var space: HessianAnalysis.Space = .effective
+    @Option(help: "Start Lanczos from these eigenvector files of an earlier run (repeatable).") var warmStart: [String] = []
+    @Option(help: "Compute in \(DType.allCases.map(\.rawValue).joined(separator: " or ")).") var dtype: DType = .float64
+    @Option(help: "Seed of every random vector.") var seed: UInt64 = 0
+    @Option(help: "Output directory.") var output: String
+    @OptionGroup var threading: ThreadOptions
+
+    func validate() throws {
+        guard !model.isEmpty else { throw ValidationError("give at least one --model") }
+        guard select != nil || perModule else { throw ValidationError("give --select (or --per-module alone)") }
+        guard examples >= 1 else { throw ValidationError("--examples must be at least 1, got \(examples)") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        guard maxLength >= 2 else { throw ValidationError("--max-length must be at least 2, got \(maxLength)") }
+        guard topK >= 0, bottomK >= 0 else { throw ValidationError("--top-k and --bottom-k must be 0 or more") }
+        guard tol > 0, tol < 1, tol.isFinite else { throw ValidationError("--tol must be in (0, 1), got \(tol)") }
+        guard maxHvps >= 1, maxHvps <= 100_000 else { throw ValidationError("--max-hvps must be in 1...100000, got \(maxHvps)") }
+        guard maxHvps >= max(topK, bottomK) else { throw ValidationError("--max-hvps (\(maxHvps)) must be at least --top-k/--bottom-k") }
+        if trace {
+            let least = estimator == .hutchpp ? 6 : 2
+            guard probes >= least, probes <= 100_000 else { throw ValidationError("--probes must be in \(least)...100000 for \(estimator.rawValue), got \(probes)") }
+        }
+        guard runs >= 1, runs <= 10_000, steps >= 1, steps <= 10_000 else { throw ValidationError("--runs and --steps must be in 1...10000") }
+        if let sigma { guard sigma > 0, sigma.isFinite else { throw ValidationError("--sigma must be positive and finite, got \(sigma)") } }
+        guard grid >= 2, grid <= 1_000_000 else { throw ValidationError("--grid must be in 2...1000000, got \(grid)") }
+        guard batches >= 1, batches <= 10_000 else { throw ValidationError("--batches must be in 1...10000, got \(batches)") }
+        if method == .power && bottomK > 0 { throw ValidationError("--method power finds the largest |λ| only: use --method lanczos for --bottom-k") }
+        if !warmStart.isEmpty && method == .power { throw ValidationError("--warm-start needs --method lanczos") }
+        if select == nil && (topK > 1 || bottomK > 0 || trace || density || quadraticCheck) {
+            throw ValidationError("--top-k, --bottom-k, --trace, --density and --quadratic-check need --select")
+        }
+        let labels = model.map { URL(fileURLWithPath: $0).standardizedFileURL.lastPathComponent }
+        if Set(labels).count != labels.count { throw ValidationError("--model directories must have different names (they label the results): \(labels)") }
+    }
+
+    func run() throws {
+        try threading.apply()
+        switch dtype {
+        case .float32: try run(Float.self)
+        case .float64: try run(Double.self)
+        }
+    }
+
+    private func log(_ s: String) { FileHandle.standardError.write((s + "\n").data(using: .utf8)!) }
+
+    func run<T: BLASReal>(_ type: T.Type) throws {
+        let clock = Date()
+        let out = URL(fileURLWithPath: output)
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let spec = try Tasks.named(task)
+        let probes = try model.map { try ProbeModel<T>(directory: URL(fileURLWithPath: $0)) }
+        for p in probes where p.model.classes != spec.numLabels {
+            throw ValidationError("\(p.directory.path) has a \(p.model.classes ?? 0)-way head but \(spec.name) needs \(spec.numLabels)")
+        }
+        let tokenizer = try BertTokenizer(modelDirectory: probes[0].directory)
+        let dataURL = URL(fileURLWithPath: data)
+        let set = try DatasetLoader.load(task: spec, dataDirectory: dataURL, split: split.rawValue, skipBadRows: false)
+        let encoded = EncodedDataset(set, tokenizer: tokenizer, maxLength: maxLength)
+        for p in probes where maxLength > p.model.config.maxPositionEmbeddings {
+            throw ValidationError("--max-length \(maxLength) exceeds \(p.label)'s max_position_embeddings \(p.model.config.maxPositionEmbeddings)")
+        }
+        let chosen = try ProbeExamples(available: encoded.count, count: min(examples, encoded.count), sampleSeed: sampleSeed, batchSize: batchSize)
+        if examples > encoded.count { log("--examples \(examples) > the \(encoded.count) examples of \(split.rawValue): using all") }
+        log("hessian: \(probes.count) model(s), \(spec.name) \(split.rawValue) \(chosen.indices.count) examples (indices sha256 \(chosen.indicesHash.prefix(12))…), "
+            + "\(T.self == Float.self ? "float32" : "float64"), threads \(Parallel.threads), BLAS core \(BLASInfo.coreName)")
+
+        var document: [String: Any] = [
+            "version": BinaryBERTVersion.string, "command": CommandLine.arguments, "threads": Parallel.threads, "blas_core": BLASInfo.coreName,
+            "dtype": T.self == Float.self ? "float32" : "float64", "seed": seed,
+            "hessian_of": "mean task loss over the objective's examples w.r.t. the weights the forward reads (ŵ for quantized models); "
+                + "activation quantizers frozen and straight-through (STE surrogate)",
+            "space": space.rawValue,
+            "objective": [
+                "task": spec.name, "data": dataURL.path, "split": split.rawValue, "examples": chosen.indices.count,
+                "indices_sha256": chosen.indicesHash, "sample_seed": sampleSeed.map { $0 as Any } ?? NSNull(), "batch_size": batchSize,
+                "max_length": maxLength, "loss_reduction": "mean over examples (each batch's mean weighted by its size)", "mode": "eval",
+            ] as [String: Any],
+        ]
+        var summaries: [[String: Any]] = []
+
+        if let select {
+            var request = HessianAnalysis.Request()
+            request.space = space; request.topK = topK; request.bottomK = bottomK; request.method = method; request.tolerance = tol
+            request.maxHVPs = maxHvps; request.seed = seed; request.trace = trace; request.probes = self.probes
+            request.estimator = estimator; request.density = density; request.runs = runs; request.steps = steps
+            request.sigma = sigma; request.gridPoints = grid; request.quadraticCheck = quadraticCheck
+            request.warmStart = warmStart.map { URL(fileURLWithPath: $0) }
+            var reports: [Any] = []
+            var selectionInfo: [String: Any] = [:]
+            for p in probes {
+                let selection = try ParameterSelection(select, table: p.model.table, layers: p.model.config.numHiddenLayers,
+                                                       includeBiases: includeBiases)
+                selectionInfo = ["spec": select, "include_biases": includeBiases, "tensors": selection.names, "dimension": selection.dimension]
+                log("\(p.label): selection \(select) = \(selection.names.count) tensors, dimension \(selection.dimension)")
+                let objective = try LossObjective(model: p.model, batches: chosen.batches(encoded))
+                let report = try HessianAnalysis.analyze(p, objective: objective, selection: selection.views, request: request,
+                                                         output: out, progress: log)
+                reports.append(try jsonObject(report))
+                var s: [String: Any] = ["model": p.label, "loss": report.loss, "hvps": report.hvps, "seconds": report.seconds]
+                if let a = report.accuracy { s["accuracy"] = a }
+                if let t = report.top { s["top"] = t.values }
+                if let b = report.bottom { s["bottom"] = b.values }
+                if let t = report.trace { s["trace"] = t.estimate; s["trace_se"] = t.standardError }
+                if let q = report.quadraticCheck { s["quadratic_ratio"] = q.ratio ?? NSNull() }
+                summaries.append(s)
+            }
+            document["selection"] = selectionInfo
+            document["models"] = reports
+        }
+
+        if perModule {
+            let csv = out.appendingPathComponent("per-module.csv")
+            let table = try PerModuleTable(url: csv)
+            let layerCount = probes[0].model.config.numHiddenLayers
+            let layerList = try parseLayers(layers, count: layerCount)
+            let needed = batches * batchSize
+            guard needed <= encoded.count else {
+                throw ValidationError("--per-module needs --batches × --batch-size = \(needed) examples; \(split.rawValue) has \(encoded.count)")
+            }
+            let miniBatches = try ProbeExamples(available: encoded.count, count: needed, sampleSeed: sampleSeed, batchSize: batchSize)
+            let all = miniBatches.batches(encoded).map { [$0] }
+            var o = Lanczos.Options()
+            o.maxMatvecs = maxHvps; o.tolerance = tol; o.seed = seed
+            for p in probes {
+                try PerModuleCurvature.run(label: p.label, model: p.model, batches: all, modules: CurvatureModule.allCases, layers: layerList,
+                                           options: o, table: table, progress: log)
+            }
+            try table.finish(modelOrder: probes.map(\.label))
+            let summary = PerModuleCurvature.summarize(table.rows, models: probes.map(\.label), reference: probes[0].label, seed: seed)
+            var models: [[String: Any]] = []
+            for p in probes {
+                let objective = try LossObjective(model: p.model, batches: miniBatches.batches(encoded))
+                let (loss, accuracy) = try objective.lossAndAccuracy()
+                var m: [String: Any] = p.description.mapValues { $0 as Any }
+                m["loss"] = loss
+                m["accuracy"] = accuracy ?? NSNull()
+                models.append(m)
+            }
+            document["per_module"] = [
+                "csv": csv.lastPathComponent, "batches": batches, "batch_size": batchSize, "examples_indices_sha256": miniBatches.indicesHash,
+                "layers": layerList, "modules": CurvatureModule.allCases.map(\.rawValue), "reference": probes[0].label,
+                "lanczos": ["max_hvps": maxHvps, "tol": tol, "ends": ["largest-algebraic", "smallest-algebraic"]],
+                "ratio": "mean λ_max of the model / mean λ_max of the reference over the same layer × batch cells; 95% interval from 2000 paired bootstrap resamples of cells",
+                "models": models, "summary": try jsonObject(summary),
+            ] as [String: Any]
+            summaries.append(["per_module": csv.path, "cells": table.rows.count])
+        }
+        document["seconds"] = Date().timeIntervalSince(clock)
+        let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        try ModelDirectory.atomicWrite(data, to: out.appendingPathComponent("hessian.json"))
+        let line = try JSONSerialization.data(withJSONObject: ["output": out.appendingPathComponent("hessian.json").path, "results": summaries,
+                                                               "seconds": document["seconds"]!], options: [.sortedKeys, .withoutEscapingSlashes])
+        print(String(decoding: line, as: UTF8.self))
+    }
+
+    /// "0-3", "0,2,5" or nil (all).
+    func parseLayers(_ text: String?, count: Int) throws -> [Int] {
+        guard let text else { return Array(0..<count) }
+        var set = Set<Int>()
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let b = item.split(separator: "-", omittingEmptySubsequences: false)
+            guard (1...2).contains(b.count), let lo = Int(b[0]), let hi = Int(b.last!), lo <= hi, lo >= 0, hi < count else {
+                throw ValidationError("--layers '\(text)' must list layers within 0-\(count - 1), like 0-3 or 0,2")
+            }
+            set.formUnion(lo...hi)
+        }
+        return set.sorted()
+    }
+}
+
+/// An Encodable value as a JSON object tree (for embedding in a larger document), keys as the type's CodingKeys.
+func jsonObject<V: Encodable>(_ value: V) throws -> Any {
+    let encoder = JSONEncoder()
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+    return try JSONSerialization.jsonObject(with: encoder.encode(value))
+}

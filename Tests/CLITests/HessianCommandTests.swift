@@ -1,0 +1,125 @@
+import XCTest
+import BERT
+import Foundation
+
+/// `binarybert hessian` end to end on the tiny SST-2-style task: a full-precision and a BWN W1A8 model.
+extension CommandLineTests {
+    func makeHessianModels(in dir: URL) throws -> (fp: URL, bwn: URL, data: URL) {
+        let (model, data) = try makeTinyTask(in: dir)
+        let bwn = dir.appendingPathComponent("bwn")
+        let q = try run(["quantize", "--teacher", model.path, "--task", "sst-2", "--data", data.path, "--output", bwn.path,
+                         "--weight-bits", "1", "--act-bits", "8", "--epochs", "0", "--batch-size", "16", "--max-length", "16"])
+        XCTAssertEqual(q.status, 0, q.stderr)
+        return (model, bwn, data)
+    }
+
+    func testHessianWritesEigenpairsTraceDensityAndQuadraticCheck() throws {
+        let dir = try temporaryDirectory()
+        let (fp, bwn, data) = try makeHessianModels(in: dir)
+        let out = dir.appendingPathComponent("hessian")
+        let r = try run(["hessian", "--model", fp.path, "--model", bwn.path, "--task", "sst-2", "--data", data.path,
+                         "--select", "value@0,1", "--top-k", "2", "--bottom-k", "1", "--trace", "--probes", "12", "--density",
+                         "--runs", "2", "--steps", "10", "--quadratic-check", "--examples", "24", "--batch-size", "8",
+                         "--max-length", "16", "--max-hvps", "200", "--output", out.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let line = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertNotNil(line["results"])
+        let doc = try jsonObject(out.appendingPathComponent("hessian.json"))
+        let models = try XCTUnwrap(doc["models"] as? [[String: Any]])
+        XCTAssertEqual(models.count, 2)
+        XCTAssertEqual((doc["selection"] as? [String: Any])?["dimension"] as? Int, 2 * 16 * 16)
+        XCTAssertEqual((doc["objective"] as? [String: Any])?["examples"] as? Int, 24)
+        for m in models {
+            let top = try XCTUnwrap(m["top"] as? [String: Any])
+            let values = try XCTUnwrap(top["values"] as? [Double])
+            XCTAssertEqual(values.count, 2)
+            XCTAssertGreaterThanOrEqual(values[0], values[1])
+            XCTAssertEqual(top["converged"] as? [Bool], [true, true])
+            let bottom = try XCTUnwrap((m["bottom"] as? [String: Any])?["values"] as? [Double])
+            XCTAssertLessThanOrEqual(bottom[0], values[1])
+            XCTAssertNotNil((m["trace"] as? [String: Any])?["standard_error"])
+            let slq = try XCTUnwrap((m["density"] as? [String: Any])?["slq"] as? [String: Any])
+            for run in try XCTUnwrap(slq["runs"] as? [[String: Any]]) {
+                XCTAssertEqual((run["weights"] as? [Double])?.reduce(0, +) ?? 0, 1, accuracy: 1e-9)
+            }
+            let files = try XCTUnwrap(m["eigenvector_files"] as? [String])
+            XCTAssertEqual(files.count, 3)
+            let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: files[0]))
+            XCTAssertEqual(file.names.sorted(), ["bert.encoder.layer.0.attention.self.value.weight", "bert.encoder.layer.1.attention.self.value.weight"])
+            XCTAssertNotNil(m["hvps"])
+            XCTAssertNotNil(m["accuracy"])
+        }
+        // A full-precision model has nothing to quantize: no quadratic check.
+        XCTAssertNil(models[0]["quadratic_check"])
+        let q = try XCTUnwrap(models[1]["quadratic_check"] as? [String: Any])
+        XCTAssertNotNil(q["measured"])
+        XCTAssertNotNil(q["predicted"])
+
+        // A warm start from the top eigenvectors converges in fewer HVPs.
+        let warm = dir.appendingPathComponent("warm")
+        let topFiles = try XCTUnwrap(models[1]["eigenvector_files"] as? [String]).prefix(2)
+        let w = try run(["hessian", "--model", bwn.path, "--task", "sst-2", "--data", data.path, "--select", "value@0,1", "--top-k", "2",
+                         "--examples", "24", "--batch-size", "8", "--max-length", "16", "--max-hvps", "200", "--output", warm.path]
+                        + topFiles.flatMap { ["--warm-start", $0] })
+        XCTAssertEqual(w.status, 0, w.stderr)
+        let warmTop = try XCTUnwrap(((try jsonObject(warm.appendingPathComponent("hessian.json"))["models"] as? [[String: Any]])?[0]["top"]) as? [String: Any])
+        let coldTop = try XCTUnwrap(models[1]["top"] as? [String: Any])
+        XCTAssertLessThan(try XCTUnwrap(warmTop["matvecs"] as? Int), try XCTUnwrap(coldTop["matvecs"] as? Int))
+        XCTAssertEqual((warmTop["values"] as? [Double])?[0] ?? 0, (coldTop["values"] as? [Double])?[0] ?? 1, accuracy: 1e-6)
+    }
+
+    func testPerModuleTableResumesWithoutRecomputing() throws {
+        let dir = try temporaryDirectory()
+        let (fp, bwn, data) = try makeHessianModels(in: dir)
+        let out = dir.appendingPathComponent("per-module")
+        let args = ["hessian", "--model", fp.path, "--model", bwn.path, "--task", "sst-2", "--data", data.path, "--per-module",
+                    "--batches", "2", "--batch-size", "8", "--max-length", "16", "--max-hvps", "60", "--output", out.path]
+        let r = try run(args)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let csv = out.appendingPathComponent("per-module.csv")
+        let full = try String(contentsOf: csv, encoding: .utf8)
+        let lines = full.split(separator: "\n")
+        XCTAssertEqual(lines.first, "model,module,layer,batch,lambda_max,lambda_min,residual_max,hvps,seconds,converged")
+        XCTAssertEqual(lines.count, 1 + 2 * 5 * 2 * 2)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: csv.path + ".partial"))
+        let summary = try XCTUnwrap((try jsonObject(out.appendingPathComponent("hessian.json"))["per_module"] as? [String: Any])?["summary"] as? [[String: Any]])
+        let bwnRows = summary.filter { $0["model"] as? String == "bwn" }
+        XCTAssertEqual(bwnRows.count, 5)
+        for row in bwnRows {
+            let ratio = try XCTUnwrap(row["lambda_max_ratio"] as? Double)
+            XCTAssertLessThanOrEqual(try XCTUnwrap(row["lambda_max_ratio_low"] as? Double), ratio)
+            XCTAssertGreaterThanOrEqual(try XCTUnwrap(row["lambda_max_ratio_high"] as? Double), ratio)
+        }
+
+        // An interrupted run: the partial table holds the first 7 cells and a torn eighth line.
+        let kept = lines.prefix(8).joined(separator: "\n") + "\n" + lines[8].prefix(10)
+        try FileManager.default.removeItem(at: csv)
+        try kept.write(toFile: csv.path + ".partial", atomically: true, encoding: .utf8)
+        let again = try run(args)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("cell 13/13") && !again.stderr.contains("cell 14/13"), again.stderr)
+        let resumed = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(resumed.count, lines.count)
+        // Finished cells were kept as they were; recomputed ones agree except for their timing.
+        func strip(_ l: Substring) -> String { l.split(separator: ",").enumerated().filter { $0.offset != 8 }.map(\.element).joined(separator: ",") }
+        XCTAssertEqual(Set(resumed.map(strip)), Set(lines.map(strip)))
+        for l in lines.prefix(8).dropFirst() { XCTAssertTrue(resumed.contains(l)) }
+    }
+
+    func testHessianRefusesBadOptions() throws {
+        let dir = try temporaryDirectory()
+        let (model, data) = try makeTinyTask(in: dir)
+        let base = ["hessian", "--model", model.path, "--task", "sst-2", "--data", data.path, "--output", dir.appendingPathComponent("o").path,
+                    "--max-length", "16"]
+        for (extra, message) in [(["--select", "values@0"], "KIND one of"), (["--select", "value@7"], "within 0-1"),
+                                 (["--select", "value@0", "--tol", "0"], "--tol"), (["--select", "value@0", "--max-hvps", "0"], "--max-hvps"),
+                                 (["--select", "value@0", "--space", "pair"], "split"), (["--select", "value@0", "--method", "power", "--bottom-k", "1"], "lanczos"),
+                                 (["--select", "value@0", "--dtype", "float16"], "float16"), (["--select", "value@0", "--examples", "0"], "--examples"),
+                                 ([], "--select"), (["--select", "value@0", "--trace", "--probes", "3"], "--probes")] {
+            let r = try run(base + extra)
+            XCTAssertNotEqual(r.status, 0, "\(extra)")
+            XCTAssertTrue(r.stderr.contains(message), "\(extra): \(r.stderr)")
+            XCTAssertFalse(r.stderr.contains("Fatal error"), r.stderr)
+        }
+    }
+}
