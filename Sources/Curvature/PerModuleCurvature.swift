@@ -53,7 +53,8 @@ public struct PerModuleRow: Codable, Sendable, Equatable {
 
 /// The per-module table on disk: finished cells are appended (and flushed) to `<csv>.partial` as they complete, so an
 /// interrupted run resumes without recomputing them (a torn last line is dropped); `finish()` writes the CSV
-/// atomically in a fixed order and removes the partial file.
+/// atomically in a fixed order and removes the partial file. A finished CSV is read back the same way, so a later
+/// run with another model adds only that model's cells.
 public final class PerModuleTable {
     public let url: URL
     public private(set) var rows: [PerModuleRow] = []
@@ -66,16 +67,18 @@ public final class PerModuleTable {
         let partial = url.appendingPathExtension("partial")
         let fm = FileManager.default
         var keep = PerModuleRow.header + "\n"
-        if fm.fileExists(atPath: partial.path) {
-            let text = String(decoding: try Data(contentsOf: partial), as: UTF8.self)
+        // Resume from the partial table, or extend a finished one (e.g. with another model).
+        let source = fm.fileExists(atPath: partial.path) ? partial : url
+        if fm.fileExists(atPath: source.path) {
+            let text = String(decoding: try Data(contentsOf: source), as: UTF8.self)
             var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
             if lines.last.map({ !$0.isEmpty }) ?? false { lines.removeLast() }  // a torn last line (no newline yet)
             guard lines.first.map(String.init) == PerModuleRow.header else {
-                throw CurvatureError.badFile(path: partial.path, reason: "is not a per-module table (header differs); remove it to start over")
+                throw CurvatureError.badFile(path: source.path, reason: "is not a per-module table (header differs); remove it to start over")
             }
             for line in lines.dropFirst() where !line.isEmpty {
                 guard let row = PerModuleRow(csvLine: line) else {
-                    throw CurvatureError.badFile(path: partial.path, reason: "has a malformed row '\(line.prefix(80))'; remove it to start over")
+                    throw CurvatureError.badFile(path: source.path, reason: "has a malformed row '\(line.prefix(80))'; remove it to start over")
                 }
                 if done.insert(row.key).inserted { rows.append(row); keep += row.csvLine + "\n" }
             }

@@ -134,21 +134,24 @@ func attentionContextTangent<T: BLASReal>(_ tctx: UnsafeMutablePointer<T>, p: Un
 }
 
 /// `attentionContextBackward` and its R-operator: dp = dctx·vᵀ, dv = pᵀ·dctx (overwritten), and their tangents
-/// rdp = rdctx·vᵀ + dctx·tvᵀ, rdv = tpᵀ·dctx + pᵀ·rdctx (overwritten); nil tangents are zero.
+/// rdp = rdctx·vᵀ + dctx·tvᵀ, rdv = tpᵀ·dctx + pᵀ·rdctx (overwritten); nil tangents are zero. Without `wantProbs`
+/// dp and rdp are not computed (nothing below needs them).
 func attentionContextBackwardR<T: BLASReal>(dp: UnsafeMutablePointer<T>, dv: UnsafeMutablePointer<T>,
-                                            rdp: UnsafeMutablePointer<T>, rdv: UnsafeMutablePointer<T>,
+                                            rdp: UnsafeMutablePointer<T>, rdv: UnsafeMutablePointer<T>, wantProbs: Bool = true,
                                             dctx: UnsafePointer<T>, rdctx: UnsafePointer<T>, p: UnsafePointer<T>, tp: UnsafePointer<T>?,
                                             v: UnsafePointer<T>, tv: UnsafePointer<T>?, shape s: AttentionShape) {
     let tt = s.seq, a = s.width, hs = s.headDim
     Parallel.forBlasCalls(s.batch * s.heads) { bh in
         let b = bh / s.heads, h = bh % s.heads
         let off = b * tt * a + h * hs, po = bh * tt * tt
-        T.gemm(.none, .transpose, m: tt, n: tt, k: hs, alpha: 1, a: dctx + off, lda: a, b: v + off, ldb: a, beta: 0, c: dp + po, ldc: tt)
-        T.gemm(.transpose, .none, m: tt, n: hs, k: tt, alpha: 1, a: p + po, lda: tt, b: dctx + off, ldb: a, beta: 0, c: dv + off, ldc: a)
-        T.gemm(.none, .transpose, m: tt, n: tt, k: hs, alpha: 1, a: rdctx + off, lda: a, b: v + off, ldb: a, beta: 0, c: rdp + po, ldc: tt)
-        if let tv {
-            T.gemm(.none, .transpose, m: tt, n: tt, k: hs, alpha: 1, a: dctx + off, lda: a, b: tv + off, ldb: a, beta: 1, c: rdp + po, ldc: tt)
+        if wantProbs {
+            T.gemm(.none, .transpose, m: tt, n: tt, k: hs, alpha: 1, a: dctx + off, lda: a, b: v + off, ldb: a, beta: 0, c: dp + po, ldc: tt)
+            T.gemm(.none, .transpose, m: tt, n: tt, k: hs, alpha: 1, a: rdctx + off, lda: a, b: v + off, ldb: a, beta: 0, c: rdp + po, ldc: tt)
+            if let tv {
+                T.gemm(.none, .transpose, m: tt, n: tt, k: hs, alpha: 1, a: dctx + off, lda: a, b: tv + off, ldb: a, beta: 1, c: rdp + po, ldc: tt)
+            }
         }
+        T.gemm(.transpose, .none, m: tt, n: hs, k: tt, alpha: 1, a: p + po, lda: tt, b: dctx + off, ldb: a, beta: 0, c: dv + off, ldc: a)
         T.gemm(.transpose, .none, m: tt, n: hs, k: tt, alpha: 1, a: p + po, lda: tt, b: rdctx + off, ldb: a, beta: 0, c: rdv + off, ldc: a)
         if let tp {
             T.gemm(.transpose, .none, m: tt, n: hs, k: tt, alpha: 1, a: tp + po, lda: tt, b: dctx + off, ldb: a, beta: 1, c: rdv + off, ldc: a)

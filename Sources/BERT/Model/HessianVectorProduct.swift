@@ -391,19 +391,31 @@ extension BertModel {
                                tinp: s.contextHat, lo.attentionOutput, tw, out, rows: n, inFeatures: a, outFeatures: h)
         }
         guard belowDense else { return }
-        // ctx = p̂ · v̂
+        // ctx = p̂ · v̂; the scores' branch is needed for the input's adjoint or a selected Q or K only.
         let quantized = qc != nil && aq != nil
+        let needScores = goOn([lo.query, lo.key])
         attentionContextBackwardR(dp: (quantized ? ws.dScoresCopy : ws.dScores).pointer, dv: (quantized ? ws.scratchB : ws.dv).pointer,
                                   rdp: (quantized ? rws.dScoresCopy : rws.dScores).pointer, rdv: (quantized ? rws.scratchB : rws.dv).pointer,
+                                  wantProbs: needScores,
                                   dctx: ws.dContext.pointer, rdctx: rws.dContext.pointer, p: (qc?.probs ?? la.probs).pointer,
                                   tp: ptr(s.probsHat), v: (qc?.v ?? la.v).pointer, tv: ptr(s.vHat), shape: shape)
         if let aq, quantized {
             for b0 in [ws, rws] {
                 b0.dv.zero()
                 aq.backward(.value(l), la.v.pointer, b0.scratchB.pointer, b0.dv.pointer, count: la.v.count)
-                b0.dScores.zero()
-                aq.backward(.attentionProbs(l), la.probs.pointer, b0.dScoresCopy.pointer, b0.dScores.pointer, count: la.probs.count)
+                if needScores {
+                    b0.dScores.zero()
+                    aq.backward(.attentionProbs(l), la.probs.pointer, b0.dScoresCopy.pointer, b0.dScores.pointer, count: la.probs.count)
+                }
             }
+        }
+        if !needScores {
+            // Only the value projection is left.
+            throughQuantizerR(.valueInput(l), x, qc?.valueInput, dx: nil, rdx: nil, ws, rws) { _, _ in
+                linearBackwardBoth(dinp: nil, rdinp: nil, dout: ws.dv, rdout: rws.dv, inp: (qc?.valueInput ?? x).pointer,
+                                   tinp: s.valueInputHat, lo.value, tw, out, rows: n, inFeatures: h, outFeatures: a)
+            }
+            return
         }
         // scores = q̂ · k̂ᵀ / √d
         attentionScoresBackwardR(dq: (quantized ? ws.scratchA : ws.dq).pointer, dk: (quantized ? ws.scratchB : ws.dk).pointer,

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Issue 14's curvature results on one seed's models of the quantization table (default seed 42: the full-precision
+# teacher, ternary-w2a8 and bwn-w1a8; missing ones are skipped and added on a later run):
+#   1. the PyTorch check: top-3 Hessian eigenvalues of value@0,1 over the first 64 training examples of the teacher,
+#      Swift in float64 and float32 against Benchmarks/peer/torch_hessian.py in float64 (double backward, ARPACK);
+#   2. the per-module table (paper Fig. 3): λ_max and λ_min of MHA-QK, MHA-V, MHA-O, FFN-Mid, FFN-Out in every layer
+#      on 2 disjoint training mini-batches of 32, for every model, ratios to the teacher with bootstrap intervals.
+# Every step is skipped when its output exists; the per-module table resumes cell by cell (and extends a finished
+# table with a model that was missing). Then summarize.py writes Plots/curvature-*.{csv,json,md}.
+#
+#   SEED=42 THREADS=2 bash Analyses/curvature/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source Analyses/lib.sh
+require_binary
+SEED="${SEED:-42}"
+THREADS="${THREADS:-$(nproc)}"
+ROOT="${ROOT:-runs/table}"
+OUT="${OUT:-runs/curvature/seed$SEED}"
+BATCHES="${BATCHES:-2}"
+DTYPE="${DTYPE:-float32}"
+mkdir -p "$OUT"
+teacher="$ROOT/seed$SEED/teacher"
+finished "$teacher" || { echo "curvature: $teacher is not trained yet (Analyses/quantization-table/run.sh)" >&2; exit 1; }
+
+# 1. value@0,1 top-3 against PyTorch (float64 reference).
+for dt in float64 float32; do
+    [ -f "$OUT/value01-$dt/hessian.json" ] || "$BIN" hessian --model "$teacher" "${RT_POLARITY[@]}" --select value@0,1 \
+        --top-k 3 --examples 64 --batch-size 32 --tol 1e-10 --max-hvps 300 --dtype "$dt" --seed "$SEED" --threads "$THREADS" \
+        --output "$OUT/value01-$dt" > /dev/null
+done
+if [ ! -f "$OUT/torch-value01.json" ]; then
+    python3 Benchmarks/peer/torch_hessian.py --model "$teacher" --select value@0,1 --examples 64 --batch-size 32 --max-length 64 \
+        --mode eigsh --top-k 3 --dtype float64 --threads "$THREADS" > "$OUT/torch-value01.json.partial"
+    mv "$OUT/torch-value01.json.partial" "$OUT/torch-value01.json"
+fi
+
+# 2. The per-module table over every model that exists.
+models=()
+for name in teacher ternary-w2a8 bwn-w1a8; do
+    if finished "$ROOT/seed$SEED/$name"; then models+=(--model "$ROOT/seed$SEED/$name"); else echo "curvature: skipping $name (not trained yet)" >&2; fi
+done
+"$BIN" hessian "${models[@]}" "${RT_POLARITY[@]}" --per-module --batches "$BATCHES" --batch-size 32 --tol 1e-4 --max-hvps 120 \
+    --dtype "$DTYPE" --seed "$SEED" --threads "$THREADS" --output "$OUT/per-module" > /dev/null
+
+python3 Analyses/curvature/summarize.py --root "$OUT"

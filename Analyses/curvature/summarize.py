@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Writes Plots/curvature-per-module.{csv,json,md} and Plots/curvature-torch-check.json from a curvature run folder
+(Analyses/curvature/run.sh). Standard library only."""
+import argparse
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tidy import atomic_write, csv_text  # noqa: E402
+
+PLOTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Plots")
+MODULE_NAMES = {"mha-qk": "MHA-QK", "mha-v": "MHA-V", "mha-o": "MHA-O", "ffn-mid": "FFN-Mid", "ffn-out": "FFN-Out"}
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def torch_check(root):
+    out = {}
+    ref_path = os.path.join(root, "torch-value01.json")
+    if not os.path.exists(ref_path):
+        return None
+    ref = load(ref_path)
+    out["reference"] = {k: ref[k] for k in ("top", "torch", "blas", "dtype", "threads", "indices_sha256", "examples", "seconds", "hvps")}
+    for dt in ("float64", "float32"):
+        p = os.path.join(root, f"value01-{dt}", "hessian.json")
+        if not os.path.exists(p):
+            continue
+        doc = load(p)
+        top = doc["models"][0]["top"]
+        rel = [abs(a - b) / abs(b) for a, b in zip(top["values"], ref["top"])]
+        out[dt] = {"top": top["values"], "residuals": top["residuals"], "hvps": top["matvecs"], "seconds": doc["seconds"],
+                   "relative_error": rel, "max_relative_error": max(rel),
+                   "same_examples": doc["objective"]["indices_sha256"] == ref["indices_sha256"]}
+    out["tolerance"] = {"float64": 1e-4, "float32": 1e-2}
+    out["passes"] = all(out[dt]["max_relative_error"] <= out["tolerance"][dt] for dt in ("float64", "float32") if dt in out)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", required=True)
+    args = ap.parse_args()
+    check = torch_check(args.root)
+    if check:
+        atomic_write(os.path.join(PLOTS, "curvature-torch-check.json"), json.dumps(check, indent=2, sort_keys=True) + "\n")
+    pm = os.path.join(args.root, "per-module")
+    doc = load(os.path.join(pm, "hessian.json"))
+    per = doc["per_module"]
+    with open(os.path.join(pm, "per-module.csv")) as f:
+        lines = f.read().strip().split("\n")
+    header = lines[0].split(",")
+    rows = [dict(zip(header, l.split(","))) for l in lines[1:]]
+    for r in rows:
+        for k in ("lambda_max", "lambda_min", "residual_max", "seconds"):
+            r[k] = float(r[k])
+        for k in ("layer", "batch", "hvps"):
+            r[k] = int(r[k])
+    atomic_write(os.path.join(PLOTS, "curvature-per-module.csv"), csv_text(rows, header))
+    meta = {k: per[k] for k in ("batches", "batch_size", "examples_indices_sha256", "layers", "modules", "reference", "lanczos", "ratio", "models")}
+    meta.update({"summary": per["summary"], "dtype": doc["dtype"], "threads": doc["threads"], "version": doc["version"],
+                 "blas_core": doc["blas_core"], "objective": doc["objective"], "hessian_of": doc["hessian_of"],
+                 "command": doc["command"], "cells": len(rows), "unconverged_cells": sum(r["converged"] != "true" for r in rows)})
+    atomic_write(os.path.join(PLOTS, "curvature-per-module.json"), json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    md = ["| model | module | λ_max mean ± std | λ_min mean ± std | λ_max ratio to " + per["reference"] + " [95% CI] |", "|---|---|---|---|---|"]
+    for s in per["summary"]:
+        ratio = "—" if s.get("lambda_max_ratio") is None else f"{s['lambda_max_ratio']:.2f} [{s['lambda_max_ratio_low']:.2f}, {s['lambda_max_ratio_high']:.2f}]"
+        md.append(f"| {s['model']} | {MODULE_NAMES[s['module']]} | {s['lambda_max_mean']:.4g} ± {s['lambda_max_std']:.2g} | "
+                  f"{s['lambda_min_mean']:.4g} ± {s['lambda_min_std']:.2g} | {ratio} |")
+    models = " · ".join(f"{m['label']}: loss {m['loss']:.3f}, accuracy {m['accuracy']:.3f}" for m in per["models"])
+    md.append("")
+    md.append(f"Objective: {per['batches']} mini-batches of {per['batch_size']} training examples ({models}); {len(rows)} cells, "
+              f"{meta['unconverged_cells']} not converged to tol {per['lanczos']['tol']}.")
+    atomic_write(os.path.join(PLOTS, "curvature-per-module.md"), "\n".join(md) + "\n")
+
+
+if __name__ == "__main__":
+    main()

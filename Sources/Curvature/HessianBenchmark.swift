@@ -1,0 +1,140 @@
+import BERT
+import Foundation
+import Numerics
+
+/// Measurements behind the README's curvature performance table, all on one objective in one process: the cost of
+/// an HVP against a gradient (full model and blocks), and how many HVPs Lanczos and PyHessian-style power iteration
+/// need to reach the top eigenvalues to a relative accuracy.
+public enum HessianBenchmark {
+    public struct Cost: Codable, Sendable {
+        public var selection: String
+        public var dimension: Int
+        public var gradientSeconds: Double
+        public var hvpSeconds: Double
+        public var ratio: Double
+        enum CodingKeys: String, CodingKey {
+            case selection, dimension, gradientSeconds = "gradient_seconds", hvpSeconds = "hvp_seconds", ratio = "hvp_over_gradient"
+        }
+    }
+
+    public struct Convergence: Codable, Sendable {
+        public var reference: [Double]
+        /// HVPs until the top-1 (resp. all top-k) estimates are within `accuracy` (relative) of the reference and stay.
+        public var lanczosTop1: Int?, lanczosTopK: Int?
+        public var powerTop1: Int?, powerTopK: Int?
+        /// PyHessian's stopping rule at --tol 1e-3: what it returns, and its HVPs.
+        public var powerValues: [Double]
+        public var powerHVPs: Int
+        public var powerSeconds: Double
+        public var lanczosSecondsToTopK: Double?
+        public var accuracy: Double
+        enum CodingKeys: String, CodingKey {
+            case reference, lanczosTop1 = "lanczos_hvps_top1", lanczosTopK = "lanczos_hvps_topk", powerTop1 = "power_hvps_top1"
+            case powerTopK = "power_hvps_topk", powerValues = "power_values", powerHVPs = "power_hvps", powerSeconds = "power_seconds"
+            case lanczosSecondsToTopK = "lanczos_seconds_to_topk", accuracy
+        }
+    }
+
+    static func median(_ x: [Double]) -> Double {
+        let s = x.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
+    static func time(_ body: () throws -> Void) rethrows -> Double {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+    }
+
+    /// Median seconds of a gradient of all parameters and of an HVP restricted to `selection` (after a warm-up each).
+    public static func cost<T: BLASReal>(objective: LossObjective<T>, selection: ParameterSelection, iterations: Int) throws -> Cost {
+        let model = objective.model
+        let hessian = ModelHessian(objective: objective, selection: selection.views)
+        var rng = SeededRNG(seed: 1)
+        let v = (0..<hessian.dimension).map { _ in rng.normal() }
+        var y = [Double](repeating: 0, count: hessian.dimension)
+        _ = try objective.lossAndGradient()
+        try v.withUnsafeBufferPointer { xp in try y.withUnsafeMutableBufferPointer { try hessian.apply(xp.baseAddress!, into: $0.baseAddress!) } }
+        var g: [Double] = [], h: [Double] = []
+        for _ in 0..<iterations {
+            g.append(try time { _ = try objective.lossAndGradient() })
+            h.append(try time {
+                try v.withUnsafeBufferPointer { xp in try y.withUnsafeMutableBufferPointer { try hessian.apply(xp.baseAddress!, into: $0.baseAddress!) } }
+            })
+        }
+        _ = model
+        return Cost(selection: selection.spec, dimension: selection.dimension, gradientSeconds: median(g), hvpSeconds: median(h),
+                    ratio: median(h) / median(g))
+    }
+
+    /// HVP counts to reach the top-1 and top-k eigenvalues to `accuracy`: Lanczos (checked after every step) against
+    /// power iteration with deflation (each eigenvalue run to a tight tolerance, counting when its estimate first
+    /// enters and stays within accuracy), and PyHessian's own stopping rule (tol 1e-3).
+    public static func convergence(_ op: LinearOperator, k: Int, accuracy: Double, seed: UInt64, budget: Int,
+                                   progress: (String) -> Void) throws -> Convergence {
+        // Reference: Lanczos to a tight tolerance.
+        var ro = Lanczos.Options()
+        ro.count = k; ro.maxMatvecs = budget; ro.tolerance = 1e-9; ro.seed = seed &+ 99
+        let reference = try Lanczos.eigenpairs(op, options: ro).values
+        progress("reference top-\(k): \(reference.map { String(format: "%.6g", $0) }.joined(separator: " "))")
+        func within(_ got: [Double], _ n: Int) -> Bool {
+            got.count >= n && (0..<n).allSatisfy { abs(got[$0] - reference[$0]) <= accuracy * abs(reference[$0]) }
+        }
+        // Lanczos: record the Ritz values after every step.
+        var history: [(Int, [Double])] = []
+        var lo = Lanczos.Options()
+        lo.count = k; lo.maxMatvecs = budget; lo.tolerance = 1e-12; lo.seed = seed
+        let clock = Date()
+        var stamps: [Int: Double] = [:]
+        lo.progress = { hvps, values, _ in history.append((hvps, values)); stamps[hvps] = Date().timeIntervalSince(clock) }
+        _ = try Lanczos.eigenpairs(op, options: lo)
+        func firstStable(_ h: [(Int, [Double])], _ n: Int) -> Int? {
+            var first: Int? = nil
+            for (hvps, values) in h { if within(values, n) { if first == nil { first = hvps } } else { first = nil } }
+            return first
+        }
+        let l1 = firstStable(history, 1), lk = firstStable(history, k)
+        // Power iteration with deflation, each eigenvalue run for up to `budget` steps; HVPs counted cumulatively.
+        var found: [[Double]] = [], values: [Double] = []
+        var total = 0
+        var p1: Int? = nil, pk: Int? = nil
+        let n = op.dimension
+        var rng = SeededRNG(seed: seed, stream: 0x90E2)
+        let v = Buffer<Double>(count: n), hv = Buffer<Double>(count: n)
+        for i in 0..<k {
+            rng.fillNormal(v.pointer, count: n)
+            normalize(v.pointer, n)
+            var enteredAt: Int? = nil
+            var theta = 0.0
+            for _ in 0..<budget {
+                for u in found {
+                    let c = u.withUnsafeBufferPointer { Double.dot(n: n, x: $0.baseAddress!, incx: 1, y: v.pointer, incy: 1) }
+                    u.withUnsafeBufferPointer { Double.axpy(n: n, alpha: -c, x: $0.baseAddress!, incx: 1, y: v.pointer, incy: 1) }
+                }
+                normalize(v.pointer, n)
+                try op.apply(v.pointer, into: hv.pointer)
+                total += 1
+                let t = Double.dot(n: n, x: hv.pointer, incx: 1, y: v.pointer, incy: 1)
+                v.copy(from: hv)
+                normalize(v.pointer, n)
+                if abs(t - reference[i]) <= accuracy * abs(reference[i]) { if enteredAt == nil { enteredAt = total } } else { enteredAt = nil }
+                let converged = abs(t - theta) <= 1e-9 * abs(t)
+                theta = t
+                if converged { break }
+            }
+            found.append(v.array)
+            values.append(theta)
+            if i == 0 { p1 = enteredAt }
+            if i == k - 1 { pk = enteredAt }
+            if enteredAt == nil { break }
+        }
+        var po = PowerIteration.Options()
+        po.count = k; po.tolerance = 1e-3; po.maxIterations = 100; po.seed = seed
+        let powerClock = Date()
+        let power = try PowerIteration.eigenpairs(op, options: po)
+        let powerSeconds = Date().timeIntervalSince(powerClock)
+        return Convergence(reference: reference, lanczosTop1: l1, lanczosTopK: lk, powerTop1: p1, powerTopK: pk,
+                           powerValues: power.values, powerHVPs: power.matvecs, powerSeconds: powerSeconds,
+                           lanczosSecondsToTopK: lk.flatMap { stamps[$0] }, accuracy: accuracy)
+    }
+}

@@ -1,0 +1,124 @@
+import ArgumentParser
+import BERT
+import Curvature
+import Foundation
+import Numerics
+import Text
+import Training
+
+/// What a `bench-hessian --memory-probe` child process runs before reporting its peak memory.
+enum MemoryProbe: String, ExpressibleByArgument, CaseIterable {
+    case gradient, hvp
+}
+
+/// `binarybert bench-hessian`: the curvature engine's cost on a real model, side by side in one run.
+struct BenchHessianCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bench-hessian",
+        abstract: "Benchmark HVPs: cost against a gradient, HVPs to the top eigenvalues (Lanczos vs power iteration), peak memory.",
+        discussion: """
+        On `hessian`'s objective (the first --examples training examples, eval mode). Reports, in one JSON object: \
+        median seconds of a gradient of all parameters and of HVPs for the full model, value@0,1 and \
+        ffn-output@<last layer>, and their ratios; HVPs until Lanczos and power iteration (with deflation) have the \
+        top-1 and top-k eigenvalues of --select within --accuracy of a tight reference, and the result and cost of \
+        PyHessian's stopping rule (tol 1e-3); the peak RSS of a child process doing one gradient step against one doing \
+        one full HVP on the same batches. The PyTorch peer is Benchmarks/peer/torch_hessian.py.
+        """)
+
+    @Option(help: "Model directory.") var model: String
+    @Option(help: "Task name.") var task: String
+    @Option(help: "Data directory.") var data: String
+    @Option(help: "Selection for the convergence measurement.") var select = "value@0,1"
+    @Option(help: "Examples in the objective.") var examples = 64
+    @Option(help: "Examples per batch.") var batchSize = 32
+    @Option(help: "Maximum tokens per example.") var maxLength = 64
+    @Option(help: "Compute in \(DType.allCases.map(\.rawValue).joined(separator: " or ")).") var dtype: DType = .float32
+    @Option(help: "Timed repetitions (the median is reported).") var iters = 3
+    @Option(help: "Eigenvalues for the convergence measurement.") var topK = 5
+    @Option(help: "Relative accuracy the convergence counts are measured at.") var accuracy = 1e-3
+    @Option(help: "HVP budget per eigensolver run.") var budget = 150
+    @Option(help: "Seed.") var seed: UInt64 = 0
+    @Option(help: "Internal: run one \(MemoryProbe.allCases.map(\.rawValue).joined(separator: " or ")) and print the peak RSS.")
+    var memoryProbe: MemoryProbe?
+    @OptionGroup var threading: ThreadOptions
+
+    func validate() throws {
+        guard examples >= 1, batchSize >= 1, maxLength >= 2 else { throw ValidationError("--examples and --batch-size must be at least 1, --max-length at least 2") }
+        guard iters >= 1, iters <= 1000 else { throw ValidationError("--iters must be in 1...1000, got \(iters)") }
+        guard topK >= 1, topK <= 100 else { throw ValidationError("--top-k must be in 1...100, got \(topK)") }
+        guard accuracy > 0, accuracy < 1 else { throw ValidationError("--accuracy must be in (0, 1), got \(accuracy)") }
+        guard budget >= topK, budget <= 100_000 else { throw ValidationError("--budget must be in --top-k...100000, got \(budget)") }
+    }
+
+    func run() throws {
+        try threading.apply()
+        switch dtype {
+        case .float32: try run(Float.self)
+        case .float64: try run(Double.self)
+        }
+    }
+
+    private func log(_ s: String) { FileHandle.standardError.write(("bench-hessian: " + s + "\n").data(using: .utf8)!) }
+
+    func objective<T: BLASReal>(_ type: T.Type) throws -> (ProbeModel<T>, LossObjective<T>, ProbeExamples) {
+        let spec = try Tasks.named(task)
+        let probe = try ProbeModel<T>(directory: URL(fileURLWithPath: model))
+        let tokenizer = try BertTokenizer(modelDirectory: probe.directory)
+        let set = try DatasetLoader.load(task: spec, dataDirectory: URL(fileURLWithPath: data), split: "train", skipBadRows: false)
+        let encoded = EncodedDataset(set, tokenizer: tokenizer, maxLength: maxLength)
+        let chosen = try ProbeExamples(available: encoded.count, count: min(examples, encoded.count), sampleSeed: nil, batchSize: batchSize)
+        return (probe, try LossObjective(model: probe.model, batches: chosen.batches(encoded)), chosen)
+    }
+
+    func run<T: BLASReal>(_ type: T.Type) throws {
+        let (probe, objective, chosen) = try objective(T.self)
+        let layers = probe.model.config.numHiddenLayers
+        let all = try ParameterSelection("all@*", table: probe.model.table, layers: layers, includeBiases: true)
+        if let memoryProbe {
+            switch memoryProbe {
+            case .gradient: _ = try objective.lossAndGradient()
+            case .hvp: _ = try ModelHessian(objective: objective, selection: all.views).apply([Double](repeating: 1e-3, count: all.dimension))
+            }
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            print("{\"max_rss_mb\":\(Double(usage.ru_maxrss) / 1024)}")
+            return
+        }
+        log("\(probe.label): \(chosen.indices.count) examples, \(T.self), threads \(Parallel.threads), BLAS core \(BLASInfo.coreName)")
+        var costs: [HessianBenchmark.Cost] = []
+        for spec in ["all@*", "value@0,1", "ffn-output@\(layers - 1)"] {
+            let selection = try ParameterSelection(spec, table: probe.model.table, layers: layers, includeBiases: spec == "all@*")
+            let c = try HessianBenchmark.cost(objective: objective, selection: selection, iterations: iters)
+            log(String(format: "%@: gradient %.3f s, HVP %.3f s, ratio %.2f", spec, c.gradientSeconds, c.hvpSeconds, c.ratio))
+            costs.append(c)
+        }
+        let selection = try ParameterSelection(select, table: probe.model.table, layers: layers)
+        let op = ModelHessian(objective: objective, selection: selection.views)
+        let convergence = try HessianBenchmark.convergence(op, k: topK, accuracy: accuracy, seed: seed, budget: budget, progress: log)
+        log("Lanczos HVPs top-1 \(convergence.lanczosTop1.map(String.init) ?? "-"), top-\(topK) \(convergence.lanczosTopK.map(String.init) ?? "-"); "
+            + "power top-1 \(convergence.powerTop1.map(String.init) ?? "-"), top-\(topK) \(convergence.powerTopK.map(String.init) ?? "-")")
+        var memory: [String: Any] = [:]
+        for probeKind in MemoryProbe.allCases {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+            p.arguments = ["bench-hessian", "--model", model, "--task", task, "--data", data, "--examples", String(examples),
+                           "--batch-size", String(batchSize), "--max-length", String(maxLength), "--dtype", dtype.rawValue,
+                           "--memory-probe", probeKind.rawValue, "--threads", String(Parallel.threads)]
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            try p.run()
+            let out = pipe.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            let object = try JSONSerialization.jsonObject(with: out) as? [String: Double]
+            memory["max_rss_mb_\(probeKind.rawValue)"] = object?["max_rss_mb"] ?? NSNull()
+        }
+        if let g = memory["max_rss_mb_gradient"] as? Double, let h = memory["max_rss_mb_hvp"] as? Double { memory["hvp_over_gradient"] = h / g }
+        let result: [String: Any] = [
+            "model": probe.description, "examples": chosen.indices.count, "indices_sha256": chosen.indicesHash, "batch_size": batchSize,
+            "max_length": maxLength, "dtype": dtype.rawValue, "threads": Parallel.threads, "blas_core": BLASInfo.coreName,
+            "version": BinaryBERTVersion.string, "select": select, "top_k": topK,
+            "cost": try jsonObject(costs), "convergence": try jsonObject(convergence), "memory": memory,
+        ]
+        let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys, .withoutEscapingSlashes])
+        print(String(decoding: data, as: UTF8.self))
+    }
+}
