@@ -40,7 +40,7 @@ models=()
 for name in teacher ternary-w2a8 bwn-w1a8; do
     if finished "$ROOT/seed$SEED/$name"; then models+=(--model "$ROOT/seed$SEED/$name"); else echo "curvature: skipping $name (not trained yet)" >&2; fi
 done
-"$BIN" hessian "${models[@]}" "${RT_POLARITY[@]}" --per-module --batches "$BATCHES" --batch-size 32 --tol 1e-4 --max-hvps 120 \
+"$BIN" hessian "${models[@]}" "${RT_POLARITY[@]}" --per-module --batches "$BATCHES" --batch-size 32 --tol 1e-3 --max-hvps 80 \
     --dtype "$DTYPE" --seed "$SEED" --threads "$THREADS" --output "$OUT/per-module" > /dev/null
 
 python3 Analyses/curvature/summarize.py --root "$OUT"

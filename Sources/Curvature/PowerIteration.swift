@@ -29,10 +29,7 @@ public enum PowerIteration {
             var theta: Double? = nil
             var done = false
             for _ in 0..<o.maxIterations {
-                for u in vectors {
-                    let c = u.withUnsafeBufferPointer { Double.dot(n: n, x: $0.baseAddress!, incx: 1, y: v.pointer, incy: 1) }
-                    u.withUnsafeBufferPointer { Double.axpy(n: n, alpha: -c, x: $0.baseAddress!, incx: 1, y: v.pointer, incy: 1) }
-                }
+                project(v.pointer, n, outOf: vectors)
                 normalize(v.pointer, n)
                 try op.apply(v.pointer, into: hv.pointer)
                 matvecs += 1

@@ -71,12 +71,7 @@ public enum TraceEstimator {
             try op.apply(s.pointer, into: a.pointer)
             if q.count < rank {
                 let before = Double.nrm2(n: n, x: a.pointer, incx: 1)
-                for _ in 0..<2 {
-                    for u in q {
-                        let c = u.withUnsafeBufferPointer { Double.dot(n: n, x: $0.baseAddress!, incx: 1, y: a.pointer, incy: 1) }
-                        u.withUnsafeBufferPointer { Double.axpy(n: n, alpha: -c, x: $0.baseAddress!, incx: 1, y: a.pointer, incy: 1) }
-                    }
-                }
+                for _ in 0..<2 { project(a.pointer, n, outOf: q) }
                 if Double.nrm2(n: n, x: a.pointer, incx: 1) > 1e-10 * max(before, 1e-300), normalize(a.pointer, n) { q.append(a.array) }
             }
         }
@@ -91,10 +86,7 @@ public enum TraceEstimator {
         let z = Buffer<Double>(count: n), az = Buffer<Double>(count: n)
         for p in 0..<k {
             rng.fillRademacher(z.pointer, count: n)
-            for u in q {
-                let c = u.withUnsafeBufferPointer { Double.dot(n: n, x: $0.baseAddress!, incx: 1, y: z.pointer, incy: 1) }
-                u.withUnsafeBufferPointer { Double.axpy(n: n, alpha: -c, x: $0.baseAddress!, incx: 1, y: z.pointer, incy: 1) }
-            }
+            project(z.pointer, n, outOf: q)
             try op.apply(z.pointer, into: az.pointer)
             let v = Double.dot(n: n, x: z.pointer, incx: 1, y: az.pointer, incy: 1)
             guard v.isFinite else { throw CurvatureError.nonFinite(what: "residual probe \(p) of Hutch++", batch: nil) }

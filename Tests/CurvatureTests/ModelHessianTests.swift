@@ -101,3 +101,25 @@ final class ModelHessianTests: XCTestCase {
         }
     }
 }
+
+extension ModelHessianTests {
+    /// A one-batch objective reuses its forward between HVPs; the result is the same as recomputing it, also after a
+    /// probe of another block or a loss evaluation in between.
+    func testForwardReuseGivesTheSameProducts() throws {
+        let model = try tinyModel()
+        let objective = try LossObjective(model: model, batches: [tinyBatches()[0]])
+        let a = try ParameterSelection("value@1", table: model.table, layers: 2), b = try ParameterSelection("ffn-output@0", table: model.table, layers: 2)
+        let ha = ModelHessian(objective: objective, selection: a.views), hb = ModelHessian(objective: objective, selection: b.views)
+        let va = (0..<a.dimension).map { cos(Double($0)) }, vb = (0..<b.dimension).map { sin(Double($0)) }
+        let first = try ha.apply(va)
+        let count = model.forwardCount
+        XCTAssertEqual(try ha.apply(va), first)
+        XCTAssertEqual(model.forwardCount, count, "the second HVP should reuse the forward")
+        let other = try hb.apply(vb)
+        _ = try objective.loss()
+        XCTAssertEqual(try ha.apply(va), first)
+        XCTAssertEqual(try hb.apply(vb), other)
+        let fresh = try LossObjective(model: model, batches: [tinyBatches()[0]])
+        XCTAssertEqual(try ModelHessian(objective: fresh, selection: b.views).apply(vb), other)
+    }
+}

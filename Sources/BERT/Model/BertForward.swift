@@ -67,6 +67,7 @@ extension BertModel {
 
     /// The activation workspace for `batch` (reused when the shape and mode match).
     func workspace(for batch: TokenBatch, training: Bool) -> Activations<T> {
+        forwardCount += 1
         let aq = activationQuantizer
         if let w = workspace, w.fits(batch, training: training, quantized: aq != nil) {
             w.batch = batch

@@ -23,6 +23,9 @@ public final class BertModel<T: BLASReal> {
 
     let offsets: ModelOffsets
     var workspace: Activations<T>?
+    /// Counts forward passes (each one overwrites `workspace`): a caller that ran the last forward can tell whether
+    /// the workspace still holds it.
+    public internal(set) var forwardCount = 0
     var backwardWorkspace: BackwardWorkspace<T>?
     /// The R-operator's workspaces: forward tangents and the tangents of the backward pass (Hessian-vector products).
     var tangentWorkspace: Tangents<T>?

@@ -45,10 +45,13 @@ extension BertModel {
     /// quantization computes. The quantizers are frozen for the call (nothing of theirs changes).
     ///
     /// The pass starts at `boundary(for: selected)`: with `hidden` (that boundary's hidden_states of `batch` at the
-    /// current weights below it) the layers under it are not run at all. Returns the batch's mean loss.
+    /// current weights below it) the layers under it are not run at all. `reuseForward`: the model's latest forward
+    /// was of this batch, in eval mode, at the current weights (the caller vouches for it, e.g. by `forwardCount`),
+    /// so it is not run again. Returns the batch's mean loss.
     @discardableResult
     public func hessianVectorProduct(_ batch: TokenBatch, targets: Targets, direction: Buffer<T>, selected: [ParameterView],
-                                     into hv: Buffer<T>, scale: Double = 1, hidden: Buffer<T>? = nil) throws -> Double {
+                                     into hv: Buffer<T>, scale: Double = 1, hidden: Buffer<T>? = nil,
+                                     reuseForward: Bool = false) throws -> Double {
         precondition(direction.count == table.totalCount && hv.count == table.totalCount,
                      "hessianVectorProduct: direction and output need the parameter layout")
         let start = boundary(for: selected)
@@ -56,7 +59,12 @@ extension BertModel {
         activationQuantizer?.frozen = true
         defer { if let wasFrozen { activationQuantizer?.frozen = wasFrozen } }
 
-        let acts = try hidden.map { try forward(batch, from: start, hidden: $0) } ?? forward(batch)
+        let acts: Activations<T>
+        if reuseForward, let w = workspace, w.batch == batch, !w.training {
+            acts = w
+        } else {
+            acts = try hidden.map { try forward(batch, from: start, hidden: $0) } ?? forward(batch)
+        }
         let (loss, dLogitsOrNil) = try taskLoss(acts, targets: targets, wantGradient: true)
         guard let dLogits = dLogitsOrNil, let logits = acts.logits else { throw ModelError.noClassifier }
         if scale != 1 { T.scal(n: dLogits.count, alpha: T(scale), x: dLogits.pointer, incx: 1) }

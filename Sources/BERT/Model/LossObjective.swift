@@ -13,6 +13,9 @@ public final class LossObjective<T: BLASReal> {
     public let batches: [(tokens: TokenBatch, targets: Targets)]
     public let exampleCount: Int
     private var prefix: (boundary: PassBoundary, hidden: [Buffer<T>])?
+    /// (model.forwardCount, weights, boundary) right after this objective's last HVP forward of its only batch: while both are
+    /// unchanged, the model's workspace still holds that forward and the next HVP reuses it.
+    private var lastForward: (count: Int, weights: ObjectIdentifier, boundary: PassBoundary)?
 
     public init(model: BertModel<T>, batches: [(tokens: TokenBatch, targets: Targets)]) throws {
         guard !batches.isEmpty else { throw ObjectiveError.empty }
@@ -81,14 +84,20 @@ public final class LossObjective<T: BLASReal> {
     @discardableResult
     public func hessianVectorProduct(direction v: Buffer<T>, selected: [ParameterView], into hv: Buffer<T>) throws -> Double {
         for s in selected { memset(hv.pointer + s.offset, 0, s.count * MemoryLayout<T>.stride) }
-        let hidden = try prefixHidden(for: model.boundary(for: selected))
+        let boundary = model.boundary(for: selected)
+        let hidden = try prefixHidden(for: boundary)
         var total = 0.0
+        // (A forward from a lower boundary would also do; an equal one is what repeated probes of one block give.)
+        let reuse = batches.count == 1 && lastForward.map {
+            $0.count == model.forwardCount && $0.weights == ObjectIdentifier(model.weights) && $0.boundary == boundary
+        } == true
         for (i, b) in batches.enumerated() {
             let l = try model.hessianVectorProduct(b.tokens, targets: b.targets, direction: v, selected: selected, into: hv,
-                                                   scale: weight(i), hidden: hidden?[i])
+                                                   scale: weight(i), hidden: hidden?[i], reuseForward: reuse)
             guard l.isFinite else { throw ObjectiveError.nonFinite(what: "loss", batch: i) }
             total += weight(i) * l
         }
+        lastForward = (model.forwardCount, ObjectIdentifier(model.weights), boundary)
         for s in selected {
             for j in s.range where !hv[j].isFinite { throw ObjectiveError.nonFinite(what: "Hessian-vector product (\(s.name))", batch: nil) }
         }
@@ -110,7 +119,7 @@ public final class LossObjective<T: BLASReal> {
     /// Bytes the prefix cache holds now.
     public var prefixCacheBytes: Int { (prefix?.hidden.reduce(0) { $0 + $1.count } ?? 0) * MemoryLayout<T>.stride }
 
-    public func invalidatePrefix() { prefix = nil }
+    public func invalidatePrefix() { prefix = nil; lastForward = nil }
 }
 
 /// A probe's objective could not be evaluated.
