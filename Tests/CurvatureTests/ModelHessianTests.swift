@@ -123,3 +123,17 @@ extension ModelHessianTests {
         XCTAssertEqual(try ModelHessian(objective: fresh, selection: b.views).apply(vb), other)
     }
 }
+
+extension ModelHessianTests {
+    /// A direction holding NaN gives a typed error naming the product and the batch, never a NaN eigenvalue.
+    func testNonFiniteProductNamesTheBatch() throws {
+        let model = try tinyModel()
+        let objective = try LossObjective(model: model, batches: tinyBatches())
+        let sel = try ParameterSelection("value@1", table: model.table, layers: 2)
+        var v = [Double](repeating: 0.1, count: sel.dimension)
+        v[3] = .nan
+        XCTAssertThrowsError(try ModelHessian(objective: objective, selection: sel.views).apply(v)) { e in
+            XCTAssertEqual(e as? ObjectiveError, .nonFinite(what: "Hessian-vector product (bert.encoder.layer.1.attention.self.value.weight)", batch: 0))
+        }
+    }
+}

@@ -95,12 +95,13 @@ public final class LossObjective<T: BLASReal> {
             let l = try model.hessianVectorProduct(b.tokens, targets: b.targets, direction: v, selected: selected, into: hv,
                                                    scale: weight(i), hidden: hidden?[i], reuseForward: reuse)
             guard l.isFinite else { throw ObjectiveError.nonFinite(what: "loss", batch: i) }
+            // A non-finite product stays non-finite once accumulated: the first batch that makes it so is named.
+            for s in selected {
+                for j in s.range where !hv[j].isFinite { throw ObjectiveError.nonFinite(what: "Hessian-vector product (\(s.name))", batch: i) }
+            }
             total += weight(i) * l
         }
         lastForward = (model.forwardCount, ObjectIdentifier(model.weights), boundary)
-        for s in selected {
-            for j in s.range where !hv[j].isFinite { throw ObjectiveError.nonFinite(what: "Hessian-vector product (\(s.name))", batch: nil) }
-        }
         return total
     }
 
