@@ -48,6 +48,9 @@ def main():
     if check:
         atomic_write(os.path.join(PLOTS, "curvature-torch-check.json"), json.dumps(check, indent=2, sort_keys=True) + "\n")
     pm = os.path.join(args.root, "per-module")
+    if not os.path.exists(os.path.join(pm, "hessian.json")):
+        print("summarize: no finished per-module table yet", file=sys.stderr)
+        return
     doc = load(os.path.join(pm, "hessian.json"))
     per = doc["per_module"]
     with open(os.path.join(pm, "per-module.csv")) as f:
