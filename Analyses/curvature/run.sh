@@ -6,7 +6,8 @@
 #   2. the per-module table (paper Fig. 3): λ_max and λ_min of MHA-QK, MHA-V, MHA-O, FFN-Mid, FFN-Out in every layer
 #      on 2 disjoint training mini-batches of 32, for every model, ratios to the teacher with bootstrap intervals.
 # Every step is skipped when its output exists; the per-module table resumes cell by cell (and extends a finished
-# table with a model that was missing). Then summarize.py writes Plots/curvature-*.{csv,json,md}.
+# table with a model that was missing); 3. bench-hessian beside the PyTorch peer. Then summarize.py writes
+# Plots/curvature-*.{csv,json,md}.
 #
 #   SEED=42 THREADS=2 bash Analyses/curvature/run.sh
 set -euo pipefail
@@ -42,5 +43,14 @@ for name in teacher ternary-w2a8 bwn-w1a8; do
 done
 "$BIN" hessian "${models[@]}" "${RT_POLARITY[@]}" --per-module --batches "$BATCHES" --batch-size 32 --tol 1e-3 --max-hvps 80 \
     --dtype "$DTYPE" --seed "$SEED" --threads "$THREADS" --output "$OUT/per-module" > /dev/null
+
+# 3. Benchmarks (the README's curvature performance table): one 32-example batch, float32, one thread each.
+B="$OUT/bench"; mkdir -p "$B"
+[ -f "$B/swift.json" ] || { "$BIN" bench-hessian --model "$teacher" "${RT_POLARITY[@]}" --examples 32 --batch-size 32 --select value@0,1 \
+    --top-k 5 --budget 60 --iters 3 --threads 1 > "$B/swift.json.partial" && mv "$B/swift.json.partial" "$B/swift.json"; }
+for mode in power cost; do
+    [ -f "$B/torch-$mode.json" ] || { python3 Benchmarks/peer/torch_hessian.py --model "$teacher" --select value@0,1 --examples 32 \
+        --batch-size 32 --mode $mode --top-k 5 --dtype float32 --threads 1 > "$B/torch-$mode.json.partial" && mv "$B/torch-$mode.json.partial" "$B/torch-$mode.json"; }
+done
 
 python3 Analyses/curvature/summarize.py --root "$OUT"

@@ -47,6 +47,13 @@ def main():
     check = torch_check(args.root)
     if check:
         atomic_write(os.path.join(PLOTS, "curvature-torch-check.json"), json.dumps(check, indent=2, sort_keys=True) + "\n")
+    bench = {}
+    for name in ("swift", "torch-power", "torch-cost"):
+        p = os.path.join(args.root, "bench", name + ".json")
+        if os.path.exists(p):
+            bench[name.replace("-", "_")] = load(p)
+    if bench:
+        atomic_write(os.path.join(PLOTS, "curvature-bench.json"), json.dumps(bench, indent=2, sort_keys=True) + "\n")
     pm = os.path.join(args.root, "per-module")
     if not os.path.exists(os.path.join(pm, "hessian.json")):
         print("summarize: no finished per-module table yet", file=sys.stderr)
