@@ -24,16 +24,14 @@ public final class ModelHessian<T: BLASReal>: LinearOperator {
     public func apply(_ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>) throws {
         var k = 0
         for v in selection {
-            let d = direction.pointer + v.offset
-            for i in 0..<v.count { d[i] = T(x[k + i]) }
+            T.kernelFromDouble(x + k, direction.pointer + v.offset, v.count)
             k += v.count
         }
         try objective.hessianVectorProduct(direction: direction, selected: selection, into: product)
         matvecs += 1
         k = 0
         for v in selection {
-            let p = product.pointer + v.offset
-            for i in 0..<v.count { y[k + i] = Double(p[i]) }
+            T.kernelToDouble(product.pointer + v.offset, y + k, v.count)
             k += v.count
         }
     }

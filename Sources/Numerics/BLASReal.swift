@@ -93,6 +93,12 @@ where Self.RawSignificand: FixedWidthInteger {
                                eps: Double, weightDecay: Double, correction1: Double, correction2: Double, gradScale: Double)
     /// y = x ⊙ m (n); y may alias x
     static func kernelMultiply(_ x: UnsafePointer<Self>, _ m: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int)
+    /// y (n) = x converted from Double (rounded to nearest).
+    static func kernelFromDouble(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Self>, _ n: Int)
+    /// y (n) = x converted to Double.
+    static func kernelToDouble(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Double>, _ n: Int)
+    /// The index of the first NaN or infinite entry of x (n), nil when every entry is finite.
+    static func kernelFirstNonFinite(_ x: UnsafePointer<Self>, _ n: Int) -> Int?
 
     // MARK: Fake quantization and distillation kernels (default implementations in QuantizationKernels.swift)
 

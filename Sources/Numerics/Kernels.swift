@@ -196,6 +196,23 @@ extension BLASReal {
         }
     }
 
+    public static func kernelFromDouble(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Self>, _ n: Int) {
+        for i in 0..<n { y[i] = Self(x[i]) }
+    }
+
+    public static func kernelToDouble(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
+        for i in 0..<n { y[i] = Double(x[i]) }
+    }
+
+    public static func kernelFirstNonFinite(_ x: UnsafePointer<Self>, _ n: Int) -> Int? {
+        // Summing is branch-free and vectorizes; only a non-finite sum needs the search.
+        var s: Self = 0
+        for i in 0..<n { s += x[i] * 0 }
+        guard !s.isFinite else { return nil }
+        for i in 0..<n where !x[i].isFinite { return i }
+        return nil
+    }
+
     public static func kernelMultiply(_ x: UnsafePointer<Self>, _ m: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int) {
         for i in 0..<n { y[i] = x[i] * m[i] }
     }

@@ -68,3 +68,21 @@ final class LinearAlgebraTests: XCTestCase {
         XCTAssertEqual(LAPACKError.illegalArgument(routine: "dsyevr", index: -5).description, "dsyevr: argument 5 had an illegal value")
     }
 }
+
+final class ConversionKernelTests: XCTestCase {
+    func testConversionsAndNonFiniteSearch() {
+        let x: [Double] = [1.5, -2.25, 1e-40, 3]
+        var f = [Float](repeating: 0, count: 4), back = [Double](repeating: 0, count: 4)
+        Float.kernelFromDouble(x, &f, 4)
+        Float.kernelToDouble(f, &back, 4)
+        XCTAssertEqual(f, [1.5, -2.25, Float(1e-40), 3])
+        XCTAssertEqual(back[0], 1.5)
+        XCTAssertNil(Double.kernelFirstNonFinite(x, 4))
+        for bad in [Double.nan, .infinity, -.infinity] {
+            var y = x
+            y[2] = bad
+            XCTAssertEqual(Double.kernelFirstNonFinite(y, 4), 2)
+        }
+        XCTAssertNil(Float.kernelFirstNonFinite([Float.greatestFiniteMagnitude], 1))
+    }
+}

@@ -96,8 +96,8 @@ public final class LossObjective<T: BLASReal> {
                                                    scale: weight(i), hidden: hidden?[i], reuseForward: reuse)
             guard l.isFinite else { throw ObjectiveError.nonFinite(what: "loss", batch: i) }
             // A non-finite product stays non-finite once accumulated: the first batch that makes it so is named.
-            for s in selected {
-                for j in s.range where !hv[j].isFinite { throw ObjectiveError.nonFinite(what: "Hessian-vector product (\(s.name))", batch: i) }
+            for s in selected where T.kernelFirstNonFinite(hv.pointer + s.offset, s.count) != nil {
+                throw ObjectiveError.nonFinite(what: "Hessian-vector product (\(s.name))", batch: i)
             }
             total += weight(i) * l
         }
