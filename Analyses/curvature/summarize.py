@@ -48,7 +48,7 @@ def main():
     if check:
         atomic_write(os.path.join(PLOTS, "curvature-torch-check.json"), json.dumps(check, indent=2, sort_keys=True) + "\n")
     bench = {}
-    for name in ("swift", "torch-power", "torch-cost"):
+    for name in ("swift", "swift-before-conversion-kernels", "swift-cost", "torch-power", "torch-cost"):
         p = os.path.join(args.root, "bench", name + ".json")
         if os.path.exists(p):
             bench[name.replace("-", "_")] = load(p)
