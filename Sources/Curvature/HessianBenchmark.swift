@@ -48,7 +48,6 @@ public enum HessianBenchmark {
 
     /// Median seconds of a gradient of all parameters and of an HVP restricted to `selection` (after a warm-up each).
     public static func cost<T: BLASReal>(objective: LossObjective<T>, selection: ParameterSelection, iterations: Int) throws -> Cost {
-        let model = objective.model
         let hessian = ModelHessian(objective: objective, selection: selection.views)
         var rng = SeededRNG(seed: 1)
         let v = (0..<hessian.dimension).map { _ in rng.normal() }
@@ -62,7 +61,6 @@ public enum HessianBenchmark {
                 try v.withUnsafeBufferPointer { xp in try y.withUnsafeMutableBufferPointer { try hessian.apply(xp.baseAddress!, into: $0.baseAddress!) } }
             })
         }
-        _ = model
         return Cost(selection: selection.spec, dimension: selection.dimension, gradientSeconds: median(g), hvpSeconds: median(h),
                     ratio: median(h) / median(g))
     }

@@ -56,12 +56,10 @@ final class ModelHessianTests: XCTestCase {
     func testObjectiveWeightsBatchesByExampleCount() throws {
         let model = try tinyModel()
         let two = try LossObjective(model: model, batches: tinyBatches())
-        let b = tinyBatches()
         let ids = [[2, 11, 7, 3, 9, 4], [2, 5, 48, 3], [2, 30, 3, 21, 3], [2, 8, 9, 3], [2, 17, 3]]
         let types = [[0, 0, 0, 0, 1, 1], [0, 0, 0, 0], [0, 0, 0, 1, 1], [0, 0, 0, 0], [0, 0, 0]]
         let one = try LossObjective(model: model, batches: [(TokenBatch(sequences: ids, typeIds: types), .classes([0, 2, 1, 1, 1]))])
         XCTAssertEqual(try two.loss(), try one.loss(), accuracy: 1e-12)
-        _ = b
         let sel = try ParameterSelection("qk@0", table: model.table, layers: 2)
         let v = [Double]((0..<sel.dimension).map { sin(Double($0)) })
         let a = try ModelHessian(objective: two, selection: sel.views).apply(v)
