@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Quantization", targets: ["Quantization"]),
         .library(name: "Plotting", targets: ["Plotting"]),
         .library(name: "Curvature", targets: ["Curvature"]),
+        .library(name: "Landscape", targets: ["Landscape"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -34,11 +35,12 @@ let package = Package(
         .target(name: "Training", dependencies: ["BERT", "Text", "Numerics"], swiftSettings: fast),
         .target(name: "Quantization", dependencies: ["BERT", "Numerics", "Training"], swiftSettings: fast),
         .target(name: "Curvature", dependencies: ["BERT", "Numerics", "Quantization", "Training"], swiftSettings: fast),
+        .target(name: "Landscape", dependencies: ["BERT", "Curvature", "Numerics", "Quantization"], swiftSettings: fast),
         .target(name: "Plotting", dependencies: []),
         .executableTarget(
             name: "binarybert",
             dependencies: [
-                "Numerics", "BERT", "Text", "Training", "Quantization", "Curvature", "Plotting",
+                "Numerics", "BERT", "Text", "Training", "Quantization", "Curvature", "Landscape", "Plotting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fast
@@ -51,6 +53,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "BERT", "Text", "Numerics"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "CurvatureTests", dependencies: ["Curvature", "BERT", "Numerics", "Quantization"]),
+        .testTarget(name: "LandscapeTests", dependencies: ["Landscape", "Curvature", "BERT", "Numerics", "Quantization"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -116,6 +116,30 @@ public final class QuantizedBertModel<T: BLASReal> {
         return quantize(view: k, latent: latent, into: q)
     }
 
+    /// ŵ of one tensor from given latent values, as `refresh()` computes it: Q(w) for a quantized tensor (this model's
+    /// scales, recomputed from `latent` — LAQ's stored α excepted), Q_b(w₁) + Q_b(w₂) when split (`second` = W₂'s
+    /// values of the tensor), w₁ + w₂ for a split bias, and w itself for any other tensor. Probes that perturb the
+    /// latent weights call this for each perturbed tensor; the model is not changed.
+    public func quantizedValues(of view: ParameterView, latent: UnsafePointer<T>, second: UnsafePointer<T>?, into q: UnsafeMutablePointer<T>) {
+        if let k = quantizedViews.firstIndex(where: { $0.name == view.name }) {
+            quantize(view: k, latent: latent, into: q)
+            if let second {
+                precondition(secondHalf != nil, "quantizedValues: a second half for an unsplit model")
+                let (rows, cols) = scaleLayout(view)
+                quantizer.quantize(second, into: scratch.pointer, rows: rows, cols: cols)
+                T.axpy(n: view.count, alpha: 1, x: scratch.pointer, incx: 1, y: q, incy: 1)
+            }
+        } else {
+            q.update(from: latent, count: view.count)
+            if let second, splitBiasViews.contains(where: { $0.name == view.name }) {
+                T.axpy(n: view.count, alpha: 1, x: second, incx: 1, y: q, incy: 1)
+            }
+        }
+    }
+
+    /// Whether `view` is one of the tensors whose forward weights are quantized.
+    public func isQuantized(_ view: ParameterView) -> Bool { quantizedViews.contains { $0.name == view.name } }
+
     /// The spec to save: with the activation quantizers' current parameters and, for LAQ, the current α.
     public var currentSpec: QuantizationSpec {
         var s = spec

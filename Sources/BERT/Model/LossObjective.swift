@@ -44,11 +44,22 @@ public final class LossObjective<T: BLASReal> {
     /// The mean loss and, for a classifier, the accuracy (fraction of argmax predictions equal to the label) over all
     /// examples at the current weights: what a curvature number must be read beside.
     public func lossAndAccuracy() throws -> (loss: Double, accuracy: Double?) {
-        var total = 0.0, correct = 0, classification = true
+        let r = try evaluate(from: .embeddings)
+        guard r.loss.isFinite else { throw ObjectiveError.nonFinite(what: "loss", batch: r.firstNonFinite) }
+        return (r.loss, r.accuracy)
+    }
+
+    /// The mean loss and accuracy (nil for regression) at the current weights, non-finite values returned as they
+    /// are (a surface scan records them). With a boundary above the embeddings, every batch starts from the prefix
+    /// cache's hidden_states.l (filled on first use): valid while the weights below l equal those it was made at.
+    /// The accuracy of a batch with a non-finite loss is NaN.
+    public func evaluate(from boundary: PassBoundary) throws -> (loss: Double, accuracy: Double?, firstNonFinite: Int?) {
+        let hidden = try prefixHidden(for: boundary)
+        var total = 0.0, correct = 0, classification = true, firstBad: Int? = nil
         for (i, b) in batches.enumerated() {
-            let acts = try model.forward(b.tokens)
+            let acts = try model.forward(b.tokens, from: boundary, hidden: hidden?[i])
             let l = try model.taskLoss(acts, targets: b.targets, wantGradient: false).0
-            guard l.isFinite else { throw ObjectiveError.nonFinite(what: "loss", batch: i) }
+            if !l.isFinite && firstBad == nil { firstBad = i }
             total += weight(i) * l
             guard case let .classes(labels) = b.targets, let logits = acts.logits, let k = model.classes else { classification = false; continue }
             for (row, y) in labels.enumerated() {
@@ -57,7 +68,15 @@ public final class LossObjective<T: BLASReal> {
                 if best == y { correct += 1 }
             }
         }
-        return (total, classification ? Double(correct) / Double(exampleCount) : nil)
+        let accuracy = classification ? (firstBad == nil ? Double(correct) / Double(exampleCount) : .nan) : nil
+        return (total, accuracy, firstBad)
+    }
+
+    /// Bytes the prefix cache of `boundary` takes for these batches (0 for the embeddings boundary), known before it
+    /// is filled.
+    public func prefixCacheBytes(for boundary: PassBoundary) -> Int {
+        guard case .hiddenState = boundary else { return 0 }
+        return batches.reduce(0) { $0 + $1.tokens.tokenCount * model.config.hiddenSize } * MemoryLayout<T>.stride
     }
 
     /// The mean loss and its gradient (into `model.gradients`, zeroed first), restricted to `only` when given

@@ -1,0 +1,197 @@
+import BERT
+import Curvature
+import Foundation
+import Numerics
+
+/// A whole `binarybert landscape` request on one model: builds the directions (for each direction seed), resolves
+/// the space, and runs one resumable `SurfaceScan` per seed — into OUTPUT itself for one seed, into OUTPUT/seed-S
+/// for several, with `statistics.csv` (every seed) and `statistics-summary.csv` (mean ± std) at OUTPUT.
+public struct LandscapeRequest {
+    public var select: String
+    public var ySelect: String?
+    public var includeBiases = false
+    public var oneD: OneDPolicy = .zero
+    public var space: PerturbationSpace = .latent
+    public var directions: DirectionKind = .filter
+    public var yDirections: DirectionKind?
+    public var grid: SurfaceGrid
+    public var directionSeed: UInt64 = 0
+    public var directionSeeds = 1
+    public var shard: Shard?
+    public var prefixCache = true
+    public var cacheMB = 1024
+    /// Identity entries of the objective (task, split, examples' hash, max length, batch size, dtype).
+    public var objectiveIdentity: [String: String] = [:]
+    /// Provenance written into every sidecar (command, version, threads, data, objective).
+    public var provenance: [String: Any] = [:]
+
+    public init(select: String, grid: SurfaceGrid) { self.select = select; self.grid = grid }
+}
+
+public enum LandscapeRun {
+    public struct Unit: Sendable {
+        public let directory: URL
+        public let seed: UInt64?
+        public let outcome: SurfaceScan.Outcome
+    }
+
+    /// The seeds the request scans: S…S+K−1 when a direction is drawn, else none.
+    static func seeds(_ r: LandscapeRequest) -> [UInt64?] {
+        let drawn = r.directions.isRandom || (r.yDirections ?? r.directions).isRandom && r.grid.isTwoDimensional
+        return drawn ? (0..<UInt64(r.directionSeeds)).map { r.directionSeed + $0 } : [nil]
+    }
+
+    public static func run<T: BLASReal>(probe: ProbeModel<T>, objective: LossObjective<T>, request r: LandscapeRequest, output: URL,
+                                        progress: @escaping (String) -> Void) throws -> [Unit] {
+        let model = probe.model
+        let layers = model.config.numHiddenLayers
+        let space = try SurfaceProbe<T>.resolve(r.space, for: probe)
+        let xSel = try ParameterSelection(r.select, table: model.table, layers: layers, includeBiases: r.includeBiases)
+        let ySel = try r.ySelect.map { try ParameterSelection($0, table: model.table, layers: layers, includeBiases: r.includeBiases) }
+        let seeds = seeds(r)
+        if r.directionSeeds > 1 && seeds.count == 1 {
+            throw LandscapeError.badOption(option: "--direction-seeds", reason: "repeats drawn directions (random, filter, layer); \(r.directions) is fixed")
+        }
+        if !r.grid.isTwoDimensional && (r.ySelect != nil || r.yDirections != nil) {
+            throw LandscapeError.badOption(option: "--y-select/--y-directions", reason: "need a 2-D scan (--y MIN:MAX:N)")
+        }
+        let union: [ParameterView] = {
+            let names = Set(xSel.names + (ySel?.names ?? []))
+            return model.table.views.filter { names.contains($0.name) }
+        }()
+        let yViews = ySel?.views ?? xSel.views
+        // Loaded directions (files, other models) once; drawn ones per seed.
+        func loaded(_ kind: DirectionKind, views: [ParameterView]) throws -> [[Double]]? {
+            switch kind {
+            case let .hessian(path), let .file(path):
+                let flat = try EigenvectorFile.read(URL(fileURLWithPath: path), selection: views)
+                var k = 0
+                return views.map { v in defer { k += v.count }; return Array(flat[k..<(k + v.count)]) }
+            case let .model(path):
+                let other = try ProbeModel<T>(directory: URL(fileURLWithPath: path))
+                guard other.model.table.views.map(\.shape) == model.table.views.map(\.shape) else {
+                    throw LandscapeError.badFile(path: path, reason: "is not the same architecture as \(probe.directory.path)")
+                }
+                let otherSpace: PerturbationSpace = other.kind == "fp" ? .fullPrecision : (r.space == .latent && other.quantized == nil ? .quantized : r.space)
+                let b = SurfaceProbe<T>.reference(other, views: views, space: otherSpace == .steps ? .quantized : otherSpace)
+                let a = SurfaceProbe<T>.reference(probe, views: views, space: space == .steps ? .quantized : space)
+                return zip(a, b).map { pair in zip(pair.0, pair.1).map { $1 - $0 } }
+            default:
+                return nil
+            }
+        }
+        let xRef = SurfaceProbe<T>.reference(probe, views: xSel.views, space: space == .steps ? .quantized : space)
+        let yRef = SurfaceProbe<T>.reference(probe, views: yViews, space: space == .steps ? .quantized : space)
+        let xLoaded = try loaded(r.directions, views: xSel.views)
+        let yKind = r.yDirections ?? r.directions
+        let yLoaded = r.grid.isTwoDimensional ? try loaded(yKind, views: yViews) : nil
+        let units = space == .steps ? try SurfaceProbe<T>.stepUnits(probe, views: union) : nil
+        let cacheBytes = r.prefixCache ? objective.prefixCacheBytes(for: model.boundary(for: union)) : 0
+        if cacheBytes > r.cacheMB << 20 {
+            throw LandscapeError.badOption(option: "--cache-mb", reason: "is \(r.cacheMB) MB but the prefix cache of \(objective.exampleCount) examples needs \(cacheBytes >> 20) MB: raise it, use fewer --examples, or --no-cache")
+        }
+
+        var out: [Unit] = []
+        for seed in seeds {
+            let s = seed ?? r.directionSeed
+            var dx = DirectionFactory.make(r.directions, views: xSel.views, reference: xRef, seed: s, axis: "x", oneD: r.oneD, loaded: xLoaded)
+                .extended(to: union)
+            var dy = r.grid.isTwoDimensional
+                ? DirectionFactory.make(yKind, views: yViews, reference: yRef, seed: s, axis: "y", oneD: r.oneD, loaded: yLoaded).extended(to: union)
+                : nil
+            if let u = units {
+                dx = DirectionFactory.inSteps(dx, units: u)
+                dy = dy.map { DirectionFactory.inSteps($0, units: u) }
+            }
+            guard dx.norm > 0 else { throw LandscapeError.badOption(option: "--directions", reason: "\(r.directions) is zero on \(r.select)") }
+            var cosine: Double? = nil
+            if let d = dy {
+                guard d.norm > 0 else { throw LandscapeError.badOption(option: "--y-directions", reason: "\(yKind) is zero on \(r.ySelect ?? r.select)") }
+                let c = d.cosine(dx)
+                guard abs(c) < 1 - 1e-9 else {
+                    throw LandscapeError.badOption(option: "--y-directions", reason: "gives a direction parallel to x (cosine \(c)): use another kind or seed, or --y-select for the paper's one-tensor-per-axis probe")
+                }
+                cosine = c
+                dy = d.orthogonalized(against: dx)
+            }
+            let dir = seeds.count > 1 ? output.appendingPathComponent("seed-\(s)") : output
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let meta = ["model": probe.directory.path, "model_sha256": probe.sha256, "space": space.rawValue, "selection": r.select]
+            try dx.write(to: dir.appendingPathComponent("direction-x.safetensors"), metadata: meta)
+            try dy?.write(to: dir.appendingPathComponent("direction-y.safetensors"), metadata: meta)
+            func describe(_ d: Direction, file: String, selection: String) -> [String: Any] {
+                ["kind": d.kind.name, "path": d.kind.path ?? NSNull(), "seed": d.seed.map { $0 as Any } ?? NSNull(), "norm": d.norm,
+                 "normalization": d.normalization, "file": file, "selection": selection,
+                 "tensors": zip(d.views, d.values).filter { $0.1.contains { $0 != 0 } }.map { $0.0.name }]
+            }
+            var directions: [String: Any] = ["x": describe(dx, file: "direction-x.safetensors", selection: r.select)]
+            if let dy {
+                directions["y"] = describe(dy, file: "direction-y.safetensors", selection: r.ySelect ?? r.select)
+                directions["cosine_before_orthogonalization"] = cosine!
+                directions["cosine_after_orthogonalization"] = dy.cosine(dx)
+            }
+            var identity = r.objectiveIdentity
+            identity["--model (sha256)"] = probe.sha256
+            identity["--space"] = space.rawValue
+            identity["--select"] = r.select
+            identity["--y-select"] = r.ySelect ?? ""
+            identity["--include-biases"] = String(r.includeBiases)
+            identity["--one-d"] = r.oneD.rawValue
+            identity["--directions"] = r.directions.description
+            identity["--y-directions"] = r.grid.isTwoDimensional ? yKind.description : ""
+            identity["--direction-seed"] = seed.map(String.init) ?? ""
+            identity["--x"] = r.grid.x.description
+            identity["--y"] = r.grid.y?.description ?? ""
+            var sidecar = r.provenance
+            sidecar["model"] = probe.description
+            sidecar["space"] = space.rawValue
+            sidecar["space_definition"] = spaceDefinition(space, split: probe.split)
+            sidecar["selection"] = ["x": xSel.names, "y": ySel?.names ?? (r.grid.isTwoDimensional ? xSel.names : []), "include_biases": r.includeBiases,
+                                    "one_d": r.oneD.rawValue, "dimension": union.reduce(0) { $0 + $1.count }] as [String: Any]
+            sidecar["directions"] = directions
+            sidecar["point"] = "θ₀ + x·d_x + y·d_y from the unperturbed weights of the space"
+            sidecar["prefix_cache"] = ["enabled": r.prefixCache, "boundary": r.prefixCache ? boundaryName(model.boundary(for: union)) : "embeddings (full forward)", "bytes": cacheBytes,
+                                       "budget_mb": r.cacheMB] as [String: Any]
+            let probeRunner = SurfaceProbe(probe: probe, objective: objective, space: space, x: dx, y: dy, prefixCache: r.prefixCache)
+            progress("landscape \(probe.label) \(space.rawValue) \(r.directions)\(seed.map { " seed \($0)" } ?? ""): \(r.grid.pointCount) points"
+                     + (r.shard.map { ", shard \($0) (\($0.source))" } ?? ""))
+            let outcome = try SurfaceScan.run(grid: r.grid, shard: r.shard, directory: dir, identity: identity, sidecar: sidecar,
+                                              directionSeed: seed, progress: progress) { x, y in try probeRunner.evaluate(x: x, y: y) }
+            out.append(Unit(directory: dir, seed: seed, outcome: outcome))
+        }
+        if seeds.count > 1, r.shard == nil {
+            try writeSummary(out.compactMap { u in u.outcome.statistics.map { (u.seed, $0) } }, to: output)
+        }
+        return out
+    }
+
+    /// statistics.csv over every seed and statistics-summary.csv (mean, sample std, count) at `output`.
+    public static func writeSummary(_ runs: [(UInt64?, SurfaceStatistics)], to output: URL) throws {
+        var all = "direction_seed,statistic,value\n"
+        for (seed, s) in runs { for v in s.values { all += "\(seed.map(String.init) ?? ""),\(v.name),\(SurfacePoint.format(v.value))\n" } }
+        try ModelDirectory.atomicWrite(Data(all.utf8), to: output.appendingPathComponent("statistics.csv"))
+        var summary = "statistic,mean,std,count\n"
+        for a in SurfaceStatistics.aggregate(runs.map(\.1)) {
+            summary += "\(a.name),\(SurfacePoint.format(a.mean)),\(SurfacePoint.format(a.std)),\(a.count)\n"
+        }
+        try ModelDirectory.atomicWrite(Data(summary.utf8), to: output.appendingPathComponent("statistics-summary.csv"))
+    }
+
+    static func boundaryName(_ b: PassBoundary) -> String {
+        switch b {
+        case .embeddings: return "embeddings (full forward)"
+        case let .hiddenState(l): return "hidden_states.\(l)"
+        }
+    }
+
+    static func spaceDefinition(_ s: PerturbationSpace, split: Bool) -> String {
+        switch s {
+        case .fullPrecision: return "the full-precision weights"
+        case .latent: return split
+            ? "latent halves w₁ + δ/2 and w₂ + δ/2, re-quantized at every point: ŵ = Q_b(w₁ + δ/2) + Q_b(w₂ + δ/2), scales recomputed"
+            : "latent weights w + δ, re-quantized at every point by the model's quantizer, scales recomputed"
+        case .quantized: return "the quantized weights the forward reads, ŵ + δ"
+        case .steps: return "ŵ + δ with each quantized tensor's direction at RMS = its quantization step (per row for an embedding)"
+        }
+    }
+}

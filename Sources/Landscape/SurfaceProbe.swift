@@ -1,0 +1,135 @@
+import BERT
+import Curvature
+import Foundation
+import Numerics
+import Quantization
+
+/// Evaluates a model's fixed objective at θ₀ + x·d₁ + y·d₂ in a perturbation space. Every point is built from the
+/// pristine weights (nothing is walked in place): the perturbed tensors are rewritten in a private copy of the
+/// forward weights, the rest of which never changes, and the model reads that copy only inside the call.
+///
+/// With the prefix cache on, every batch starts from hidden_states.l (l the lowest perturbed layer), computed once at
+/// the unperturbed weights: bit-identical to the full forward, which `--no-cache` runs instead.
+public final class SurfaceProbe<T: BLASReal> {
+    public let probe: ProbeModel<T>
+    public let objective: LossObjective<T>
+    /// The perturbed tensors (union of the directions' supports), in model order.
+    public let views: [ParameterView]
+    public let space: PerturbationSpace
+    public let boundary: PassBoundary
+    let dx: [[Double]], dy: [[Double]]?
+    /// The forward weights at the point being evaluated (ŵ outside the perturbed tensors, always).
+    let work: Buffer<T>
+    /// Latent space: W (W₁ for a split model) and W₂ of the perturbed tensors, and scratch for their perturbed values.
+    let latent1: [[T]], latent2: [[T]]?
+    let scratch1: Buffer<T>, scratch2: Buffer<T>
+    /// Quantized, steps, full precision: ŵ of the perturbed tensors at θ₀.
+    let origin: [[T]]
+
+    /// Resolves the space a model can be scanned in: full precision has one; packed models have no latent weights.
+    public static func resolve(_ requested: PerturbationSpace, for probe: ProbeModel<T>) throws -> PerturbationSpace {
+        if probe.kind == "fp" {
+            if requested == .steps { throw LandscapeError.badOption(option: "--space", reason: "steps needs a quantized model; \(probe.directory.path) is full precision") }
+            return .fullPrecision
+        }
+        if requested == .latent && probe.quantized == nil {
+            throw LandscapeError.badOption(option: "--space", reason: "latent needs latent weights; \(probe.directory.path) is a packed model (use quantized or steps)")
+        }
+        if requested == .fullPrecision { throw LandscapeError.badOption(option: "--space", reason: "full-precision is only for full-precision models") }
+        return requested
+    }
+
+    /// The unperturbed weights of `space` for `views`, in Double: the latent weights (w₁ + w₂ for a split model) or ŵ.
+    public static func reference(_ probe: ProbeModel<T>, views: [ParameterView], space: PerturbationSpace) -> [[Double]] {
+        let source: Buffer<T> = space == .latent ? (probe.latentWeights() ?? probe.model.weights) : probe.model.weights
+        return views.map { v in (0..<v.count).map { Double(source[v.offset + $0]) } }
+    }
+
+    /// Each view's quantization step for `--space steps` (one per row for an embedding table, else one), nil for a
+    /// tensor the forward does not quantize: ternary and binary (and a split model's sum) the mean non-zero |ŵ| of
+    /// the row — α itself for TWN, LAQ and BWN —; uniform b-bit tensors max|ŵ|/(2^(b−1) − 1) = 1/s.
+    public static func stepUnits(_ probe: ProbeModel<T>, views: [ParameterView]) throws -> [[Double]?] {
+        let quantizedNames = Set(try QuantizationSpec.load(probe.directory)?.quantizedTensors ?? [])
+        let w = probe.model.weights
+        return views.map { v in
+            guard quantizedNames.contains(v.name) else { return nil }
+            let rows = v.role == .embedding ? v.shape[0] : 1, cols = v.count / rows
+            return (0..<rows).map { r in
+                let base = v.offset + r * cols
+                if probe.weightBits >= 3 {
+                    var m = 0.0
+                    for c in 0..<cols { m = max(m, abs(Double(w[base + c]))) }
+                    return m / Double((1 << (probe.weightBits - 1)) - 1)
+                }
+                var s = 0.0, n = 0
+                for c in 0..<cols where w[base + c] != 0 { s += abs(Double(w[base + c])); n += 1 }
+                return n > 0 ? s / Double(n) : 0
+            }
+        }
+    }
+
+    /// `x` and `y` must be over `views` (extend them to the union first).
+    public init(probe: ProbeModel<T>, objective: LossObjective<T>, space: PerturbationSpace, x: Direction, y: Direction?, prefixCache: Bool) {
+        precondition(y == nil || y!.views.map(\.name) == x.views.map(\.name), "SurfaceProbe: x and y directions over different tensors")
+        self.probe = probe
+        self.objective = objective
+        self.space = space
+        let views = x.views
+        self.views = views
+        dx = x.values
+        dy = y?.values
+        boundary = prefixCache ? probe.model.boundary(for: x.views) : .embeddings
+        work = Buffer(count: probe.model.table.totalCount)
+        work.copy(from: probe.model.weights)
+        let largest = views.map(\.count).max() ?? 0
+        scratch1 = Buffer(count: largest); scratch2 = Buffer(count: largest)
+        let p = probe.model.parameters
+        if space == .latent, let q = probe.quantized {
+            latent1 = views.map { v in Array(UnsafeBufferPointer(start: p.pointer + v.offset, count: v.count)) }
+            latent2 = q.secondHalf.map { w2 in views.map { v in Array(UnsafeBufferPointer(start: w2.pointer + v.offset, count: v.count)) } }
+            origin = []
+        } else {
+            latent1 = []; latent2 = nil
+            origin = views.map { v in Array(UnsafeBufferPointer(start: probe.model.weights.pointer + v.offset, count: v.count)) }
+        }
+    }
+
+    /// Bytes of the prefix cache this probe's objective needs (0 without it).
+    public var prefixCacheBytes: Int { objective.prefixCacheBytes(for: boundary) }
+
+    /// Writes the forward weights of point (x, y) into the private buffer and returns it.
+    @discardableResult
+    public func weights(x: Double, y: Double) -> Buffer<T> {
+        // 1-D scans use y = 0 along x itself: x·a + 0·a is x·a exactly.
+        let y = dy == nil ? 0 : y
+        for (k, v) in views.enumerated() {
+            let a = dx[k], b = dy?[k] ?? dx[k]
+            let q = work.pointer + v.offset
+            if space == .latent, let model = probe.quantized {
+                let s1 = scratch1.pointer, s2 = scratch2.pointer
+                let w1 = latent1[k]
+                if let w2 = latent2?[k] {
+                    for e in 0..<v.count {
+                        let d = 0.5 * (x * a[e] + y * b[e])
+                        s1[e] = T(Double(w1[e]) + d); s2[e] = T(Double(w2[e]) + d)
+                    }
+                    model.quantizedValues(of: v, latent: s1, second: s2, into: q)
+                } else {
+                    for e in 0..<v.count { s1[e] = T(Double(w1[e]) + (x * a[e] + y * b[e])) }
+                    model.quantizedValues(of: v, latent: s1, second: nil, into: q)
+                }
+            } else {
+                let o = origin[k]
+                for e in 0..<v.count { q[e] = T(Double(o[e]) + (x * a[e] + y * b[e])) }
+            }
+        }
+        return work
+    }
+
+    /// The objective's mean loss and metric at (x, y); non-finite values are returned as they are.
+    public func evaluate(x: Double, y: Double) throws -> (loss: Double, metric: Double?) {
+        let w = weights(x: x, y: y)
+        let r = try probe.model.withWeights(w) { try objective.evaluate(from: boundary) }
+        return (r.loss, r.accuracy)
+    }
+}

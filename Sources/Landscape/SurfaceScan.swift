@@ -1,0 +1,144 @@
+import BERT
+import Foundation
+import Numerics
+
+/// Runs one scan (one pair of directions) into a directory, resumably: `surface.csv` and its sidecar `surface.json`,
+/// or, for a shard K/N, `part-K-of-N.csv` and `part-K-of-N.json` that `SurfaceMerge` assembles.
+///
+/// The sidecar is written before the first point with the scan's identity — every option that changes a number —
+/// and a rerun whose identity differs is refused, naming the first option that differs. A rerun of the same scan
+/// computes only the points missing from the partial file.
+public enum SurfaceScan {
+    public struct Outcome: Sendable {
+        public let csv: URL
+        public let sidecar: URL
+        public let computed: Int
+        public let owned: Int
+        public let statistics: SurfaceStatistics?
+        public let seconds: Double
+    }
+
+    /// JSON-safe number: NaN and ±Inf become null.
+    static func json(_ v: Double) -> Any { v.isFinite ? v : NSNull() }
+
+    static func readJSON(_ url: URL) throws -> [String: Any] {
+        let data = try Data(contentsOf: url)
+        guard let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw LandscapeError.badFile(path: url.path, reason: "is not a JSON object")
+        }
+        return o
+    }
+
+    static func writeJSON(_ object: [String: Any], to url: URL) throws {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        try ModelDirectory.atomicWrite(data + Data("\n".utf8), to: url)
+    }
+
+    /// Refuses a sidecar whose identity differs from `identity`, naming the first key that differs.
+    static func checkIdentity(_ url: URL, _ identity: [String: String]) throws {
+        guard FileManager.default.fileExists(atPath: url.path) else { return }
+        let stored = try readJSON(url)["identity"] as? [String: String] ?? [:]
+        for key in Set(stored.keys).union(identity.keys).sorted() where stored[key] != identity[key] {
+            throw LandscapeError.mismatch(path: url.path, key: key, stored: stored[key] ?? "(absent)", requested: identity[key] ?? "(absent)")
+        }
+    }
+
+    /// The statistics block of a sidecar.
+    static func statisticsJSON(_ s: SurfaceStatistics) -> [String: Any] {
+        Dictionary(uniqueKeysWithValues: s.values.map { ($0.name, json($0.value)) })
+    }
+
+    /// Writes `statistics.csv` (direction_seed,statistic,value) for one scan.
+    static func writeStatistics(_ s: SurfaceStatistics, seed: UInt64?, to url: URL) throws {
+        var text = "direction_seed,statistic,value\n"
+        for v in s.values { text += "\(seed.map(String.init) ?? ""),\(v.name),\(SurfacePoint.format(v.value))\n" }
+        try ModelDirectory.atomicWrite(Data(text.utf8), to: url)
+    }
+
+    /// Computes the points of `grid` that `shard` owns (all without one) and are not yet in the partial file.
+    /// `evaluate` gives the loss and metric at (x, y); `sidecar` is the provenance written beside the identity.
+    public static func run(grid: SurfaceGrid, shard: Shard?, directory: URL, identity: [String: String], sidecar: [String: Any],
+                           directionSeed: UInt64?, progress: (String) -> Void,
+                           evaluate: (Double, Double) throws -> (loss: Double, metric: Double?)) throws -> Outcome {
+        let clock = Date()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let stem = shard?.stem ?? "surface"
+        let csv = directory.appendingPathComponent("\(stem).csv")
+        let partial = directory.appendingPathComponent("\(stem).csv.partial")
+        let jsonURL = directory.appendingPathComponent("\(stem).json")
+        try checkIdentity(jsonURL, identity)
+        let owned = (0..<grid.pointCount).filter { shard?.owns($0) ?? true }
+        var document = sidecar
+        document["identity"] = identity
+        document["grid"] = ["x": grid.x.description, "y": grid.y?.description ?? NSNull(), "points": grid.pointCount,
+                            "index": "k = j·Nx + i (x fastest)"] as [String: Any]
+        document["shard"] = shard.map { ["index": $0.index, "count": $0.count, "source": $0.source, "points": owned.count] as [String: Any] } ?? NSNull()
+        document["csv"] = csv.lastPathComponent
+        document["direction_seed"] = directionSeed.map { NSNumber(value: $0) } ?? NSNull()
+
+        var points: [Int: SurfacePoint]
+        var computed = 0
+        if FileManager.default.fileExists(atPath: csv.path) {
+            points = try SurfaceCSV.read(csv, grid: grid)
+            guard Set(points.keys) == Set(owned) else {
+                throw LandscapeError.badFile(path: csv.path, reason: "holds \(points.count) points, not the \(owned.count) this scan owns: remove it to recompute")
+            }
+            try? FileManager.default.removeItem(at: partial)
+            if let old = try? readJSON(jsonURL), old["status"] as? String == "complete" {
+                let stats = shard == nil ? SurfaceStatistics(grid: grid, loss: (0..<grid.pointCount).map { points[$0]!.loss }) : nil
+                return Outcome(csv: csv, sidecar: jsonURL, computed: 0, owned: owned.count, statistics: stats, seconds: 0)
+            }
+        } else {
+            document["status"] = "running"
+            try writeJSON(document, to: jsonURL)
+            points = try SurfaceCSV.resume(partial, grid: grid)
+            let todo = owned.filter { points[$0] == nil }
+            if points.count > 0 { progress("resuming: \(owned.count - todo.count)/\(owned.count) points already in \(partial.lastPathComponent)") }
+            let handle = try SurfaceCSV.openForAppend(partial)
+            defer { try? handle.close() }
+            var lastReport = Date.distantPast
+            let start = Date()
+            for (n, k) in todo.enumerated() {
+                let (i, j) = grid.coordinates(k)
+                let (x, y) = grid.offsets(k)
+                let r = try evaluate(x, y)
+                let p = SurfacePoint(i: i, j: j, x: x, y: y, loss: r.loss, metric: r.metric)
+                try SurfaceCSV.append(p, to: handle)
+                points[k] = p
+                computed += 1
+                let now = Date()
+                if now.timeIntervalSince(lastReport) >= 2 || n == todo.count - 1 {
+                    lastReport = now
+                    let rate = Double(n + 1) / max(now.timeIntervalSince(start), 1e-9)
+                    let left = Double(todo.count - n - 1) / rate
+                    progress(String(format: "point %d/%d (x %.4g, y %.4g: loss %.6g) %.2f points/s, ETA %@", owned.count - todo.count + n + 1, owned.count,
+                                    x, y, r.loss, rate, formatDuration(left)))
+                }
+            }
+            try SurfaceCSV.writeFinal(points, to: csv)
+        }
+        var stats: SurfaceStatistics? = nil
+        if shard == nil {
+            let s = SurfaceStatistics(grid: grid, loss: (0..<grid.pointCount).map { points[$0]!.loss })
+            stats = s
+            document["statistics"] = statisticsJSON(s)
+            document["statistics_definitions"] = SurfaceStatistics.definitions
+            document["statistics_csv"] = "statistics.csv"
+            try writeStatistics(s, seed: directionSeed, to: directory.appendingPathComponent("statistics.csv"))
+        }
+        let seconds = Date().timeIntervalSince(clock)
+        document["status"] = "complete"
+        document["seconds_last_run"] = seconds
+        document["points_computed_last_run"] = computed
+        document["non_finite_points"] = points.values.filter { !$0.loss.isFinite }.count
+        try writeJSON(document, to: jsonURL)
+        try? FileManager.default.removeItem(at: partial)
+        return Outcome(csv: csv, sidecar: jsonURL, computed: computed, owned: owned.count, statistics: stats, seconds: seconds)
+    }
+
+    public static func formatDuration(_ s: Double) -> String {
+        guard s.isFinite else { return "?" }
+        let t = Int(s.rounded())
+        return t >= 3600 ? "\(t / 3600)h\(t % 3600 / 60)m" : t >= 60 ? "\(t / 60)m\(t % 60)s" : "\(t)s"
+    }
+}

@@ -1,0 +1,194 @@
+import ArgumentParser
+import BERT
+import Curvature
+import Foundation
+import Landscape
+import Numerics
+import Text
+import Training
+
+extension PerturbationSpace: ExpressibleByArgument {}
+extension OneDPolicy: ExpressibleByArgument {}
+
+/// `binarybert landscape`: 1-D and 2-D loss-surface scans, resumable and shardable, with surface statistics.
+struct LandscapeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "landscape",
+        abstract: "Loss-surface scans along random, filter-normalized, all-ones, Hessian or model-difference directions.",
+        discussion: """
+        Every point is θ₀ + x·d_x (+ y·d_y) from the unperturbed weights, and its value is the fixed objective of \
+        `hessian`: the mean loss over the first --examples examples of --split (or a seeded subset with --sample-seed), \
+        eval mode, activation quantizers frozen; the metric is the accuracy.
+
+        Spaces (--space): latent perturbs the latent weights and re-quantizes at every point with the scales recomputed \
+        (the paper's Fig. 2; the surface jumps where a weight crosses a threshold); quantized perturbs ŵ directly; steps \
+        perturbs ŵ in units of each tensor's quantization step. A full-precision model has one space, recorded as \
+        full-precision. A split model moves both halves by half the offset each.
+
+        Directions (--directions, --y-directions): \(DirectionKind.syntax). random is standard Gaussian; filter rescales \
+        each output row to the weight row's norm; layer each tensor to the tensor's norm; ones is the paper's probe, \
+        mean|W|·1 per tensor (use --select value@0 --y-select value@1 for Fig. 2's one tensor per axis). Random draws \
+        are per tensor name and seed. The y direction is orthogonalized against x after normalizing.
+
+        Output: OUTPUT/surface.csv (i,j,x,y,loss,metric; appended to surface.csv.partial as points finish, so a rerun of \
+        the same command computes only the missing points), surface.json (provenance, directions, statistics and their \
+        definitions), statistics.csv, direction-x/-y.safetensors. --direction-seeds K > 1 writes OUTPUT/seed-S/ per \
+        seed and statistics-summary.csv (mean ± std). A rerun with other options is refused.
+
+        Sharding: --shard K/N (or the launcher's OMPI_COMM_WORLD_RANK/SIZE, PMI_RANK/SIZE, SLURM_ARRAY_TASK_ID/COUNT, \
+        SLURM_PROCID/NTASKS) computes the points whose index k = j·Nx + i is K mod N into part-K-of-N.{csv,json}; \
+        `binarybert landscape --merge DIR…` assembles them into the same surface.csv as an unsharded scan.
+        """)
+
+    @Option(help: "Model directory (full precision, quantized, split or packed).") var model: String?
+    @Option(help: "Task name (see finetune --help).") var task: String?
+    @Option(help: "Data directory.") var data: String?
+    @Option(help: "Parameter selection of the x direction (KIND@LAYERS[+…], see hessian --help).") var select: String?
+    @Option(help: "Selection of the y direction (default: --select).") var ySelect: String?
+    @Flag(help: "Add the selected modules' biases and LayerNorm parameters.") var includeBiases = false
+    @Option(help: "Directions on 1-D tensors: \(OneDPolicy.allCases.map(\.rawValue).joined(separator: ", ")).") var oneD: OneDPolicy = .zero
+    @Option(help: "Perturbation space: \(PerturbationSpace.requestable.map(\.rawValue).joined(separator: ", ")).") var space: PerturbationSpace = .latent
+    @Option(help: "x direction: \(DirectionKind.syntax).") var directions = "filter"
+    @Option(help: "y direction (default: the x kind, drawn independently).") var yDirections: String?
+    @Option(parsing: .unconditional, help: "x offsets MIN:MAX:N.") var x: String = "-1:1:21"
+    @Option(parsing: .unconditional, help: "y offsets MIN:MAX:N (a 2-D scan).") var y: String?
+    @Option(help: "Split of the objective: \(ProbeSplit.allCases.map(\.rawValue).joined(separator: ", ")).") var split: ProbeSplit = .train
+    @Option(help: "Examples in the objective.") var examples = 256
+    @Option(help: "Draw the examples as a seeded subset instead of the first N.") var sampleSeed: UInt64?
+    @Option(help: "Examples per batch.") var batchSize = 32
+    @Option(help: "Maximum tokens per example.") var maxLength = 64
+    @Option(help: "Seed of drawn directions.") var directionSeed: UInt64 = 0
+    @Option(help: "Repeat a drawn-direction scan over seeds S…S+K−1 and report mean ± std of each statistic.") var directionSeeds = 1
+    @Option(help: "Compute only the points k ≡ K mod N (K/N).") var shard: String?
+    @Flag(help: "Run the full forward at every point instead of starting from the cached hidden states.") var noCache = false
+    @Option(help: "Largest prefix cache in MB; a larger one is refused.") var cacheMb = 1024
+    @Option(help: "Compute in \(DType.allCases.map(\.rawValue).joined(separator: " or ")).") var dtype: DType = .float32
+    @Option(parsing: .upToNextOption, help: "Merge the part-K-of-N files of these directories (then only --output applies).") var merge: [String] = []
+    @Option(help: "Output directory.") var output: String?
+    @OptionGroup var threading: ThreadOptions
+
+    func validate() throws {
+        if !merge.isEmpty { return }
+        for (name, value) in [("--model", model), ("--task", task), ("--data", data), ("--select", select), ("--output", output)] where value == nil {
+            throw ValidationError("\(name) is required (unless --merge)")
+        }
+        guard examples >= 1 else { throw ValidationError("--examples must be at least 1, got \(examples)") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        guard maxLength >= 2 else { throw ValidationError("--max-length must be at least 2, got \(maxLength)") }
+        guard directionSeeds >= 1, directionSeeds <= 1000 else { throw ValidationError("--direction-seeds must be in 1...1000, got \(directionSeeds)") }
+        guard cacheMb >= 0 else { throw ValidationError("--cache-mb must be 0 or more, got \(cacheMb)") }
+        guard space != .fullPrecision else { throw ValidationError("--space must be one of \(PerturbationSpace.requestable.map(\.rawValue).joined(separator: ", "))") }
+        do {
+            _ = try GridAxis(parsing: x, option: "--x")
+            _ = try y.map { try GridAxis(parsing: $0, option: "--y") }
+            _ = try DirectionKind(parsing: directions, option: "--directions")
+            _ = try yDirections.map { try DirectionKind(parsing: $0, option: "--y-directions") }
+            _ = try shard.map(Shard.init(parsing:))
+        } catch let e as LandscapeError {
+            throw ValidationError(e.description)
+        }
+    }
+
+    func run() throws {
+        try threading.apply()
+        if !merge.isEmpty { return try runMerge() }
+        switch dtype {
+        case .float32: try run(Float.self)
+        case .float64: try run(Double.self)
+        }
+    }
+
+    private func log(_ s: String) { FileHandle.standardError.write((s + "\n").data(using: .utf8)!) }
+
+    func runMerge() throws {
+        let dirs = merge.map { URL(fileURLWithPath: $0) }
+        let out = URL(fileURLWithPath: output ?? merge[0])
+        // Several direction seeds: merge each seed-S subdirectory.
+        var units: [String] = []
+        for d in dirs {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: d.path)) ?? [] where name.hasPrefix("seed-") { units.append(name) }
+        }
+        units = Array(Set(units)).sorted()
+        var results: [[String: Any]] = []
+        if units.isEmpty {
+            let m = try SurfaceMerge.merge(dirs, into: out)
+            results.append(["csv": m.csv.path, "parts": m.parts])
+        } else {
+            var stats: [(UInt64?, SurfaceStatistics)] = []
+            for u in units {
+                let m = try SurfaceMerge.merge(dirs.map { $0.appendingPathComponent(u) }, into: out.appendingPathComponent(u))
+                results.append(["csv": m.csv.path, "parts": m.parts])
+                stats.append((UInt64(u.dropFirst("seed-".count)), m.statistics))
+            }
+            try LandscapeRun.writeSummary(stats, to: out)
+        }
+        let line = try JSONSerialization.data(withJSONObject: ["merged": results, "output": out.path], options: [.sortedKeys, .withoutEscapingSlashes])
+        print(String(decoding: line, as: UTF8.self))
+    }
+
+    func run<T: BLASReal>(_ type: T.Type) throws {
+        let clock = Date()
+        let out = URL(fileURLWithPath: output!)
+        let spec = try Tasks.named(task!)
+        let probe = try ProbeModel<T>(directory: URL(fileURLWithPath: model!))
+        guard probe.model.classes == spec.numLabels else {
+            throw ValidationError("\(probe.directory.path) has a \(probe.model.classes ?? 0)-way head but \(spec.name) needs \(spec.numLabels)")
+        }
+        guard maxLength <= probe.model.config.maxPositionEmbeddings else {
+            throw ValidationError("--max-length \(maxLength) exceeds \(probe.label)'s max_position_embeddings \(probe.model.config.maxPositionEmbeddings)")
+        }
+        let grid = SurfaceGrid(x: try GridAxis(parsing: x, option: "--x"), y: try y.map { try GridAxis(parsing: $0, option: "--y") })
+        let tokenizer = try BertTokenizer(modelDirectory: probe.directory)
+        let dataURL = URL(fileURLWithPath: data!)
+        let set = try DatasetLoader.load(task: spec, dataDirectory: dataURL, split: split.rawValue, skipBadRows: false)
+        let encoded = EncodedDataset(set, tokenizer: tokenizer, maxLength: maxLength)
+        if examples > encoded.count { log("--examples \(examples) > the \(encoded.count) examples of \(split.rawValue): using all") }
+        let chosen = try ProbeExamples(available: encoded.count, count: min(examples, encoded.count), sampleSeed: sampleSeed, batchSize: batchSize)
+        let objective = try LossObjective(model: probe.model, batches: chosen.batches(encoded))
+        let dtypeName = T.self == Float.self ? "float32" : "float64"
+
+        var request = LandscapeRequest(select: select!, grid: grid)
+        request.ySelect = ySelect
+        request.includeBiases = includeBiases
+        request.oneD = oneD
+        request.space = space
+        request.directions = try DirectionKind(parsing: directions, option: "--directions")
+        request.yDirections = try yDirections.map { try DirectionKind(parsing: $0, option: "--y-directions") }
+        request.directionSeed = directionSeed
+        request.directionSeeds = directionSeeds
+        request.shard = try shard.map(Shard.init(parsing:)) ?? Shard.fromEnvironment(ProcessInfo.processInfo.environment)
+        request.prefixCache = !noCache
+        request.cacheMB = cacheMb
+        request.objectiveIdentity = [
+            "--task": spec.name, "--split": split.rawValue, "--examples (indices sha256)": chosen.indicesHash,
+            "--max-length": String(maxLength), "--batch-size": String(batchSize), "--dtype": dtypeName,
+        ]
+        request.provenance = [
+            "version": BinaryBERTVersion.string, "command": CommandLine.arguments, "threads": Parallel.threads, "blas_core": BLASInfo.coreName,
+            "dtype": dtypeName,
+            "objective": [
+                "task": spec.name, "data": dataURL.path, "split": split.rawValue, "examples": chosen.indices.count,
+                "indices_sha256": chosen.indicesHash, "sample_seed": sampleSeed.map { $0 as Any } ?? NSNull(), "batch_size": batchSize,
+                "max_length": maxLength, "loss_reduction": "mean over examples (each batch's mean weighted by its size)", "mode": "eval",
+                "metric": spec.numLabels > 1 ? "accuracy" : "none",
+            ] as [String: Any],
+        ]
+        log("landscape: \(probe.label) (\(probe.kind), sha256 \(probe.sha256.prefix(12))…), \(spec.name) \(split.rawValue) \(chosen.indices.count) examples, "
+            + "\(dtypeName), threads \(Parallel.threads), BLAS core \(BLASInfo.coreName)")
+        let units = try LandscapeRun.run(probe: probe, objective: objective, request: request, output: out, progress: log)
+        var results: [[String: Any]] = []
+        for u in units {
+            var r: [String: Any] = ["csv": u.outcome.csv.path, "json": u.outcome.sidecar.path, "points": u.outcome.owned,
+                                    "computed": u.outcome.computed, "seconds": u.outcome.seconds]
+            if let seed = u.seed { r["direction_seed"] = seed }
+            if let s = u.outcome.statistics {
+                r["loss_center"] = s["loss_center"].map { $0.isFinite ? $0 as Any : NSNull() } ?? NSNull()
+                r["sharpness_r3"] = s["sharpness_r3"].map { $0.isFinite ? $0 as Any : NSNull() } ?? NSNull()
+            }
+            results.append(r)
+        }
+        let line = try JSONSerialization.data(withJSONObject: ["output": out.path, "results": results, "seconds": Date().timeIntervalSince(clock),
+                                                               "shard": request.shard?.description ?? NSNull()],
+                                              options: [.sortedKeys, .withoutEscapingSlashes])
+        print(String(decoding: line, as: UTF8.self))
+    }
+}
