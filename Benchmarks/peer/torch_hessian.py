@@ -33,6 +33,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from probe_batches import padded_batches  # noqa: E402
 from torch_finetune import load_rt_polarity  # noqa: E402  (same data split and parsing)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -89,17 +90,7 @@ def main():
     rows = train[: args.examples]
     indices = list(range(len(rows)))
     indices_sha = hashlib.sha256(",".join(map(str, indices)).encode()).hexdigest()
-    batches = []
-    for start in range(0, len(rows), args.batch_size):
-        part = rows[start:start + args.batch_size]
-        ids = tokenizer([t for t, _ in part], truncation=True, max_length=args.max_length)["input_ids"]
-        longest = max(map(len, ids))
-        input_ids = torch.full((len(ids), longest), tokenizer.pad_token_id, dtype=torch.long)
-        mask = torch.zeros((len(ids), longest), dtype=torch.long)
-        for i, row in enumerate(ids):
-            input_ids[i, : len(row)] = torch.tensor(row)
-            mask[i, : len(row)] = 1
-        batches.append((input_ids, mask, torch.tensor([y for _, y in part])))
+    batches = padded_batches(torch, tokenizer, rows, args.batch_size, args.max_length)
     n_total = sum(b[2].numel() for b in batches)
     names = selected_names(args.select, model.config.num_hidden_layers)
     params = dict(model.named_parameters())

@@ -44,48 +44,12 @@ public enum LandscapeRun {
     public static func run<T: BLASReal>(probe: ProbeModel<T>, objective: LossObjective<T>, request r: LandscapeRequest, output: URL,
                                         progress: @escaping (String) -> Void) throws -> [Unit] {
         let model = probe.model
-        let layers = model.config.numHiddenLayers
-        let space = try SurfaceProbe<T>.resolve(r.space, for: probe)
-        let xSel = try ParameterSelection(r.select, table: model.table, layers: layers, includeBiases: r.includeBiases)
-        let ySel = try r.ySelect.map { try ParameterSelection($0, table: model.table, layers: layers, includeBiases: r.includeBiases) }
         let seeds = seeds(r)
         if r.directionSeeds > 1 && seeds.count == 1 {
             throw LandscapeError.badOption(option: "--direction-seeds", reason: "repeats drawn directions (random, filter, layer); \(r.directions) is fixed")
         }
-        if !r.grid.isTwoDimensional && (r.ySelect != nil || r.yDirections != nil) {
-            throw LandscapeError.badOption(option: "--y-select/--y-directions", reason: "need a 2-D scan (--y MIN:MAX:N)")
-        }
-        let union: [ParameterView] = {
-            let names = Set(xSel.names + (ySel?.names ?? []))
-            return model.table.views.filter { names.contains($0.name) }
-        }()
-        let yViews = ySel?.views ?? xSel.views
-        // Loaded directions (files, other models) once; drawn ones per seed.
-        func loaded(_ kind: DirectionKind, views: [ParameterView]) throws -> [[Double]]? {
-            switch kind {
-            case let .hessian(path), let .file(path):
-                let flat = try EigenvectorFile.read(URL(fileURLWithPath: path), selection: views)
-                var k = 0
-                return views.map { v in defer { k += v.count }; return Array(flat[k..<(k + v.count)]) }
-            case let .model(path):
-                let other = try ProbeModel<T>(directory: URL(fileURLWithPath: path))
-                guard other.model.table.views.map(\.shape) == model.table.views.map(\.shape) else {
-                    throw LandscapeError.badFile(path: path, reason: "is not the same architecture as \(probe.directory.path)")
-                }
-                let otherSpace: PerturbationSpace = other.kind == "fp" ? .fullPrecision : (r.space == .latent && other.quantized == nil ? .quantized : r.space)
-                let b = SurfaceProbe<T>.reference(other, views: views, space: otherSpace == .steps ? .quantized : otherSpace)
-                let a = SurfaceProbe<T>.reference(probe, views: views, space: space == .steps ? .quantized : space)
-                return zip(a, b).map { pair in zip(pair.0, pair.1).map { $1 - $0 } }
-            default:
-                return nil
-            }
-        }
-        let xRef = SurfaceProbe<T>.reference(probe, views: xSel.views, space: space == .steps ? .quantized : space)
-        let yRef = SurfaceProbe<T>.reference(probe, views: yViews, space: space == .steps ? .quantized : space)
-        let xLoaded = try loaded(r.directions, views: xSel.views)
-        let yKind = r.yDirections ?? r.directions
-        let yLoaded = r.grid.isTwoDimensional ? try loaded(yKind, views: yViews) : nil
-        let units = space == .steps ? try SurfaceProbe<T>.stepUnits(probe, views: union) : nil
+        let plan = try DirectionPlan(probe: probe, request: r)
+        let space = plan.space, union = plan.union, xSel = plan.xSelection, ySel = plan.ySelection, yKind = plan.yKind
         let cacheBytes = r.prefixCache ? objective.prefixCacheBytes(for: model.boundary(for: union)) : 0
         if cacheBytes > r.cacheMB << 20 {
             throw LandscapeError.badOption(option: "--cache-mb", reason: "is \(r.cacheMB) MB but the prefix cache of \(objective.exampleCount) examples needs \(cacheBytes >> 20) MB: raise it, use fewer --examples, or --no-cache")
@@ -94,26 +58,7 @@ public enum LandscapeRun {
         var out: [Unit] = []
         for seed in seeds {
             let s = seed ?? r.directionSeed
-            var dx = DirectionFactory.make(r.directions, views: xSel.views, reference: xRef, seed: s, axis: "x", oneD: r.oneD, loaded: xLoaded)
-                .extended(to: union)
-            var dy = r.grid.isTwoDimensional
-                ? DirectionFactory.make(yKind, views: yViews, reference: yRef, seed: s, axis: "y", oneD: r.oneD, loaded: yLoaded).extended(to: union)
-                : nil
-            if let u = units {
-                dx = DirectionFactory.inSteps(dx, units: u)
-                dy = dy.map { DirectionFactory.inSteps($0, units: u) }
-            }
-            guard dx.norm > 0 else { throw LandscapeError.badOption(option: "--directions", reason: "\(r.directions) is zero on \(r.select)") }
-            var cosine: Double? = nil
-            if let d = dy {
-                guard d.norm > 0 else { throw LandscapeError.badOption(option: "--y-directions", reason: "\(yKind) is zero on \(r.ySelect ?? r.select)") }
-                let c = d.cosine(dx)
-                guard abs(c) < 1 - 1e-9 else {
-                    throw LandscapeError.badOption(option: "--y-directions", reason: "gives a direction parallel to x (cosine \(c)): use another kind or seed, or --y-select for the paper's one-tensor-per-axis probe")
-                }
-                cosine = c
-                dy = d.orthogonalized(against: dx)
-            }
+            let (dx, dy, cosine) = try plan.directions(seed: s)
             let dir = seeds.count > 1 ? output.appendingPathComponent("seed-\(s)") : output
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let meta = ["model": probe.directory.path, "model_sha256": probe.sha256, "space": space.rawValue, "selection": r.select]

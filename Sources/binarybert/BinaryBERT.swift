@@ -9,7 +9,7 @@ struct BinaryBERTCommand: ParsableCommand {
         version: BinaryBERTVersion.string,
         subcommands: [InfoCommand.self, TokenizeCommand.self, ForwardCommand.self, FinetuneCommand.self, EvaluateCommand.self,
                       QuantizeCommand.self, SplitCommand.self, SliceCommand.self, ExportCommand.self, BenchCommand.self,
-                      PlotCommand.self, HessianCommand.self, BenchHessianCommand.self, LandscapeCommand.self]
+                      PlotCommand.self, HessianCommand.self, BenchHessianCommand.self, LandscapeCommand.self, BenchLandscapeCommand.self]
     )
 
     static func main() {

@@ -26,7 +26,9 @@ extension CommandLineTests {
         let dir = try temporaryDirectory()
         let (_, bwn, data) = try makeHessianModels(in: dir)
         let whole = dir.appendingPathComponent("whole")
+        let began = Date()
         let r = try run(landscapeArguments(model: bwn, data: data, output: whole))
+        let uninterrupted = Date().timeIntervalSince(began)
         XCTAssertEqual(r.status, 0, r.stderr)
         let line = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         XCTAssertEqual((line["results"] as? [[String: Any]])?.first?["points"] as? Int, 63)
@@ -38,7 +40,8 @@ extension CommandLineTests {
         var kills = 0, resumedWithPoints = 0
         for _ in 0..<40 {
             let p = try start(landscapeArguments(model: bwn, data: data, output: killed))
-            usleep(UInt32.random(in: 30_000...250_000, using: &rng))
+            // Anywhere from model loading to the last points of an uninterrupted run.
+            usleep(UInt32(Double.random(in: 0.2...1.0, using: &rng) * uninterrupted * 1e6))
             if p.isRunning {
                 kill(p.processIdentifier, SIGKILL)
                 kills += 1

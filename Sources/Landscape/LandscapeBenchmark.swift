@@ -1,0 +1,74 @@
+import BERT
+import Curvature
+import Foundation
+import Numerics
+
+/// Points per second of a scan by the prefix-cached path against the naive one (a full forward per point), timed
+/// point by point in alternation so that both see the same machine; the two must agree bit for bit.
+public enum LandscapeBenchmark {
+    public struct Result: Codable, Sendable {
+        public let select: String
+        public let points: Int
+        public let boundary: String
+        public let cacheBytes: Int
+        public let cacheFillSeconds: Double
+        public let naivePointsPerSecond: Double
+        public let cachedPointsPerSecond: Double
+        public let speedup: Double
+        public let maxLossDifference: Double
+        /// (x, y, loss) of the timed points, for the peer to check against.
+        public let evaluated: [[Double]]
+
+        enum CodingKeys: String, CodingKey {
+            case select, points, boundary, evaluated, speedup
+            case cacheBytes = "cache_bytes", cacheFillSeconds = "cache_fill_seconds", naivePointsPerSecond = "naive_points_per_second"
+            case cachedPointsPerSecond = "cached_points_per_second", maxLossDifference = "max_loss_difference"
+        }
+    }
+
+    /// `count` grid points spread evenly over the linear indices of `grid`.
+    public static func sample(_ grid: SurfaceGrid, count: Int) -> [Int] {
+        let n = grid.pointCount
+        guard count < n else { return Array(0..<n) }
+        return (0..<count).map { count == 1 ? n / 2 : Int((Double($0) * Double(n - 1) / Double(count - 1)).rounded()) }
+    }
+
+    public static func run<T: BLASReal>(probe: ProbeModel<T>, objective: LossObjective<T>, request: LandscapeRequest, seed: UInt64,
+                                        points: Int, output: URL?, progress: (String) -> Void) throws -> Result {
+        let plan = try DirectionPlan(probe: probe, request: request)
+        let (dx, dy, _) = try plan.directions(seed: seed)
+        if let output {
+            try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+            try dx.write(to: output.appendingPathComponent("direction-x.safetensors"), metadata: ["selection": request.select])
+            try dy?.write(to: output.appendingPathComponent("direction-y.safetensors"), metadata: ["selection": request.select])
+        }
+        let cached = SurfaceProbe(probe: probe, objective: objective, space: plan.space, x: dx, y: dy, prefixCache: true)
+        let naive = SurfaceProbe(probe: probe, objective: objective, space: plan.space, x: dx, y: dy, prefixCache: false)
+        let fill = Date()
+        _ = try cached.evaluate(x: 0, y: 0)   // fills the prefix cache
+        let fillSeconds = Date().timeIntervalSince(fill)
+        var tNaive = 0.0, tCached = 0.0, worst = 0.0
+        var evaluated: [[Double]] = []
+        let ks = sample(request.grid, count: points)
+        for (n, k) in ks.enumerated() {
+            let (x, y) = request.grid.offsets(k)
+            var t = Date()
+            let a = try naive.evaluate(x: x, y: y)
+            tNaive += Date().timeIntervalSince(t)
+            t = Date()
+            let b = try cached.evaluate(x: x, y: y)
+            tCached += Date().timeIntervalSince(t)
+            worst = max(worst, abs(a.loss - b.loss))
+            evaluated.append([x, y, b.loss])
+            progress("\(request.select): point \(n + 1)/\(ks.count): naive \(String(format: "%.2f", Double(n + 1) / tNaive)) points/s, cached \(String(format: "%.2f", Double(n + 1) / tCached)) points/s")
+        }
+        let boundary: String
+        switch cached.boundary {
+        case .embeddings: boundary = "embeddings"
+        case let .hiddenState(l): boundary = "hidden_states.\(l)"
+        }
+        return Result(select: request.select, points: ks.count, boundary: boundary, cacheBytes: cached.prefixCacheBytes, cacheFillSeconds: fillSeconds,
+                      naivePointsPerSecond: Double(ks.count) / tNaive, cachedPointsPerSecond: Double(ks.count) / tCached,
+                      speedup: tNaive / tCached, maxLossDifference: worst, evaluated: evaluated)
+    }
+}
