@@ -4,7 +4,8 @@
 # activation quantizers), in the order the acceptance needs them:
 #   1. the paper's all-ones probe (Fig. 2): W₁ + x·mean|W₁|·1 on layer 0's value, W₂ + y·mean|W₂|·1 on layer 1's,
 #      x, y ∈ [−1, 1] at N points, in the latent space (as the paper) for every model, then the quantized space;
-#   2. a filter-normalized random 2-D scan of value@0,1 in the latent space over 3 direction seeds (mean ± std).
+#   2. a filter-normalized random 2-D scan of value@0,1 in the latent space over 3 direction seeds (mean ± std), on an
+#      N_FILTER × N_FILTER grid over [−1, 1]².
 # Every scan resumes point by point; a finished one is skipped. Several workers share the list:
 #   WORKERS=2 bash Analyses/landscape/run.sh   (two processes of one thread, each taking the next free scan)
 # A scan whose model is not trained yet is left for a later run. Then summarize.py writes Plots/landscape-*.
@@ -17,6 +18,7 @@ ROOT="${ROOT:-runs/table/seed$SEED}"
 OUT="${OUT:-runs/landscape/seed$SEED}"
 EXAMPLES="${EXAMPLES:-128}"
 N="${N:-11}"
+N_FILTER="${N_FILTER:-7}"
 WORKERS="${WORKERS:-1}"
 THREADS="${THREADS:-1}"
 mkdir -p "$OUT"
@@ -50,9 +52,11 @@ worker() {
         done
         [ -z "$picked" ] && return 0
         IFS='|' read -r name model extra <<< "$picked"
+        local n=$N
+        [[ $name == filter-* ]] && n=$N_FILTER
         echo "landscape: $name" >&2
         # shellcheck disable=SC2086
-        "$BIN" landscape --model "$ROOT/$model" "${RT_POLARITY[@]}" $extra --x=-1:1:$N --y=-1:1:$N --examples "$EXAMPLES" \
+        "$BIN" landscape --model "$ROOT/$model" "${RT_POLARITY[@]}" $extra --x=-1:1:$n --y=-1:1:$n --examples "$EXAMPLES" \
             --batch-size 32 --threads "$THREADS" --output "$OUT/$name" > "$OUT/$name.json" 2> "$OUT/$name.log"
         rm -rf "$OUT/$name.lock"
     done

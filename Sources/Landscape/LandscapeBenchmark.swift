@@ -10,6 +10,7 @@ public enum LandscapeBenchmark {
         public let select: String
         public let points: Int
         public let boundary: String
+        public let layerEntry: String
         public let cacheBytes: Int
         public let cacheFillSeconds: Double
         public let naivePointsPerSecond: Double
@@ -21,6 +22,7 @@ public enum LandscapeBenchmark {
 
         enum CodingKeys: String, CodingKey {
             case select, points, boundary, evaluated, speedup
+            case layerEntry = "layer_entry"
             case cacheBytes = "cache_bytes", cacheFillSeconds = "cache_fill_seconds", naivePointsPerSecond = "naive_points_per_second"
             case cachedPointsPerSecond = "cached_points_per_second", maxLossDifference = "max_loss_difference"
         }
@@ -67,7 +69,7 @@ public enum LandscapeBenchmark {
         case .embeddings: boundary = "embeddings"
         case let .hiddenState(l): boundary = "hidden_states.\(l)"
         }
-        return Result(select: request.select, points: ks.count, boundary: boundary, cacheBytes: cached.prefixCacheBytes, cacheFillSeconds: fillSeconds,
+        return Result(select: request.select, points: ks.count, boundary: boundary, layerEntry: cached.entry.name, cacheBytes: cached.prefixCacheBytes, cacheFillSeconds: fillSeconds,
                       naivePointsPerSecond: Double(ks.count) / tNaive, cachedPointsPerSecond: Double(ks.count) / tCached,
                       speedup: tNaive / tCached, maxLossDifference: worst, evaluated: evaluated)
     }

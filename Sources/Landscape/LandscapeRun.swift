@@ -50,7 +50,9 @@ public enum LandscapeRun {
         }
         let plan = try DirectionPlan(probe: probe, request: r)
         let space = plan.space, union = plan.union, xSel = plan.xSelection, ySel = plan.ySelection, yKind = plan.yKind
-        let cacheBytes = r.prefixCache ? objective.prefixCacheBytes(for: model.boundary(for: union)) : 0
+        let boundary = model.boundary(for: union)
+        let entry = boundary == .embeddings ? LayerEntry.start : LayerEntry.entry(for: union, layer: boundary.firstLayer)
+        let cacheBytes = r.prefixCache ? objective.prefixCacheBytes(for: boundary, entry: entry) : 0
         if cacheBytes > r.cacheMB << 20 {
             throw LandscapeError.badOption(option: "--cache-mb", reason: "is \(r.cacheMB) MB but the prefix cache of \(objective.exampleCount) examples needs \(cacheBytes >> 20) MB: raise it, use fewer --examples, or --no-cache")
         }
@@ -95,7 +97,8 @@ public enum LandscapeRun {
                                     "one_d": r.oneD.rawValue, "dimension": union.reduce(0) { $0 + $1.count }] as [String: Any]
             sidecar["directions"] = directions
             sidecar["point"] = "θ₀ + x·d_x + y·d_y from the unperturbed weights of the space"
-            sidecar["prefix_cache"] = ["enabled": r.prefixCache, "boundary": r.prefixCache ? boundaryName(model.boundary(for: union)) : "embeddings (full forward)", "bytes": cacheBytes,
+            sidecar["prefix_cache"] = ["enabled": r.prefixCache, "boundary": r.prefixCache ? boundaryName(boundary) : "embeddings (full forward)",
+                                       "layer_entry": r.prefixCache ? entry.name : "start", "bytes": cacheBytes,
                                        "budget_mb": r.cacheMB] as [String: Any]
             let probeRunner = SurfaceProbe(probe: probe, objective: objective, space: space, x: dx, y: dy, prefixCache: r.prefixCache)
             progress("landscape \(probe.label) \(space.rawValue) \(r.directions)\(seed.map { " seed \($0)" } ?? ""): \(r.grid.pointCount) points"

@@ -9,7 +9,9 @@ import Quantization
 /// forward weights, the rest of which never changes, and the model reads that copy only inside the call.
 ///
 /// With the prefix cache on, every batch starts from hidden_states.l (l the lowest perturbed layer), computed once at
-/// the unperturbed weights: bit-identical to the full forward, which `--no-cache` runs instead.
+/// the unperturbed weights, and enters layer l at the first stage that reads a perturbed tensor, the earlier stages'
+/// results (attention probabilities when only V moves, the FFN activation when only the FFN output moves…) saved
+/// once too: bit-identical to the full forward, which `--no-cache` runs instead.
 public final class SurfaceProbe<T: BLASReal> {
     public let probe: ProbeModel<T>
     public let objective: LossObjective<T>
@@ -17,6 +19,8 @@ public final class SurfaceProbe<T: BLASReal> {
     public let views: [ParameterView]
     public let space: PerturbationSpace
     public let boundary: PassBoundary
+    /// Where layer `boundary` is entered: past the stages that read none of the perturbed tensors.
+    public let entry: LayerEntry
     let dx: [[Double]], dy: [[Double]]?
     /// The forward weights at the point being evaluated (ŵ outside the perturbed tensors, always).
     let work: Buffer<T>
@@ -78,7 +82,9 @@ public final class SurfaceProbe<T: BLASReal> {
         self.views = views
         dx = x.values
         dy = y?.values
-        boundary = prefixCache ? probe.model.boundary(for: x.views) : .embeddings
+        let boundary = prefixCache ? probe.model.boundary(for: x.views) : .embeddings
+        self.boundary = boundary
+        entry = boundary == .embeddings ? .start : LayerEntry.entry(for: views, layer: boundary.firstLayer)
         work = Buffer(count: probe.model.table.totalCount)
         work.copy(from: probe.model.weights)
         let largest = views.map(\.count).max() ?? 0
@@ -95,7 +101,7 @@ public final class SurfaceProbe<T: BLASReal> {
     }
 
     /// Bytes of the prefix cache this probe's objective needs (0 without it).
-    public var prefixCacheBytes: Int { objective.prefixCacheBytes(for: boundary) }
+    public var prefixCacheBytes: Int { objective.prefixCacheBytes(for: boundary, entry: entry) }
 
     /// Writes the forward weights of point (x, y) into the private buffer and returns it.
     @discardableResult
@@ -129,7 +135,7 @@ public final class SurfaceProbe<T: BLASReal> {
     /// The objective's mean loss and metric at (x, y); non-finite values are returned as they are.
     public func evaluate(x: Double, y: Double) throws -> (loss: Double, metric: Double?) {
         let w = weights(x: x, y: y)
-        let r = try probe.model.withWeights(w) { try objective.evaluate(from: boundary) }
+        let r = try probe.model.withWeights(w) { try objective.evaluate(from: boundary, entry: entry) }
         return (r.loss, r.accuracy)
     }
 }

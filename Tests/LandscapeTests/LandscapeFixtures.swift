@@ -34,14 +34,19 @@ enum LandscapeFixtures {
         return url
     }
 
-    /// A quantized model directory (method "bwn" with 1 bit, "twn" with 2; full-precision activations).
-    static func quantized(in dir: URL, bits: Int, split: Bool = false, seed: UInt64 = 11) throws -> URL {
+    /// A quantized model directory (method "bwn" with 1 bit, "twn" with 2), activations at `activationBits`
+    /// (their clipping initialised from one training-mode batch, as training does).
+    static func quantized(in dir: URL, bits: Int, split: Bool = false, seed: UInt64 = 11, activationBits: Int = 32) throws -> URL {
         let m = try BertModel<Double>(config: config())
         m.randomizeAllParameters(seed: seed, std: 0.5)
-        let spec = QuantizationSpec(method: bits == 2 ? "twn" : "bwn", weightBits: bits, activationBits: 32,
+        let spec = QuantizationSpec(method: bits == 2 ? "twn" : "bwn", weightBits: bits, activationBits: activationBits,
                                     quantizedTensors: QuantizationSpec.defaultQuantizedTensors(m.table))
         let q = try QuantizedBertModel(model: m, spec: spec)
-        let url = dir.appendingPathComponent(bits == 1 ? "bwn" : "twn")
+        if activationBits < 32 {
+            var rng = SeededRNG(seed: 1)
+            try m.forward(batches()[0].tokens, training: true, rng: &rng)
+        }
+        let url = dir.appendingPathComponent((bits == 1 ? "bwn" : "twn") + (activationBits < 32 ? "-a\(activationBits)" : ""))
         try QuantizedModelDirectory.save(q, to: url)
         if split {
             let s = try q.splitIntoBinary().model

@@ -6,36 +6,50 @@ import Quantization
 @testable import Landscape
 
 final class SurfaceProbeTests: XCTestCase {
-    /// A point through the prefix cache is bit-identical to a fresh full forward at θ₀ + x·d₁ + y·d₂.
+    /// A point through the prefix cache and the layer entry is bit-identical to a fresh full forward at
+    /// θ₀ + x·d₁ + y·d₂, for every stage a scan can enter a layer at; the model's weights are left untouched.
     func testPointEqualsFreshForwardAtThoseWeights() throws {
         let dir = try LandscapeFixtures.directory(self)
-        let probe = try ProbeModel<Double>(directory: try LandscapeFixtures.fullPrecision(in: dir))
-        let objective = try LossObjective(model: probe.model, batches: LandscapeFixtures.batches())
-        let sel = try ParameterSelection("value@1+ffn-output@1", table: probe.model.table, layers: 2)
-        let ref = SurfaceProbe<Double>.reference(probe, views: sel.views, space: .fullPrecision)
-        let dx = DirectionFactory.make(.filter, views: sel.views, reference: ref, seed: 1, axis: "x", oneD: .zero)
-        let dy = DirectionFactory.make(.filter, views: sel.views, reference: ref, seed: 1, axis: "y", oneD: .zero).orthogonalized(against: dx)
-        let cached = SurfaceProbe(probe: probe, objective: objective, space: .fullPrecision, x: dx, y: dy, prefixCache: true)
-        XCTAssertEqual(cached.boundary, .hiddenState(1))
-        let pristine = Buffer<Double>(count: probe.model.table.totalCount)
-        pristine.copy(from: probe.model.weights)
-        for (x, y) in [(0.3, -0.2), (-0.5, 0.7), (0.0, 0.0)] {
-            let got = try cached.evaluate(x: x, y: y)
-            // Fresh: a new buffer built by hand, a full forward.
-            let w = Buffer<Double>(count: pristine.count)
-            w.copy(from: pristine)
-            for (k, v) in sel.views.enumerated() { for e in 0..<v.count { w[v.offset + e] = pristine[v.offset + e] + (x * dx.values[k][e] + y * dy.values[k][e]) } }
-            let fresh = try LossObjective(model: probe.model, batches: LandscapeFixtures.batches())
-            let want = try probe.model.withWeights(w) { try fresh.lossAndAccuracy() }
-            XCTAssertEqual(got.loss, want.loss)   // bit-identical
-            XCTAssertEqual(got.metric, want.accuracy)
+        for (path, label) in [(try LandscapeFixtures.fullPrecision(in: dir), "fp"), (try LandscapeFixtures.quantized(in: dir, bits: 2), "twn"),
+                              (try LandscapeFixtures.quantized(in: dir, bits: 1, activationBits: 8), "bwn-a8")] {
+            let probe = try ProbeModel<Double>(directory: path)
+            let pristine = Buffer<Double>(count: probe.model.table.totalCount)
+            pristine.copy(from: probe.model.weights)
+            let cases: [(String, PassBoundary, LayerEntry)] = [
+                ("qk@1", .hiddenState(1), .start), ("value@1", .hiddenState(1), .value), ("attention-output@1", .hiddenState(1), .attentionOutput),
+                ("ffn-intermediate@1", .hiddenState(1), .ffnIntermediate), ("ffn-output@1", .hiddenState(1), .ffnOutput),
+                ("value@1+ffn-output@1", .hiddenState(1), .value), ("ffn-output@0+value@1", .hiddenState(0), .ffnOutput),
+                ("embeddings+ffn-output@1", .embeddings, .start),
+            ]
+            for (spec, boundary, entry) in cases {
+                let sel = try ParameterSelection(spec, table: probe.model.table, layers: 2, includeBiases: spec == "ffn-output@1")
+                let objective = try LossObjective(model: probe.model, batches: LandscapeFixtures.batches())
+                let space: PerturbationSpace = label == "fp" ? .fullPrecision : .quantized
+                let ref = SurfaceProbe<Double>.reference(probe, views: sel.views, space: space)
+                let dx = DirectionFactory.make(.filter, views: sel.views, reference: ref, seed: 1, axis: "x", oneD: .include)
+                let dy = DirectionFactory.make(.filter, views: sel.views, reference: ref, seed: 1, axis: "y", oneD: .include).orthogonalized(against: dx)
+                let cached = SurfaceProbe(probe: probe, objective: objective, space: space, x: dx, y: dy, prefixCache: true)
+                XCTAssertEqual(cached.boundary, boundary, spec)
+                XCTAssertEqual(cached.entry, entry, spec)
+                for (x, y) in [(0.3, -0.2), (-0.5, 0.7), (0.0, 0.0)] {
+                    let got = try cached.evaluate(x: x, y: y)
+                    // Fresh: a new buffer built by hand, a full forward.
+                    let w = Buffer<Double>(count: pristine.count)
+                    w.copy(from: pristine)
+                    for (k, v) in sel.views.enumerated() { for e in 0..<v.count { w[v.offset + e] = pristine[v.offset + e] + (x * dx.values[k][e] + y * dy.values[k][e]) } }
+                    let fresh = try LossObjective(model: probe.model, batches: LandscapeFixtures.batches())
+                    let want = try probe.model.withWeights(w) { try fresh.lossAndAccuracy() }
+                    XCTAssertEqual(got.loss, want.loss, "\(label) \(spec) (\(x), \(y))")   // bit-identical
+                    XCTAssertEqual(got.metric, want.accuracy)
+                }
+                XCTAssertEqual(cached.prefixCacheBytes, objective.prefixCacheBytes, spec)
+                for i in 0..<pristine.count where pristine[i] != probe.model.weights[i] { XCTFail("\(spec): weight \(i) changed"); break }
+                let naive = SurfaceProbe(probe: probe, objective: try LossObjective(model: probe.model, batches: LandscapeFixtures.batches()),
+                                         space: space, x: dx, y: dy, prefixCache: false)
+                XCTAssertEqual(naive.boundary, .embeddings)
+                XCTAssertEqual(try naive.evaluate(x: 0.3, y: -0.2).loss, try cached.evaluate(x: 0.3, y: -0.2).loss, spec)
+            }
         }
-        // The model's own weights are untouched.
-        for i in 0..<pristine.count where pristine[i] != probe.model.weights[i] { XCTFail("weight \(i) changed"); break }
-        let naive = SurfaceProbe(probe: probe, objective: try LossObjective(model: probe.model, batches: LandscapeFixtures.batches()),
-                                 space: .fullPrecision, x: dx, y: dy, prefixCache: false)
-        XCTAssertEqual(naive.boundary, .embeddings)
-        XCTAssertEqual(try naive.evaluate(x: 0.3, y: -0.2).loss, try cached.evaluate(x: 0.3, y: -0.2).loss)
     }
 
     /// BWN, latent space: small offsets give ŵ = α′·sign(w) with α′ = mean|w + x·d|; a large one flips signs.

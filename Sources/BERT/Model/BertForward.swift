@@ -50,8 +50,16 @@ extension BertModel {
     /// this is the full forward. The activations below l are left as they were (stale) and must not be read.
     @discardableResult
     public func forward(_ batch: TokenBatch, from start: PassBoundary, hidden: Buffer<T>?) throws -> Activations<T> {
+        try forward(batch, from: start, hidden: hidden, entry: nil)
+    }
+
+    /// `forward(_:from:hidden:)` entering layer l at `entry.entry` with the earlier stages' results from `entry`
+    /// (saved from a forward of the same batch at weights that agree on everything those stages read).
+    @discardableResult
+    public func forward(_ batch: TokenBatch, from start: PassBoundary, hidden: Buffer<T>?, entry: LayerEntryState<T>?) throws -> Activations<T> {
         guard case let .hiddenState(l) = start else { return try forward(batch) }
         precondition(l >= 0 && l <= config.numHiddenLayers, "forward(from:): layer \(l) outside 0...\(config.numHiddenLayers)")
+        precondition(entry == nil || entry!.layer == l, "forward(from:): an entry state of layer \(entry!.layer) for a pass from layer \(l)")
         try validate(batch)
         let acts = workspace(for: batch, training: false)
         guard let hidden, hidden.count == acts.hiddenStates[l].count else {
@@ -60,7 +68,10 @@ extension BertModel {
         var rng = SeededRNG(seed: 0)
         fillAdditiveMask(acts)
         acts.hiddenStates[l].copy(from: hidden)
-        for layer in l..<config.numHiddenLayers { layerForward(layer, acts, training: false, rng: &rng) }
+        entry?.restore(into: acts)
+        for layer in l..<config.numHiddenLayers {
+            layerForward(layer, acts, training: false, rng: &rng, from: layer == l ? entry?.entry ?? .start : .start)
+        }
         headForward(acts, training: false, rng: &rng)
         return acts
     }
@@ -110,7 +121,7 @@ extension BertModel {
     }
 
     /// Transformer layer l: hidden_states.l (B·T, C) → hidden_states.(l+1) (B·T, C), keeping what backward needs.
-    func layerForward(_ l: Int, _ acts: Activations<T>, training: Bool, rng: inout SeededRNG) {
+    func layerForward(_ l: Int, _ acts: Activations<T>, training: Bool, rng: inout SeededRNG, from entry: LayerEntry = .start) {
         let c = config, n = acts.batchSize * acts.sequenceLength, h = c.hiddenSize
         let inter = c.intermediateSize, a = c.allHeadSize
         let w = UnsafePointer(weights.pointer), lo = offsets.layers[l]
@@ -119,31 +130,39 @@ extension BertModel {
             quantizedInput(site, x, copy, training: training)
         }
         let hidden = acts.hiddenStates[l]
-        linearForward(la.q.pointer, input(.queryInput(l), hidden, qc?.queryInput), w + lo.query.w, w + lo.query.b,
-                      rows: n, inFeatures: h, outFeatures: a)
-        linearForward(la.k.pointer, input(.keyInput(l), hidden, qc?.keyInput), w + lo.key.w, w + lo.key.b,
-                      rows: n, inFeatures: h, outFeatures: a)
-        linearForward(la.v.pointer, input(.valueInput(l), hidden, qc?.valueInput), w + lo.value.w, w + lo.value.b,
-                      rows: n, inFeatures: h, outFeatures: a)
-        if let mask = la.probsDropout {
-            T.kernelDropoutMask(mask.pointer, mask.count, probability: c.attentionProbsDropoutProb, rng: &rng)
-        }
         let probsUsed = la.probsUsed ?? la.probs
-        attentionProbabilities(scores: la.scores.pointer, probs: la.probs.pointer, probsUsed: probsUsed.pointer,
-                               dropoutMask: la.probsDropout.map { UnsafePointer($0.pointer) },
-                               q: input(.query(l), la.q, qc?.q), k: input(.key(l), la.k, qc?.k),
-                               additiveMask: acts.additiveMask.pointer, shape: shape)
-        attentionContext(la.context.pointer, p: input(.attentionProbs(l), probsUsed, qc?.probs),
-                         v: input(.value(l), la.v, qc?.v), shape: shape)
-        linearForward(la.attentionDense.pointer, input(.attentionOutputInput(l), la.context, qc?.context),
-                      w + lo.attentionOutput.w, w + lo.attentionOutput.b, rows: n, inFeatures: a, outFeatures: h)
-        dropout(la.attentionDense, mask: la.attentionDropout, into: la.residual1, rng: &rng)
-        T.kernelAdd(la.residual1.pointer, hidden.pointer, la.residual1.pointer, n * h)
-        T.kernelLayerNorm(la.residual1.pointer, la.normed1.pointer, mean: la.mean1.pointer, rstd: la.rstd1.pointer,
-                          weight: w + lo.norm1.w, bias: w + lo.norm1.b, rows: n, cols: h, eps: T(c.layerNormEps))
-        linearForward(la.ffnPre.pointer, input(.ffnIntermediateInput(l), la.normed1, qc?.normed1),
-                      w + lo.intermediate.w, w + lo.intermediate.b, rows: n, inFeatures: h, outFeatures: inter)
-        activationForward(activation, la.ffnPre.pointer, la.ffnAct.pointer, n * inter)
+        if entry <= .start {
+            linearForward(la.q.pointer, input(.queryInput(l), hidden, qc?.queryInput), w + lo.query.w, w + lo.query.b,
+                          rows: n, inFeatures: h, outFeatures: a)
+            linearForward(la.k.pointer, input(.keyInput(l), hidden, qc?.keyInput), w + lo.key.w, w + lo.key.b,
+                          rows: n, inFeatures: h, outFeatures: a)
+            if let mask = la.probsDropout {
+                T.kernelDropoutMask(mask.pointer, mask.count, probability: c.attentionProbsDropoutProb, rng: &rng)
+            }
+            attentionProbabilities(scores: la.scores.pointer, probs: la.probs.pointer, probsUsed: probsUsed.pointer,
+                                   dropoutMask: la.probsDropout.map { UnsafePointer($0.pointer) },
+                                   q: input(.query(l), la.q, qc?.q), k: input(.key(l), la.k, qc?.k),
+                                   additiveMask: acts.additiveMask.pointer, shape: shape)
+        }
+        if entry <= .value {
+            linearForward(la.v.pointer, input(.valueInput(l), hidden, qc?.valueInput), w + lo.value.w, w + lo.value.b,
+                          rows: n, inFeatures: h, outFeatures: a)
+            attentionContext(la.context.pointer, p: input(.attentionProbs(l), probsUsed, qc?.probs),
+                             v: input(.value(l), la.v, qc?.v), shape: shape)
+        }
+        if entry <= .attentionOutput {
+            linearForward(la.attentionDense.pointer, input(.attentionOutputInput(l), la.context, qc?.context),
+                          w + lo.attentionOutput.w, w + lo.attentionOutput.b, rows: n, inFeatures: a, outFeatures: h)
+            dropout(la.attentionDense, mask: la.attentionDropout, into: la.residual1, rng: &rng)
+            T.kernelAdd(la.residual1.pointer, hidden.pointer, la.residual1.pointer, n * h)
+            T.kernelLayerNorm(la.residual1.pointer, la.normed1.pointer, mean: la.mean1.pointer, rstd: la.rstd1.pointer,
+                              weight: w + lo.norm1.w, bias: w + lo.norm1.b, rows: n, cols: h, eps: T(c.layerNormEps))
+        }
+        if entry <= .ffnIntermediate {
+            linearForward(la.ffnPre.pointer, input(.ffnIntermediateInput(l), la.normed1, qc?.normed1),
+                          w + lo.intermediate.w, w + lo.intermediate.b, rows: n, inFeatures: h, outFeatures: inter)
+            activationForward(activation, la.ffnPre.pointer, la.ffnAct.pointer, n * inter)
+        }
         linearForward(la.ffnDense.pointer, input(.ffnOutputInput(l), la.ffnAct, qc?.ffnAct), w + lo.output.w, w + lo.output.b,
                       rows: n, inFeatures: inter, outFeatures: h)
         dropout(la.ffnDense, mask: la.ffnDropout, into: la.residual2, rng: &rng)

@@ -13,6 +13,7 @@ public final class LossObjective<T: BLASReal> {
     public let batches: [(tokens: TokenBatch, targets: Targets)]
     public let exampleCount: Int
     private var prefix: (boundary: PassBoundary, hidden: [Buffer<T>])?
+    private var entryCache: (boundary: PassBoundary, entry: LayerEntry, states: [LayerEntryState<T>])?
     /// (model.forwardCount, weights, boundary) right after this objective's last HVP forward of its only batch: while both are
     /// unchanged, the model's workspace still holds that forward and the next HVP reuses it.
     private var lastForward: (count: Int, weights: ObjectIdentifier, boundary: PassBoundary)?
@@ -53,11 +54,16 @@ public final class LossObjective<T: BLASReal> {
     /// are (a surface scan records them). With a boundary above the embeddings, every batch starts from the prefix
     /// cache's hidden_states.l (filled on first use): valid while the weights below l equal those it was made at.
     /// The accuracy of a batch with a non-finite loss is NaN.
-    public func evaluate(from boundary: PassBoundary) throws -> (loss: Double, accuracy: Double?, firstNonFinite: Int?) {
+    ///
+    /// With `entry` past `.start` (and a boundary above the embeddings), layer l is entered at that stage with the
+    /// earlier stages' results saved per batch on first use (`LayerEntryState`): valid while the weights those
+    /// stages read equal the ones they were made at too.
+    public func evaluate(from boundary: PassBoundary, entry: LayerEntry = .start) throws -> (loss: Double, accuracy: Double?, firstNonFinite: Int?) {
         let hidden = try prefixHidden(for: boundary)
+        let states = try entryStates(for: boundary, entry: entry)
         var total = 0.0, correct = 0, classification = true, firstBad: Int? = nil
         for (i, b) in batches.enumerated() {
-            let acts = try model.forward(b.tokens, from: boundary, hidden: hidden?[i])
+            let acts = try model.forward(b.tokens, from: boundary, hidden: hidden?[i], entry: states?[i])
             let l = try model.taskLoss(acts, targets: b.targets, wantGradient: false).0
             if !l.isFinite && firstBad == nil { firstBad = i }
             total += weight(i) * l
@@ -72,11 +78,27 @@ public final class LossObjective<T: BLASReal> {
         return (total, accuracy, firstBad)
     }
 
-    /// Bytes the prefix cache of `boundary` takes for these batches (0 for the embeddings boundary), known before it
-    /// is filled.
-    public func prefixCacheBytes(for boundary: PassBoundary) -> Int {
-        guard case .hiddenState = boundary else { return 0 }
-        return batches.reduce(0) { $0 + $1.tokens.tokenCount * model.config.hiddenSize } * MemoryLayout<T>.stride
+    /// Bytes the prefix cache of `boundary` (and the entry states of `entry`) take for these batches (0 for the
+    /// embeddings boundary), known before they are filled.
+    public func prefixCacheBytes(for boundary: PassBoundary, entry: LayerEntry = .start) -> Int {
+        guard case let .hiddenState(l) = boundary else { return 0 }
+        let perEntry = l < model.config.numHiddenLayers ? entry : .start
+        return batches.reduce(0) {
+            $0 + $1.tokens.tokenCount * model.config.hiddenSize
+                + LayerEntryState<T>.count(perEntry, config: model.config, batch: $1.tokens.batchSize, sequence: $1.tokens.sequenceLength)
+        } * MemoryLayout<T>.stride
+    }
+
+    /// The entry states of every batch for layer l of `boundary` at the current weights, cached (nil for `.start`).
+    func entryStates(for boundary: PassBoundary, entry: LayerEntry) throws -> [LayerEntryState<T>]? {
+        guard entry > .start, case let .hiddenState(l) = boundary, l < model.config.numHiddenLayers else { return nil }
+        if let e = entryCache, e.boundary == boundary, e.entry == entry { return e.states }
+        let hidden = try prefixHidden(for: boundary)
+        let states = try batches.enumerated().map { i, b -> LayerEntryState<T> in
+            LayerEntryState(try model.forward(b.tokens, from: boundary, hidden: hidden?[i]), layer: l, entry: entry)
+        }
+        entryCache = (boundary, entry, states)
+        return states
     }
 
     /// The mean loss and its gradient (into `model.gradients`, zeroed first), restricted to `only` when given
@@ -137,9 +159,11 @@ public final class LossObjective<T: BLASReal> {
     }
 
     /// Bytes the prefix cache holds now.
-    public var prefixCacheBytes: Int { (prefix?.hidden.reduce(0) { $0 + $1.count } ?? 0) * MemoryLayout<T>.stride }
+    public var prefixCacheBytes: Int {
+        ((prefix?.hidden.reduce(0) { $0 + $1.count } ?? 0) + (entryCache?.states.reduce(0) { $0 + $1.count } ?? 0)) * MemoryLayout<T>.stride
+    }
 
-    public func invalidatePrefix() { prefix = nil; lastForward = nil }
+    public func invalidatePrefix() { prefix = nil; entryCache = nil; lastForward = nil }
 }
 
 /// A probe's objective could not be evaluated.
