@@ -128,3 +128,26 @@ final class SurfaceProbeTests: XCTestCase {
         XCTAssertEqual(rms, alpha, accuracy: 1e-14)
     }
 }
+
+final class ModelDirectionTests: XCTestCase {
+    /// model:DIR is θ_B − θ_A: x = 1 on every tensor is model B (its loss exactly, to rounding), x = 0 model A.
+    func testModelDifferenceInterpolatesBetweenTwoModels() throws {
+        let dir = try LandscapeFixtures.directory(self)
+        let a = try ProbeModel<Double>(directory: try LandscapeFixtures.fullPrecision(in: dir, seed: 7))
+        let bURL = try LandscapeFixtures.fullPrecision(in: dir, seed: 8)
+        let b = try ProbeModel<Double>(directory: bURL)
+        var request = LandscapeRequest(select: "all@*", grid: SurfaceGrid(x: GridAxis(min: 0, max: 1, count: 2), y: nil))
+        request.includeBiases = true
+        request.oneD = .include
+        request.directions = .model(bURL.path)
+        let plan = try DirectionPlan(probe: a, request: request)
+        let (dx, dy, _) = try plan.directions(seed: 0)
+        XCTAssertNil(dy)
+        XCTAssertEqual(plan.union.count, a.model.table.views.count)
+        let objective = try LossObjective(model: a.model, batches: LandscapeFixtures.batches())
+        let scan = SurfaceProbe(probe: a, objective: objective, space: plan.space, x: dx, y: nil, prefixCache: true)
+        let lossB = try LossObjective(model: b.model, batches: LandscapeFixtures.batches()).lossAndAccuracy().loss
+        XCTAssertEqual(try scan.evaluate(x: 1, y: 0).loss, lossB, accuracy: 1e-12)
+        XCTAssertEqual(try scan.evaluate(x: 0, y: 0).loss, try objective.lossAndAccuracy().loss)
+    }
+}
