@@ -85,12 +85,12 @@ def main():
                 for r in points:
                     x, y = float(r["x"]), float(r["y"])
                     if y == 0:
-                        slices.append({"model": model, "space": doc["space"], "panel": f"{space}, x (layer 0 value)",
+                        slices.append({"model": model, "space": doc["space"], "panel": f"{space} space, x (layer 0 value)",
                                        "offset": full(x), "loss": full(number(r["loss"])), "accuracy": full(number(r["metric"]))})
                     if x == 0:
-                        slices.append({"model": model, "space": doc["space"], "panel": f"{space}, y (layer 1 value)",
+                        slices.append({"model": model, "space": doc["space"], "panel": f"{space} space, y (layer 1 value)",
                                        "offset": full(y), "loss": full(number(r["loss"])), "accuracy": full(number(r["metric"]))})
-        table[(probe, space, model)] = per_seed
+        table[(probe, space, model)] = (doc["space"], per_seed)
     columns = ["scan", "model", "probe", "space", "direction_seed", "statistic", "value"]
     atomic_write(os.path.join(a.plots, "landscape-statistics.csv"), csv_text(rows, columns))
     if slices:
@@ -104,7 +104,7 @@ def main():
     # Markdown: one row per (probe, space, model), mean ± std over seeds where there are several.
     lines = ["| probe | space | model | " + " | ".join(SHOWN) + " |", "|" + "---|" * (3 + len(SHOWN))]
     for (probe, space, model) in sorted(table, key=lambda k: (k[0] != "ones", k[1], MODELS.index(k[2]) if k[2] in MODELS else 9)):
-        runs = table[(probe, space, model)]
+        recorded, runs = table[(probe, space, model)]
         cells = []
         for s in SHOWN:
             xs = [r.get(s, math.nan) for r in runs]
@@ -115,10 +115,11 @@ def main():
                 cells.append(fmt(xs[0]))
             else:
                 m = sum(xs) / len(xs)
-                sd = math.sqrt(sum((x - m) ** 2 for x in xs) / (len(xs) - 1)) if len(xs) > 1 else 0.0
+                sd = math.sqrt(sum((x - m) ** 2 for x in xs) / (len(xs) - 1)) if len(xs) > 1 and max(xs) > min(xs) else 0.0
+                m = xs[0] if max(xs) == min(xs) else m
                 cells.append(f"{fmt(m)} ± {fmt(sd, 2)}")
         label = f"{probe} ({len(runs)} seeds)" if len(runs) > 1 else probe
-        lines.append(f"| {label} | {space} | {model} | " + " | ".join(cells) + " |")
+        lines.append(f"| {label} | {recorded} | {model} | " + " | ".join(cells) + " |")
     atomic_write(os.path.join(a.plots, "landscape-statistics.md"), "\n".join(lines) + "\n")
     print(json.dumps({"scans": len(table), "rows": len(rows), "slices": len(slices)}))
 
