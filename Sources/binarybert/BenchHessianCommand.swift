@@ -21,7 +21,8 @@ struct BenchHessianCommand: ParsableCommand {
         ffn-output@<last layer>, and their ratios; HVPs until Lanczos and power iteration (with deflation) have the \
         top-1 and top-k eigenvalues of --select within --accuracy of a tight reference, and the result and cost of \
         PyHessian's stopping rule (tol 1e-3); the peak RSS of a child process doing one gradient step against one doing \
-        one full HVP on the same batches. The PyTorch peer is Benchmarks/peer/torch_hessian.py.
+        one full HVP on the same batches, and how much each grows over the RSS that loading left (peak reset after \
+        loading through /proc/self/clear_refs). The PyTorch peer is Benchmarks/peer/torch_hessian.py.
         """)
 
     @Option(help: "Model directory.") var model: String
@@ -74,13 +75,23 @@ struct BenchHessianCommand: ParsableCommand {
         let layers = probe.model.config.numHiddenLayers
         let all = try ParameterSelection("all@*", table: probe.model.table, layers: layers, includeBiases: true)
         if let memoryProbe {
+            // The growth over what loading left resident: the peak is reset after loading (and after the input
+            // vector of an HVP is made), so it measures the operation's working set.
+            let v = memoryProbe == .hvp ? [Double](repeating: 1e-3, count: all.dimension) : []
+            let op = memoryProbe == .hvp ? ModelHessian(objective: objective, selection: all.views) : nil
+            let baseline = ProcessMemory.residentMB
+            let reset = ProcessMemory.resetPeak()
             switch memoryProbe {
             case .gradient: _ = try objective.lossAndGradient()
-            case .hvp: _ = try ModelHessian(objective: objective, selection: all.views).apply([Double](repeating: 1e-3, count: all.dimension))
+            case .hvp: _ = try op!.apply(v)
             }
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)
-            print("{\"max_rss_mb\":\(Double(usage.ru_maxrss) / 1024)}")
+            let peak = reset ? ProcessMemory.peakMB : nil
+            let growth = zip2(peak, baseline).map { $0 - $1 }
+            let fields: [String: Any] = ["max_rss_mb": Double(usage.ru_maxrss) / 1024, "baseline_rss_mb": baseline ?? NSNull(),
+                                         "peak_rss_mb": peak ?? NSNull(), "growth_mb": growth ?? NSNull()]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]), as: UTF8.self))
             return
         }
         log("\(probe.label): \(chosen.indices.count) examples, \(T.self), threads \(Parallel.threads), BLAS core \(BLASInfo.coreName)")
@@ -108,10 +119,15 @@ struct BenchHessianCommand: ParsableCommand {
             try p.run()
             let out = pipe.fileHandleForReading.readDataToEndOfFile()
             p.waitUntilExit()
-            let object = try JSONSerialization.jsonObject(with: out) as? [String: Double]
-            memory["max_rss_mb_\(probeKind.rawValue)"] = object?["max_rss_mb"] ?? NSNull()
+            let object = try JSONSerialization.jsonObject(with: out) as? [String: Any]
+            for key in ["max_rss_mb", "baseline_rss_mb", "peak_rss_mb", "growth_mb"] {
+                memory["\(key)_\(probeKind.rawValue)"] = object?[key] ?? NSNull()
+            }
         }
         if let g = memory["max_rss_mb_gradient"] as? Double, let h = memory["max_rss_mb_hvp"] as? Double { memory["hvp_over_gradient"] = h / g }
+        if let g = memory["growth_mb_gradient"] as? Double, let h = memory["growth_mb_hvp"] as? Double, g > 0 {
+            memory["hvp_growth_over_gradient_growth"] = h / g
+        }
         let result: [String: Any] = [
             "model": probe.description, "examples": chosen.indices.count, "indices_sha256": chosen.indicesHash, "batch_size": batchSize,
             "max_length": maxLength, "dtype": dtype.rawValue, "threads": Parallel.threads, "blas_core": BLASInfo.coreName,
@@ -121,4 +137,10 @@ struct BenchHessianCommand: ParsableCommand {
         let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys, .withoutEscapingSlashes])
         print(String(decoding: data, as: UTF8.self))
     }
+}
+
+/// Both values, or nil.
+private func zip2(_ a: Double?, _ b: Double?) -> (Double, Double)? {
+    guard let a, let b else { return nil }
+    return (a, b)
 }
