@@ -64,12 +64,7 @@ public enum LandscapeBenchmark {
             evaluated.append([x, y, b.loss])
             progress("\(request.select): point \(n + 1)/\(ks.count): naive \(String(format: "%.2f", Double(n + 1) / tNaive)) points/s, cached \(String(format: "%.2f", Double(n + 1) / tCached)) points/s")
         }
-        let boundary: String
-        switch cached.boundary {
-        case .embeddings: boundary = "embeddings"
-        case let .hiddenState(l): boundary = "hidden_states.\(l)"
-        }
-        return Result(select: request.select, points: ks.count, boundary: boundary, layerEntry: cached.entry.name, cacheBytes: cached.prefixCacheBytes, cacheFillSeconds: fillSeconds,
+        return Result(select: request.select, points: ks.count, boundary: LandscapeRun.boundaryName(cached.boundary), layerEntry: cached.entry.name, cacheBytes: cached.prefixCacheBytes, cacheFillSeconds: fillSeconds,
                       naivePointsPerSecond: Double(ks.count) / tNaive, cachedPointsPerSecond: Double(ks.count) / tCached,
                       speedup: tNaive / tCached, maxLossDifference: worst, evaluated: evaluated)
     }
