@@ -50,8 +50,7 @@ public enum LandscapeRun {
         }
         let plan = try DirectionPlan(probe: probe, request: r)
         let space = plan.space, union = plan.union, xSel = plan.xSelection, ySel = plan.ySelection, yKind = plan.yKind
-        let boundary = model.boundary(for: union)
-        let entry = boundary == .embeddings ? LayerEntry.start : LayerEntry.entry(for: union, layer: boundary.firstLayer)
+        let (boundary, entry) = SurfaceProbe<T>.cachedPass(model, views: union)
         let cacheBytes = r.prefixCache ? objective.prefixCacheBytes(for: boundary, entry: entry) : 0
         if cacheBytes > r.cacheMB << 20 {
             throw LandscapeError.badOption(option: "--cache-mb", reason: "is \(r.cacheMB) MB but the prefix cache of \(objective.exampleCount) examples needs \(cacheBytes >> 20) MB: raise it, use fewer --examples, or --no-cache")

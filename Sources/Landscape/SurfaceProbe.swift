@@ -82,9 +82,7 @@ public final class SurfaceProbe<T: BLASReal> {
         self.views = views
         dx = x.values
         dy = y?.values
-        let boundary = prefixCache ? probe.model.boundary(for: x.views) : .embeddings
-        self.boundary = boundary
-        entry = boundary == .embeddings ? .start : LayerEntry.entry(for: views, layer: boundary.firstLayer)
+        (boundary, entry) = prefixCache ? Self.cachedPass(probe.model, views: views) : (.embeddings, .start)
         work = Buffer(count: probe.model.table.totalCount)
         work.copy(from: probe.model.weights)
         let largest = views.map(\.count).max() ?? 0
@@ -98,6 +96,13 @@ public final class SurfaceProbe<T: BLASReal> {
             latent1 = []; latent2 = nil
             origin = views.map { v in Array(UnsafeBufferPointer(start: probe.model.weights.pointer + v.offset, count: v.count)) }
         }
+    }
+
+    /// Where a cached pass over perturbed `views` starts: hidden_states.l of their lowest layer, entered at the first
+    /// stage reading one of them.
+    public static func cachedPass(_ model: BertModel<T>, views: [ParameterView]) -> (PassBoundary, LayerEntry) {
+        let boundary = model.boundary(for: views)
+        return (boundary, boundary == .embeddings ? .start : LayerEntry.entry(for: views, layer: boundary.firstLayer))
     }
 
     /// Bytes of the prefix cache this probe's objective needs (0 without it).
