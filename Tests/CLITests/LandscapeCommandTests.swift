@@ -120,10 +120,15 @@ extension CommandLineTests {
         let common = ["landscape", "--model", "m", "--task", "sst-2", "--data", "d", "--select", "value@0", "--output", "o"]
         for (extra, message) in [(["--x", "1:0:3"], "--x '1:0:3' needs MIN < MAX"), (["--directions", "sideways"], "'sideways' is not a direction"),
                                  (["--space", "diagonal"], "--space"), (["--shard", "3/2"], "--shard '3/2' must be K/N"),
-                                 (["--direction-seeds", "0"], "--direction-seeds must be in 1...1000")] {
+                                 (["--direction-seeds", "0"], "--direction-seeds must be in 1...1000"),
+                                 (["--examples", "0"], "--examples must be at least 1"), (["--cache-mb=-1"], "--cache-mb must be 0 or more"),
+                                 (["--y-directions", "file:"], "'file:' is not a direction"), (["--one-d", "some"], "--one-d")] {
             let r = try run(common + extra)
             XCTAssertNotEqual(r.status, 0, extra.joined(separator: " "))
             XCTAssertTrue(r.stderr.contains(message), "\(extra): \(r.stderr)")
         }
+        let bench = try run(["bench-landscape", "--model", "m", "--task", "sst-2", "--data", "d", "--points", "0"])
+        XCTAssertNotEqual(bench.status, 0)
+        XCTAssertTrue(bench.stderr.contains("--points must be in 1...100000"), bench.stderr)
     }
 }

@@ -1,5 +1,7 @@
 import XCTest
 import Foundation
+import BERT
+import Curvature
 @testable import Landscape
 
 final class SurfaceScanTests: XCTestCase {
@@ -110,5 +112,22 @@ final class SurfaceScanTests: XCTestCase {
         XCTAssertThrowsError(try GridAxis(parsing: "1:-1:5", option: "--y")) { XCTAssertTrue("\($0)".hasPrefix("--y '1:-1:5' needs MIN < MAX"), "\($0)") }
         XCTAssertThrowsError(try GridAxis(parsing: "0:1", option: "--x"))
         XCTAssertThrowsError(try GridAxis(parsing: "0:nan:3", option: "--x"))
+    }
+
+    /// A prefix cache over the --cache-mb budget is refused before any point, naming the option and the size.
+    func testPrefixCacheOverBudgetIsRefused() throws {
+        let dir = try LandscapeFixtures.directory(self)
+        let probe = try ProbeModel<Double>(directory: try LandscapeFixtures.fullPrecision(in: dir))
+        let objective = try LossObjective(model: probe.model, batches: LandscapeFixtures.batches())
+        var request = LandscapeRequest(select: "value@1", grid: SurfaceGrid(x: GridAxis(min: -1, max: 1, count: 3), y: nil))
+        request.cacheMB = 0
+        XCTAssertThrowsError(try LandscapeRun.run(probe: probe, objective: objective, request: request, output: dir.appendingPathComponent("o"),
+                                                  progress: { _ in })) { e in
+            XCTAssertTrue("\(e)".hasPrefix("--cache-mb is 0 MB but the prefix cache of 5 examples needs"), "\(e)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("o/surface.csv.partial").path))
+        request.prefixCache = false
+        XCTAssertEqual(try LandscapeRun.run(probe: probe, objective: objective, request: request, output: dir.appendingPathComponent("o"),
+                                            progress: { _ in }).first?.outcome.computed, 3)
     }
 }
