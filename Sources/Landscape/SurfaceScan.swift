@@ -34,10 +34,14 @@ public enum SurfaceScan {
         try ModelDirectory.atomicWrite(data + Data("\n".utf8), to: url)
     }
 
+    /// Values of identity keys that sidecars written before the key existed lack: what those scans did.
+    static let legacyIdentity = ["--batching": "padded"]
+
     /// Refuses a sidecar whose identity differs from `identity`, naming the first key that differs.
     static func checkIdentity(_ url: URL, _ identity: [String: String]) throws {
         guard FileManager.default.fileExists(atPath: url.path) else { return }
-        let stored = try readJSON(url)["identity"] as? [String: String] ?? [:]
+        var stored = try readJSON(url)["identity"] as? [String: String] ?? [:]
+        for (key, value) in legacyIdentity where stored[key] == nil && identity[key] != nil { stored[key] = value }
         for key in Set(stored.keys).union(identity.keys).sorted() where stored[key] != identity[key] {
             throw LandscapeError.mismatch(path: url.path, key: key, stored: stored[key] ?? "(absent)", requested: identity[key] ?? "(absent)")
         }

@@ -1,14 +1,17 @@
 import Foundation
 
-/// An owned, fixed-size, zero-initialised block of scalars. Used for parameters, gradients and activations,
-/// where Swift arrays would add copy-on-write checks and exclusivity tracking to every kernel call.
+/// An owned, zero-initialised block of scalars. Used for parameters, gradients and activations, where Swift arrays
+/// would add copy-on-write checks and exclusivity tracking to every kernel call. A workspace buffer can be reused for
+/// a smaller shape (`resize`): `count` is the part in use, `capacity` what was allocated.
 public final class Buffer<T: BLASReal> {
-    public let count: Int
+    public private(set) var count: Int
+    public let capacity: Int
     public let pointer: UnsafeMutablePointer<T>
 
     public init(count: Int) {
         precondition(count >= 0, "Buffer: negative count")
         self.count = count
+        capacity = count
         pointer = UnsafeMutablePointer<T>.allocate(capacity: max(count, 1))
         memset(pointer, 0, max(count, 1) * MemoryLayout<T>.stride)  // all-zero bits are 0.0 for Float and Double
     }
@@ -19,6 +22,12 @@ public final class Buffer<T: BLASReal> {
     }
 
     deinit { pointer.deallocate() }
+
+    /// Uses the first `newCount` ≤ `capacity` values from now on (their contents are whatever was there).
+    public func resize(_ newCount: Int) {
+        precondition(newCount >= 0 && newCount <= capacity, "Buffer.resize: \(newCount) outside 0...\(capacity)")
+        count = newCount
+    }
 
     public var buffer: UnsafeMutableBufferPointer<T> { UnsafeMutableBufferPointer(start: pointer, count: count) }
     public var array: [T] { Array(buffer) }

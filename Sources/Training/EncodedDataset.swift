@@ -28,10 +28,11 @@ public struct EncodedDataset: Sendable {
         }
     }
 
-    /// The examples at `indices` padded to their longest, with their targets.
-    public func batch(_ indices: [Int], padId: Int = 0) -> (TokenBatch, Targets) {
+    /// The examples at `indices` padded to their longest (or packed without padding), with their targets.
+    public func batch(_ indices: [Int], padId: Int = 0, packed: Bool = false) -> (TokenBatch, Targets) {
         let chosen = indices.map { items[$0] }
-        let tokens = TokenBatch(sequences: chosen.map(\.ids), typeIds: chosen.map(\.typeIds), padId: padId)
+        let tokens = packed ? TokenBatch(packing: chosen.map(\.ids), typeIds: chosen.map(\.typeIds))
+            : TokenBatch(sequences: chosen.map(\.ids), typeIds: chosen.map(\.typeIds), padId: padId)
         if task.isRegression { return (tokens, .values(chosen.map { $0.label.value ?? 0 })) }
         return (tokens, .classes(chosen.map { $0.label.classIndex ?? 0 }))
     }

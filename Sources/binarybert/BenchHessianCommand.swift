@@ -31,6 +31,7 @@ struct BenchHessianCommand: ParsableCommand {
     @Option(help: "Selection for the convergence measurement.") var select = "value@0,1"
     @Option(help: "Examples in the objective.") var examples = 64
     @Option(help: "Examples per batch.") var batchSize = 32
+    @Option(help: ProbeBatching.help) var batching: ProbeBatching = .auto
     @Option(help: "Maximum tokens per example.") var maxLength = 64
     @Option(help: "Compute in \(DType.allCases.map(\.rawValue).joined(separator: " or ")).") var dtype: DType = .float32
     @Option(help: "Timed repetitions (the median is reported).") var iters = 3
@@ -66,7 +67,7 @@ struct BenchHessianCommand: ParsableCommand {
         let tokenizer = try BertTokenizer(modelDirectory: probe.directory)
         let set = try DatasetLoader.load(task: spec, dataDirectory: URL(fileURLWithPath: data), split: "train", skipBadRows: false)
         let encoded = EncodedDataset(set, tokenizer: tokenizer, maxLength: maxLength)
-        let chosen = try ProbeExamples(available: encoded.count, count: min(examples, encoded.count), sampleSeed: nil, batchSize: batchSize)
+        let chosen = try ProbeExamples(available: encoded.count, count: min(examples, encoded.count), sampleSeed: nil, batchSize: batchSize, packed: batching.packs([probe.model.activationQuantizer]))
         return (probe, try LossObjective(model: probe.model, batches: chosen.batches(encoded)), chosen)
     }
 
@@ -112,7 +113,7 @@ struct BenchHessianCommand: ParsableCommand {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
             p.arguments = ["bench-hessian", "--model", model, "--task", task, "--data", data, "--examples", String(examples),
-                           "--batch-size", String(batchSize), "--max-length", String(maxLength), "--dtype", dtype.rawValue,
+                           "--batch-size", String(batchSize), "--batching", batching.rawValue, "--max-length", String(maxLength), "--dtype", dtype.rawValue,
                            "--memory-probe", probeKind.rawValue, "--threads", String(Parallel.threads)]
             let pipe = Pipe()
             p.standardOutput = pipe
@@ -130,7 +131,7 @@ struct BenchHessianCommand: ParsableCommand {
         }
         let result: [String: Any] = [
             "model": probe.description, "examples": chosen.indices.count, "indices_sha256": chosen.indicesHash, "batch_size": batchSize,
-            "max_length": maxLength, "dtype": dtype.rawValue, "threads": Parallel.threads, "blas_core": BLASInfo.coreName,
+            "batching": chosen.batching, "max_length": maxLength, "dtype": dtype.rawValue, "threads": Parallel.threads, "blas_core": BLASInfo.coreName,
             "version": BinaryBERTVersion.string, "select": select, "top_k": topK,
             "cost": try jsonObject(costs), "convergence": try jsonObject(convergence), "memory": memory,
         ]

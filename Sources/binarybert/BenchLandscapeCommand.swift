@@ -26,6 +26,7 @@ struct BenchLandscapeCommand: ParsableCommand {
     @Option(help: "Split: \(ProbeSplit.allCases.map(\.rawValue).joined(separator: ", ")).") var split: ProbeSplit = .dev
     @Option(help: "Examples in the objective.") var examples = 256
     @Option(help: "Examples per batch.") var batchSize = 32
+    @Option(help: ProbeBatching.help) var batching: ProbeBatching = .auto
     @Option(help: "Maximum tokens per example.") var maxLength = 64
     @Option(parsing: .unconditional, help: "x offsets MIN:MAX:N.") var x = "-1:1:21"
     @Option(parsing: .unconditional, help: "y offsets MIN:MAX:N.") var y = "-1:1:21"
@@ -49,7 +50,7 @@ struct BenchLandscapeCommand: ParsableCommand {
         let tokenizer = try BertTokenizer(modelDirectory: probe.directory)
         let set = try DatasetLoader.load(task: spec, dataDirectory: URL(fileURLWithPath: data), split: split.rawValue, skipBadRows: false)
         let encoded = EncodedDataset(set, tokenizer: tokenizer, maxLength: maxLength)
-        let chosen = try ProbeExamples(available: encoded.count, count: min(examples, encoded.count), sampleSeed: nil, batchSize: batchSize)
+        let chosen = try ProbeExamples(available: encoded.count, count: min(examples, encoded.count), sampleSeed: nil, batchSize: batchSize, packed: batching.packs([probe.model.activationQuantizer]))
         let grid = SurfaceGrid(x: try GridAxis(parsing: x, option: "--x"), y: try GridAxis(parsing: y, option: "--y"))
         var results: [LandscapeBenchmark.Result] = []
         for s in select {
@@ -63,14 +64,14 @@ struct BenchLandscapeCommand: ParsableCommand {
         }
         struct Report: Encodable {
             let version: String, model: String, modelSha256: String, threads: Int, blasCore: String, dtype: String
-            let split: String, examples: Int, indicesSha256: String, maxLength: Int, batchSize: Int, grid: String, results: [LandscapeBenchmark.Result]
+            let split: String, examples: Int, indicesSha256: String, maxLength: Int, batchSize: Int, batching: String, grid: String, results: [LandscapeBenchmark.Result]
             enum CodingKeys: String, CodingKey {
-                case version, model, threads, dtype, split, examples, grid, results
+                case version, model, threads, dtype, split, examples, grid, results, batching
                 case modelSha256 = "model_sha256", blasCore = "blas_core", indicesSha256 = "indices_sha256", maxLength = "max_length", batchSize = "batch_size"
             }
         }
         try printJSONLine(Report(version: BinaryBERTVersion.string, model: probe.directory.path, modelSha256: probe.sha256, threads: Parallel.threads,
                                  blasCore: BLASInfo.coreName, dtype: "float32", split: split.rawValue, examples: chosen.indices.count,
-                                 indicesSha256: chosen.indicesHash, maxLength: maxLength, batchSize: batchSize, grid: "\(x) × \(y)", results: results))
+                                 indicesSha256: chosen.indicesHash, maxLength: maxLength, batchSize: batchSize, batching: chosen.batching, grid: "\(x) × \(y)", results: results))
     }
 }

@@ -46,6 +46,7 @@ struct HessianCommand: ParsableCommand {
     @Option(help: "Examples in the objective (the first N of the split, in file order).") var examples = 64
     @Option(help: "Draw the examples as a seeded subset instead of the first N.") var sampleSeed: UInt64?
     @Option(help: "Examples per batch of the objective (and per mini-batch of --per-module).") var batchSize = 32
+    @Option(help: ProbeBatching.help) var batching: ProbeBatching = .auto
     @Option(help: "Maximum tokens per example.") var maxLength = 64
     @Option(help: "Largest-algebraic eigenpairs to compute.") var topK = 1
     @Option(help: "Smallest-algebraic eigenpairs to compute (Lanczos only).") var bottomK = 0
@@ -128,7 +129,7 @@ struct HessianCommand: ParsableCommand {
         for p in probes where maxLength > p.model.config.maxPositionEmbeddings {
             throw ValidationError("--max-length \(maxLength) exceeds \(p.label)'s max_position_embeddings \(p.model.config.maxPositionEmbeddings)")
         }
-        let chosen = try ProbeExamples(available: encoded.count, count: min(examples, encoded.count), sampleSeed: sampleSeed, batchSize: batchSize)
+        let chosen = try ProbeExamples(available: encoded.count, count: min(examples, encoded.count), sampleSeed: sampleSeed, batchSize: batchSize, packed: batching.packs(probes.map(\.model.activationQuantizer)))
         if examples > encoded.count { log("--examples \(examples) > the \(encoded.count) examples of \(split.rawValue): using all") }
         log("hessian: \(probes.count) model(s), \(spec.name) \(split.rawValue) \(chosen.indices.count) examples (indices sha256 \(chosen.indicesHash.prefix(12))…), "
             + "\(T.self == Float.self ? "float32" : "float64"), threads \(Parallel.threads), BLAS core \(BLASInfo.coreName)")
@@ -142,7 +143,7 @@ struct HessianCommand: ParsableCommand {
             "objective": [
                 "task": spec.name, "data": dataURL.path, "split": split.rawValue, "examples": chosen.indices.count,
                 "indices_sha256": chosen.indicesHash, "sample_seed": sampleSeed.map { $0 as Any } ?? NSNull(), "batch_size": batchSize,
-                "max_length": maxLength, "loss_reduction": "mean over examples (each batch's mean weighted by its size)", "mode": "eval",
+                "batching": chosen.batching, "max_length": maxLength, "loss_reduction": "mean over examples (each batch's mean weighted by its size)", "mode": "eval",
             ] as [String: Any],
         ]
         var summaries: [[String: Any]] = []
@@ -186,7 +187,7 @@ struct HessianCommand: ParsableCommand {
             guard needed <= encoded.count else {
                 throw ValidationError("--per-module needs --batches × --batch-size = \(needed) examples; \(split.rawValue) has \(encoded.count)")
             }
-            let miniBatches = try ProbeExamples(available: encoded.count, count: needed, sampleSeed: sampleSeed, batchSize: batchSize)
+            let miniBatches = try ProbeExamples(available: encoded.count, count: needed, sampleSeed: sampleSeed, batchSize: batchSize, packed: batching.packs(probes.map(\.model.activationQuantizer)))
             let all = miniBatches.batches(encoded).map { [$0] }
             var o = Lanczos.Options()
             o.maxMatvecs = maxHvps; o.tolerance = tol; o.seed = seed
@@ -206,7 +207,7 @@ struct HessianCommand: ParsableCommand {
                 models.append(m)
             }
             document["per_module"] = [
-                "csv": csv.lastPathComponent, "batches": batches, "batch_size": batchSize, "examples_indices_sha256": miniBatches.indicesHash,
+                "csv": csv.lastPathComponent, "batches": batches, "batch_size": batchSize, "batching": miniBatches.batching, "examples_indices_sha256": miniBatches.indicesHash,
                 "layers": layerList, "modules": CurvatureModule.allCases.map(\.rawValue), "reference": probes[0].label,
                 "lanczos": ["max_hvps": maxHvps, "tol": tol, "ends": ["largest-algebraic", "smallest-algebraic"]],
                 "ratio": "mean λ_max of the model / mean λ_max of the reference over the same layer × batch cells; 95% interval from 2000 paired bootstrap resamples of cells",

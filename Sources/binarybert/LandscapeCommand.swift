@@ -55,6 +55,7 @@ struct LandscapeCommand: ParsableCommand {
     @Option(help: "Examples in the objective.") var examples = 256
     @Option(help: "Draw the examples as a seeded subset instead of the first N.") var sampleSeed: UInt64?
     @Option(help: "Examples per batch.") var batchSize = 32
+    @Option(help: ProbeBatching.help) var batching: ProbeBatching = .auto
     @Option(help: "Maximum tokens per example.") var maxLength = 64
     @Option(help: "Seed of drawn directions.") var directionSeed: UInt64 = 0
     @Option(help: "Repeat a drawn-direction scan over seeds S…S+K−1 and report mean ± std of each statistic.") var directionSeeds = 1
@@ -142,7 +143,7 @@ struct LandscapeCommand: ParsableCommand {
         let set = try DatasetLoader.load(task: spec, dataDirectory: dataURL, split: split.rawValue, skipBadRows: false)
         let encoded = EncodedDataset(set, tokenizer: tokenizer, maxLength: maxLength)
         if examples > encoded.count { log("--examples \(examples) > the \(encoded.count) examples of \(split.rawValue): using all") }
-        let chosen = try ProbeExamples(available: encoded.count, count: min(examples, encoded.count), sampleSeed: sampleSeed, batchSize: batchSize)
+        let chosen = try ProbeExamples(available: encoded.count, count: min(examples, encoded.count), sampleSeed: sampleSeed, batchSize: batchSize, packed: batching.packs([probe.model.activationQuantizer]))
         let objective = try LossObjective(model: probe.model, batches: chosen.batches(encoded))
         let dtypeName = T.self == Float.self ? "float32" : "float64"
 
@@ -161,6 +162,7 @@ struct LandscapeCommand: ParsableCommand {
         request.objectiveIdentity = [
             "--task": spec.name, "--split": split.rawValue, "--examples (indices sha256)": chosen.indicesHash,
             "--max-length": String(maxLength), "--batch-size": String(batchSize), "--dtype": dtypeName,
+            "--batching": chosen.batching,
         ]
         request.provenance = [
             "version": BinaryBERTVersion.string, "command": CommandLine.arguments, "threads": Parallel.threads, "blas_core": BLASInfo.coreName,
@@ -168,7 +170,7 @@ struct LandscapeCommand: ParsableCommand {
             "objective": [
                 "task": spec.name, "data": dataURL.path, "split": split.rawValue, "examples": chosen.indices.count,
                 "indices_sha256": chosen.indicesHash, "sample_seed": sampleSeed.map { $0 as Any } ?? NSNull(), "batch_size": batchSize,
-                "max_length": maxLength, "loss_reduction": "mean over examples (each batch's mean weighted by its size)", "mode": "eval",
+                "batching": chosen.batching, "max_length": maxLength, "loss_reduction": "mean over examples (each batch's mean weighted by its size)", "mode": "eval",
                 "metric": spec.numLabels > 1 ? "accuracy" : "none",
             ] as [String: Any],
         ]

@@ -13,7 +13,7 @@ final class LayerEntryTests: XCTestCase {
                 let centre = try model.forward(batch)
                 let hidden = Buffer(centre.hiddenStates[l].array)
                 let state = LayerEntryState(centre, layer: l, entry: entry)
-                XCTAssertEqual(state.count, LayerEntryState<Double>.count(entry, config: model.config, batch: 3, sequence: 6))
+                XCTAssertEqual(state.count, LayerEntryState<Double>.count(entry, config: model.config, layout: batch.layout))
                 // Move a tensor that the entry stage reads (and nothing before it).
                 let moved = Buffer<Double>(count: model.table.totalCount)
                 moved.copy(from: model.weights)

@@ -1,54 +1,68 @@
 import Foundation
 import Numerics
 
-/// Shapes of one self-attention call.
+/// Shapes of one self-attention call: the batch's sequence layout (padded or packed), heads and head size.
 struct AttentionShape {
-    let batch: Int, seq: Int, heads: Int, headDim: Int
+    let layout: SequenceLayout, heads: Int, headDim: Int
     /// Row stride of q, k, v and the context: heads laid side by side (no permutes).
     var width: Int { heads * headDim }
     var scale: Double { 1 / Double(headDim).squareRoot() }
+    /// (sequence, head) pairs: one score block each.
+    var blocks: Int { layout.count * heads }
+    /// Entries of the score buffers: Σ_b NH·L_b².
+    var scoreCount: Int { layout.scoreCount(heads: heads) }
+
+    /// Block bh = b·NH + h: sequence b, its length, its first q/k/v/context entry for head h, its first score entry.
+    struct Block { let sequence: Int, length: Int, rows: Int, scores: Int }
+    @inline(__always)
+    func block(_ bh: Int) -> Block {
+        let b = bh / heads, h = bh % heads
+        return Block(sequence: b, length: layout.lengths[b], rows: layout.offsets[b] * width + h * headDim,
+                     scores: layout.scoreOffset(b, head: h, heads: heads))
+    }
 }
 
 /// scores (B, NH, T, T) = q·kᵀ/√HS + mask (kept: distillation reads them); probs = softmax(scores);
 /// probsUsed = probs ⊙ dropoutMask when training. q, k (B, T, A), A = NH·HS; additiveMask (B, T): 0 for tokens,
-/// a large negative value for padding.
+/// a large negative value for padding (unused when the layout is packed).
 func attentionProbabilities<T: BLASReal>(scores: UnsafeMutablePointer<T>, probs: UnsafeMutablePointer<T>,
                                          probsUsed: UnsafeMutablePointer<T>, dropoutMask: UnsafePointer<T>?,
                                          q: UnsafePointer<T>, k: UnsafePointer<T>, additiveMask: UnsafePointer<T>,
                                          shape s: AttentionShape) {
-    let tt = s.seq, a = s.width, hs = s.headDim
+    let a = s.width, hs = s.headDim
     let scale = T(s.scale)
-    Parallel.forBlasCalls(s.batch * s.heads) { bh in
-        let b = bh / s.heads, h = bh % s.heads
-        let sc = scores + bh * tt * tt
-        T.gemm(.none, .transpose, m: tt, n: tt, k: hs, alpha: scale, a: q + b * tt * a + h * hs, lda: a,
-               b: k + b * tt * a + h * hs, ldb: a, beta: 0, c: sc, ldc: tt)
-        T.kernelAddRowVector(sc, additiveMask + b * tt, rows: tt, cols: tt)
+    Parallel.forBlasCalls(s.blocks) { bh in
+        let blk = s.block(bh), tt = blk.length, off = blk.rows, po = blk.scores
+        let sc = scores + po
+        T.gemm(.none, .transpose, m: tt, n: tt, k: hs, alpha: scale, a: q + off, lda: a,
+               b: k + off, ldb: a, beta: 0, c: sc, ldc: tt)
+        if !s.layout.isPacked { T.kernelAddRowVector(sc, additiveMask + s.layout.offsets[blk.sequence], rows: tt, cols: tt) }
     }
-    T.kernelSoftmaxRows(scores, probs, rows: s.batch * s.heads * tt, cols: tt)
-    if let dropoutMask { T.kernelMultiply(probs, dropoutMask, probsUsed, s.batch * s.heads * tt * tt) }
+    s.layout.forEachScoreBlock(heads: s.heads) { start, rows, cols in
+        T.kernelSoftmaxRows(scores + start, probs + start, rows: rows, cols: cols)
+    }
+    if let dropoutMask { T.kernelMultiply(probs, dropoutMask, probsUsed, s.scoreCount) }
 }
 
 /// ctx (B, T, A) = p · v per head, p (B, NH, T, T).
 func attentionContext<T: BLASReal>(_ ctx: UnsafeMutablePointer<T>, p: UnsafePointer<T>, v: UnsafePointer<T>, shape s: AttentionShape) {
-    let tt = s.seq, a = s.width, hs = s.headDim
-    Parallel.forBlasCalls(s.batch * s.heads) { bh in
-        let b = bh / s.heads, h = bh % s.heads
-        T.gemm(.none, .none, m: tt, n: hs, k: tt, alpha: 1, a: p + bh * tt * tt, lda: tt, b: v + b * tt * a + h * hs, ldb: a,
-               beta: 0, c: ctx + b * tt * a + h * hs, ldc: a)
+    let a = s.width, hs = s.headDim
+    Parallel.forBlasCalls(s.blocks) { bh in
+        let blk = s.block(bh), tt = blk.length, off = blk.rows, po = blk.scores
+        T.gemm(.none, .none, m: tt, n: hs, k: tt, alpha: 1, a: p + po, lda: tt, b: v + off, ldb: a,
+               beta: 0, c: ctx + off, ldc: a)
     }
 }
 
 /// Backward of `attentionContext`: dp (B, NH, T, T) = dctx · vᵀ and dv (B, T, A) = pᵀ · dctx (both overwritten).
 func attentionContextBackward<T: BLASReal>(dp: UnsafeMutablePointer<T>, dv: UnsafeMutablePointer<T>, dctx: UnsafePointer<T>,
                                            p: UnsafePointer<T>, v: UnsafePointer<T>, shape s: AttentionShape) {
-    let tt = s.seq, a = s.width, hs = s.headDim
-    Parallel.forBlasCalls(s.batch * s.heads) { bh in
-        let b = bh / s.heads, h = bh % s.heads
-        let off = b * tt * a + h * hs
+    let a = s.width, hs = s.headDim
+    Parallel.forBlasCalls(s.blocks) { bh in
+        let blk = s.block(bh), tt = blk.length, off = blk.rows, po = blk.scores
         T.gemm(.none, .transpose, m: tt, n: tt, k: hs, alpha: 1, a: dctx + off, lda: a, b: v + off, ldb: a,
-               beta: 0, c: dp + bh * tt * tt, ldc: tt)
-        T.gemm(.transpose, .none, m: tt, n: hs, k: tt, alpha: 1, a: p + bh * tt * tt, lda: tt, b: dctx + off, ldb: a,
+               beta: 0, c: dp + po, ldc: tt)
+        T.gemm(.transpose, .none, m: tt, n: hs, k: tt, alpha: 1, a: p + po, lda: tt, b: dctx + off, ldb: a,
                beta: 0, c: dv + off, ldc: a)
     }
 }
@@ -58,17 +72,18 @@ func attentionContextBackward<T: BLASReal>(dp: UnsafeMutablePointer<T>, dv: Unsa
 func attentionScoresBackward<T: BLASReal>(dq: UnsafeMutablePointer<T>, dk: UnsafeMutablePointer<T>, dprobs: UnsafeMutablePointer<T>,
                                           probs: UnsafePointer<T>, dropoutMask: UnsafePointer<T>?, dscoresExtra: UnsafePointer<T>?,
                                           q: UnsafePointer<T>, k: UnsafePointer<T>, shape s: AttentionShape) {
-    let tt = s.seq, a = s.width, hs = s.headDim
+    let a = s.width, hs = s.headDim
     let scale = T(s.scale)
-    let n = s.batch * s.heads * tt * tt
+    let n = s.scoreCount
     if let dropoutMask { T.kernelMultiply(dprobs, dropoutMask, dprobs, n) }
-    T.kernelSoftmaxRowsBackward(probs, dprobs, dprobs, rows: s.batch * s.heads * tt, cols: tt)
+    s.layout.forEachScoreBlock(heads: s.heads) { start, rows, cols in
+        T.kernelSoftmaxRowsBackward(probs + start, dprobs + start, dprobs + start, rows: rows, cols: cols)
+    }
     if let dscoresExtra { T.kernelAdd(dprobs, dscoresExtra, dprobs, n) }
     // dq = dscores · k · scale ;  dk = dscoresᵀ · q · scale
-    Parallel.forBlasCalls(s.batch * s.heads) { bh in
-        let b = bh / s.heads, h = bh % s.heads
-        let off = b * tt * a + h * hs
-        let ds = UnsafePointer(dprobs + bh * tt * tt)
+    Parallel.forBlasCalls(s.blocks) { bh in
+        let blk = s.block(bh), tt = blk.length, off = blk.rows, po = blk.scores
+        let ds = UnsafePointer(dprobs + po)
         T.gemm(.none, .none, m: tt, n: hs, k: tt, alpha: scale, a: ds, lda: tt, b: k + off, ldb: a, beta: 0, c: dq + off, ldc: a)
         T.gemm(.transpose, .none, m: tt, n: hs, k: tt, alpha: scale, a: ds, lda: tt, b: q + off, ldb: a, beta: 0, c: dk + off, ldc: a)
     }
@@ -79,14 +94,13 @@ func attentionScoresBackward<T: BLASReal>(dq: UnsafeMutablePointer<T>, dk: Unsaf
 func attentionProbabilitiesTangent<T: BLASReal>(tprobs: UnsafeMutablePointer<T>, probs: UnsafePointer<T>,
                                                 q: UnsafePointer<T>, tq: UnsafePointer<T>?, k: UnsafePointer<T>,
                                                 tk: UnsafePointer<T>?, shape s: AttentionShape) {
-    let tt = s.seq, a = s.width, hs = s.headDim
+    let a = s.width, hs = s.headDim
     let scale = T(s.scale)
-    let count = s.batch * s.heads * tt * tt
+    let count = s.scoreCount
     guard tq != nil || tk != nil else { memset(tprobs, 0, count * MemoryLayout<T>.stride); return }
-    Parallel.forBlasCalls(s.batch * s.heads) { bh in
-        let b = bh / s.heads, h = bh % s.heads
-        let off = b * tt * a + h * hs
-        let ts = tprobs + bh * tt * tt
+    Parallel.forBlasCalls(s.blocks) { bh in
+        let blk = s.block(bh), tt = blk.length, off = blk.rows, po = blk.scores
+        let ts = tprobs + po
         var beta: T = 0
         if let tq {
             T.gemm(.none, .transpose, m: tt, n: tt, k: hs, alpha: scale, a: tq + off, lda: a, b: k + off, ldb: a, beta: 0, c: ts, ldc: tt)
@@ -96,7 +110,9 @@ func attentionProbabilitiesTangent<T: BLASReal>(tprobs: UnsafeMutablePointer<T>,
             T.gemm(.none, .transpose, m: tt, n: tt, k: hs, alpha: scale, a: q + off, lda: a, b: tk + off, ldb: a, beta: beta, c: ts, ldc: tt)
         }
     }
-    softmaxTangentRows(probs, tprobs, rows: s.batch * s.heads * tt, cols: tt)
+    s.layout.forEachScoreBlock(heads: s.heads) { start, rows, cols in
+        softmaxTangentRows(probs + start, tprobs + start, rows: rows, cols: cols)
+    }
 }
 
 /// In place: t (rows, cols) ← y ⊙ (t − Σ_j y_j t_j) per row (the tangent of a row softmax y, given the inputs' tangent).
@@ -116,17 +132,16 @@ func softmaxTangentRows<T: BLASReal>(_ y: UnsafePointer<T>, _ t: UnsafeMutablePo
 /// Tangent of `attentionContext`: tctx (B, T, A) = tp · v + p · tv per head; nil tangents are zero.
 func attentionContextTangent<T: BLASReal>(_ tctx: UnsafeMutablePointer<T>, p: UnsafePointer<T>, tp: UnsafePointer<T>?,
                                           v: UnsafePointer<T>, tv: UnsafePointer<T>?, shape s: AttentionShape) {
-    let tt = s.seq, a = s.width, hs = s.headDim
-    Parallel.forBlasCalls(s.batch * s.heads) { bh in
-        let b = bh / s.heads, h = bh % s.heads
-        let off = b * tt * a + h * hs
+    let a = s.width, hs = s.headDim
+    Parallel.forBlasCalls(s.blocks) { bh in
+        let blk = s.block(bh), tt = blk.length, off = blk.rows, po = blk.scores
         var beta: T = 0
         if let tp {
-            T.gemm(.none, .none, m: tt, n: hs, k: tt, alpha: 1, a: tp + bh * tt * tt, lda: tt, b: v + off, ldb: a, beta: 0, c: tctx + off, ldc: a)
+            T.gemm(.none, .none, m: tt, n: hs, k: tt, alpha: 1, a: tp + po, lda: tt, b: v + off, ldb: a, beta: 0, c: tctx + off, ldc: a)
             beta = 1
         }
         if let tv {
-            T.gemm(.none, .none, m: tt, n: hs, k: tt, alpha: 1, a: p + bh * tt * tt, lda: tt, b: tv + off, ldb: a, beta: beta, c: tctx + off, ldc: a)
+            T.gemm(.none, .none, m: tt, n: hs, k: tt, alpha: 1, a: p + po, lda: tt, b: tv + off, ldb: a, beta: beta, c: tctx + off, ldc: a)
             beta = 1
         }
         if beta == 0 { for i in 0..<tt { memset(tctx + off + i * a, 0, hs * MemoryLayout<T>.stride) } }
@@ -140,10 +155,9 @@ func attentionContextBackwardR<T: BLASReal>(dp: UnsafeMutablePointer<T>, dv: Uns
                                             rdp: UnsafeMutablePointer<T>, rdv: UnsafeMutablePointer<T>, wantProbs: Bool = true,
                                             dctx: UnsafePointer<T>, rdctx: UnsafePointer<T>, p: UnsafePointer<T>, tp: UnsafePointer<T>?,
                                             v: UnsafePointer<T>, tv: UnsafePointer<T>?, shape s: AttentionShape) {
-    let tt = s.seq, a = s.width, hs = s.headDim
-    Parallel.forBlasCalls(s.batch * s.heads) { bh in
-        let b = bh / s.heads, h = bh % s.heads
-        let off = b * tt * a + h * hs, po = bh * tt * tt
+    let a = s.width, hs = s.headDim
+    Parallel.forBlasCalls(s.blocks) { bh in
+        let blk = s.block(bh), tt = blk.length, off = blk.rows, po = blk.scores
         if wantProbs {
             T.gemm(.none, .transpose, m: tt, n: tt, k: hs, alpha: 1, a: dctx + off, lda: a, b: v + off, ldb: a, beta: 0, c: dp + po, ldc: tt)
             T.gemm(.none, .transpose, m: tt, n: tt, k: hs, alpha: 1, a: rdctx + off, lda: a, b: v + off, ldb: a, beta: 0, c: rdp + po, ldc: tt)
@@ -168,13 +182,14 @@ func attentionScoresBackwardR<T: BLASReal>(dq: UnsafeMutablePointer<T>, dk: Unsa
                                            probs: UnsafePointer<T>, tprobs: UnsafePointer<T>?,
                                            q: UnsafePointer<T>, tq: UnsafePointer<T>?, k: UnsafePointer<T>, tk: UnsafePointer<T>?,
                                            shape s: AttentionShape) {
-    let tt = s.seq, a = s.width, hs = s.headDim
+    let a = s.width, hs = s.headDim
     let scale = T(s.scale)
-    softmaxBackwardRRows(probs, tprobs, dprobs, rdprobs, rows: s.batch * s.heads * tt, cols: tt)
-    Parallel.forBlasCalls(s.batch * s.heads) { bh in
-        let b = bh / s.heads, h = bh % s.heads
-        let off = b * tt * a + h * hs
-        let ds = UnsafePointer(dprobs + bh * tt * tt), rds = UnsafePointer(rdprobs + bh * tt * tt)
+    s.layout.forEachScoreBlock(heads: s.heads) { start, rows, cols in
+        softmaxBackwardRRows(probs + start, tprobs.map { $0 + start }, dprobs + start, rdprobs + start, rows: rows, cols: cols)
+    }
+    Parallel.forBlasCalls(s.blocks) { bh in
+        let blk = s.block(bh), tt = blk.length, off = blk.rows, po = blk.scores
+        let ds = UnsafePointer(dprobs + po), rds = UnsafePointer(rdprobs + po)
         T.gemm(.none, .none, m: tt, n: hs, k: tt, alpha: scale, a: ds, lda: tt, b: k + off, ldb: a, beta: 0, c: dq + off, ldc: a)
         T.gemm(.transpose, .none, m: tt, n: hs, k: tt, alpha: scale, a: ds, lda: tt, b: q + off, ldb: a, beta: 0, c: dk + off, ldc: a)
         T.gemm(.none, .none, m: tt, n: hs, k: tt, alpha: scale, a: rds, lda: tt, b: k + off, ldb: a, beta: 0, c: rdq + off, ldc: a)

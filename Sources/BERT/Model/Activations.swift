@@ -1,9 +1,14 @@
 import Numerics
 
 /// Everything one forward pass keeps for its backward pass, plus the outputs that distillation and analysis read.
-/// Shapes: B = batch, T = sequence, C = hidden, I = intermediate, NH = heads.
+/// Shapes: B = batch, T = sequence, C = hidden, I = intermediate, NH = heads; "B·T" rows and "(B, NH, T, T)" scores
+/// are Σ L_b rows and Σ NH·L_b² scores when the batch is packed (`layout`).
 public final class Activations<T: BLASReal> {
-    public let batchSize: Int, sequenceLength: Int
+    public private(set) var batchSize: Int, sequenceLength: Int
+    /// The rows and score blocks of each sequence.
+    public private(set) var layout: SequenceLayout
+    /// Every buffer below, allocated for a capacity and resized per batch.
+    let pool: WorkspaceBuffers<T>
     public let training: Bool
     /// hidden_states.0 … hidden_states.L, each (B, T, C); 0 is the embeddings' output.
     public let hiddenStates: [Buffer<T>]
@@ -18,44 +23,58 @@ public final class Activations<T: BLASReal> {
     public let pooled: Buffer<T>?
     let pooledDropout: Buffer<T>?, pooledUsed: Buffer<T>?
     public let logits: Buffer<T>?
-    var batch: TokenBatch
+    private(set) var batch: TokenBatch
 
     /// Whether the quantized copies of activations exist (the model has an activation quantizer).
     let quantized: Bool
     /// The pooler's quantized input (B, C), when quantized.
     let clsRowsHat: Buffer<T>?
 
-    init(config c: BertConfig, batch: TokenBatch, training: Bool, pooler: Bool, classes: Int?, quantized: Bool = false) {
-        let b = batch.batchSize, t = batch.sequenceLength, h = c.hiddenSize, n = b * t
+    /// Activations for `batch`, with room for any batch up to `capacity` (at least the batch's own shape).
+    init(config c: BertConfig, batch: TokenBatch, training: Bool, pooler: Bool, classes: Int?, quantized: Bool = false,
+         capacity: WorkspaceShape? = nil) {
+        let h = c.hiddenSize
+        let shape = WorkspaceShape(batch.layout, heads: c.numAttentionHeads)
+        let pool = WorkspaceBuffers<T>(capacity: capacity.map { $0.union(shape) } ?? shape, shape: shape)
+        self.pool = pool
         self.batch = batch
-        batchSize = b
-        sequenceLength = t
+        layout = batch.layout
+        batchSize = batch.batchSize
+        sequenceLength = batch.sequenceLength
         self.training = training
         self.quantized = quantized
-        hiddenStates = (0...c.numHiddenLayers).map { _ in Buffer(count: n * h) }
+        hiddenStates = (0...c.numHiddenLayers).map { _ in pool.tokens(h) }
         let dropH = training && c.hiddenDropoutProb > 0, dropA = training && c.attentionProbsDropoutProb > 0
         layers = (0..<c.numHiddenLayers).map { _ in
-            LayerActivations(tokens: n, hidden: h, heads: c.allHeadSize, intermediate: c.intermediateSize,
-                             scoreCount: b * c.numAttentionHeads * t * t, hiddenDropout: dropH, attentionDropout: dropA,
-                             quantized: quantized)
+            LayerActivations(pool, hidden: h, heads: c.allHeadSize, intermediate: c.intermediateSize,
+                             hiddenDropout: dropH, attentionDropout: dropA, quantized: quantized)
         }
-        additiveMask = Buffer(count: n)
-        embeddingSum = Buffer(count: n * h)
-        embeddingMean = Buffer(count: n)
-        embeddingRstd = Buffer(count: n)
-        embeddingNormed = Buffer(count: n * h)
-        embeddingDropout = dropH ? Buffer(count: n * h) : nil
-        clsRows = Buffer(count: b * h)
-        clsRowsHat = quantized ? Buffer(count: b * h) : nil
-        pooled = pooler ? Buffer(count: b * h) : nil
-        pooledDropout = (classes != nil && dropH) ? Buffer(count: b * h) : nil
-        pooledUsed = (classes != nil && dropH) ? Buffer(count: b * h) : nil
-        logits = classes.map { Buffer(count: b * $0) }
+        additiveMask = pool.tokens(1)
+        embeddingSum = pool.tokens(h)
+        embeddingMean = pool.tokens(1)
+        embeddingRstd = pool.tokens(1)
+        embeddingNormed = pool.tokens(h)
+        embeddingDropout = dropH ? pool.tokens(h) : nil
+        clsRows = pool.sequences(h)
+        clsRowsHat = quantized ? pool.sequences(h) : nil
+        pooled = pooler ? pool.sequences(h) : nil
+        pooledDropout = (classes != nil && dropH) ? pool.sequences(h) : nil
+        pooledUsed = (classes != nil && dropH) ? pool.sequences(h) : nil
+        logits = classes.map { pool.sequences($0) }
     }
 
-    func fits(_ batch: TokenBatch, training: Bool, quantized: Bool) -> Bool {
-        batch.batchSize == batchSize && batch.sequenceLength == sequenceLength && training == self.training
-            && quantized == self.quantized
+    /// Whether these activations can take `batch` (mode, quantization and capacity).
+    func canHold(_ batch: TokenBatch, heads: Int, training: Bool, quantized: Bool) -> Bool {
+        training == self.training && quantized == self.quantized && WorkspaceShape(batch.layout, heads: heads).fits(in: pool.capacity)
+    }
+
+    /// Takes `batch` (which `canHold` accepted): every buffer is resized to its shape.
+    func adopt(_ batch: TokenBatch, heads: Int) {
+        pool.resize(to: WorkspaceShape(batch.layout, heads: heads))
+        self.batch = batch
+        layout = batch.layout
+        batchSize = batch.batchSize
+        sequenceLength = batch.sequenceLength
     }
 
     /// Pre-softmax attention scores of layer l, (B, NH, T, T): q·kᵀ/√d + mask (padding keys hold a large negative value).
@@ -82,21 +101,21 @@ public final class LayerActivations<T: BLASReal> {
     /// (B·T, C) and FFN output (B·T, I) layers.
     let quantizedCopies: QuantizedCopies<T>?
 
-    init(tokens n: Int, hidden h: Int, heads a: Int, intermediate i: Int, scoreCount s: Int, hiddenDropout: Bool, attentionDropout: Bool,
+    init(_ pool: WorkspaceBuffers<T>, hidden h: Int, heads a: Int, intermediate i: Int, hiddenDropout: Bool, attentionDropout: Bool,
          quantized: Bool) {
-        quantizedCopies = quantized ? QuantizedCopies(tokens: n, hidden: h, heads: a, intermediate: i, scoreCount: s) : nil
-        q = Buffer(count: n * a); k = Buffer(count: n * a); v = Buffer(count: n * a)
-        scores = Buffer(count: s); probs = Buffer(count: s)
-        probsDropout = attentionDropout ? Buffer(count: s) : nil
-        probsUsed = attentionDropout ? Buffer(count: s) : nil
-        context = Buffer(count: n * a)
-        attentionDense = Buffer(count: n * h)
-        self.attentionDropout = hiddenDropout ? Buffer(count: n * h) : nil
-        residual1 = Buffer(count: n * h); mean1 = Buffer(count: n); rstd1 = Buffer(count: n); normed1 = Buffer(count: n * h)
-        ffnPre = Buffer(count: n * i); ffnAct = Buffer(count: n * i)
-        ffnDense = Buffer(count: n * h)
-        ffnDropout = hiddenDropout ? Buffer(count: n * h) : nil
-        residual2 = Buffer(count: n * h); mean2 = Buffer(count: n); rstd2 = Buffer(count: n)
+        quantizedCopies = quantized ? QuantizedCopies(pool, hidden: h, heads: a, intermediate: i) : nil
+        q = pool.tokens(a); k = pool.tokens(a); v = pool.tokens(a)
+        scores = pool.scores(); probs = pool.scores()
+        probsDropout = attentionDropout ? pool.scores() : nil
+        probsUsed = attentionDropout ? pool.scores() : nil
+        context = pool.tokens(a)
+        attentionDense = pool.tokens(h)
+        self.attentionDropout = hiddenDropout ? pool.tokens(h) : nil
+        residual1 = pool.tokens(h); mean1 = pool.tokens(1); rstd1 = pool.tokens(1); normed1 = pool.tokens(h)
+        ffnPre = pool.tokens(i); ffnAct = pool.tokens(i)
+        ffnDense = pool.tokens(h)
+        ffnDropout = hiddenDropout ? pool.tokens(h) : nil
+        residual2 = pool.tokens(h); mean2 = pool.tokens(1); rstd2 = pool.tokens(1)
     }
 }
 
@@ -107,10 +126,10 @@ final class QuantizedCopies<T: BLASReal> {
     let probs: Buffer<T>
     let context: Buffer<T>, normed1: Buffer<T>, ffnAct: Buffer<T>
 
-    init(tokens n: Int, hidden h: Int, heads a: Int, intermediate i: Int, scoreCount s: Int) {
-        queryInput = Buffer(count: n * h); keyInput = Buffer(count: n * h); valueInput = Buffer(count: n * h)
-        q = Buffer(count: n * a); k = Buffer(count: n * a); v = Buffer(count: n * a)
-        probs = Buffer(count: s)
-        context = Buffer(count: n * a); normed1 = Buffer(count: n * h); ffnAct = Buffer(count: n * i)
+    init(_ pool: WorkspaceBuffers<T>, hidden h: Int, heads a: Int, intermediate i: Int) {
+        queryInput = pool.tokens(h); keyInput = pool.tokens(h); valueInput = pool.tokens(h)
+        q = pool.tokens(a); k = pool.tokens(a); v = pool.tokens(a)
+        probs = pool.scores()
+        context = pool.tokens(a); normed1 = pool.tokens(h); ffnAct = pool.tokens(i)
     }
 }

@@ -41,14 +41,11 @@ extension BertModel {
     /// The backward scratch for `acts` (reused when the shape matches); `rOperator` picks the second set that the
     /// R-operator uses for the tangents of the backward pass.
     func backwardWorkspace(for acts: Activations<T>, rOperator: Bool = false) -> BackwardWorkspace<T> {
-        let c = config, b = acts.batchSize, n = b * acts.sequenceLength
-        let scoreCount = b * c.numAttentionHeads * acts.sequenceLength * acts.sequenceLength
-        if let existing = rOperator ? rBackwardWorkspace : backwardWorkspace, existing.tokens == n, existing.scoreCount == scoreCount,
-           existing.dPooled.count == b * c.hiddenSize {
-            return existing
-        }
-        let ws = BackwardWorkspace<T>(tokens: n, batch: b, hidden: c.hiddenSize, heads: c.allHeadSize,
-                                      intermediate: c.intermediateSize, scoreCount: scoreCount)
+        let c = config
+        if let existing = rOperator ? rBackwardWorkspace : backwardWorkspace, existing.adopt(acts) { return existing }
+        if rOperator { rBackwardWorkspace = nil } else { backwardWorkspace = nil }
+        let ws = BackwardWorkspace<T>(capacity: acts.pool.capacity, shape: acts.pool.shape, hidden: c.hiddenSize, heads: c.allHeadSize,
+                                      intermediate: c.intermediateSize)
         if rOperator { rBackwardWorkspace = ws } else { backwardWorkspace = ws }
         return ws
     }
@@ -67,7 +64,7 @@ extension BertModel {
     func headBackward(_ acts: Activations<T>, _ ws: BackwardWorkspace<T>, seeds: OutputGradients<T>, dLast: Buffer<T>,
                       targets g: GradientTargets<T>) {
         guard let pool = offsets.pooler, let pooled = acts.pooled else { return }
-        let b = acts.batchSize, tt = acts.sequenceLength, h = config.hiddenSize
+        let b = acts.batchSize, h = config.hiddenSize, starts = acts.layout.offsets
         let w = UnsafePointer(weights.pointer)
         ws.dPooled.zero()
         if let cls = offsets.classifier, let dLogits = seeds.logits, let k = classes {
@@ -86,7 +83,7 @@ extension BertModel {
                            inp: (acts.clsRowsHat ?? acts.clsRows).pointer, weight: w + pool.w, rows: b, inFeatures: h, outFeatures: h)
         }
         for bi in 0..<b {
-            T.axpy(n: h, alpha: 1, x: ws.dPooled.pointer + bi * h, incx: 1, y: dLast.pointer + bi * tt * h, incy: 1)
+            T.axpy(n: h, alpha: 1, x: ws.dPooled.pointer + bi * h, incx: 1, y: dLast.pointer + starts[bi] * h, incy: 1)
         }
     }
 
@@ -94,7 +91,7 @@ extension BertModel {
     /// seed on hidden_states.l and on the layer's attention scores; weight gradients into `g`.
     func layerBackward(_ l: Int, _ acts: Activations<T>, _ ws: BackwardWorkspace<T>, dOut: Buffer<T>, dIn: Buffer<T>,
                        seeds: OutputGradients<T>, targets g: GradientTargets<T>) {
-        let c = config, n = acts.batchSize * acts.sequenceLength, h = c.hiddenSize
+        let c = config, n = acts.layout.tokenCount, h = c.hiddenSize
         let inter = c.intermediateSize, a = c.allHeadSize
         let w = UnsafePointer(weights.pointer), lo = offsets.layers[l]
         let la = acts.layers[l], qc = la.quantizedCopies, shape = attentionShape(acts)
@@ -177,7 +174,7 @@ extension BertModel {
 
     /// Embeddings: hidden_0 = dropout(LN(sum)); `dHidden0` (B·T, C) is consumed (dropout applied in place).
     func embeddingsBackward(_ acts: Activations<T>, _ ws: BackwardWorkspace<T>, dHidden0 dOut: Buffer<T>, targets g: GradientTargets<T>) {
-        let b = acts.batchSize, tt = acts.sequenceLength, h = config.hiddenSize, n = b * tt
+        let h = config.hiddenSize, n = acts.layout.tokenCount
         let w = UnsafePointer(weights.pointer), o = offsets
         if let mask = acts.embeddingDropout { T.kernelMultiply(dOut.pointer, mask.pointer, dOut.pointer, n * h) }
         ws.dRes.zero()
@@ -187,6 +184,6 @@ extension BertModel {
                                   rows: n, cols: h)
         embeddingLookupBackward(dwte: g(o.wordEmbeddings), dwpe: g(o.positionEmbeddings), dwtt: g(o.tokenTypeEmbeddings),
                            dout: ws.dRes.pointer, ids: acts.batch.inputIds, typeIds: acts.batch.tokenTypeIds,
-                           batch: b, seq: tt, hidden: h)
+                           layout: acts.layout, hidden: h)
     }
 }

@@ -76,16 +76,19 @@ extension BertModel {
         return acts
     }
 
-    /// The activation workspace for `batch` (reused when the shape and mode match).
+    /// The activation workspace for `batch`: the last one, resized, when it has room (same mode); else a new one with
+    /// room for both the old and the new shape, so that a cycle through a list of batches allocates once.
     func workspace(for batch: TokenBatch, training: Bool) -> Activations<T> {
         forwardCount += 1
-        let aq = activationQuantizer
-        if let w = workspace, w.fits(batch, training: training, quantized: aq != nil) {
-            w.batch = batch
+        let quantized = activationQuantizer != nil, heads = config.numAttentionHeads
+        if let w = workspace, w.canHold(batch, heads: heads, training: training, quantized: quantized) {
+            w.adopt(batch, heads: heads)
             return w
         }
+        let previous = workspace.flatMap { $0.training == training && $0.quantized == quantized ? $0.pool.capacity : nil }
+        workspace = nil  // release the old one before allocating its successor
         let acts = Activations<T>(config: config, batch: batch, training: training, pooler: hasPooler, classes: classes,
-                                  quantized: aq != nil)
+                                  quantized: quantized, capacity: previous)
         workspace = acts
         return acts
     }
@@ -104,15 +107,15 @@ extension BertModel {
     }
 
     func attentionShape(_ acts: Activations<T>) -> AttentionShape {
-        AttentionShape(batch: acts.batchSize, seq: acts.sequenceLength, heads: config.numAttentionHeads, headDim: config.headDim)
+        AttentionShape(layout: acts.layout, heads: config.numAttentionHeads, headDim: config.headDim)
     }
 
     /// Embeddings → LayerNorm → dropout = hidden_states.0 (B·T, C); also fills the additive attention mask.
     func embeddingsForward(_ acts: Activations<T>, training: Bool, rng: inout SeededRNG) {
-        let c = config, b = acts.batchSize, tt = acts.sequenceLength, h = c.hiddenSize, n = b * tt
+        let c = config, h = c.hiddenSize, n = acts.layout.tokenCount
         let w = UnsafePointer(weights.pointer), o = offsets
         fillAdditiveMask(acts)
-        embeddingLookupForward(acts.embeddingSum.pointer, ids: acts.batch.inputIds, typeIds: acts.batch.tokenTypeIds, batch: b, seq: tt,
+        embeddingLookupForward(acts.embeddingSum.pointer, ids: acts.batch.inputIds, typeIds: acts.batch.tokenTypeIds, layout: acts.layout,
                           wte: w + o.wordEmbeddings, wpe: w + o.positionEmbeddings, wtt: w + o.tokenTypeEmbeddings, hidden: h)
         T.kernelLayerNorm(acts.embeddingSum.pointer, acts.embeddingNormed.pointer, mean: acts.embeddingMean.pointer,
                           rstd: acts.embeddingRstd.pointer, weight: w + o.embeddingNorm.w, bias: w + o.embeddingNorm.b,
@@ -122,7 +125,7 @@ extension BertModel {
 
     /// Transformer layer l: hidden_states.l (B·T, C) → hidden_states.(l+1) (B·T, C), keeping what backward needs.
     func layerForward(_ l: Int, _ acts: Activations<T>, training: Bool, rng: inout SeededRNG, from entry: LayerEntry = .start) {
-        let c = config, n = acts.batchSize * acts.sequenceLength, h = c.hiddenSize
+        let c = config, n = acts.layout.tokenCount, h = c.hiddenSize
         let inter = c.intermediateSize, a = c.allHeadSize
         let w = UnsafePointer(weights.pointer), lo = offsets.layers[l]
         let la = acts.layers[l], qc = la.quantizedCopies, shape = attentionShape(acts)
@@ -175,10 +178,10 @@ extension BertModel {
     /// Pooler: pooled (B, C) = tanh(W · h[:, 0] + b); classifier: logits (B, K) on dropout(pooled).
     func headForward(_ acts: Activations<T>, training: Bool, rng: inout SeededRNG) {
         guard let pool = offsets.pooler, let pooled = acts.pooled else { return }
-        let b = acts.batchSize, tt = acts.sequenceLength, h = config.hiddenSize
+        let b = acts.batchSize, h = config.hiddenSize, starts = acts.layout.offsets
         let w = UnsafePointer(weights.pointer)
         let last = acts.hiddenStates[config.numHiddenLayers].pointer
-        for bi in 0..<b { (acts.clsRows.pointer + bi * h).update(from: last + bi * tt * h, count: h) }
+        for bi in 0..<b { (acts.clsRows.pointer + bi * h).update(from: last + starts[bi] * h, count: h) }
         linearForward(pooled.pointer, quantizedInput(.poolerInput, acts.clsRows, acts.clsRowsHat, training: training),
                       w + pool.w, w + pool.b, rows: b, inFeatures: h, outFeatures: h)
         T.kernelTanh(pooled.pointer, pooled.pointer, b * h)

@@ -70,8 +70,9 @@ extension BertModel {
         if scale != 1 { T.scal(n: dLogits.count, alpha: T(scale), x: dLogits.pointer, incx: 1) }
 
         let tg: Tangents<T>
-        if let existing = tangentWorkspace, existing.fits(acts) { tg = existing } else {
-            tg = Tangents(config: config, batchSize: acts.batchSize, sequenceLength: acts.sequenceLength, classes: classes,
+        if let existing = tangentWorkspace, existing.adopt(acts) { tg = existing } else {
+            tangentWorkspace = nil
+            tg = Tangents(config: config, capacity: acts.pool.capacity, shape: acts.pool.shape, classes: classes,
                           quantized: acts.quantized)
             tangentWorkspace = tg
         }
@@ -150,15 +151,15 @@ extension BertModel {
 
     /// Tangent of hidden_states.0: the selected embedding tables' rows, through the embedding LayerNorm.
     private func embeddingsTangent(_ acts: Activations<T>, _ tg: Tangents<T>, _ tw: DirectionSlices<T>) -> Buffer<T>? {
-        let o = offsets, b = acts.batchSize, tt = acts.sequenceLength, h = config.hiddenSize
+        let o = offsets, layout = acts.layout, h = config.hiddenSize
         let tables = [tw(o.wordEmbeddings), tw(o.positionEmbeddings), tw(o.tokenTypeEmbeddings)]
         var sum: Buffer<T>? = nil
         if tables.contains(where: { $0 != nil }) {
             tg.embeddingSum.zero()
             let ids = acts.batch.inputIds, types = acts.batch.tokenTypeIds
-            for bi in 0..<b {
-                for t in 0..<tt {
-                    let i = bi * tt + t
+            for bi in 0..<layout.count {
+                for t in 0..<layout.lengths[bi] {
+                    let i = layout.offsets[bi] + t
                     let rows = [Int(ids[i]), t, Int(types[i])]
                     for (table, row) in zip(tables, rows) {
                         if let table { T.axpy(n: h, alpha: 1, x: table + row * h, incx: 1, y: tg.embeddingSum.pointer + i * h, incy: 1) }
@@ -168,13 +169,13 @@ extension BertModel {
             sum = tg.embeddingSum
         }
         return layerNormTangentOrZero(tg.hiddenStates[0], tx: sum, x: acts.embeddingSum, mean: acts.embeddingMean,
-                                      rstd: acts.embeddingRstd, o.embeddingNorm, tw, rows: b * tt)
+                                      rstd: acts.embeddingRstd, o.embeddingNorm, tw, rows: layout.tokenCount)
     }
 
     /// Tangents of layer l, given the tangent of its input (nil: zero); returns them and the output's tangent.
     private func layerTangent(_ l: Int, _ acts: Activations<T>, _ tg: Tangents<T>, input tx: Buffer<T>?,
                               _ tw: DirectionSlices<T>) -> (LayerTangentState<T>, Buffer<T>?) {
-        let c = config, n = acts.batchSize * acts.sequenceLength, h = c.hiddenSize, inter = c.intermediateSize, a = c.allHeadSize
+        let c = config, n = acts.layout.tokenCount, h = c.hiddenSize, inter = c.intermediateSize, a = c.allHeadSize
         let lo = offsets.layers[l], la = acts.layers[l], qc = la.quantizedCopies, lt = tg.layers[l], shape = attentionShape(acts)
         let x = acts.hiddenStates[l]
         var s = LayerTangentState<T>()
@@ -235,10 +236,10 @@ extension BertModel {
                              _ tw: DirectionSlices<T>) -> HeadTangentState<T> {
         var s = HeadTangentState<T>()
         guard let pool = offsets.pooler, let pooled = acts.pooled else { return s }
-        let b = acts.batchSize, tt = acts.sequenceLength, h = config.hiddenSize
+        let b = acts.batchSize, h = config.hiddenSize, starts = acts.layout.offsets
         var tCls: Buffer<T>? = nil
         if let tLast {
-            for bi in 0..<b { (tg.clsRows.pointer + bi * h).update(from: tLast.pointer + bi * tt * h, count: h) }
+            for bi in 0..<b { (tg.clsRows.pointer + bi * h).update(from: tLast.pointer + starts[bi] * h, count: h) }
             tCls = tg.clsRows
         }
         s.clsHat = maskedTangent(.poolerInput, acts.clsRows, tCls, tg.clsRowsHat)
@@ -308,7 +309,7 @@ extension BertModel {
                                dLogits: Buffer<T>, rdLogits: Buffer<T>, dLast: Buffer<T>, rdLast: Buffer<T>,
                                _ tw: DirectionSlices<T>, _ out: GradientTargets<T>) {
         guard let pool = offsets.pooler, let pooled = acts.pooled else { return }
-        let b = acts.batchSize, tt = acts.sequenceLength, h = config.hiddenSize
+        let b = acts.batchSize, h = config.hiddenSize, starts = acts.layout.offsets
         ws.dPooled.zero(); rws.dPooled.zero()
         if let cls = offsets.classifier, let k = classes {
             linearBackwardBoth(dinp: ws.dPooled.pointer, rdinp: rws.dPooled.pointer, dout: dLogits, rdout: rdLogits, inp: pooled.pointer,
@@ -327,8 +328,8 @@ extension BertModel {
                                tinp: s.clsHat, pool, tw, out, rows: b, inFeatures: h, outFeatures: h)
         }
         for bi in 0..<b {
-            T.axpy(n: h, alpha: 1, x: ws.dPooled.pointer + bi * h, incx: 1, y: dLast.pointer + bi * tt * h, incy: 1)
-            T.axpy(n: h, alpha: 1, x: rws.dPooled.pointer + bi * h, incx: 1, y: rdLast.pointer + bi * tt * h, incy: 1)
+            T.axpy(n: h, alpha: 1, x: ws.dPooled.pointer + bi * h, incx: 1, y: dLast.pointer + starts[bi] * h, incy: 1)
+            T.axpy(n: h, alpha: 1, x: rws.dPooled.pointer + bi * h, incx: 1, y: rdLast.pointer + starts[bi] * h, incy: 1)
         }
     }
 
@@ -338,7 +339,7 @@ extension BertModel {
     private func layerBackwardR(_ l: Int, _ acts: Activations<T>, _ ws: BackwardWorkspace<T>, _ rws: BackwardWorkspace<T>,
                                 _ s: LayerTangentState<T>, dOut: Buffer<T>, rdOut: Buffer<T>,
                                 dIn: Buffer<T>?, rdIn: Buffer<T>?, _ tw: DirectionSlices<T>, _ out: GradientTargets<T>) {
-        let c = config, n = acts.batchSize * acts.sequenceLength, h = c.hiddenSize, inter = c.intermediateSize, a = c.allHeadSize
+        let c = config, n = acts.layout.tokenCount, h = c.hiddenSize, inter = c.intermediateSize, a = c.allHeadSize
         let w = UnsafePointer(weights.pointer), lo = offsets.layers[l]
         let la = acts.layers[l], qc = la.quantizedCopies, shape = attentionShape(acts), aq = activationQuantizer
         let x = acts.hiddenStates[l]
@@ -453,7 +454,7 @@ extension BertModel {
 
     private func embeddingsBackwardR(_ acts: Activations<T>, _ rws: BackwardWorkspace<T>, embeddingSumTangent: Buffer<T>?,
                                      dHidden0: Buffer<T>, rdHidden0: Buffer<T>, _ tw: DirectionSlices<T>, _ out: GradientTargets<T>) {
-        let b = acts.batchSize, tt = acts.sequenceLength, h = config.hiddenSize, o = offsets
+        let h = config.hiddenSize, o = offsets
         let w = UnsafePointer(weights.pointer)
         let tables = [out(o.wordEmbeddings), out(o.positionEmbeddings), out(o.tokenTypeEmbeddings)]
         let needSum = tables.contains { $0 != nil }
@@ -461,10 +462,10 @@ extension BertModel {
                            dy: dHidden0.pointer, rdy: rdHidden0.pointer, x: acts.embeddingSum.pointer,
                            tx: embeddingSumTangent.map { UnsafePointer($0.pointer) }, mean: acts.embeddingMean.pointer,
                            rstd: acts.embeddingRstd.pointer, weight: w + o.embeddingNorm.w, tweight: tw(o.embeddingNorm.w),
-                           rows: b * tt, cols: h)
+                           rows: acts.layout.tokenCount, cols: h)
         if needSum {
             embeddingLookupBackward(dwte: tables[0], dwpe: tables[1], dwtt: tables[2], dout: rws.dRes.pointer, ids: acts.batch.inputIds,
-                               typeIds: acts.batch.tokenTypeIds, batch: b, seq: tt, hidden: h)
+                               typeIds: acts.batch.tokenTypeIds, layout: acts.layout, hidden: h)
         }
     }
 }

@@ -65,12 +65,12 @@ public struct LayerEntryState<T: BLASReal> {
         buffers = Self.sources(acts.layers[layer], entry).map { Buffer($0.array) }
     }
 
-    /// Values a state of `entry` takes for a batch of `tokens` tokens (`batch` rows of `sequence` tokens).
-    public static func count(_ entry: LayerEntry, config c: BertConfig, batch: Int, sequence: Int) -> Int {
-        let n = batch * sequence
+    /// Values a state of `entry` takes for a batch of this layout.
+    public static func count(_ entry: LayerEntry, config c: BertConfig, layout: SequenceLayout) -> Int {
+        let n = layout.tokenCount
         switch entry {
         case .start: return 0
-        case .value: return batch * c.numAttentionHeads * sequence * sequence
+        case .value: return layout.scoreCount(heads: c.numAttentionHeads)
         case .attentionOutput: return n * c.allHeadSize
         case .ffnIntermediate: return n * c.hiddenSize
         case .ffnOutput: return n * (c.intermediateSize + c.hiddenSize)

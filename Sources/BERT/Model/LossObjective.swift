@@ -85,7 +85,7 @@ public final class LossObjective<T: BLASReal> {
         let perEntry = l < model.config.numHiddenLayers ? entry : .start
         return batches.reduce(0) {
             $0 + $1.tokens.tokenCount * model.config.hiddenSize
-                + LayerEntryState<T>.count(perEntry, config: model.config, batch: $1.tokens.batchSize, sequence: $1.tokens.sequenceLength)
+                + LayerEntryState<T>.count(perEntry, config: model.config, layout: $1.tokens.layout)
         } * MemoryLayout<T>.stride
     }
 

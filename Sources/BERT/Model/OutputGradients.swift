@@ -23,7 +23,7 @@ public struct OutputGradients<T: BLASReal> {
 
 /// Scratch buffers for one backward pass, reused across calls of the same shape.
 final class BackwardWorkspace<T: BLASReal> {
-    let tokens: Int, scoreCount: Int
+    let pool: WorkspaceBuffers<T>
     let dOut: Buffer<T>, dIn: Buffer<T>                    // (B·T, C) gradient flowing down the residual stream
     let dRes: Buffer<T>, dNormed1: Buffer<T>
     let dContext: Buffer<T>, dq: Buffer<T>, dk: Buffer<T>, dv: Buffer<T>    // (B·T, A)
@@ -35,16 +35,26 @@ final class BackwardWorkspace<T: BLASReal> {
     /// Discard target (C) for LayerNorm parameter gradients nobody asked for.
     let sink: Buffer<T>
 
-    init(tokens n: Int, batch b: Int, hidden h: Int, heads a: Int, intermediate i: Int, scoreCount s: Int) {
-        tokens = n
-        scoreCount = s
-        dOut = Buffer(count: n * h); dIn = Buffer(count: n * h)
-        dRes = Buffer(count: n * h); dNormed1 = Buffer(count: n * h)
-        dContext = Buffer(count: n * a); dq = Buffer(count: n * a); dk = Buffer(count: n * a); dv = Buffer(count: n * a)
-        dFfnAct = Buffer(count: n * i); dFfnPre = Buffer(count: n * i)
-        dScores = Buffer(count: s)
-        scratchA = Buffer(count: n * max(h, a, i)); scratchB = Buffer(count: n * max(h, a, i)); dScoresCopy = Buffer(count: s)
-        dPooled = Buffer(count: b * h); dPooledPre = Buffer(count: b * h)
-        sink = Buffer(count: h)
+    /// Scratch with room for `capacity` (the activations' capacity), sized for `shape`.
+    init(capacity: WorkspaceShape, shape: WorkspaceShape, hidden h: Int, heads a: Int, intermediate i: Int) {
+        let pool = WorkspaceBuffers<T>(capacity: capacity, shape: shape)
+        self.pool = pool
+        dOut = pool.tokens(h); dIn = pool.tokens(h)
+        dRes = pool.tokens(h); dNormed1 = pool.tokens(h)
+        dContext = pool.tokens(a); dq = pool.tokens(a); dk = pool.tokens(a); dv = pool.tokens(a)
+        dFfnAct = pool.tokens(i); dFfnPre = pool.tokens(i)
+        dScores = pool.scores()
+        scratchA = pool.tokens(max(h, a, i)); scratchB = pool.tokens(max(h, a, i)); dScoresCopy = pool.scores()
+        dPooled = pool.sequences(h); dPooledPre = pool.sequences(h)
+        sink = pool.fixed(h)
+    }
+}
+
+extension BackwardWorkspace {
+    /// Whether this scratch can serve `acts`; if so it is resized to its shape.
+    func adopt(_ acts: Activations<T>) -> Bool {
+        guard acts.pool.shape.fits(in: pool.capacity) else { return false }
+        pool.resize(to: acts.pool.shape)
+        return true
     }
 }

@@ -3,7 +3,7 @@ import Numerics
 /// The forward-mode tangents of one eval forward pass along a weight direction (the R-operator's first half), laid
 /// out like `Activations`. Shapes: B = batch, T = sequence, C = hidden, A = heads × head size, I = intermediate.
 final class Tangents<T: BLASReal> {
-    let batchSize: Int, sequenceLength: Int
+    let pool: WorkspaceBuffers<T>
     /// Tangent of hidden_states.l (B·T, C), l = 0…L.
     let hiddenStates: [Buffer<T>]
     let layers: [LayerTangents<T>]
@@ -14,24 +14,27 @@ final class Tangents<T: BLASReal> {
 
     let quantized: Bool
 
-    init(config c: BertConfig, batchSize b: Int, sequenceLength t: Int, classes: Int?, quantized: Bool) {
-        let n = b * t, h = c.hiddenSize
-        batchSize = b
-        sequenceLength = t
+    /// Tangents with room for `capacity` (the activations' capacity), sized for `shape`.
+    init(config c: BertConfig, capacity: WorkspaceShape, shape: WorkspaceShape, classes: Int?, quantized: Bool) {
+        let h = c.hiddenSize
+        let pool = WorkspaceBuffers<T>(capacity: capacity, shape: shape)
+        self.pool = pool
         self.quantized = quantized
-        hiddenStates = (0...c.numHiddenLayers).map { _ in Buffer(count: n * h) }
+        hiddenStates = (0...c.numHiddenLayers).map { _ in pool.tokens(h) }
         layers = (0..<c.numHiddenLayers).map { _ in
-            LayerTangents(tokens: n, hidden: h, heads: c.allHeadSize, intermediate: c.intermediateSize,
-                          scoreCount: b * c.numAttentionHeads * t * t, quantized: quantized)
+            LayerTangents(pool, hidden: h, heads: c.allHeadSize, intermediate: c.intermediateSize, quantized: quantized)
         }
-        embeddingSum = Buffer(count: n * h)
-        clsRows = Buffer(count: b * h); clsRowsHat = quantized ? Buffer(count: b * h) : nil
-        pooled = Buffer(count: b * h)
-        logits = classes.map { Buffer(count: b * $0) }
+        embeddingSum = pool.tokens(h)
+        clsRows = pool.sequences(h); clsRowsHat = quantized ? pool.sequences(h) : nil
+        pooled = pool.sequences(h)
+        logits = classes.map { pool.sequences($0) }
     }
 
-    func fits(_ acts: Activations<T>) -> Bool {
-        acts.batchSize == batchSize && acts.sequenceLength == sequenceLength && acts.quantized == quantized
+    /// Whether these tangents can serve `acts`; if so they are resized to its shape.
+    func adopt(_ acts: Activations<T>) -> Bool {
+        guard acts.quantized == quantized, acts.pool.shape.fits(in: pool.capacity) else { return false }
+        pool.resize(to: acts.pool.shape)
+        return true
     }
 }
 
@@ -47,15 +50,15 @@ final class LayerTangents<T: BLASReal> {
     let probsHat: Buffer<T>?                                                    // (B, NH, T, T)
     let ffnActHat: Buffer<T>?                                                   // (B·T, I)
 
-    init(tokens n: Int, hidden h: Int, heads a: Int, intermediate i: Int, scoreCount s: Int, quantized: Bool) {
-        func make(_ count: Int) -> Buffer<T>? { quantized ? Buffer(count: count) : nil }
-        q = Buffer(count: n * a); k = Buffer(count: n * a); v = Buffer(count: n * a); context = Buffer(count: n * a)
-        probs = Buffer(count: s)
-        residual1 = Buffer(count: n * h); normed1 = Buffer(count: n * h); residual2 = Buffer(count: n * h)
-        ffnPre = Buffer(count: n * i); ffnAct = Buffer(count: n * i)
-        queryInputHat = make(n * h); keyInputHat = make(n * h); valueInputHat = make(n * h); normed1Hat = make(n * h)
-        qHat = make(n * a); kHat = make(n * a); vHat = make(n * a); contextHat = make(n * a)
-        probsHat = make(s)
-        ffnActHat = make(n * i)
+    init(_ pool: WorkspaceBuffers<T>, hidden h: Int, heads a: Int, intermediate i: Int, quantized: Bool) {
+        func make(_ count: () -> Buffer<T>) -> Buffer<T>? { quantized ? count() : nil }
+        q = pool.tokens(a); k = pool.tokens(a); v = pool.tokens(a); context = pool.tokens(a)
+        probs = pool.scores()
+        residual1 = pool.tokens(h); normed1 = pool.tokens(h); residual2 = pool.tokens(h)
+        ffnPre = pool.tokens(i); ffnAct = pool.tokens(i)
+        queryInputHat = make { pool.tokens(h) }; keyInputHat = make { pool.tokens(h) }; valueInputHat = make { pool.tokens(h) }; normed1Hat = make { pool.tokens(h) }
+        qHat = make { pool.tokens(a) }; kHat = make { pool.tokens(a) }; vHat = make { pool.tokens(a) }; contextHat = make { pool.tokens(a) }
+        probsHat = make { pool.scores() }
+        ffnActHat = make { pool.tokens(i) }
     }
 }

@@ -1,11 +1,15 @@
-/// A padded batch of token sequences, row-major (batch, seq).
+/// A batch of token sequences: padded, row-major (batch, seq), or packed (the sequences back to back, no padding;
+/// see `SequenceLayout`).
 public struct TokenBatch: Sendable, Equatable {
     public let batchSize: Int
+    /// T when padded; the longest sequence when packed.
     public let sequenceLength: Int
     public var inputIds: [Int32]
     public var tokenTypeIds: [Int32]
-    /// 1 for real tokens, 0 for padding.
+    /// 1 for real tokens, 0 for padding (all 1 when packed).
     public var attentionMask: [Int32]
+    /// Which rows belong to which sequence.
+    public let layout: SequenceLayout
 
     public init(batchSize: Int, sequenceLength: Int, inputIds: [Int32], tokenTypeIds: [Int32]? = nil, attentionMask: [Int32]? = nil) {
         let n = batchSize * sequenceLength
@@ -15,6 +19,7 @@ public struct TokenBatch: Sendable, Equatable {
         self.inputIds = inputIds
         self.tokenTypeIds = tokenTypeIds ?? [Int32](repeating: 0, count: n)
         self.attentionMask = attentionMask ?? [Int32](repeating: 1, count: n)
+        layout = .padded(batch: batchSize, sequence: sequenceLength)
         precondition(self.tokenTypeIds.count == n && self.attentionMask.count == n, "TokenBatch: inconsistent sizes")
     }
 
@@ -34,5 +39,18 @@ public struct TokenBatch: Sendable, Equatable {
         self.init(batchSize: sequences.count, sequenceLength: t, inputIds: ids, tokenTypeIds: types, attentionMask: mask)
     }
 
-    public var tokenCount: Int { batchSize * sequenceLength }
+    /// Sequences (ids include special tokens, each at least one) back to back, without padding: an eval forward of
+    /// it computes the same outputs as of the padded batch while doing only the real tokens' work.
+    public init(packing sequences: [[Int]], typeIds: [[Int]]? = nil) {
+        layout = .packed(lengths: sequences.map(\.count))
+        batchSize = sequences.count
+        sequenceLength = layout.longest
+        inputIds = sequences.flatMap { $0.map { Int32($0) } }
+        tokenTypeIds = typeIds.map { $0.flatMap { $0.map { Int32($0) } } } ?? [Int32](repeating: 0, count: inputIds.count)
+        attentionMask = [Int32](repeating: 1, count: inputIds.count)
+        precondition(tokenTypeIds.count == inputIds.count, "TokenBatch: type ids do not match the sequences")
+    }
+
+    /// Activation rows: B·T when padded, Σ L_b when packed.
+    public var tokenCount: Int { layout.tokenCount }
 }
