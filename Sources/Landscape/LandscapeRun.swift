@@ -20,6 +20,8 @@ public struct LandscapeRequest {
     public var shard: Shard?
     public var prefixCache = true
     public var cacheMB = 1024
+    /// The affine shortcut for the entry stage's dense layer outside the latent space (`SurfaceProbe`).
+    public var affine = true
     /// Identity entries of the objective (task, split, examples' hash, max length, batch size, dtype).
     public var objectiveIdentity: [String: String] = [:]
     /// Provenance written into every sidecar (command, version, threads, data, objective).
@@ -51,7 +53,9 @@ public enum LandscapeRun {
         let plan = try DirectionPlan(probe: probe, request: r)
         let space = plan.space, union = plan.union, xSel = plan.xSelection, ySel = plan.ySelection, yKind = plan.yKind
         let (boundary, entry) = SurfaceProbe<T>.cachedPass(model, views: union)
-        let cacheBytes = r.prefixCache ? objective.prefixCacheBytes(for: boundary, entry: entry) : 0
+        let affine = r.prefixCache && r.affine ? SurfaceProbe<T>.affineStage(model, views: union, space: space) : nil
+        let cacheBytes = r.prefixCache
+            ? SurfaceProbe<T>.cacheBytes(objective, views: union, space: space, affine: r.affine, directions: r.grid.isTwoDimensional ? 2 : 1) : 0
         if cacheBytes > r.cacheMB << 20 {
             throw LandscapeError.badOption(option: "--cache-mb", reason: "is \(r.cacheMB) MB but the prefix cache of \(objective.exampleCount) examples needs \(cacheBytes >> 20) MB: raise it, use fewer --examples, or --no-cache")
         }
@@ -88,6 +92,7 @@ public enum LandscapeRun {
             identity["--direction-seed"] = seed.map(String.init) ?? ""
             identity["--x"] = r.grid.x.description
             identity["--y"] = r.grid.y?.description ?? ""
+            identity["affine shortcut (--no-affine)"] = affine != nil ? "on" : "off"
             var sidecar = r.provenance
             sidecar["model"] = probe.description
             sidecar["space"] = space.rawValue
@@ -98,8 +103,10 @@ public enum LandscapeRun {
             sidecar["point"] = "θ₀ + x·d_x + y·d_y from the unperturbed weights of the space"
             sidecar["prefix_cache"] = ["enabled": r.prefixCache, "boundary": r.prefixCache ? boundaryName(boundary) : "embeddings (full forward)",
                                        "layer_entry": r.prefixCache ? entry.name : "start", "bytes": cacheBytes,
-                                       "budget_mb": r.cacheMB] as [String: Any]
-            let probeRunner = SurfaceProbe(probe: probe, objective: objective, space: space, x: dx, y: dy, prefixCache: r.prefixCache)
+                                       "budget_mb": r.cacheMB,
+                                       "affine_stage": affine.map { "\($0.entry.name)@\($0.layer)" as Any } ?? NSNull()] as [String: Any]
+            let probeRunner = SurfaceProbe(probe: probe, objective: objective, space: space, x: dx, y: dy, prefixCache: r.prefixCache,
+                                           affine: r.affine)
             progress("landscape \(probe.label) \(space.rawValue) \(r.directions)\(seed.map { " seed \($0)" } ?? ""): \(r.grid.pointCount) points"
                      + (r.shard.map { ", shard \($0) (\($0.source))" } ?? ""))
             let outcome = try SurfaceScan.run(grid: r.grid, shard: r.shard, directory: dir, identity: identity, sidecar: sidecar,

@@ -12,6 +12,11 @@ import Quantization
 /// the unperturbed weights, and enters layer l at the first stage that reads a perturbed tensor, the earlier stages'
 /// results (attention probabilities when only V moves, the FFN activation when only the FFN output moves…) saved
 /// once too: bit-identical to the full forward, which `--no-cache` runs instead.
+///
+/// Outside the latent space the perturbed weights are affine in (x, y), and so is the output of the entry stage's
+/// dense layer, whose input the perturbation cannot reach: with `affine` on, its output is out₀ + x·lin(d₁) + y·lin(d₂)
+/// from three products made once per batch, and the GEMM of that layer leaves the per-point work (equal to the full
+/// forward within rounding: the sum is ordered differently).
 public final class SurfaceProbe<T: BLASReal> {
     public let probe: ProbeModel<T>
     public let objective: LossObjective<T>
@@ -29,6 +34,11 @@ public final class SurfaceProbe<T: BLASReal> {
     let scratch1: Buffer<T>, scratch2: Buffer<T>
     /// Quantized, steps, full precision: ŵ of the perturbed tensors at θ₀.
     let origin: [[T]]
+    /// The affine shortcut's layer and stage (nil when off or not applicable), its directions' dense weight and bias
+    /// (out × in, out; zero where a direction does not move them), and the per-batch basis, made on first use.
+    public let affineStage: (layer: Int, entry: LayerEntry)?
+    let affineDirections: [(weight: Buffer<T>, bias: Buffer<T>)]
+    var affineBasis: [[Buffer<T>]]?
 
     /// Resolves the space a model can be scanned in: full precision has one; packed models have no latent weights.
     public static func resolve(_ requested: PerturbationSpace, for probe: ProbeModel<T>) throws -> PerturbationSpace {
@@ -73,7 +83,8 @@ public final class SurfaceProbe<T: BLASReal> {
     }
 
     /// `x` and `y` must be over `views` (extend them to the union first).
-    public init(probe: ProbeModel<T>, objective: LossObjective<T>, space: PerturbationSpace, x: Direction, y: Direction?, prefixCache: Bool) {
+    public init(probe: ProbeModel<T>, objective: LossObjective<T>, space: PerturbationSpace, x: Direction, y: Direction?, prefixCache: Bool,
+                affine: Bool = true) {
         precondition(y == nil || y!.views.map(\.name) == x.views.map(\.name), "SurfaceProbe: x and y directions over different tensors")
         self.probe = probe
         self.objective = objective
@@ -96,6 +107,39 @@ public final class SurfaceProbe<T: BLASReal> {
             latent1 = []; latent2 = nil
             origin = views.map { v in Array(UnsafeBufferPointer(start: probe.model.weights.pointer + v.offset, count: v.count)) }
         }
+        let stage = prefixCache && affine ? Self.affineStage(probe.model, views: views, space: space) : nil
+        affineStage = stage
+        if let stage, let (wv, bv) = probe.model.entryLinear(layer: stage.layer, entry: stage.entry) {
+            affineDirections = ([x.values] + (y.map { [$0.values] } ?? [])).map { values in
+                let w = Buffer<T>(count: wv.count), b = Buffer<T>(count: bv.count)
+                for (k, v) in views.enumerated() where v.name == wv.name || v.name == bv.name {
+                    let target = v.name == wv.name ? w : b
+                    for e in 0..<v.count { target[e] = T(values[k][e]) }
+                }
+                return (w, b)
+            }
+        } else {
+            affineDirections = []
+        }
+    }
+
+    /// The layer and stage whose dense output the affine shortcut gives, for a cached pass over `views` in `space`:
+    /// the cached pass's entry stage when it is past `.start` (V, attention output, FFN intermediate or output) and
+    /// the weights move affinely (every space but latent, where the quantizer re-quantizes them); else nil.
+    public static func affineStage(_ model: BertModel<T>, views: [ParameterView], space: PerturbationSpace) -> (layer: Int, entry: LayerEntry)? {
+        let (boundary, entry) = cachedPass(model, views: views)
+        guard space != .latent, entry > .start, case let .hiddenState(l) = boundary, l < model.config.numHiddenLayers,
+              model.entryLinear(layer: l, entry: entry) != nil else { return nil }
+        return (l, entry)
+    }
+
+    /// Bytes a probe's caches take: the prefix cache (hidden states and entry states) and the affine basis.
+    public static func cacheBytes(_ objective: LossObjective<T>, views: [ParameterView], space: PerturbationSpace, affine: Bool,
+                                  directions: Int) -> Int {
+        let (boundary, entry) = cachedPass(objective.model, views: views)
+        let stage = affine ? affineStage(objective.model, views: views, space: space) : nil
+        return objective.prefixCacheBytes(for: boundary, entry: entry)
+            + (stage.map { objective.entryLinearBasisBytes(layer: $0.layer, entry: $0.entry, directions: directions) } ?? 0)
     }
 
     /// Where a cached pass over perturbed `views` starts: hidden_states.l of their lowest layer, entered at the first
@@ -105,8 +149,11 @@ public final class SurfaceProbe<T: BLASReal> {
         return (boundary, boundary == .embeddings ? .start : LayerEntry.entry(for: views, layer: boundary.firstLayer))
     }
 
-    /// Bytes of the prefix cache this probe's objective needs (0 without it).
-    public var prefixCacheBytes: Int { objective.prefixCacheBytes(for: boundary, entry: entry) }
+    /// Bytes of the prefix cache and the affine basis this probe needs (0 without them).
+    public var prefixCacheBytes: Int {
+        objective.prefixCacheBytes(for: boundary, entry: entry)
+            + (affineStage.map { objective.entryLinearBasisBytes(layer: $0.layer, entry: $0.entry, directions: affineDirections.count) } ?? 0)
+    }
 
     /// Writes the forward weights of point (x, y) into the private buffer and returns it.
     @discardableResult
@@ -139,8 +186,27 @@ public final class SurfaceProbe<T: BLASReal> {
 
     /// The objective's mean loss and metric at (x, y); non-finite values are returned as they are.
     public func evaluate(x: Double, y: Double) throws -> (loss: Double, metric: Double?) {
+        guard let stage = affineStage else {
+            let w = weights(x: x, y: y)
+            let r = try probe.model.withWeights(w) { try objective.evaluate(from: boundary, entry: entry) }
+            return (r.loss, r.accuracy)
+        }
+        if affineBasis == nil {
+            affineBasis = try objective.entryLinearBasis(layer: stage.layer, entry: stage.entry, directions: affineDirections.map {
+                (UnsafePointer($0.weight.pointer), UnsafePointer($0.bias.pointer))
+            })
+        }
+        let basis = affineBasis!
+        let cx = T(x), cy = T(dy == nil ? 0 : y)
         let w = weights(x: x, y: y)
-        let r = try probe.model.withWeights(w) { try objective.evaluate(from: boundary, entry: entry) }
+        let r = try probe.model.withWeights(w) {
+            try objective.evaluate(from: boundary, entry: entry) { i, out in
+                let b = basis[i], n = b[0].count
+                out.update(from: b[0].pointer, count: n)
+                T.axpy(n: n, alpha: cx, x: b[1].pointer, incx: 1, y: out, incy: 1)
+                if b.count > 2 { T.axpy(n: n, alpha: cy, x: b[2].pointer, incx: 1, y: out, incy: 1) }
+            }
+        }
         return (r.loss, r.accuracy)
     }
 }

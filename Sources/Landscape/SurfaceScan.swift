@@ -35,7 +35,7 @@ public enum SurfaceScan {
     }
 
     /// Values of identity keys that sidecars written before the key existed lack: what those scans did.
-    static let legacyIdentity = ["--batching": "padded"]
+    static let legacyIdentity = ["--batching": "padded", "affine shortcut (--no-affine)": "off"]
 
     /// Refuses a sidecar whose identity differs from `identity`, naming the first key that differs.
     static func checkIdentity(_ url: URL, _ identity: [String: String]) throws {

@@ -76,15 +76,17 @@ struct BenchHessianCommand: ParsableCommand {
         let layers = probe.model.config.numHiddenLayers
         let all = try ParameterSelection("all@*", table: probe.model.table, layers: layers, includeBiases: true)
         if let memoryProbe {
-            // The growth over what loading left resident: the peak is reset after loading (and after the input
-            // vector of an HVP is made), so it measures the operation's working set.
+            // The growth over what loading left resident: the peak is reset after loading (and after the input and
+            // output vectors of an HVP are made, as Lanczos holds them anyway, like the gradient's buffer the model
+            // holds), so it measures the operation's working set.
             let v = memoryProbe == .hvp ? [Double](repeating: 1e-3, count: all.dimension) : []
+            var hv = memoryProbe == .hvp ? [Double](repeating: 1e-3, count: all.dimension) : []
             let op = memoryProbe == .hvp ? ModelHessian(objective: objective, selection: all.views) : nil
             let baseline = ProcessMemory.residentMB
             let reset = ProcessMemory.resetPeak()
             switch memoryProbe {
             case .gradient: _ = try objective.lossAndGradient()
-            case .hvp: _ = try op!.apply(v)
+            case .hvp: try hv.withUnsafeMutableBufferPointer { y in try op!.apply(v, into: y.baseAddress!) }
             }
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)

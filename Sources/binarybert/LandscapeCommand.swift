@@ -61,6 +61,8 @@ struct LandscapeCommand: ParsableCommand {
     @Option(help: "Repeat a drawn-direction scan over seeds S…S+K−1 and report mean ± std of each statistic.") var directionSeeds = 1
     @Option(help: "Compute only the points k ≡ K mod N (K/N).") var shard: String?
     @Flag(help: "Run the full forward at every point instead of starting from the cached hidden states.") var noCache = false
+    @Flag(help: "Outside the latent space, compute the first perturbed dense layer per point instead of from its affine basis (bit-identical to --no-cache).")
+    var noAffine = false
     @Option(help: "Largest prefix cache in MB; a larger one is refused.") var cacheMb = 1024
     @Option(help: "Compute in \(DType.allCases.map(\.rawValue).joined(separator: " or ")).") var dtype: DType = .float32
     @Option(parsing: .upToNextOption, help: "Merge the part-K-of-N files of these directories (then only --output applies).") var merge: [String] = []
@@ -158,6 +160,7 @@ struct LandscapeCommand: ParsableCommand {
         request.directionSeeds = directionSeeds
         request.shard = try shard.map(Shard.init(parsing:)) ?? Shard.fromEnvironment(ProcessInfo.processInfo.environment)
         request.prefixCache = !noCache
+        request.affine = !noAffine
         request.cacheMB = cacheMb
         request.objectiveIdentity = [
             "--task": spec.name, "--split": split.rawValue, "--examples (indices sha256)": chosen.indicesHash,

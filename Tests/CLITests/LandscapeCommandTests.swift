@@ -116,6 +116,42 @@ extension CommandLineTests {
         XCTAssertEqual(a, b)
     }
 
+    /// --batching auto packs a full-precision model's batches and pads an A8 model's (its clip quantizer's range is
+    /// per batch); the affine shortcut and the batching are part of a scan's identity.
+    func testLandscapeBatchingAndAffineShortcutAreRecorded() throws {
+        let dir = try temporaryDirectory()
+        let (fp, bwn, data) = try makeHessianModels(in: dir)
+        func scan(_ model: URL, _ name: String, _ extra: [String] = []) throws -> (Result, [String: Any]?) {
+            let out = dir.appendingPathComponent(name)
+            let r = try run(["landscape", "--model", model.path, "--task", "sst-2", "--data", data.path, "--select", "ffn-output@1",
+                             "--directions", "filter", "--x", "-1:1:3", "--y", "-1:1:3", "--examples", "8", "--max-length", "16",
+                             "--space", "quantized", "--output", out.path] + extra)
+            return (r, try? jsonObject(out.appendingPathComponent("surface.json")))
+        }
+        let (a, docA) = try scan(fp, "fp")
+        XCTAssertEqual(a.status, 0, a.stderr)
+        XCTAssertEqual((docA?["objective"] as? [String: Any])?["batching"] as? String, "packed")
+        XCTAssertEqual((docA?["prefix_cache"] as? [String: Any])?["affine_stage"] as? String, "ffn-output@1")
+        let (b, docB) = try scan(bwn, "bwn")
+        XCTAssertEqual(b.status, 0, b.stderr)
+        XCTAssertEqual((docB?["objective"] as? [String: Any])?["batching"] as? String, "padded")
+        // Same scan, now without the shortcut or with other batches: refused, naming the option.
+        let (c, _) = try scan(fp, "fp", ["--no-affine"])
+        XCTAssertNotEqual(c.status, 0)
+        XCTAssertTrue(c.stderr.contains("--no-affine"), c.stderr)
+        let (d, _) = try scan(fp, "fp", ["--batching", "padded"])
+        XCTAssertNotEqual(d.status, 0)
+        XCTAssertTrue(d.stderr.contains("--batching"), d.stderr)
+        // Packed and padded, with and without the shortcut: the same surface within float32 rounding.
+        let (e, _) = try scan(fp, "fp-padded", ["--batching", "padded", "--no-affine"])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        func losses(_ name: String) throws -> [Double] {
+            try String(contentsOf: dir.appendingPathComponent("\(name)/surface.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+                .map { Double($0.split(separator: ",")[4])! }
+        }
+        for (x, y) in zip(try losses("fp"), try losses("fp-padded")) { XCTAssertEqual(x, y, accuracy: 1e-5 * max(1, abs(y))) }
+    }
+
     func testLandscapeRejectsBadOptions() throws {
         let common = ["landscape", "--model", "m", "--task", "sst-2", "--data", "d", "--select", "value@0", "--output", "o"]
         for (extra, message) in [(["--x", "1:0:3"], "--x '1:0:3' needs MIN < MAX"), (["--directions", "sideways"], "'sideways' is not a direction"),

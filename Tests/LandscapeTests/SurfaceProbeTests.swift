@@ -7,7 +7,8 @@ import Quantization
 
 final class SurfaceProbeTests: XCTestCase {
     /// A point through the prefix cache and the layer entry is bit-identical to a fresh full forward at
-    /// θ₀ + x·d₁ + y·d₂, for every stage a scan can enter a layer at; the model's weights are left untouched.
+    /// θ₀ + x·d₁ + y·d₂, for every stage a scan can enter a layer at; with the affine shortcut for the entry stage's
+    /// dense layer it equals it within rounding (≤ 1e-12 relative in Double). The model's weights are left untouched.
     func testPointEqualsFreshForwardAtThoseWeights() throws {
         let dir = try LandscapeFixtures.directory(self)
         for (path, label) in [(try LandscapeFixtures.fullPrecision(in: dir), "fp"), (try LandscapeFixtures.quantized(in: dir, bits: 2), "twn"),
@@ -21,16 +22,18 @@ final class SurfaceProbeTests: XCTestCase {
                 ("value@1+ffn-output@1", .hiddenState(1), .value), ("ffn-output@0+value@1", .hiddenState(0), .ffnOutput),
                 ("embeddings+ffn-output@1", .embeddings, .start),
             ]
-            for (spec, boundary, entry) in cases {
+            for (spec, boundary, entry) in cases { for affine in [false, true] {
                 let sel = try ParameterSelection(spec, table: probe.model.table, layers: 2, includeBiases: spec == "ffn-output@1")
                 let objective = try LossObjective(model: probe.model, batches: LandscapeFixtures.batches())
                 let space: PerturbationSpace = label == "fp" ? .fullPrecision : .quantized
                 let ref = SurfaceProbe<Double>.reference(probe, views: sel.views, space: space)
                 let dx = DirectionFactory.make(.filter, views: sel.views, reference: ref, seed: 1, axis: "x", oneD: .include)
                 let dy = DirectionFactory.make(.filter, views: sel.views, reference: ref, seed: 1, axis: "y", oneD: .include).orthogonalized(against: dx)
-                let cached = SurfaceProbe(probe: probe, objective: objective, space: space, x: dx, y: dy, prefixCache: true)
+                let cached = SurfaceProbe(probe: probe, objective: objective, space: space, x: dx, y: dy, prefixCache: true, affine: affine)
                 XCTAssertEqual(cached.boundary, boundary, spec)
                 XCTAssertEqual(cached.entry, entry, spec)
+                let shortcut = affine && entry > .start
+                XCTAssertEqual(cached.affineStage?.entry, shortcut ? entry : nil, spec)
                 for (x, y) in [(0.3, -0.2), (-0.5, 0.7), (0.0, 0.0)] {
                     let got = try cached.evaluate(x: x, y: y)
                     // Fresh: a new buffer built by hand, a full forward.
@@ -39,16 +42,23 @@ final class SurfaceProbeTests: XCTestCase {
                     for (k, v) in sel.views.enumerated() { for e in 0..<v.count { w[v.offset + e] = pristine[v.offset + e] + (x * dx.values[k][e] + y * dy.values[k][e]) } }
                     let fresh = try LossObjective(model: probe.model, batches: LandscapeFixtures.batches())
                     let want = try probe.model.withWeights(w) { try fresh.lossAndAccuracy() }
-                    XCTAssertEqual(got.loss, want.loss, "\(label) \(spec) (\(x), \(y))")   // bit-identical
-                    XCTAssertEqual(got.metric, want.accuracy)
+                    if shortcut {
+                        XCTAssertEqual(got.loss, want.loss, accuracy: 1e-12 * max(1, abs(want.loss)), "\(label) \(spec) affine (\(x), \(y))")
+                    } else {
+                        XCTAssertEqual(got.loss, want.loss, "\(label) \(spec) (\(x), \(y))")   // bit-identical
+                        XCTAssertEqual(got.metric, want.accuracy)
+                    }
                 }
-                XCTAssertEqual(cached.prefixCacheBytes, objective.prefixCacheBytes, spec)
+                let basisBytes = shortcut ? objective.entryLinearBasisBytes(layer: boundary.firstLayer, entry: entry, directions: 2) : 0
+                XCTAssertEqual(cached.prefixCacheBytes, objective.prefixCacheBytes + basisBytes, spec)
+                XCTAssertEqual(cached.prefixCacheBytes, SurfaceProbe.cacheBytes(objective, views: sel.views, space: space, affine: affine, directions: 2), spec)
                 for i in 0..<pristine.count where pristine[i] != probe.model.weights[i] { XCTFail("\(spec): weight \(i) changed"); break }
                 let naive = SurfaceProbe(probe: probe, objective: try LossObjective(model: probe.model, batches: LandscapeFixtures.batches()),
                                          space: space, x: dx, y: dy, prefixCache: false)
                 XCTAssertEqual(naive.boundary, .embeddings)
-                XCTAssertEqual(try naive.evaluate(x: 0.3, y: -0.2).loss, try cached.evaluate(x: 0.3, y: -0.2).loss, spec)
-            }
+                let (a, b) = (try naive.evaluate(x: 0.3, y: -0.2).loss, try cached.evaluate(x: 0.3, y: -0.2).loss)
+                XCTAssertEqual(a, b, accuracy: shortcut ? 1e-12 * max(1, abs(a)) : 0, spec)
+            } }
         }
     }
 

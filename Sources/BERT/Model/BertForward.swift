@@ -55,11 +55,17 @@ extension BertModel {
 
     /// `forward(_:from:hidden:)` entering layer l at `entry.entry` with the earlier stages' results from `entry`
     /// (saved from a forward of the same batch at weights that agree on everything those stages read).
+    ///
+    /// `entryOutput`, with an entry past `.start`, writes the output of the entry stage's dense layer (see
+    /// `entryLinear(layer:entry:)`) instead of the layer computing it (and quantizing its input): the affine shortcut
+    /// of a probe that moves only that layer's tensors.
     @discardableResult
-    public func forward(_ batch: TokenBatch, from start: PassBoundary, hidden: Buffer<T>?, entry: LayerEntryState<T>?) throws -> Activations<T> {
+    public func forward(_ batch: TokenBatch, from start: PassBoundary, hidden: Buffer<T>?, entry: LayerEntryState<T>?,
+                        entryOutput: ((UnsafeMutablePointer<T>) -> Void)? = nil) throws -> Activations<T> {
         guard case let .hiddenState(l) = start else { return try forward(batch) }
         precondition(l >= 0 && l <= config.numHiddenLayers, "forward(from:): layer \(l) outside 0...\(config.numHiddenLayers)")
         precondition(entry == nil || entry!.layer == l, "forward(from:): an entry state of layer \(entry!.layer) for a pass from layer \(l)")
+        precondition(entryOutput == nil || (entry?.entry ?? .start) > .start, "forward(from:): an entry output needs an entry past .start")
         try validate(batch)
         let acts = workspace(for: batch, training: false)
         guard let hidden, hidden.count == acts.hiddenStates[l].count else {
@@ -70,7 +76,8 @@ extension BertModel {
         acts.hiddenStates[l].copy(from: hidden)
         entry?.restore(into: acts)
         for layer in l..<config.numHiddenLayers {
-            layerForward(layer, acts, training: false, rng: &rng, from: layer == l ? entry?.entry ?? .start : .start)
+            layerForward(layer, acts, training: false, rng: &rng, from: layer == l ? entry?.entry ?? .start : .start,
+                         entryOutput: layer == l ? entryOutput : nil)
         }
         headForward(acts, training: false, rng: &rng)
         return acts
@@ -124,7 +131,9 @@ extension BertModel {
     }
 
     /// Transformer layer l: hidden_states.l (B·T, C) → hidden_states.(l+1) (B·T, C), keeping what backward needs.
-    func layerForward(_ l: Int, _ acts: Activations<T>, training: Bool, rng: inout SeededRNG, from entry: LayerEntry = .start) {
+    /// Entered at `entry` > `.start`, `entryOutput` (if given) fills that stage's dense output instead of its GEMM.
+    func layerForward(_ l: Int, _ acts: Activations<T>, training: Bool, rng: inout SeededRNG, from entry: LayerEntry = .start,
+                      entryOutput: ((UnsafeMutablePointer<T>) -> Void)? = nil) {
         let c = config, n = acts.layout.tokenCount, h = c.hiddenSize
         let inter = c.intermediateSize, a = c.allHeadSize
         let w = UnsafePointer(weights.pointer), lo = offsets.layers[l]
@@ -147,27 +156,39 @@ extension BertModel {
                                    q: input(.query(l), la.q, qc?.q), k: input(.key(l), la.k, qc?.k),
                                    additiveMask: acts.additiveMask.pointer, shape: shape)
         }
+        /// The entry stage's dense output: given, or computed.
+        func dense(_ stage: LayerEntry, _ compute: () -> Void, into out: Buffer<T>) {
+            if stage == entry, let entryOutput { entryOutput(out.pointer) } else { compute() }
+        }
         if entry <= .value {
-            linearForward(la.v.pointer, input(.valueInput(l), hidden, qc?.valueInput), w + lo.value.w, w + lo.value.b,
-                          rows: n, inFeatures: h, outFeatures: a)
+            dense(.value, {
+                linearForward(la.v.pointer, input(.valueInput(l), hidden, qc?.valueInput), w + lo.value.w, w + lo.value.b,
+                              rows: n, inFeatures: h, outFeatures: a)
+            }, into: la.v)
             attentionContext(la.context.pointer, p: input(.attentionProbs(l), probsUsed, qc?.probs),
                              v: input(.value(l), la.v, qc?.v), shape: shape)
         }
         if entry <= .attentionOutput {
-            linearForward(la.attentionDense.pointer, input(.attentionOutputInput(l), la.context, qc?.context),
-                          w + lo.attentionOutput.w, w + lo.attentionOutput.b, rows: n, inFeatures: a, outFeatures: h)
+            dense(.attentionOutput, {
+                linearForward(la.attentionDense.pointer, input(.attentionOutputInput(l), la.context, qc?.context),
+                              w + lo.attentionOutput.w, w + lo.attentionOutput.b, rows: n, inFeatures: a, outFeatures: h)
+            }, into: la.attentionDense)
             dropout(la.attentionDense, mask: la.attentionDropout, into: la.residual1, rng: &rng)
             T.kernelAdd(la.residual1.pointer, hidden.pointer, la.residual1.pointer, n * h)
             T.kernelLayerNorm(la.residual1.pointer, la.normed1.pointer, mean: la.mean1.pointer, rstd: la.rstd1.pointer,
                               weight: w + lo.norm1.w, bias: w + lo.norm1.b, rows: n, cols: h, eps: T(c.layerNormEps))
         }
         if entry <= .ffnIntermediate {
-            linearForward(la.ffnPre.pointer, input(.ffnIntermediateInput(l), la.normed1, qc?.normed1),
-                          w + lo.intermediate.w, w + lo.intermediate.b, rows: n, inFeatures: h, outFeatures: inter)
+            dense(.ffnIntermediate, {
+                linearForward(la.ffnPre.pointer, input(.ffnIntermediateInput(l), la.normed1, qc?.normed1),
+                              w + lo.intermediate.w, w + lo.intermediate.b, rows: n, inFeatures: h, outFeatures: inter)
+            }, into: la.ffnPre)
             activationForward(activation, la.ffnPre.pointer, la.ffnAct.pointer, n * inter)
         }
-        linearForward(la.ffnDense.pointer, input(.ffnOutputInput(l), la.ffnAct, qc?.ffnAct), w + lo.output.w, w + lo.output.b,
-                      rows: n, inFeatures: inter, outFeatures: h)
+        dense(.ffnOutput, {
+            linearForward(la.ffnDense.pointer, input(.ffnOutputInput(l), la.ffnAct, qc?.ffnAct), w + lo.output.w, w + lo.output.b,
+                          rows: n, inFeatures: inter, outFeatures: h)
+        }, into: la.ffnDense)
         dropout(la.ffnDense, mask: la.ffnDropout, into: la.residual2, rng: &rng)
         T.kernelAdd(la.residual2.pointer, la.normed1.pointer, la.residual2.pointer, n * h)
         T.kernelLayerNorm(la.residual2.pointer, acts.hiddenStates[l + 1].pointer, mean: la.mean2.pointer,

@@ -58,12 +58,18 @@ public final class LossObjective<T: BLASReal> {
     /// With `entry` past `.start` (and a boundary above the embeddings), layer l is entered at that stage with the
     /// earlier stages' results saved per batch on first use (`LayerEntryState`): valid while the weights those
     /// stages read equal the ones they were made at too.
-    public func evaluate(from boundary: PassBoundary, entry: LayerEntry = .start) throws -> (loss: Double, accuracy: Double?, firstNonFinite: Int?) {
+    ///
+    /// `entryOutput(i, out)`, with such an entry, writes batch i's output of the entry stage's dense layer (see
+    /// `entryLinearBasis`) in place of its GEMM.
+    public func evaluate(from boundary: PassBoundary, entry: LayerEntry = .start,
+                         entryOutput: ((Int, UnsafeMutablePointer<T>) -> Void)? = nil) throws -> (loss: Double, accuracy: Double?, firstNonFinite: Int?) {
         let hidden = try prefixHidden(for: boundary)
         let states = try entryStates(for: boundary, entry: entry)
+        precondition(entryOutput == nil || states != nil, "evaluate: an entry output needs a layer entry past .start")
         var total = 0.0, correct = 0, classification = true, firstBad: Int? = nil
         for (i, b) in batches.enumerated() {
-            let acts = try model.forward(b.tokens, from: boundary, hidden: hidden?[i], entry: states?[i])
+            let fill = entryOutput.map { f in { (out: UnsafeMutablePointer<T>) in f(i, out) } }
+            let acts = try model.forward(b.tokens, from: boundary, hidden: hidden?[i], entry: states?[i], entryOutput: fill)
             let l = try model.taskLoss(acts, targets: b.targets, wantGradient: false).0
             if !l.isFinite && firstBad == nil { firstBad = i }
             total += weight(i) * l
@@ -87,6 +93,25 @@ public final class LossObjective<T: BLASReal> {
             $0 + $1.tokens.tokenCount * model.config.hiddenSize
                 + LayerEntryState<T>.count(perEntry, config: model.config, layout: $1.tokens.layout)
         } * MemoryLayout<T>.stride
+    }
+
+    /// For every batch, [out₀, lin(d₁), …]: the output of the dense layer that `entry` of layer l starts with at the
+    /// current weights, and that layer applied to the same (fixed) input with each direction's weight and bias (nil
+    /// bias: zero). With the layer's tensors at θ₀ + Σ cₖ·dₖ and everything before the stage at θ₀, its output is
+    /// out₀ + Σ cₖ·lin(dₖ) (the rounding aside). One eval forward per batch.
+    public func entryLinearBasis(layer l: Int, entry: LayerEntry,
+                                 directions: [(weight: UnsafePointer<T>, bias: UnsafePointer<T>?)]) throws -> [[Buffer<T>]] {
+        precondition(entry > .start && l < model.config.numHiddenLayers, "entryLinearBasis: needs a layer entry past .start")
+        return try batches.map { b in
+            let acts = try model.forward(b.tokens)
+            return model.entryLinearBasis(acts, layer: l, entry: entry, directions: directions)
+        }
+    }
+
+    /// Bytes `entryLinearBasis` takes for these batches with `directions` directions.
+    public func entryLinearBasisBytes(layer l: Int, entry: LayerEntry, directions: Int) -> Int {
+        batches.reduce(0) { $0 + model.entryLinearCount(layer: l, entry: entry, layout: $1.tokens.layout) } * (1 + directions)
+            * MemoryLayout<T>.stride
     }
 
     /// The entry states of every batch for layer l of `boundary` at the current weights, cached (nil for `.start`).
