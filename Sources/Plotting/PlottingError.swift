@@ -8,6 +8,7 @@ public enum PlottingError: Error, CustomStringConvertible, Equatable {
     case notANumber(path: String, line: Int, column: String, value: String)
     case notPositive(path: String, line: Int, column: String, value: String)
     case noData(String)
+    case badData(String)
     case unwritableFile(path: String, reason: String)
 
     public var description: String {
@@ -20,6 +21,7 @@ public enum PlottingError: Error, CustomStringConvertible, Equatable {
         case let .notPositive(path, line, column, value):
             return "\(path):\(line): column '\(column)' holds \(value), which a log2 axis cannot place (it needs positive values)"
         case let .noData(what): return "nothing to plot: \(what)"
+        case let .badData(what): return "cannot plot: \(what)"
         case let .unwritableFile(path, reason): return "cannot write \(path): \(reason)"
         }
     }

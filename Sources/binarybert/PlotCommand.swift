@@ -2,20 +2,35 @@ import ArgumentParser
 import Foundation
 import Plotting
 
-/// `binarybert plot`: line charts from a tidy CSV file (one row per observation) to SVG, for analysis scripts and the
-/// report's figures.
+/// What `binarybert plot` draws.
+enum PlotKind: String, ExpressibleByArgument, CaseIterable {
+    case line, heatmap, contour
+}
+
+/// `binarybert plot`: line charts, heatmaps and contour maps from a tidy CSV file (one row per observation) to SVG,
+/// for analysis scripts and the report's figures.
 struct PlotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "plot",
-        abstract: "Draw line charts from a tidy CSV file into an SVG figure.",
+        abstract: "Draw line charts, heatmaps or contour maps from a tidy CSV file into an SVG figure.",
         discussion: """
-        Each row is one observation. --x and --y name numeric columns; --group makes one line per value of a column,
+        Each row is one observation. --kind line (the default): --x and --y name numeric columns; --group makes one line per value of a column,
         --panel one panel per value of another (panels share a legend and colours). Rows repeating an x within a line
         (several seeds) are averaged, with a band of ± one standard deviation (--band). Empty cells break a line
         (or are skipped, with --connect-gaps).
         Example:
           binarybert plot --csv Plots/training-curves.csv --x epoch --y dev_accuracy --group model --panel panel \\
             --panel-format "{}" --output Plots/training-curves.svg
+        --kind heatmap / contour: --x and --y name the grid's coordinates and --z the value; one panel per --panel
+        value, every panel on one colour scale (viridis, with a colour bar); contour adds --levels labelled contour
+        lines (heatmap: only with --levels). Example:
+          binarybert plot --kind contour --csv runs/ones-bwn/surface.csv --x x --y y --z loss --levels 8 \\
+            --output runs/ones-bwn/surface.svg
         """)
+
+    @Option(help: "What to draw: \(PlotKind.allCases.map(\.rawValue).joined(separator: ", ")).") var kind: PlotKind = .line
+    @Option(help: "Heatmap/contour: the column of the value drawn.") var z: String?
+    @Option(help: "Heatmap/contour: number of contour levels (evenly spaced round values; contour default 8).") var levels: Int?
+    @Option(help: "Heatmap/contour: the colour bar's label (default: the z column).") var colorLabel: String?
 
     @Option(help: "Tidy CSV file with a header row.") var csv: String
     @Option(help: "Column for the x axis.") var x: String
@@ -39,6 +54,7 @@ struct PlotCommand: ParsableCommand {
     @Option(help: "Output SVG file.") var output: String
 
     func run() throws {
+        if kind != .line { return try runGrid() }
         guard let bandKind = Series.Band(rawValue: band) else {
             throw ValidationError("--band must be one of \(Series.Band.allCases.map(\.rawValue).joined(separator: ", ")), not '\(band)'")
         }
@@ -55,13 +71,7 @@ struct PlotCommand: ParsableCommand {
         guard !yColumns.isEmpty else { throw ValidationError("give at least one --y column") }
         let groupColumn = try group.map { try table.column($0) }
         let panelColumn = try panel.map { try table.column($0) }
-        var conditions: [(Int, String)] = []
-        for filter in filters {
-            guard let eq = filter.firstIndex(of: "=") else { throw ValidationError("--where takes COLUMN=VALUE, not '\(filter)'") }
-            conditions.append((try table.column(String(filter[..<eq])), String(filter[filter.index(after: eq)...])))
-        }
-        let kept = table.rows.indices.filter { r in conditions.allSatisfy { table.rows[r][$0.0] == $0.1 } }
-        guard !kept.isEmpty else { throw PlottingError.noData("no row of \(csv) matches \(filters.joined(separator: " and "))") }
+        let kept = try keptRows(table)
 
         // Panels and lines in order of first appearance, so the same file always gives the same figure.
         var panelKeys: [String] = [], lineKeys: [String: [String]] = [:]
@@ -102,6 +112,52 @@ struct PlotCommand: ParsableCommand {
         try printJSONLine(PlotReport(output: output, panels: panels.count, series: figure.seriesNames, rows: kept.count))
     }
 
+    /// Heatmap and contour panels.
+    func runGrid() throws {
+        guard let z else { throw ValidationError("--kind \(kind.rawValue) needs --z COLUMN (the value drawn)") }
+        guard y.count == 1 else { throw ValidationError("--kind \(kind.rawValue) takes one --y column (the grid's y), not \(y.count)") }
+        guard group == nil else { throw ValidationError("--group is for line charts; use --panel for one heatmap per value") }
+        let count = levels ?? (kind == .contour ? 8 : 0)
+        guard (0...50).contains(count) else { throw ValidationError("--levels must be in 0...50, got \(count)") }
+        guard columns >= 1 else { throw ValidationError("--columns must be at least 1") }
+        let zRange = try yRange.map { try Self.range($0, option: "--y-range (the colour range)") }
+        let table = try CSVTable(contentsOf: URL(fileURLWithPath: csv))
+        let (xc, yc, zc) = (try table.column(x), try table.column(y[0]), try table.column(z))
+        let panelColumn = try panel.map { try table.column($0) }
+        let kept = try keptRows(table)
+        var keys: [String] = [], rowsOf: [String: [Int]] = [:]
+        for r in kept {
+            let key = panelColumn.map { table.rows[r][$0] } ?? ""
+            if rowsOf[key] == nil { keys.append(key) }
+            rowsOf[key, default: []].append(r)
+        }
+        let fields = try keys.map { try GridField(table: table, x: xc, y: yc, z: zc, rows: rowsOf[$0]!) }
+        let finite = fields.flatMap(\.values).filter(\.isFinite)
+        let range = zRange ?? (finite.min().flatMap { lo in finite.max().map { hi in lo < hi ? (lo, hi) : (lo - 0.5, hi + 0.5) } } ?? (0, 1))
+        let contourLevels = MarchingSquares.levels(lo: range.0, hi: range.1, count: count)
+        let format = panelFormat ?? (panel.map { "\($0) {}" } ?? "{}")
+        let panels = try zip(keys, fields).map { key, f in
+            try Heatmap(title: panel == nil ? "" : format.replacingOccurrences(of: "{}", with: key), xLabel: xLabel ?? x, yLabel: yLabel ?? y[0],
+                        xs: f.xs, ys: f.ys, values: f.values, colorRange: range, contourLevels: contourLevels, colorLabel: colorLabel ?? z)
+        }
+        let figure = HeatmapFigure(title: title, panels: panels, columns: columns, sharedRange: range)
+        try figure.render().write(to: URL(fileURLWithPath: output))
+        try printJSONLine(GridPlotReport(output: output, kind: kind.rawValue, panels: panels.count, rows: kept.count,
+                                         colorRange: [range.0, range.1], levels: contourLevels))
+    }
+
+    /// The rows every --where COLUMN=VALUE holds for (at least one).
+    func keptRows(_ table: CSVTable) throws -> [Int] {
+        var conditions: [(Int, String)] = []
+        for filter in filters {
+            guard let eq = filter.firstIndex(of: "=") else { throw ValidationError("--where takes COLUMN=VALUE, not '\(filter)'") }
+            conditions.append((try table.column(String(filter[..<eq])), String(filter[filter.index(after: eq)...])))
+        }
+        let kept = table.rows.indices.filter { r in conditions.allSatisfy { table.rows[r][$0.0] == $0.1 } }
+        guard !kept.isEmpty else { throw PlottingError.noData("no row of \(csv) matches \(filters.joined(separator: " and "))") }
+        return kept
+    }
+
     static func range(_ text: String, option: String) throws -> (Double, Double) {
         let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard parts.count == 2, let lo = parts[0], let hi = parts[1], lo < hi else {
@@ -109,6 +165,11 @@ struct PlotCommand: ParsableCommand {
         }
         return (lo, hi)
     }
+}
+
+struct GridPlotReport: Encodable {
+    let output: String, kind: String, panels: Int, rows: Int, colorRange: [Double], levels: [Double]
+    enum CodingKeys: String, CodingKey { case output, kind, panels, rows, levels, colorRange = "color_range" }
 }
 
 struct PlotReport: Encodable {

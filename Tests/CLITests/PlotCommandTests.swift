@@ -38,6 +38,46 @@ extension CommandLineTests {
         XCTAssertTrue(one.stdout.contains("\"rows\":1"), one.stdout)
     }
 
+    /// --kind contour: one panel per model on one colour scale, labelled contours, byte-identical reruns; a grid with
+    /// two values at one point is refused naming the lines.
+    func testPlotContourPanelsShareOneColourScale() throws {
+        let dir = try temporaryDirectory()
+        let csv = dir.appendingPathComponent("surfaces.csv")
+        var text = "model,i,j,x,y,loss\n"
+        for model in ["fp", "bwn"] {
+            for j in 0..<7 {
+                for i in 0..<7 {
+                    let x = -1 + Double(i) / 3, y = -1 + Double(j) / 3
+                    text += "\(model),\(i),\(j),\(x),\(y),\((model == "fp" ? 1 : 3) * (x * x + y * y))\n"
+                }
+            }
+        }
+        try text.write(to: csv, atomically: true, encoding: .utf8)
+        let svg = dir.appendingPathComponent("c.svg")
+        let args = ["plot", "--kind", "contour", "--csv", csv.path, "--x", "x", "--y", "y", "--z", "loss", "--panel", "model",
+                    "--levels", "5", "--output", svg.path]
+        let r = try run(args)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let report = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(report["panels"] as? Int, 2)
+        XCTAssertEqual(report["color_range"] as? [Double], [0, 6])
+        XCTAssertEqual(report["levels"] as? [Double], [1, 2, 3, 4, 5])
+        let first = try Data(contentsOf: svg)
+        XCTAssertEqual(try run(args).status, 0)
+        XCTAssertEqual(try Data(contentsOf: svg), first)
+        let body = String(decoding: first, as: UTF8.self)
+        XCTAssertTrue(body.contains(">model fp<") && body.contains(">model bwn<"))
+        XCTAssertTrue(body.contains("<polygon"), "closed contours around the minimum")
+        // Without --where, two models in one panel put two values at each point.
+        let clash = try run(["plot", "--kind", "heatmap", "--csv", csv.path, "--x", "x", "--y", "y", "--z", "loss",
+                             "--output", dir.appendingPathComponent("d.svg").path])
+        XCTAssertNotEqual(clash.status, 0)
+        XCTAssertTrue(clash.stderr.contains("surfaces.csv:51: a second value at (-1.0, -1.0), first on line 2"), clash.stderr)
+        let noZ = try run(["plot", "--kind", "heatmap", "--csv", csv.path, "--x", "x", "--y", "y", "--output", dir.appendingPathComponent("e.svg").path])
+        XCTAssertTrue(noZ.stderr.contains("needs --z"), noZ.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("d.svg").path))
+    }
+
     /// --x-spacing log2 places bit widths at equal distances per doubling; a non-positive x is named with its line.
     func testPlotOnALog2Axis() throws {
         let dir = try temporaryDirectory()
