@@ -35,15 +35,15 @@ public struct GridField: Sendable {
     }
 }
 
-/// Heatmap panels on a grid, every panel on the same colour range (the union of their data's unless given), so that
+/// Heatmap or surface panels on a grid, every panel on the same colour range (the union of their data's unless given), so that
 /// colours compare across panels; each panel keeps its colour bar.
 public struct HeatmapFigure: Sendable {
     public var title: String?
-    public var panels: [Heatmap]
+    public var panels: [any GridPanel]
     public var columns: Int
     public var panelWidth = 460.0, panelHeight = 360.0
 
-    public init(title: String? = nil, panels: [Heatmap], columns: Int = 3, sharedRange: (Double, Double)? = nil) {
+    public init(title: String? = nil, panels: [any GridPanel], columns: Int = 3, sharedRange: (Double, Double)? = nil) {
         self.title = title
         self.columns = max(1, min(columns, max(1, panels.count)))
         let finite = panels.flatMap(\.values).filter(\.isFinite)
@@ -61,7 +61,7 @@ public struct HeatmapFigure: Sendable {
         }
         for (k, p) in panels.enumerated() {
             p.draw(into: &svg, frame: (4 + Double(k % columns) * panelWidth, titleHeight + Double(k / columns) * panelHeight, panelWidth, panelHeight),
-                   clipID: "heatmap-\(k + 1)")
+                   clipID: "panel-\(k + 1)")
         }
         return svg
     }

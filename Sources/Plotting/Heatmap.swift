@@ -2,7 +2,7 @@ import Foundation
 
 /// One panel: a field on a grid drawn as coloured cells (viridis) with optional contour lines at labelled levels and
 /// a colour bar. Several heatmaps on one figure share a colour range when they are given the same `colorRange`.
-public struct Heatmap: Sendable {
+public struct Heatmap: GridPanel {
     public var title: String
     public var xLabel: String
     public var yLabel: String
@@ -57,7 +57,7 @@ public struct Heatmap: Sendable {
         return c[k] + (t - Double(k)) * (c[k + 1] - c[k])
     }
 
-    func draw(into svg: inout SVGDocument, frame: (x: Double, y: Double, width: Double, height: Double), clipID: String) {
+    public func draw(into svg: inout SVGDocument, frame: (x: Double, y: Double, width: Double, height: Double), clipID: String) {
         let m = Heatmap.margin, n = SVGDocument.number
         let left = frame.x + m.left, right = frame.x + frame.width - m.right
         let top = frame.y + m.top, bottom = frame.y + frame.height - m.bottom

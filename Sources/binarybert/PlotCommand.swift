@@ -4,7 +4,7 @@ import Plotting
 
 /// What `binarybert plot` draws.
 enum PlotKind: String, ExpressibleByArgument, CaseIterable {
-    case line, heatmap, contour
+    case line, heatmap, contour, surface
 }
 
 /// `binarybert plot`: line charts, heatmaps and contour maps from a tidy CSV file (one row per observation) to SVG,
@@ -20,9 +20,9 @@ struct PlotCommand: ParsableCommand {
         Example:
           binarybert plot --csv Plots/training-curves.csv --x epoch --y dev_accuracy --group model --panel panel \\
             --panel-format "{}" --output Plots/training-curves.svg
-        --kind heatmap / contour: --x and --y name the grid's coordinates and --z the value; one panel per --panel
-        value, every panel on one colour scale (viridis, with a colour bar); contour adds --levels labelled contour
-        lines (heatmap: only with --levels). Example:
+        --kind heatmap / contour / surface: --x and --y name the grid's coordinates and --z the value; one panel per
+        --panel value, every panel on one colour scale (viridis, with a colour bar); contour adds --levels labelled
+        contour lines (heatmap: only with --levels); surface draws a shaded 3-D mesh. Example:
           binarybert plot --kind contour --csv runs/ones-bwn/surface.csv --x x --y y --z loss --levels 8 \\
             --output runs/ones-bwn/surface.svg
         """)
@@ -136,9 +136,14 @@ struct PlotCommand: ParsableCommand {
         let range = zRange ?? (finite.min().flatMap { lo in finite.max().map { hi in lo < hi ? (lo, hi) : (lo - 0.5, hi + 0.5) } } ?? (0, 1))
         let contourLevels = MarchingSquares.levels(lo: range.0, hi: range.1, count: count)
         let format = panelFormat ?? (panel.map { "\($0) {}" } ?? "{}")
-        let panels = try zip(keys, fields).map { key, f in
-            try Heatmap(title: panel == nil ? "" : format.replacingOccurrences(of: "{}", with: key), xLabel: xLabel ?? x, yLabel: yLabel ?? y[0],
-                        xs: f.xs, ys: f.ys, values: f.values, colorRange: range, contourLevels: contourLevels, colorLabel: colorLabel ?? z)
+        let panels: [any GridPanel] = try zip(keys, fields).map { key, f in
+            let name = panel == nil ? "" : format.replacingOccurrences(of: "{}", with: key)
+            if kind == .surface {
+                return try SurfacePlot(title: name, xLabel: xLabel ?? x, yLabel: yLabel ?? y[0], xs: f.xs, ys: f.ys, values: f.values,
+                                       colorRange: range, colorLabel: colorLabel ?? z)
+            }
+            return try Heatmap(title: name, xLabel: xLabel ?? x, yLabel: yLabel ?? y[0], xs: f.xs, ys: f.ys, values: f.values,
+                               colorRange: range, contourLevels: contourLevels, colorLabel: colorLabel ?? z)
         }
         let figure = HeatmapFigure(title: title, panels: panels, columns: columns, sharedRange: range)
         try figure.render().write(to: URL(fileURLWithPath: output))

@@ -73,6 +73,10 @@ extension CommandLineTests {
                              "--output", dir.appendingPathComponent("d.svg").path])
         XCTAssertNotEqual(clash.status, 0)
         XCTAssertTrue(clash.stderr.contains("surfaces.csv:51: a second value at (-1.0, -1.0), first on line 2"), clash.stderr)
+        let surface = try run(["plot", "--kind", "surface", "--csv", csv.path, "--x", "x", "--y", "y", "--z", "loss", "--panel", "model",
+                               "--output", dir.appendingPathComponent("s.svg").path])
+        XCTAssertEqual(surface.status, 0, surface.stderr)
+        XCTAssertTrue(surface.stdout.contains("\"kind\":\"surface\""), surface.stdout)
         let noZ = try run(["plot", "--kind", "heatmap", "--csv", csv.path, "--x", "x", "--y", "y", "--output", dir.appendingPathComponent("e.svg").path])
         XCTAssertTrue(noZ.stderr.contains("needs --z"), noZ.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("d.svg").path))

@@ -95,4 +95,21 @@ final class HeatmapTests: XCTestCase {
         XCTAssertThrowsError(try Heatmap(xs: [0, 1], ys: [0], values: [1]))
         XCTAssertThrowsError(try Heatmap(xs: [1, 0], ys: [0], values: [1, 2]))
     }
+
+    /// A 3-D surface: one quadrilateral per cell with all four corners finite, drawn back to front, valid and stable.
+    func testSurfaceDrawsEveryCompleteCellOnce() throws {
+        let xs = [0.0, 1, 2, 3], ys = [0.0, 1, 2]
+        var values = (0..<12).map { Double($0 % 4) * Double($0 / 4) }
+        values[5] = .nan  // grid point (1, 1): the four cells around it lose their corner
+        let plot = try SurfacePlot(title: "s", xLabel: "x", yLabel: "y", xs: xs, ys: ys, values: values, colorLabel: "loss")
+        let figure = HeatmapFigure(panels: [plot, plot], columns: 2)
+        let svg = figure.render().text
+        XCTAssertEqual(svg, figure.render().text)
+        // 6 cells, 4 of them touching (1, 1) … only cells (2,0) and (2,1) remain per panel; plus the floor polygon.
+        XCTAssertEqual(svg.components(separatedBy: "<polygon").count - 1, 2 * (2 + 1))
+        let parser = XMLParser(data: Data(svg.utf8))
+        XCTAssertTrue(parser.parse())
+        XCTAssertThrowsError(try SurfacePlot(xs: [0], ys: [0, 1], values: [1, 2]))
+        XCTAssertThrowsError(try SurfacePlot(xs: [0, 1], ys: [0, 1], values: [1, 2, 3, 4], elevation: 120))
+    }
 }
