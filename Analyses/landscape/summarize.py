@@ -3,7 +3,9 @@
 under Plots/landscape/<scan>/ (per seed for the random scans), the statistics of every scan in one tidy CSV
 (Plots/landscape-statistics.csv), a Markdown table of them with mean ± std over direction seeds
 (Plots/landscape-statistics.md), and the centre row and column of the all-ones probes as tidy 1-D slices
-(Plots/landscape-slices.csv, drawn by `binarybert plot` into Plots/landscape-slices.svg). Standard library only."""
+(Plots/landscape-slices.csv, drawn by `binarybert plot` into Plots/landscape-slices.svg), and the all-ones surfaces
+themselves as one tidy CSV (Plots/landscape-surfaces.csv) drawn as 3-D surfaces and contour maps on one colour scale
+per space (Plots/landscape-surfaces-<space>.svg, Plots/landscape-contours-<space>.svg). Standard library only."""
 import argparse
 import csv
 import json
@@ -58,7 +60,7 @@ def main():
     ap.add_argument("--plots", required=True)
     ap.add_argument("--bin", default=os.environ.get("BIN", ".build/release/binarybert"))
     a = ap.parse_args()
-    rows, slices, table = [], [], {}
+    rows, slices, table, surfaces = [], [], {}, []
     for scan in sorted(os.listdir(a.runs)):
         path = os.path.join(a.runs, scan)
         if not os.path.isdir(path) or scan.endswith(".lock"):
@@ -83,6 +85,8 @@ def main():
                 with open(os.path.join(d, "surface.csv")) as f:
                     points = [r for r in csv.DictReader(f)]
                 for r in points:
+                    surfaces.append({"model": model, "space": doc["space"], "i": r["i"], "j": r["j"], "x": r["x"], "y": r["y"],
+                                     "loss": r["loss"], "accuracy": r["metric"]})
                     x, y = float(r["x"]), float(r["y"])
                     if y == 0:
                         slices.append({"model": model, "space": doc["space"], "panel": f"{space} space, x (layer 0 value)",
@@ -101,6 +105,27 @@ def main():
                             "--panel-format", "{}", "--title", "All-ones probe (Fig. 2), centre slices",
                             "--x-label", "offset (units of mean|W|)", "--y-label", "training loss (128 examples)",
                             "--output", os.path.join(a.plots, "landscape-slices.svg")], check=True, stdout=subprocess.DEVNULL)
+    if surfaces:
+        path = os.path.join(a.plots, "landscape-surfaces.csv")
+        atomic_write(path, csv_text(surfaces, ["model", "space", "i", "j", "x", "y", "loss", "accuracy"]))
+        if os.path.exists(a.bin):
+            for space in sorted({r["space"] for r in surfaces if r["space"] != "full-precision"}):
+                # The teacher has one space (full precision): it sits beside the students in each.
+                keep = sorted((r for r in surfaces if r["space"] in (space, "full-precision")),
+                              key=lambda r: MODELS.index(r["model"]) if r["model"] in MODELS else 9)
+                part = os.path.join(a.plots, f".landscape-surfaces-{space}.csv")
+                atomic_write(part, csv_text(keep, ["model", "space", "i", "j", "x", "y", "loss", "accuracy"]))
+                for kind, extra in (("surface", []), ("contour", ["--levels", "8"])):
+                    name = "surfaces" if kind == "surface" else "contours"
+                    short = kind == "surface"
+                    subprocess.run([a.bin, "plot", "--kind", kind, "--csv", part, "--x", "x", "--y", "y", "--z", "loss",
+                                    "--panel", "model", "--panel-format", "{}", "--columns", "3",
+                                    "--title", f"All-ones probe (Fig. 2), {space} space: training loss, one colour scale",
+                                    "--x-label", "x (layer 0 value)" if short else "x · mean|W| on layer 0's value",
+                                    "--y-label", "y (layer 1 value)" if short else "y · mean|W| on layer 1's value",
+                                    "--color-label", "loss", "--output", os.path.join(a.plots, f"landscape-{name}-{space}.svg")] + extra,
+                                   check=True, stdout=subprocess.DEVNULL)
+                os.remove(part)
     # Markdown: one row per (probe, space, model), mean ± std over seeds where there are several.
     lines = ["| probe | space | model | " + " | ".join(SHOWN) + " |", "|" + "---|" * (3 + len(SHOWN))]
     for (probe, space, model) in sorted(table, key=lambda k: (k[0] != "ones", k[1], MODELS.index(k[2]) if k[2] in MODELS else 9)):
@@ -121,7 +146,7 @@ def main():
         label = f"{probe} ({len(runs)} seeds)" if len(runs) > 1 else probe
         lines.append(f"| {label} | {recorded} | {model} | " + " | ".join(cells) + " |")
     atomic_write(os.path.join(a.plots, "landscape-statistics.md"), "\n".join(lines) + "\n")
-    print(json.dumps({"scans": len(table), "rows": len(rows), "slices": len(slices)}))
+    print(json.dumps({"scans": len(table), "rows": len(rows), "slices": len(slices), "surface_points": len(surfaces)}))
 
 
 if __name__ == "__main__":
