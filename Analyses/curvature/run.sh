@@ -44,10 +44,15 @@ done
 "$BIN" hessian "${models[@]}" "${RT_POLARITY[@]}" --per-module --batches "$BATCHES" --batch-size 32 --tol 1e-3 --max-hvps 80 \
     --dtype "$DTYPE" --seed "$SEED" --threads "$THREADS" --output "$OUT/per-module" > /dev/null
 
-# 3. Benchmarks (the README's curvature performance table): one 32-example batch, float32, one thread each.
+# 3. Benchmarks (the curvature performance table of Plots/REPORT.md): one 32-example batch, float32, one thread each.
 B="$OUT/bench"; mkdir -p "$B"
-[ -f "$B/swift.json" ] || { "$BIN" bench-hessian --model "$teacher" "${RT_POLARITY[@]}" --examples 32 --batch-size 32 --select value@0,1 \
-    --top-k 5 --budget 60 --iters 3 --threads 1 > "$B/swift.json.partial" && mv "$B/swift.json.partial" "$B/swift.json"; }
+# Padded batches (swift.json: the peer's layout, like for like), then packed ones (swift-packed.json: the default for a
+# full-precision model).
+for batching in padded packed; do
+    name=swift; [ "$batching" = packed ] && name=swift-packed
+    [ -f "$B/$name.json" ] || { "$BIN" bench-hessian --model "$teacher" "${RT_POLARITY[@]}" --examples 32 --batch-size 32 --select value@0,1 \
+        --top-k 5 --budget 60 --iters 3 --batching "$batching" --threads 1 > "$B/$name.json.partial" && mv "$B/$name.json.partial" "$B/$name.json"; }
+done
 for mode in power cost; do
     [ -f "$B/torch-$mode.json" ] || { python3 Benchmarks/peer/torch_hessian.py --model "$teacher" --select value@0,1 --examples 32 \
         --batch-size 32 --mode $mode --top-k 5 --dtype float32 --threads 1 > "$B/torch-$mode.json.partial" && mv "$B/torch-$mode.json.partial" "$B/torch-$mode.json"; }

@@ -4,6 +4,7 @@
 import argparse
 import json
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -48,7 +49,7 @@ def main():
     if check:
         atomic_write(os.path.join(PLOTS, "curvature-torch-check.json"), json.dumps(check, indent=2, sort_keys=True) + "\n")
     bench = {}
-    for name in ("swift", "swift-before-conversion-kernels", "swift-cost", "torch-power", "torch-cost"):
+    for name in ("swift", "swift-packed", "torch-power", "torch-cost"):
         p = os.path.join(args.root, "bench", name + ".json")
         if os.path.exists(p):
             bench[name.replace("-", "_")] = load(p)
@@ -85,6 +86,20 @@ def main():
     md.append(f"Objective: {per['batches']} mini-batches of {per['batch_size']} training examples ({models}); {len(rows)} cells, "
               f"{meta['unconverged_cells']} not converged to tol {per['lanczos']['tol']}.")
     atomic_write(os.path.join(PLOTS, "curvature-per-module.md"), "\n".join(md) + "\n")
+    # The paper's Fig. 3: λ_max ratio to the reference per module kind, with the bootstrap intervals.
+    ratios = [{"model": s["model"], "module": MODULE_NAMES[s["module"]], "ratio": s["lambda_max_ratio"],
+               "low": s["lambda_max_ratio_low"], "high": s["lambda_max_ratio_high"]}
+              for s in per["summary"] if s.get("lambda_max_ratio") is not None]
+    if ratios:
+        path = os.path.join(PLOTS, "curvature-ratios.csv")
+        atomic_write(path, csv_text(ratios, ["model", "module", "ratio", "low", "high"]))
+        binary = os.environ.get("BIN", ".build/release/binarybert")
+        if os.path.exists(binary):
+            subprocess.run([binary, "plot", "--kind", "bar", "--csv", path, "--x", "module", "--y", "ratio", "--group", "model",
+                            "--error-columns", "low,high", "--reference", "1",
+                            "--title", f"Top Hessian eigenvalue per module kind, relative to the {per['reference']} (Fig. 3)",
+                            "--x-label", "module", "--y-label", f"λ_max / λ_max of the {per['reference']} (95% CI)",
+                            "--output", os.path.join(PLOTS, "curvature-ratios.svg")], check=True, stdout=subprocess.DEVNULL)
 
 
 if __name__ == "__main__":

@@ -29,13 +29,15 @@ rows = []
 for s, t in zip(swift["results"], torch["results"]):
     rows.append({"select": s["select"], "points": s["points"], "boundary": s["boundary"], "layer_entry": s["layer_entry"],
                  "cache_mb": s["cache_bytes"] / 2**20, "naive_points_per_second": s["naive_points_per_second"],
+                 "prefix_only_points_per_second": s["prefix_only_points_per_second"], "affine_stage": s["affine_stage"],
                  "cached_points_per_second": s["cached_points_per_second"], "cached_over_naive": s["speedup"],
                  "torch_points_per_second": t["points_per_second"],
                  "cached_over_torch": s["cached_points_per_second"] / t["points_per_second"],
                  "max_loss_difference_cached_vs_naive": s["max_loss_difference"],
+                 "max_loss_difference_prefix_only_vs_naive": s["max_loss_difference_prefix_only"],
                  "max_loss_difference_vs_torch": t["max_loss_difference_vs_swift"]})
 doc = {"swift": {k: swift[k] for k in ("version", "threads", "blas_core", "dtype", "split", "examples", "indices_sha256", "max_length",
-                                        "batch_size", "grid", "model_sha256")},
+                                        "batch_size", "batching", "grid", "model_sha256")},
        "torch": {k: torch[k] for k in ("torch", "threads", "blas")}, "results": rows}
 tmp = "Plots/.landscape-bench.json.tmp"
 with open(tmp, "w") as f:

@@ -18,4 +18,15 @@ public enum AxisSpacing: String, Sendable, CaseIterable {
     /// Equal ratios, equal distances, ticks at powers of two (`Log2Scale`; positive values only): bit widths,
     /// batch sizes, widths.
     case log2
+    /// Equal ratios, ticks at powers of ten (`Log10Scale`; positive values only): densities, magnitudes.
+    case log10
+
+    /// The scale of this spacing over `values`.
+    func scale(covering values: [Double], pixels: (Double, Double), targetTicks: Int, domain: (Double, Double)?) -> any AxisScale {
+        switch self {
+        case .linear: return LinearScale(covering: values, pixels: pixels, targetTicks: targetTicks, domain: domain)
+        case .log2: return Log2Scale(covering: values, pixels: pixels, targetTicks: targetTicks, domain: domain)
+        case .log10: return Log10Scale(covering: values, pixels: pixels, targetTicks: targetTicks, domain: domain)
+        }
+    }
 }

@@ -12,12 +12,14 @@ public struct LineChart: Sendable {
     public var yDomain: (Double, Double)?
     /// Dots at the points; nil draws them when no series has more than 40 points.
     public var markers: Bool?
-    /// Spacing of the x axis (log2: positive x only; points at x ≤ 0 are not drawn).
+    /// Spacing of the x axis (log2, log10: positive x only; points at x ≤ 0 are not drawn).
     public var xSpacing: AxisSpacing
+    /// Spacing of the y axis (log10 for densities: points at y ≤ 0 break the line).
+    public var ySpacing: AxisSpacing
 
     public init(title: String = "", xLabel: String = "", yLabel: String = "", series: [Series],
                 xDomain: (Double, Double)? = nil, yDomain: (Double, Double)? = nil, markers: Bool? = nil,
-                xSpacing: AxisSpacing = .linear) {
+                xSpacing: AxisSpacing = .linear, ySpacing: AxisSpacing = .linear) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
@@ -26,13 +28,14 @@ public struct LineChart: Sendable {
         self.yDomain = yDomain
         self.markers = markers
         self.xSpacing = xSpacing
+        self.ySpacing = ySpacing
     }
 
     /// Space around the plot area inside a panel: tick labels and axis labels live there.
     static let margin = (left: 62.0, right: 14.0, top: 26.0, bottom: 46.0)
 
     /// The scales of this panel when it occupies `frame` (x, y, width, height).
-    func scales(frame: (x: Double, y: Double, width: Double, height: Double)) -> (x: any AxisScale, y: LinearScale) {
+    func scales(frame: (x: Double, y: Double, width: Double, height: Double)) -> (x: any AxisScale, y: any AxisScale) {
         let m = LineChart.margin
         let left = frame.x + m.left, right = frame.x + frame.width - m.right
         let top = frame.y + m.top, bottom = frame.y + frame.height - m.bottom
@@ -40,10 +43,9 @@ public struct LineChart: Sendable {
         var ys = series.flatMap(\.y)
         for s in series { ys += (s.lower ?? []) + (s.upper ?? []) }
         // Powers of two label shortly ("1" … "1024"): they can sit twice as close as decimal ticks.
-        let x: any AxisScale = xSpacing == .log2
-            ? Log2Scale(covering: xs, pixels: (left, right), targetTicks: max(2, Int((right - left) / 40)), domain: xDomain)
-            : LinearScale(covering: xs, pixels: (left, right), targetTicks: max(2, Int((right - left) / 80)), domain: xDomain)
-        return (x, LinearScale(covering: ys, pixels: (bottom, top), targetTicks: max(2, Int((bottom - top) / 50)), domain: yDomain))
+        let x = xSpacing.scale(covering: xs, pixels: (left, right), targetTicks: max(2, Int((right - left) / (xSpacing == .log2 ? 40 : 80))),
+                               domain: xDomain)
+        return (x, ySpacing.scale(covering: ys, pixels: (bottom, top), targetTicks: max(2, Int((bottom - top) / 50)), domain: yDomain))
     }
 
     func draw(into svg: inout SVGDocument, frame: (x: Double, y: Double, width: Double, height: Double),
@@ -83,7 +85,12 @@ public struct LineChart: Sendable {
         svg.open("g", ["clip-path": "url(#\(clipID))"])
         let dots = markers ?? !series.contains { $0.x.count > 40 }
         for var s in series {
-            if xSpacing == .log2 { s.x = s.x.map { $0 > 0 ? $0 : .nan } }
+            if xSpacing != .linear { s.x = s.x.map { $0 > 0 ? $0 : .nan } }
+            if ySpacing != .linear {
+                s.y = s.y.map { $0 > 0 ? $0 : .nan }
+                s.lower = s.lower?.map { $0 > 0 ? $0 : .nan }
+                s.upper = s.upper?.map { $0 > 0 ? $0 : .nan }
+            }
             let style = styles[s.name] ?? SeriesStyle(index: 0)
             for run in s.segments {
                 if let lo = s.lower, let hi = s.upper, run.allSatisfy({ lo[$0].isFinite && hi[$0].isFinite }), run.count > 1 {

@@ -127,7 +127,9 @@ struct BenchHessianCommand: ParsableCommand {
                 memory["\(key)_\(probeKind.rawValue)"] = object?[key] ?? NSNull()
             }
         }
-        if let g = memory["max_rss_mb_gradient"] as? Double, let h = memory["max_rss_mb_hvp"] as? Double { memory["hvp_over_gradient"] = h / g }
+        // The peak since the reset (ru_maxrss of a child carries its parent's peak over exec on Linux, so it is kept for
+        // reference only).
+        if let g = memory["peak_rss_mb_gradient"] as? Double, let h = memory["peak_rss_mb_hvp"] as? Double { memory["hvp_over_gradient"] = h / g }
         if let g = memory["growth_mb_gradient"] as? Double, let h = memory["growth_mb_hvp"] as? Double, g > 0 {
             memory["hvp_growth_over_gradient_growth"] = h / g
         }

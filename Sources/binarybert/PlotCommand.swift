@@ -4,7 +4,7 @@ import Plotting
 
 /// What `binarybert plot` draws.
 enum PlotKind: String, ExpressibleByArgument, CaseIterable {
-    case line, heatmap, contour, surface
+    case line, heatmap, contour, surface, bar
 }
 
 /// `binarybert plot`: line charts, heatmaps and contour maps from a tidy CSV file (one row per observation) to SVG,
@@ -31,6 +31,9 @@ struct PlotCommand: ParsableCommand {
     @Option(help: "Heatmap/contour: the column of the value drawn.") var z: String?
     @Option(help: "Heatmap/contour: number of contour levels (evenly spaced round values; contour default 8).") var levels: Int?
     @Option(help: "Heatmap/contour: the colour bar's label (default: the z column).") var colorLabel: String?
+    @Option(help: "Bar: columns of each bar's error-bar ends (LOWER,UPPER).") var errorColumns: String?
+    @Option(help: "Bar: a dashed reference line at this y (e.g. 1 for ratios).") var reference: Double?
+    @Option(help: "y axis spacing: linear, or log10 (spectral densities; non-positive values are not drawn).") var ySpacing = "linear"
 
     @Option(help: "Tidy CSV file with a header row.") var csv: String
     @Option(help: "Column for the x axis.") var x: String
@@ -54,6 +57,7 @@ struct PlotCommand: ParsableCommand {
     @Option(help: "Output SVG file.") var output: String
 
     func run() throws {
+        if kind == .bar { return try runBar() }
         if kind != .line { return try runGrid() }
         guard let bandKind = Series.Band(rawValue: band) else {
             throw ValidationError("--band must be one of \(Series.Band.allCases.map(\.rawValue).joined(separator: ", ")), not '\(band)'")
@@ -61,9 +65,13 @@ struct PlotCommand: ParsableCommand {
         guard let spacing = AxisSpacing(rawValue: xSpacing) else {
             throw ValidationError("--x-spacing must be one of \(AxisSpacing.allCases.map(\.rawValue).joined(separator: ", ")), not '\(xSpacing)'")
         }
+        let yAxis = try self.yAxis()
+        if yAxis != .linear, let (lo, _) = try yRange.map({ try Self.range($0, option: "--y-range") }), lo <= 0 {
+            throw ValidationError("--y-range of a log10 axis must be positive")
+        }
         guard columns >= 1 else { throw ValidationError("--columns must be at least 1") }
         let xDomain = try xRange.map { try Self.range($0, option: "--x-range") }
-        if spacing == .log2, let (lo, _) = xDomain, lo <= 0 { throw ValidationError("--x-range of a log2 axis must be positive") }
+        if spacing != .linear, let (lo, _) = xDomain, lo <= 0 { throw ValidationError("--x-range of a log axis must be positive") }
         let yDomain = try yRange.map { try Self.range($0, option: "--y-range") }
         let table = try CSVTable(contentsOf: URL(fileURLWithPath: csv))
         let xColumn = try table.column(x)
@@ -80,7 +88,7 @@ struct PlotCommand: ParsableCommand {
             let panelKey = panelColumn.map { table.rows[r][$0] } ?? ""
             if points[panelKey] == nil { panelKeys.append(panelKey); points[panelKey] = [:] }
             let xv = try table.number(row: r, column: xColumn)
-            if spacing == .log2 && xv <= 0 {
+            if spacing != .linear && xv <= 0 {
                 throw PlottingError.notPositive(path: csv, line: table.lines[r], column: x, value: table.rows[r][xColumn])
             }
             let groupValue = groupColumn.map { table.rows[r][$0] }
@@ -105,11 +113,50 @@ struct PlotCommand: ParsableCommand {
                           let p = points[key]![name]!
                           return Series.aggregating(name: name, x: p.x, y: p.y, band: bandKind)
                       },
-                      xDomain: xDomain, yDomain: yDomain, xSpacing: spacing)
+                      xDomain: xDomain, yDomain: yDomain, xSpacing: spacing, ySpacing: yAxis)
         }
         let figure = Figure(title: title, panels: panels, columns: columns)
         try figure.render().write(to: URL(fileURLWithPath: output))
         try printJSONLine(PlotReport(output: output, panels: panels.count, series: figure.seriesNames, rows: kept.count))
+    }
+
+    /// The y axis spacing: linear or log10.
+    func yAxis() throws -> AxisSpacing {
+        guard let s = AxisSpacing(rawValue: ySpacing), s != .log2 else {
+            throw ValidationError("--y-spacing must be linear or log10, not '\(ySpacing)'")
+        }
+        return s
+    }
+
+    /// Grouped bars: --x the category, --y the value, --group the series, --error-columns LOWER,UPPER the error bars.
+    func runBar() throws {
+        guard y.count == 1 else { throw ValidationError("--kind bar takes one --y column (the bar's value), not \(y.count)") }
+        guard panel == nil else { throw ValidationError("--kind bar draws one panel: filter with --where") }
+        let yAxis = try self.yAxis()
+        let table = try CSVTable(contentsOf: URL(fileURLWithPath: csv))
+        let (xc, yc) = (try table.column(x), try table.column(y[0]))
+        let gc = try group.map { try table.column($0) }
+        var errors: (Int, Int)?
+        if let errorColumns {
+            let parts = errorColumns.split(separator: ",").map(String.init)
+            guard parts.count == 2 else { throw ValidationError("--error-columns takes LOWER,UPPER, not '\(errorColumns)'") }
+            errors = (try table.column(parts[0]), try table.column(parts[1]))
+        }
+        let kept = try keptRows(table)
+        var bars: [BarChart.Bar] = []
+        for r in kept {
+            let category = table.rows[r][xc], series = gc.map { table.rows[r][$0] } ?? y[0]
+            if bars.contains(where: { $0.category == category && $0.series == series }) {
+                throw PlottingError.malformedCSV(path: csv, line: table.lines[r], reason: "a second bar for \(category) / \(series) (filter with --where)")
+            }
+            bars.append(BarChart.Bar(category: category, series: series, value: try table.number(row: r, column: yc),
+                                     lower: try errors.map { try table.number(row: r, column: $0.0) },
+                                     upper: try errors.map { try table.number(row: r, column: $0.1) }))
+        }
+        let chart = BarChart(title: title ?? "", xLabel: xLabel ?? x, yLabel: yLabel ?? y[0], bars: bars, ySpacing: yAxis,
+                             yDomain: try yRange.map { try Self.range($0, option: "--y-range") }, reference: reference)
+        try chart.render().write(to: URL(fileURLWithPath: output))
+        try printJSONLine(PlotReport(output: output, panels: 1, series: chart.seriesNames, rows: kept.count))
     }
 
     /// Heatmap and contour panels.

@@ -113,3 +113,31 @@ final class HeatmapTests: XCTestCase {
         XCTAssertThrowsError(try SurfacePlot(xs: [0, 1], ys: [0, 1], values: [1, 2, 3, 4], elevation: 120))
     }
 }
+
+final class BarChartTests: XCTestCase {
+    /// Grouped bars with error bars and a reference line: one rect per bar, a legend for two series, stable bytes.
+    func testGroupedBarsWithErrorBars() throws {
+        let bars = [BarChart.Bar(category: "MHA-QK", series: "ternary", value: 0.31, lower: 0.25, upper: 0.35),
+                    BarChart.Bar(category: "MHA-QK", series: "bwn", value: 0.30, lower: 0.25, upper: 0.35),
+                    BarChart.Bar(category: "FFN-Out", series: "ternary", value: 0.27, lower: 0.2, upper: 0.33),
+                    BarChart.Bar(category: "FFN-Out", series: "bwn", value: .nan)]
+        let chart = BarChart(title: "Fig. 3", xLabel: "module", yLabel: "ratio", bars: bars, reference: 1)
+        XCTAssertEqual(chart.categories, ["MHA-QK", "FFN-Out"])
+        XCTAssertEqual(chart.seriesNames, ["ternary", "bwn"])
+        let svg = chart.render().text
+        XCTAssertEqual(svg, chart.render().text)
+        // 3 finite bars + 2 legend swatches + the frame; the background rect is written by SVGDocument itself.
+        XCTAssertEqual(svg.components(separatedBy: "<rect").count - 1, 1 + 3 + 2 + 1)
+        XCTAssertTrue(svg.contains("stroke-dasharray=\"4 3\""), "the reference line")
+        XCTAssertTrue(XMLParser(data: Data(svg.utf8)).parse())
+    }
+
+    func testLog10AxisTicksAndLabels() {
+        let s = Log10Scale(covering: [3e-5, 0.2, 40], pixels: (100, 0))
+        XCTAssertEqual(s.lower, 1e-5, accuracy: 1e-20)
+        XCTAssertEqual(s.upper, 100, accuracy: 1e-12)
+        XCTAssertEqual(s.ticks.map { s.label($0) }, ["1e-04", "0.01", "1", "100"])
+        XCTAssertEqual(s(1e-5), 100, accuracy: 1e-9)
+        XCTAssertEqual(s(100), 0, accuracy: 1e-9)
+    }
+}
