@@ -58,4 +58,18 @@ for mode in power cost; do
         --batch-size 32 --mode $mode --top-k 5 --dtype float32 --threads 1 > "$B/torch-$mode.json.partial" && mv "$B/torch-$mode.json.partial" "$B/torch-$mode.json"; }
 done
 
+# 4. The spectral density (SLQ), trace (Hutch++) and top eigenvector of value@0,1 for every model on the first 32
+#    training examples, then the loss along each model's top eigenvector (1-D, ±1 in units of the unit eigenvector;
+#    the students in ŵ, where their Hessian is).
+DENS="$OUT/density-value01"
+[ -f "$DENS/hessian.json" ] || "$BIN" hessian "${models[@]}" "${RT_POLARITY[@]}" --select value@0,1 --top-k 1 --tol 1e-3 --max-hvps 60 \
+    --trace --probes 20 --density --runs 3 --steps 30 --examples 32 --batch-size 32 --seed "$SEED" --dtype float32 \
+    --threads "$THREADS" --output "$DENS" > /dev/null
+for name in teacher ternary-w2a8 bwn-w1a8; do
+    f="$DENS/$name/top-0.safetensors"
+    [ -f "$f" ] || continue
+    "$BIN" landscape --model "$ROOT/seed$SEED/$name" "${RT_POLARITY[@]}" --select value@0,1 --directions "hessian:$f" \
+        --space quantized --x=-1:1:21 --examples 32 --batch-size 32 --threads "$THREADS" --output "$OUT/eigen-1d/$name" > /dev/null
+done
+
 python3 Analyses/curvature/summarize.py --root "$OUT"

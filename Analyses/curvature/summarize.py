@@ -2,6 +2,7 @@
 """Writes Plots/curvature-per-module.{csv,json,md} and Plots/curvature-torch-check.json from a curvature run folder
 (Analyses/curvature/run.sh). Standard library only."""
 import argparse
+import csv
 import json
 import os
 import subprocess
@@ -55,6 +56,7 @@ def main():
             bench[name.replace("-", "_")] = load(p)
     if bench:
         atomic_write(os.path.join(PLOTS, "curvature-bench.json"), json.dumps(bench, indent=2, sort_keys=True) + "\n")
+    spectra(args.root)
     pm = os.path.join(args.root, "per-module")
     if not os.path.exists(os.path.join(pm, "hessian.json")):
         print("summarize: no finished per-module table yet", file=sys.stderr)
@@ -100,6 +102,58 @@ def main():
                             "--title", f"Top Hessian eigenvalue per module kind, relative to the {per['reference']} (Fig. 3)",
                             "--x-label", "module", "--y-label", f"λ_max / λ_max of the {per['reference']} (95% CI)",
                             "--output", os.path.join(PLOTS, "curvature-ratios.svg")], check=True, stdout=subprocess.DEVNULL)
+
+
+def spectra(root):
+    """The three models' spectral densities and traces of value@0,1 (Plots/curvature-density.{csv,svg},
+    Plots/curvature-traces.csv) and the loss along each one's top eigenvector beside ½λx² (Plots/curvature-eigen-1d.*)."""
+    path = os.path.join(root, "density-value01", "hessian.json")
+    if not os.path.exists(path):
+        return
+    doc = load(path)
+    binary = os.environ.get("BIN", ".build/release/binarybert")
+    rows, traces, curves = [], [], []
+    for rep in doc["models"]:
+        label = rep["model"]["label"]
+        d = rep.get("density")
+        if d:
+            peak = max(d["density"])
+            for x, y in zip(d["grid"], d["density"]):
+                # Gaussian tails underflow towards 0: below 1e-6 of the peak the estimate is smoothing, not spectrum.
+                rows.append({"model": label, "eigenvalue": f"{x:.6g}", "density": f"{y:.6g}" if y > 1e-6 * peak else ""})
+        t = rep.get("trace")
+        lam = rep["top"]["values"][0] if rep.get("top") else None
+        traces.append({"model": label, "dimension": rep["dimension"], "lambda_max": f"{lam:.6g}" if lam is not None else "",
+                       "trace": f"{t['estimate']:.6g}" if t else "", "trace_se": f"{t['standard_error']:.3g}" if t else "",
+                       "trace_estimator": t["estimator"] if t else "", "slq_trace": f"{d['trace']:.6g}" if d else "",
+                       "slq_trace_se": f"{d['trace_standard_error']:.3g}" if d else "", "loss": f"{rep['loss']:.6g}"})
+        scan = os.path.join(root, "eigen-1d", label, "surface.csv")
+        if os.path.exists(scan) and lam is not None:
+            with open(scan) as f:
+                pts = list(csv.DictReader(f))
+            centre = next(float(r["loss"]) for r in pts if float(r["x"]) == 0)
+            for r in pts:
+                x = float(r["x"])
+                curves.append({"model": label, "curve": "measured", "offset": r["x"], "loss_change": f"{float(r['loss']) - centre:.6g}"})
+                curves.append({"model": label, "curve": "½λ_max·x²", "offset": r["x"], "loss_change": f"{0.5 * lam * x * x:.6g}"})
+    atomic_write(os.path.join(PLOTS, "curvature-traces.csv"),
+                 csv_text(traces, ["model", "dimension", "lambda_max", "trace", "trace_se", "trace_estimator", "slq_trace", "slq_trace_se", "loss"]))
+    if rows:
+        out = os.path.join(PLOTS, "curvature-density.csv")
+        atomic_write(out, csv_text(rows, ["model", "eigenvalue", "density"]))
+        if os.path.exists(binary):
+            subprocess.run([binary, "plot", "--csv", out, "--x", "eigenvalue", "--y", "density", "--group", "model", "--y-spacing", "log10",
+                            "--title", "Spectral density of value@0,1 (SLQ)",
+                            "--x-label", "eigenvalue", "--y-label", "density (smoothed)",
+                            "--output", os.path.join(PLOTS, "curvature-density.svg")], check=True, stdout=subprocess.DEVNULL)
+    if curves:
+        out = os.path.join(PLOTS, "curvature-eigen-1d.csv")
+        atomic_write(out, csv_text(curves, ["model", "curve", "offset", "loss_change"]))
+        if os.path.exists(binary):
+            subprocess.run([binary, "plot", "--csv", out, "--x", "offset", "--y", "loss_change", "--group", "curve", "--panel", "model",
+                            "--panel-format", "{}", "--columns", "3", "--title", "Loss along the top Hessian eigenvector of value@0,1",
+                            "--x-label", "offset along the unit eigenvector", "--y-label", "L − L₀",
+                            "--output", os.path.join(PLOTS, "curvature-eigen-1d.svg")], check=True, stdout=subprocess.DEVNULL)
 
 
 if __name__ == "__main__":
