@@ -72,4 +72,12 @@ for name in teacher ternary-w2a8 bwn-w1a8; do
         --space quantized --x=-1:1:21 --examples 32 --batch-size 32 --threads "$THREADS" --output "$OUT/eigen-1d/$name" > /dev/null
 done
 
+# 5. The quadratic check of the students: how much of L(ŵ) − L(w) the model gᵀε + ½εᵀHε explains, ε = ŵ − w over
+#    every quantized tensor (32 examples).
+students=()
+for name in ternary-w2a8 bwn-w1a8; do finished "$ROOT/seed$SEED/$name" && students+=(--model "$ROOT/seed$SEED/$name"); done
+[ ${#students[@]} -eq 0 ] || [ -f "$OUT/quadratic-check/hessian.json" ] || "$BIN" hessian "${students[@]}" "${RT_POLARITY[@]}" \
+    --select 'all-quantized@*' --top-k 1 --tol 1e-2 --max-hvps 30 --quadratic-check --examples 32 --batch-size 32 --seed "$SEED" \
+    --dtype float32 --threads "$THREADS" --output "$OUT/quadratic-check" > /dev/null
+
 python3 Analyses/curvature/summarize.py --root "$OUT"

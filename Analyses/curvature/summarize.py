@@ -57,6 +57,7 @@ def main():
     if bench:
         atomic_write(os.path.join(PLOTS, "curvature-bench.json"), json.dumps(bench, indent=2, sort_keys=True) + "\n")
     spectra(args.root)
+    quadratic(args.root)
     pm = os.path.join(args.root, "per-module")
     if not os.path.exists(os.path.join(pm, "hessian.json")):
         print("summarize: no finished per-module table yet", file=sys.stderr)
@@ -102,6 +103,25 @@ def main():
                             "--title", f"Top Hessian eigenvalue per module kind, relative to the {per['reference']} (Fig. 3)",
                             "--x-label", "module", "--y-label", f"λ_max / λ_max of the {per['reference']} (95% CI)",
                             "--output", os.path.join(PLOTS, "curvature-ratios.svg")], check=True, stdout=subprocess.DEVNULL)
+
+
+def quadratic(root):
+    """How much of each student's quantization loss L(ŵ) − L(w) the second-order model gᵀε + ½εᵀHε explains
+    (ε = ŵ − w over every quantized tensor): Plots/curvature-quadratic-check.csv."""
+    path = os.path.join(root, "quadratic-check", "hessian.json")
+    if not os.path.exists(path):
+        return
+    rows = []
+    for rep in load(path)["models"]:
+        q = rep.get("quadratic_check")
+        if not q:
+            continue
+        rows.append({"model": rep["model"]["label"], "loss_latent": f"{q['loss_latent']:.6g}", "loss_quantized": f"{q['loss_quantized']:.6g}",
+                     "measured": f"{q['measured']:.6g}", "gradient_term": f"{q['gradient_term']:.6g}",
+                     "curvature_term": f"{q['curvature_term']:.6g}", "predicted": f"{q['predicted']:.6g}",
+                     "ratio": "" if q.get("ratio") is None else f"{q['ratio']:.4g}", "epsilon_norm": f"{q['epsilon_norm']:.6g}"})
+    if rows:
+        atomic_write(os.path.join(PLOTS, "curvature-quadratic-check.csv"), csv_text(rows, list(rows[0].keys())))
 
 
 def spectra(root):
