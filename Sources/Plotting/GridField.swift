@@ -35,6 +35,14 @@ public struct GridField: Sendable {
     }
 }
 
+/// The colour range of values: their finite minimum and maximum, a unit window around a constant, (0, 1) when none
+/// is finite.
+public func valueRange(_ values: [Double]) -> (Double, Double) {
+    let finite = values.filter(\.isFinite)
+    guard let lo = finite.min(), let hi = finite.max() else { return (0, 1) }
+    return lo < hi ? (lo, hi) : (lo - 0.5, hi + 0.5)
+}
+
 /// Heatmap or surface panels on a grid, every panel on the same colour range (the union of their data's unless given), so that
 /// colours compare across panels; each panel keeps its colour bar.
 public struct HeatmapFigure: Sendable {
@@ -46,8 +54,7 @@ public struct HeatmapFigure: Sendable {
     public init(title: String? = nil, panels: [any GridPanel], columns: Int = 3, sharedRange: (Double, Double)? = nil) {
         self.title = title
         self.columns = max(1, min(columns, max(1, panels.count)))
-        let finite = panels.flatMap(\.values).filter(\.isFinite)
-        let range = sharedRange ?? (finite.min().flatMap { lo in finite.max().map { hi in lo < hi ? (lo, hi) : (lo - 0.5, hi + 0.5) } } ?? (0, 1))
+        let range = sharedRange ?? valueRange(panels.flatMap(\.values))
         self.panels = panels.map { var p = $0; p.colorRange = p.colorRange ?? range; return p }
     }
 

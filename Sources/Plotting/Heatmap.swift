@@ -34,12 +34,7 @@ public struct Heatmap: GridPanel {
     static let margin = (left: 62.0, right: 92.0, top: 26.0, bottom: 46.0)
 
     /// The colour range in use: the given one, else the finite values' range (a unit window around a constant).
-    public var resolvedRange: (Double, Double) {
-        if let colorRange { return colorRange }
-        let finite = values.filter(\.isFinite)
-        guard let lo = finite.min(), let hi = finite.max() else { return (0, 1) }
-        return lo < hi ? (lo, hi) : (lo - 0.5, hi + 0.5)
-    }
+    public var resolvedRange: (Double, Double) { colorRange ?? valueRange(values) }
 
     /// A cell's edges along one axis: midway between grid points, half a spacing beyond the ends.
     static func edges(_ c: [Double]) -> [Double] {

@@ -29,12 +29,7 @@ public struct SurfacePlot: GridPanel {
     }
 
     /// The range the colours and the height span.
-    public var resolvedRange: (Double, Double) {
-        if let colorRange { return colorRange }
-        let finite = values.filter(\.isFinite)
-        guard let lo = finite.min(), let hi = finite.max() else { return (0, 1) }
-        return lo < hi ? (lo, hi) : (lo - 0.5, hi + 0.5)
-    }
+    public var resolvedRange: (Double, Double) { colorRange ?? valueRange(values) }
 
     /// A grid point (normalized to [−1, 1]² × [0, 1]) projected: screen right, screen up, and depth toward the viewer.
     func project(_ u: Double, _ v: Double, _ w: Double) -> (x: Double, y: Double, depth: Double) {

@@ -131,6 +131,7 @@ struct PlotCommand: ParsableCommand {
     /// Grouped bars: --x the category, --y the value, --group the series, --error-columns LOWER,UPPER the error bars.
     func runBar() throws {
         guard y.count == 1 else { throw ValidationError("--kind bar takes one --y column (the bar's value), not \(y.count)") }
+        if let reference, !reference.isFinite { throw ValidationError("--reference must be a finite number") }
         guard panel == nil else { throw ValidationError("--kind bar draws one panel: filter with --where") }
         let yAxis = try self.yAxis()
         let table = try CSVTable(contentsOf: URL(fileURLWithPath: csv))
@@ -179,8 +180,7 @@ struct PlotCommand: ParsableCommand {
             rowsOf[key, default: []].append(r)
         }
         let fields = try keys.map { try GridField(table: table, x: xc, y: yc, z: zc, rows: rowsOf[$0]!) }
-        let finite = fields.flatMap(\.values).filter(\.isFinite)
-        let range = zRange ?? (finite.min().flatMap { lo in finite.max().map { hi in lo < hi ? (lo, hi) : (lo - 0.5, hi + 0.5) } } ?? (0, 1))
+        let range = zRange ?? valueRange(fields.flatMap(\.values))
         let contourLevels = MarchingSquares.levels(lo: range.0, hi: range.1, count: count)
         let format = panelFormat ?? (panel.map { "\($0) {}" } ?? "{}")
         let panels: [any GridPanel] = try zip(keys, fields).map { key, f in

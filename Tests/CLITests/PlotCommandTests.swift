@@ -116,6 +116,14 @@ extension CommandLineTests {
         XCTAssertTrue(missing.stderr.contains("no column 'z'"), missing.stderr)
         let band = try run(["plot", "--csv", csv.path, "--x", "x", "--y", "y", "--band", "iqr", "--output", svg.path])
         XCTAssertNotEqual(band.status, 0)
+        for (extra, message) in [(["--kind", "pie"], "--kind"), (["--kind", "contour", "--z", "y", "--levels", "99"], "--levels must be in 0...50"),
+                                 (["--y-spacing", "log2"], "--y-spacing must be linear or log10"),
+                                 (["--kind", "bar", "--error-columns", "x"], "--error-columns takes LOWER,UPPER"),
+                                 (["--kind", "bar", "--reference", "nan"], "--reference must be a finite number")] {
+            let bad = try run(["plot", "--csv", csv.path, "--x", "x", "--y", "y", "--output", svg.path] + extra)
+            XCTAssertNotEqual(bad.status, 0, extra.joined(separator: " "))
+            XCTAssertTrue(bad.stderr.contains(message), "\(extra): \(bad.stderr)")
+        }
         XCTAssertFalse(FileManager.default.fileExists(atPath: svg.path))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["bad.csv"])
     }
