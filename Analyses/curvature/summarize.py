@@ -105,6 +105,16 @@ def main():
                             "--output", os.path.join(PLOTS, "curvature-ratios.svg")], check=True, stdout=subprocess.DEVNULL)
 
 
+def provenance(doc, scans=None):
+    """What made a hessian.json (command, objective, dtype, threads, version, each model with its sha256), without
+    the per-model numbers, for the JSON beside the CSVs drawn from it."""
+    keep = {k: doc[k] for k in ("blas_core", "command", "dtype", "hessian_of", "objective", "seed", "selection", "space", "threads", "version") if k in doc}
+    keep["models"] = [r["model"] for r in doc["models"]]
+    if scans:
+        keep["eigenvector_scans"] = scans
+    return keep
+
+
 def quadratic(root):
     """How much of each student's quantization loss L(ŵ) − L(w) the second-order model gᵀε + ½εᵀHε explains
     (ε = ŵ − w over every quantized tensor): Plots/curvature-quadratic-check.csv."""
@@ -122,6 +132,7 @@ def quadratic(root):
                      "ratio": "" if q.get("ratio") is None else f"{q['ratio']:.4g}", "epsilon_norm": f"{q['epsilon_norm']:.6g}"})
     if rows:
         atomic_write(os.path.join(PLOTS, "curvature-quadratic-check.csv"), csv_text(rows, list(rows[0].keys())))
+        atomic_write(os.path.join(PLOTS, "curvature-quadratic-check.json"), json.dumps(provenance(load(path)), indent=2, sort_keys=True) + "\n")
 
 
 def spectra(root):
@@ -156,6 +167,13 @@ def spectra(root):
                 x = float(r["x"])
                 curves.append({"model": label, "curve": "measured", "offset": r["x"], "loss_change": f"{float(r['loss']) - centre:.6g}"})
                 curves.append({"model": label, "curve": "½λ_max·x²", "offset": r["x"], "loss_change": f"{0.5 * lam * x * x:.6g}"})
+    scans = {}
+    for rep in doc["models"]:
+        side = os.path.join(root, "eigen-1d", rep["model"]["label"], "surface.json")
+        if os.path.exists(side):
+            sc = load(side)
+            scans[rep["model"]["label"]] = {k: sc.get(k) for k in ("command", "identity", "space", "version", "threads", "dtype")}
+    atomic_write(os.path.join(PLOTS, "curvature-spectra.json"), json.dumps(provenance(doc, scans), indent=2, sort_keys=True) + "\n")
     atomic_write(os.path.join(PLOTS, "curvature-traces.csv"),
                  csv_text(traces, ["model", "dimension", "lambda_max", "trace", "trace_se", "trace_estimator", "slq_trace", "slq_trace_se", "loss"]))
     if rows:
