@@ -137,8 +137,13 @@ public final class SurfaceProbe<T: BLASReal> {
     public static func cacheBytes(_ objective: LossObjective<T>, views: [ParameterView], space: PerturbationSpace, affine: Bool,
                                   directions: Int) -> Int {
         let (boundary, entry) = cachedPass(objective.model, views: views)
-        let stage = affine ? affineStage(objective.model, views: views, space: space) : nil
-        return objective.prefixCacheBytes(for: boundary, entry: entry)
+        return cacheBytes(objective, boundary: boundary, entry: entry,
+                          stage: affine ? affineStage(objective.model, views: views, space: space) : nil, directions: directions)
+    }
+
+    static func cacheBytes(_ objective: LossObjective<T>, boundary: PassBoundary, entry: LayerEntry, stage: (layer: Int, entry: LayerEntry)?,
+                           directions: Int) -> Int {
+        objective.prefixCacheBytes(for: boundary, entry: entry)
             + (stage.map { objective.entryLinearBasisBytes(layer: $0.layer, entry: $0.entry, directions: directions) } ?? 0)
     }
 
@@ -151,8 +156,7 @@ public final class SurfaceProbe<T: BLASReal> {
 
     /// Bytes of the prefix cache and the affine basis this probe needs (0 without them).
     public var prefixCacheBytes: Int {
-        objective.prefixCacheBytes(for: boundary, entry: entry)
-            + (affineStage.map { objective.entryLinearBasisBytes(layer: $0.layer, entry: $0.entry, directions: affineDirections.count) } ?? 0)
+        Self.cacheBytes(objective, boundary: boundary, entry: entry, stage: affineStage, directions: affineDirections.count)
     }
 
     /// Writes the forward weights of point (x, y) into the private buffer and returns it.

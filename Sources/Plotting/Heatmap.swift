@@ -20,15 +20,20 @@ public struct Heatmap: GridPanel {
 
     public init(title: String = "", xLabel: String = "", yLabel: String = "", xs: [Double], ys: [Double], values: [Double],
                 colorRange: (Double, Double)? = nil, contourLevels: [Double] = [], colorLabel: String = "") throws {
-        guard xs.count >= 1, ys.count >= 1, values.count == xs.count * ys.count else {
-            throw PlottingError.badData("a heatmap needs nx·ny values: \(values.count) for \(xs.count)×\(ys.count)")
-        }
-        guard zip(xs, xs.dropFirst()).allSatisfy({ $0 < $1 }), zip(ys, ys.dropFirst()).allSatisfy({ $0 < $1 }) else {
-            throw PlottingError.badData("a heatmap's x and y coordinates must increase")
-        }
+        try Heatmap.validateGrid(xs: xs, ys: ys, values: values)
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel
         self.xs = xs; self.ys = ys; self.values = values
         self.colorRange = colorRange; self.contourLevels = contourLevels; self.colorLabel = colorLabel
+    }
+
+    /// Refuses a grid whose values do not fill nx·ny or whose coordinates do not increase.
+    static func validateGrid(xs: [Double], ys: [Double], values: [Double]) throws {
+        guard xs.count >= 1, ys.count >= 1, values.count == xs.count * ys.count else {
+            throw PlottingError.badData("a grid needs nx·ny values: \(values.count) for \(xs.count)×\(ys.count)")
+        }
+        guard zip(xs, xs.dropFirst()).allSatisfy({ $0 < $1 }), zip(ys, ys.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw PlottingError.badData("a grid's x and y coordinates must increase")
+        }
     }
 
     static let margin = (left: 62.0, right: 92.0, top: 26.0, bottom: 46.0)

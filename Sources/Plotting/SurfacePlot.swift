@@ -18,8 +18,7 @@ public struct SurfacePlot: GridPanel {
 
     public init(title: String = "", xLabel: String = "", yLabel: String = "", xs: [Double], ys: [Double], values: [Double],
                 colorRange: (Double, Double)? = nil, colorLabel: String = "", azimuth: Double = -55, elevation: Double = 28) throws {
-        let check = try Heatmap(xs: xs, ys: ys, values: values)  // the same shape rules
-        _ = check
+        try Heatmap.validateGrid(xs: xs, ys: ys, values: values)
         guard xs.count >= 2, ys.count >= 2 else { throw PlottingError.badData("a surface needs at least 2 × 2 grid points") }
         guard (0...90).contains(elevation), azimuth.isFinite else { throw PlottingError.badData("a surface's elevation must be in 0…90 degrees") }
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel

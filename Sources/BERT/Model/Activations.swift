@@ -4,9 +4,10 @@ import Numerics
 /// Shapes: B = batch, T = sequence, C = hidden, I = intermediate, NH = heads; "B·T" rows and "(B, NH, T, T)" scores
 /// are Σ L_b rows and Σ NH·L_b² scores when the batch is packed (`layout`).
 public final class Activations<T: BLASReal> {
-    public private(set) var batchSize: Int, sequenceLength: Int
+    public var batchSize: Int { batch.batchSize }
+    public var sequenceLength: Int { batch.sequenceLength }
     /// The rows and score blocks of each sequence.
-    public private(set) var layout: SequenceLayout
+    public var layout: SequenceLayout { batch.layout }
     /// Every buffer below, allocated for a capacity and resized per batch.
     let pool: WorkspaceBuffers<T>
     public let training: Bool
@@ -38,9 +39,6 @@ public final class Activations<T: BLASReal> {
         let pool = WorkspaceBuffers<T>(capacity: capacity.map { $0.union(shape) } ?? shape, shape: shape)
         self.pool = pool
         self.batch = batch
-        layout = batch.layout
-        batchSize = batch.batchSize
-        sequenceLength = batch.sequenceLength
         self.training = training
         self.quantized = quantized
         hiddenStates = (0...c.numHiddenLayers).map { _ in pool.tokens(h) }
@@ -72,9 +70,6 @@ public final class Activations<T: BLASReal> {
     func adopt(_ batch: TokenBatch, heads: Int) {
         pool.resize(to: WorkspaceShape(batch.layout, heads: heads))
         self.batch = batch
-        layout = batch.layout
-        batchSize = batch.batchSize
-        sequenceLength = batch.sequenceLength
     }
 
     /// Pre-softmax attention scores of layer l, (B, NH, T, T): q·kᵀ/√d + mask (padding keys hold a large negative value).

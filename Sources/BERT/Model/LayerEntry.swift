@@ -26,6 +26,18 @@ public enum LayerEntry: Int, Comparable, Sendable, CaseIterable {
         views.filter { $0.layer == layer }.map { LayerEntry(module: $0.module) }.min() ?? .start
     }
 
+    /// The module of the dense layer the stage starts with (nil for `.start`, which starts with Q and K): the
+    /// inverse of `init(module:)` on the dense modules.
+    public var denseModule: ModuleKind? {
+        switch self {
+        case .start: return nil
+        case .value: return .value
+        case .attentionOutput: return .attentionOutput
+        case .ffnIntermediate: return .ffnIntermediate
+        case .ffnOutput: return .ffnOutput
+        }
+    }
+
     public var name: String {
         switch self {
         case .start: return "start"
