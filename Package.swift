@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Plotting", targets: ["Plotting"]),
         .library(name: "Curvature", targets: ["Curvature"]),
         .library(name: "Landscape", targets: ["Landscape"]),
+        .library(name: "Report", targets: ["Report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,10 +38,11 @@ let package = Package(
         .target(name: "Curvature", dependencies: ["BERT", "Numerics", "Quantization", "Training"], swiftSettings: fast),
         .target(name: "Landscape", dependencies: ["BERT", "Curvature", "Numerics", "Quantization"], swiftSettings: fast),
         .target(name: "Plotting", dependencies: []),
+        .target(name: "Report", dependencies: ["BERT", "Text", "Plotting"]),
         .executableTarget(
             name: "binarybert",
             dependencies: [
-                "Numerics", "BERT", "Text", "Training", "Quantization", "Curvature", "Landscape", "Plotting",
+                "Numerics", "BERT", "Text", "Training", "Quantization", "Curvature", "Landscape", "Plotting", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fast
@@ -52,6 +54,7 @@ let package = Package(
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "BERT", "Numerics"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "BERT", "Text", "Numerics"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Plotting"]),
         .testTarget(name: "CurvatureTests", dependencies: ["Curvature", "BERT", "Numerics", "Quantization"]),
         .testTarget(name: "LandscapeTests", dependencies: ["Landscape", "Curvature", "BERT", "Numerics", "Quantization"]),
     ],

@@ -32,6 +32,6 @@ done
 python3 Analyses/bits-sweep/collect.py --root "$ROOT" --out Plots/bits-sweep
 PLOT=(--csv Plots/bits-sweep.csv --x weight_bits --x-spacing log2 --group model --x-label "weight bits (32: the full-precision teacher)")
 "$BIN" plot "${PLOT[@]}" --y dev_accuracy --y-label "dev accuracy (%)" \
-    --title "rt-polarity, MiniLM-L6: dev accuracy against weight bits (mean ± std over seeds)" --output Plots/bits-sweep-accuracy.svg
+    --title "rt-polarity, MiniLM-L6: dev accuracy against weight bits (mean ± std over seeds)" --output Plots/bits-sweep.accuracy.svg
 "$BIN" plot "${PLOT[@]}" --y dev_loss --y-label "dev cross-entropy (nats)" \
-    --title "rt-polarity, MiniLM-L6: dev cross-entropy against weight bits (mean ± std over seeds)" --output Plots/bits-sweep-loss.svg
+    --title "rt-polarity, MiniLM-L6: dev cross-entropy against weight bits (mean ± std over seeds)" --output Plots/bits-sweep.loss.svg

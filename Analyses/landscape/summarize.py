@@ -5,7 +5,7 @@ under Plots/landscape/<scan>/ (per seed for the random scans), the statistics of
 (Plots/landscape-statistics.md), and the centre row and column of the all-ones probes as tidy 1-D slices
 (Plots/landscape-slices.csv, drawn by `binarybert plot` into Plots/landscape-slices.svg), and the all-ones surfaces
 themselves as one tidy CSV (Plots/landscape-surfaces.csv) drawn as 3-D surfaces and contour maps on one colour scale
-per space (Plots/landscape-surfaces-<space>.svg, Plots/landscape-contours-<space>.svg). Standard library only."""
+per space (Plots/landscape-surfaces.<space>.svg, Plots/landscape-surfaces.<space>-contour.svg). Standard library only."""
 import argparse
 import csv
 import json
@@ -116,14 +116,14 @@ def main():
                 part = os.path.join(a.plots, f".landscape-surfaces-{space}.csv")
                 atomic_write(part, csv_text(keep, ["model", "space", "i", "j", "x", "y", "loss", "accuracy"]))
                 for kind, extra in (("surface", []), ("contour", ["--levels", "8"])):
-                    name = "surfaces" if kind == "surface" else "contours"
+                    name = space if kind == "surface" else f"{space}-contour"
                     short = kind == "surface"
                     subprocess.run([a.bin, "plot", "--kind", kind, "--csv", part, "--x", "x", "--y", "y", "--z", "loss",
                                     "--panel", "model", "--panel-format", "{}", "--columns", "3",
                                     "--title", f"All-ones probe (Fig. 2), {space} space: training loss, one colour scale",
                                     "--x-label", "x (layer 0 value)" if short else "x · mean|W| on layer 0's value",
                                     "--y-label", "y (layer 1 value)" if short else "y · mean|W| on layer 1's value",
-                                    "--color-label", "loss", "--output", os.path.join(a.plots, f"landscape-{name}-{space}.svg")] + extra,
+                                    "--color-label", "loss", "--output", os.path.join(a.plots, f"landscape-surfaces.{name}.svg")] + extra,
                                    check=True, stdout=subprocess.DEVNULL)
                 os.remove(part)
     # Markdown: one row per (probe, space, model), mean ± std over seeds where there are several.

@@ -56,7 +56,12 @@ public final class SurfaceProbe<T: BLASReal> {
     /// The unperturbed weights of `space` for `views`, in Double: the latent weights (w₁ + w₂ for a split model) or ŵ.
     public static func reference(_ probe: ProbeModel<T>, views: [ParameterView], space: PerturbationSpace) -> [[Double]] {
         let source: Buffer<T> = space == .latent ? (probe.latentWeights() ?? probe.model.weights) : probe.model.weights
-        return views.map { v in (0..<v.count).map { Double(source[v.offset + $0]) } }
+        return views.map { v in
+            [Double](unsafeUninitializedCapacity: v.count) { out, count in
+                T.kernelToDouble(source.pointer + v.offset, out.baseAddress!, v.count)
+                count = v.count
+            }
+        }
     }
 
     /// Each view's quantization step for `--space steps` (one per row for an embedding table, else one), nil for a
@@ -167,22 +172,23 @@ public final class SurfaceProbe<T: BLASReal> {
         for (k, v) in views.enumerated() {
             let a = dx[k], b = dy?[k] ?? dx[k]
             let q = work.pointer + v.offset
-            if space == .latent, let model = probe.quantized {
-                let s1 = scratch1.pointer, s2 = scratch2.pointer
-                let w1 = latent1[k]
-                if let w2 = latent2?[k] {
-                    for e in 0..<v.count {
-                        let d = 0.5 * (x * a[e] + y * b[e])
-                        s1[e] = T(Double(w1[e]) + d); s2[e] = T(Double(w2[e]) + d)
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    let (pa, pb) = (a.baseAddress!, b.baseAddress!)
+                    if space == .latent, let model = probe.quantized {
+                        let s1 = scratch1.pointer, s2 = scratch2.pointer
+                        if let w2 = latent2?[k] {
+                            T.kernelOffsetFromDouble(latent1[k], pa, pb, x: x, y: y, scale: 0.5, s1, v.count)
+                            T.kernelOffsetFromDouble(w2, pa, pb, x: x, y: y, scale: 0.5, s2, v.count)
+                            model.quantizedValues(of: v, latent: s1, second: s2, into: q)
+                        } else {
+                            T.kernelOffsetFromDouble(latent1[k], pa, pb, x: x, y: y, scale: 1, s1, v.count)
+                            model.quantizedValues(of: v, latent: s1, second: nil, into: q)
+                        }
+                    } else {
+                        T.kernelOffsetFromDouble(origin[k], pa, pb, x: x, y: y, scale: 1, q, v.count)
                     }
-                    model.quantizedValues(of: v, latent: s1, second: s2, into: q)
-                } else {
-                    for e in 0..<v.count { s1[e] = T(Double(w1[e]) + (x * a[e] + y * b[e])) }
-                    model.quantizedValues(of: v, latent: s1, second: nil, into: q)
                 }
-            } else {
-                let o = origin[k]
-                for e in 0..<v.count { q[e] = T(Double(o[e]) + (x * a[e] + y * b[e])) }
             }
         }
         return work

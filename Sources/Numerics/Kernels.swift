@@ -200,6 +200,15 @@ extension BLASReal {
         for i in 0..<n { y[i] = Self(x[i]) }
     }
 
+    public static func kernelOffsetFromDouble(_ origin: UnsafePointer<Self>, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
+                                              x: Double, y: Double, scale: Double, _ out: UnsafeMutablePointer<Self>, _ n: Int) {
+        if scale == 1 {
+            for i in 0..<n { out[i] = Self(Double(origin[i]) + (x * a[i] + y * b[i])) }
+        } else {
+            for i in 0..<n { out[i] = Self(Double(origin[i]) + scale * (x * a[i] + y * b[i])) }
+        }
+    }
+
     public static func kernelToDouble(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
         for i in 0..<n { y[i] = Double(x[i]) }
     }

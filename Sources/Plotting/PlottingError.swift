@@ -10,6 +10,8 @@ public enum PlottingError: Error, CustomStringConvertible, Equatable {
     case noData(String)
     case badData(String)
     case unwritableFile(path: String, reason: String)
+    /// An option of a figure that cannot be drawn (named as `binarybert plot` spells it).
+    case badOption(String)
 
     public var description: String {
         switch self {
@@ -23,6 +25,7 @@ public enum PlottingError: Error, CustomStringConvertible, Equatable {
         case let .noData(what): return "nothing to plot: \(what)"
         case let .badData(what): return "cannot plot: \(what)"
         case let .unwritableFile(path, reason): return "cannot write \(path): \(reason)"
+        case let .badOption(what): return what
         }
     }
 }

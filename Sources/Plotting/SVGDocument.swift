@@ -34,7 +34,7 @@ public struct SVGDocument: Sendable {
 
     public var text: String {
         var lines = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
-                     "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(SVGDocument.number(width))\" height=\"\(SVGDocument.number(height))\" "
+                     "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"\(SVGDocument.number(width))\" height=\"\(SVGDocument.number(height))\" "
                      + "viewBox=\"0 0 \(SVGDocument.number(width)) \(SVGDocument.number(height))\" "
                      + "font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">"]
         if !definitions.isEmpty { lines.append("<defs>" + definitions.joined() + "</defs>") }

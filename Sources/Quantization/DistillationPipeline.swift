@@ -12,6 +12,8 @@ public struct DistillationOptions: Sendable {
     public var stage1LearningRateScale = 2.5
     public var seed: UInt64 = 42
     public var evalEvery = 100
+    /// Keep the student every N steps of each stage (`OUTPUT/stage1/snapshots/`, `OUTPUT/snapshots/`); nil: none.
+    public var snapshotEvery: Int?
     public var warmupFraction = 0.1
     public var weightDecay = 0.01
     /// Skip stage 1 (intermediate-layer distillation), e.g. when teacher and student differ in shape.
@@ -29,6 +31,7 @@ public struct DistillationOptions: Sendable {
         o.learningRate = stage == 1 ? learningRate * stage1LearningRateScale : learningRate
         o.seed = seed &+ UInt64(stage)
         o.evalEvery = evalEvery
+        o.snapshotEvery = snapshotEvery
         o.warmupFraction = warmupFraction
         o.weightDecay = weightDecay
         return o

@@ -28,6 +28,20 @@ public struct EncodedDataset: Sendable {
         }
     }
 
+    /// `count` examples drawn uniformly without replacement by `seed` (a partial Fisher–Yates shuffle), kept in file
+    /// order; all of them when `count` is not smaller. A file sorted by label (rt-polarity's is) gives a balanced
+    /// subset where `prefix` would give one class.
+    public func seededSubset(_ count: Int, seed: UInt64) -> EncodedDataset {
+        guard count < items.count else { return self }
+        var order = Array(items.indices)
+        var rng = SeededRNG(seed: seed, stream: 0x5B5E7)
+        for i in 0..<count {
+            let j = i + Int(rng.next() % UInt64(order.count - i))
+            order.swapAt(i, j)
+        }
+        return EncodedDataset(task: task, items: order[..<count].sorted().map { items[$0] })
+    }
+
     /// The examples at `indices` padded to their longest (or packed without padding), with their targets.
     public func batch(_ indices: [Int], padId: Int = 0, packed: Bool = false) -> (TokenBatch, Targets) {
         let chosen = indices.map { items[$0] }

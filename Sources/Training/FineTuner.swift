@@ -16,6 +16,8 @@ public struct FineTuneOptions: Codable, Sendable, Equatable {
     /// Evaluate on dev every N optimizer steps (and at the end of every epoch).
     public var evalEvery = 100
     public var evalBatchSize = 64
+    /// Keep the model every N optimizer steps (and before the first) in `OUTPUT/snapshots/step-NNNNNN/`; nil: none.
+    public var snapshotEvery: Int?
 
     public init() {}
 }
@@ -81,6 +83,22 @@ public struct TrainingHooks<T: BLASReal> {
 
     /// Hooks that keep state outside the model must say how to checkpoint it before a run can resume.
     var supportsResume: Bool { (afterUpdate == nil && saveModel == nil) || (saveState != nil && restoreState != nil) }
+}
+
+/// Where `FineTuneOptions.snapshotEvery` keeps its models inside a run's output directory: `snapshots/step-NNNNNN/`,
+/// each written whole under a `.partial` name and renamed.
+public enum TrainingSnapshot {
+    public static let folder = "snapshots"
+    public static func name(step: Int) -> String { String(format: "step-%06d", step) }
+    /// The finished snapshots in `output`, by step.
+    public static func list(in output: URL) -> [(step: Int, directory: URL)] {
+        let dir = output.appendingPathComponent(folder)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return names.compactMap { name -> (Int, URL)? in
+            guard name.hasPrefix("step-"), !name.hasSuffix(".partial"), let step = Int(name.dropFirst(5)) else { return nil }
+            return (step, dir.appendingPathComponent(name))
+        }.sorted { $0.0 < $1.0 }
+    }
 }
 
 /// Where a run's resumable checkpoint lives in its output directory: `checkpoint-last/`, written whole into
@@ -198,6 +216,20 @@ public final class FineTuner<T: BLASReal> {
         progress.note("training: \(train.count) examples, \(stepsPerEpoch) steps/epoch × \(options.epochs) epochs = \(totalSteps) steps"
                       + (state.step > 0 ? ", resuming at step \(state.step)" : ""))
         var step = state.step
+        func saveSnapshot(_ step: Int) throws {
+            let dir = output.appendingPathComponent(TrainingSnapshot.folder)
+            let final = dir.appendingPathComponent(TrainingSnapshot.name(step: step))
+            let partial = dir.appendingPathComponent(TrainingSnapshot.name(step: step) + ".partial")
+            let fm = FileManager.default
+            try? fm.removeItem(at: partial)
+            try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+            if let save = hooks.saveModel { try save(partial) } else {
+                try ModelDirectory.save(model, to: partial, tokenizerSource: tokenizerSource, metadata: ["step": String(step)])
+            }
+            try? fm.removeItem(at: final)
+            try fm.moveItem(at: partial, to: final)
+        }
+        if step == 0, options.snapshotEvery != nil { try saveSnapshot(0) }
         while step < totalSteps {
             let epoch = step / stepsPerEpoch
             let batches = train.shuffledBatches(batchSize: options.batchSize, seed: options.seed, epoch: epoch)
@@ -221,6 +253,7 @@ public final class FineTuner<T: BLASReal> {
                 windowLoss += loss; windowSteps += 1; windowExamples += batches[b].count
                 let rate = Double(windowExamples) / max(1e-9, Date().timeIntervalSince(windowStart))
                 progress.step(step, of: totalSteps, epoch: epoch + 1, loss: windowLoss / Double(windowSteps), lr: lr, examplesPerSecond: rate)
+                if let every = options.snapshotEvery, step % every == 0 || step == totalSteps { try saveSnapshot(step) }
                 let endOfEpoch = b == batches.count - 1
                 if step % options.evalEvery == 0 || endOfEpoch {
                     try evaluateAndKeepBest(step: step, epoch: epoch + 1)

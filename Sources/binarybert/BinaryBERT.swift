@@ -9,11 +9,13 @@ struct BinaryBERTCommand: ParsableCommand {
         version: BinaryBERTVersion.string,
         subcommands: [InfoCommand.self, TokenizeCommand.self, ForwardCommand.self, FinetuneCommand.self, EvaluateCommand.self,
                       QuantizeCommand.self, SplitCommand.self, SliceCommand.self, ExportCommand.self, BenchCommand.self,
-                      PlotCommand.self, HessianCommand.self, BenchHessianCommand.self, LandscapeCommand.self, BenchLandscapeCommand.self]
+                      PlotCommand.self, HessianCommand.self, BenchHessianCommand.self, LandscapeCommand.self, BenchLandscapeCommand.self,
+                      ReportCommand.self]
     )
 
     static func main() {
         BLASCoreSelection.reexecIfNeeded()
+        ParentWatch.start()
         AllocatorTuning.keepFreedMemory()
         do {
             var command = try parseAsRoot()

@@ -27,7 +27,7 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Evaluate on dev every N steps (and at the end of each epoch).") var evalEvery = 100
     @Option(help: "Warm-up fraction of the steps.") var warmup = 0.1
     @Option(help: "Decoupled weight decay (not on biases and LayerNorm).") var weightDecay = 0.01
-    @Option(help: "Use only the first N training examples (smoke tests).") var limit: Int?
+    @OptionGroup var examples: TrainingSubsetOptions
     @Flag(help: "Skip malformed data rows (counted) instead of failing.") var skipBadRows = false
     @Flag(help: "Continue from OUTPUT/checkpoint-last.") var resume = false
     @OptionGroup var threading: ThreadOptions
@@ -46,7 +46,7 @@ struct FinetuneCommand: ParsableCommand {
         let trainSet = try DatasetLoader.load(task: spec, dataDirectory: dataDir, split: "train", skipBadRows: skipBadRows)
         let devSet = try DatasetLoader.load(task: spec, dataDirectory: dataDir, split: "dev", skipBadRows: skipBadRows)
         var train = EncodedDataset(trainSet, tokenizer: tokenizer, maxLength: maxLength)
-        if let limit { train.items = Array(train.items.prefix(limit)) }
+        train = examples.apply(to: train)
         let dev = EncodedDataset(devSet, tokenizer: tokenizer, maxLength: maxLength)
         let net = try ModelDirectory.load(modelDir, as: Float.self, newClassifierLabels: spec.numLabels, seed: seed)
         if net.classes != spec.numLabels {

@@ -41,16 +41,19 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "Learning rate of stage 2 (stage 1 uses 2.5×).") var lr = 5e-5
     @Option(help: "Seed.") var seed: UInt64 = 42
     @Option(help: "Evaluate every N steps.") var evalEvery = 100
+    @Option(help: "Keep the student every N steps of each stage (and before the first) in OUTPUT/stage1/snapshots/step-NNNNNN and OUTPUT/snapshots/, e.g. for curvature along training.")
+    var saveEvery: Int?
     @Flag(help: "Skip stage 1.") var skipStage1 = false
     @Flag(help: "Continue an interrupted run in OUTPUT with the same options (a finished stage 1 is loaded, an unfinished stage continues from its checkpoint-last/).")
     var resume = false
-    @Option(help: "Use only the first N training examples (smoke tests).") var limit: Int?
+    @OptionGroup var examples: TrainingSubsetOptions
     @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
         guard [1, 2, 4, 8].contains(weightBits) else { throw ValidationError("--weight-bits must be 1, 2, 4 or 8") }
         guard [4, 8, 32].contains(actBits) else { throw ValidationError("--act-bits must be 4, 8 or 32") }
-        if let limit, limit <= 0 { throw ValidationError("--limit must be positive") }
+        if let saveEvery, saveEvery <= 0 { throw ValidationError("--save-every must be positive, not \(saveEvery)") }
+        guard batchSize > 0, evalEvery > 0 else { throw ValidationError("--batch-size and --eval-every must be positive") }
         guard epochs >= 0 else { throw ValidationError("--epochs must be 0 (no training) or more") }
         guard width > 0, width <= 1, rankBatches > 0, teacherEpochs > 0 else {
             throw ValidationError("--width must lie in (0, 1]; --rank-batches and --teacher-epochs must be positive")
@@ -67,7 +70,7 @@ struct QuantizeCommand: ParsableCommand {
         let teacherDir = URL(fileURLWithPath: teacher), dataDir = URL(fileURLWithPath: data)
         let tokenizer = try BertTokenizer(modelDirectory: teacherDir)
         var train = EncodedDataset(try DatasetLoader.load(task: spec, dataDirectory: dataDir, split: "train"), tokenizer: tokenizer, maxLength: maxLength)
-        if let limit { train.items = Array(train.items.prefix(limit)) }
+        train = examples.apply(to: train)
         let dev = EncodedDataset(try DatasetLoader.load(task: spec, dataDirectory: dataDir, split: "dev"), tokenizer: tokenizer, maxLength: maxLength)
         var teacherModel = try ModelDirectory.load(teacherDir, as: Float.self)
         var narrow: WidthTeacher.Result?
@@ -115,6 +118,7 @@ struct QuantizeCommand: ParsableCommand {
         options.seed = seed
         options.evalEvery = evalEvery
         options.skipStage1 = skipStage1
+        options.snapshotEvery = saveEvery
         FileHandle.standardError.write("quantize: \(student.spec.method) W\(student.spec.weightBits)A\(actBits), train \(train.count), dev \(dev.count)\n".data(using: .utf8)!)
         let summary = epochs == 0
             ? try DistillationPipeline.evaluateInitial(student: student, train: train, dev: dev, options: options,

@@ -1,0 +1,196 @@
+import Foundation
+
+/// A figure drawn from a tidy CSV table (one row per observation): what `binarybert plot` and the report draw.
+/// `line` (and `density`: a line chart on a log10 y axis without bands) draws --x against --y per --group and
+/// --panel; `heatmap`, `contour` and `surface` draw the grid x, y → z, one panel per --panel value on one colour
+/// scale; `bar` draws grouped bars with optional error bars. Rows are used in file order, so the same table always
+/// gives the same bytes.
+public struct TidyPlot: Sendable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case line, heatmap, contour, surface, bar, density
+    }
+
+    public var kind: Kind
+    public var x: String
+    public var y: [String]
+    public var z: String?
+    public var group: String?
+    public var panel: String?
+    /// COLUMN=VALUE conditions; a row is kept when every one holds.
+    public var filters: [String] = []
+    public var band: Series.Band = .standardDeviation
+    public var title: String?
+    public var xLabel: String?
+    public var yLabel: String?
+    /// A panel's title, {} standing for its value (default "COLUMN {}").
+    public var panelFormat: String?
+    public var xRange: (Double, Double)?
+    public var yRange: (Double, Double)?
+    public var xSpacing: AxisSpacing = .linear
+    /// nil: linear, or log10 for `density`.
+    public var ySpacing: AxisSpacing?
+    public var connectGaps = false
+    public var columns = 2
+    /// Contour levels (nil: 8 for `contour`, none otherwise).
+    public var levels: Int?
+    public var colorLabel: String?
+    /// Bar: the columns of each bar's error-bar ends.
+    public var errorColumns: (lower: String, upper: String)?
+    /// Bar: a dashed reference line at this y.
+    public var reference: Double?
+
+    public init(kind: Kind = .line, x: String, y: [String]) {
+        self.kind = kind
+        self.x = x
+        self.y = y
+    }
+
+    /// What was drawn (the JSON `binarybert plot` prints).
+    public struct Summary: Encodable, Sendable {
+        public var output: String?
+        public var kind: String?
+        public var panels: Int
+        public var series: [String]?
+        public var rows: Int
+        public var colorRange: [Double]?
+        public var levels: [Double]?
+        enum CodingKeys: String, CodingKey { case output, kind, panels, series, rows, levels, colorRange = "color_range" }
+    }
+
+    /// Draws `table` (read from `source`, named in errors).
+    public func render(_ table: CSVTable, source: String) throws -> (svg: SVGDocument, summary: Summary) {
+        guard columns >= 1 else { throw PlottingError.badOption("--columns must be at least 1, not \(columns)") }
+        if let (lo, hi) = xRange, !(lo < hi) { throw PlottingError.badOption("--x-range takes LOW,HIGH with LOW < HIGH") }
+        if let (lo, hi) = yRange, !(lo < hi) { throw PlottingError.badOption("--y-range takes LOW,HIGH with LOW < HIGH") }
+        switch kind {
+        case .line, .density: return try renderLines(table, source: source)
+        case .bar: return try renderBars(table, source: source)
+        case .heatmap, .contour, .surface: return try renderGrid(table, source: source)
+        }
+    }
+
+    func yAxis() throws -> AxisSpacing {
+        let s = ySpacing ?? (kind == .density ? .log10 : .linear)
+        guard s != .log2 else { throw PlottingError.badOption("--y-spacing must be linear or log10, not log2") }
+        return s
+    }
+
+    func renderLines(_ table: CSVTable, source: String) throws -> (svg: SVGDocument, summary: Summary) {
+        let yAxis = try self.yAxis()
+        if yAxis != .linear, let (lo, _) = yRange, lo <= 0 { throw PlottingError.badOption("--y-range of a log10 axis must be positive") }
+        if xSpacing != .linear, let (lo, _) = xRange, lo <= 0 { throw PlottingError.badOption("--x-range of a log axis must be positive") }
+        let xColumn = try table.column(x)
+        let yColumns = try y.map { try table.column($0) }
+        guard !yColumns.isEmpty else { throw PlottingError.badOption("give at least one --y column") }
+        let groupColumn = try group.map { try table.column($0) }
+        let panelColumn = try panel.map { try table.column($0) }
+        let kept = try keptRows(table, source: source)
+        let bandKind = kind == .density ? Series.Band.none : band
+
+        // Panels and lines in order of first appearance, so the same file always gives the same figure.
+        var panelKeys: [String] = [], lineKeys: [String: [String]] = [:]
+        var points: [String: [String: (x: [Double], y: [Double])]] = [:]
+        for r in kept {
+            let panelKey = panelColumn.map { table.rows[r][$0] } ?? ""
+            if points[panelKey] == nil { panelKeys.append(panelKey); points[panelKey] = [:] }
+            let xv = try table.number(row: r, column: xColumn)
+            if xSpacing != .linear && xv <= 0 {
+                throw PlottingError.notPositive(path: source, line: table.lines[r], column: x, value: table.rows[r][xColumn])
+            }
+            let groupValue = groupColumn.map { table.rows[r][$0] }
+            for (k, yc) in yColumns.enumerated() {
+                let name = switch (groupValue, yColumns.count) {
+                case (nil, _): y[k]
+                case (let g?, 1): g
+                case (let g?, _): "\(g) · \(y[k])"
+                }
+                let yv = try table.number(row: r, column: yc)
+                if connectGaps && !yv.isFinite { continue }
+                if points[panelKey]![name] == nil { lineKeys[panelKey, default: []].append(name); points[panelKey]![name] = ([], []) }
+                points[panelKey]![name]!.x.append(xv)
+                points[panelKey]![name]!.y.append(yv)
+            }
+        }
+        let format = panelFormat ?? (panel.map { "\($0) {}" } ?? "{}")
+        let panels = panelKeys.map { key in
+            LineChart(title: panel == nil ? "" : format.replacingOccurrences(of: "{}", with: key),
+                      xLabel: xLabel ?? x, yLabel: yLabel ?? y.joined(separator: ", "),
+                      series: lineKeys[key, default: []].map { name in
+                          let p = points[key]![name]!
+                          return Series.aggregating(name: name, x: p.x, y: p.y, band: bandKind)
+                      },
+                      xDomain: xRange, yDomain: yRange, xSpacing: xSpacing, ySpacing: yAxis)
+        }
+        let figure = Figure(title: title, panels: panels, columns: columns)
+        return (figure.render(), Summary(panels: panels.count, series: figure.seriesNames, rows: kept.count))
+    }
+
+    func renderBars(_ table: CSVTable, source: String) throws -> (svg: SVGDocument, summary: Summary) {
+        guard y.count == 1 else { throw PlottingError.badOption("--kind bar takes one --y column (the bar's value), not \(y.count)") }
+        if let reference, !reference.isFinite { throw PlottingError.badOption("--reference must be a finite number") }
+        guard panel == nil else { throw PlottingError.badOption("--kind bar draws one panel: filter with --where") }
+        let yAxis = try self.yAxis()
+        let (xc, yc) = (try table.column(x), try table.column(y[0]))
+        let gc = try group.map { try table.column($0) }
+        let errors = try errorColumns.map { (try table.column($0.lower), try table.column($0.upper)) }
+        let kept = try keptRows(table, source: source)
+        var bars: [BarChart.Bar] = []
+        for r in kept {
+            let category = table.rows[r][xc], series = gc.map { table.rows[r][$0] } ?? y[0]
+            if bars.contains(where: { $0.category == category && $0.series == series }) {
+                throw PlottingError.malformedCSV(path: source, line: table.lines[r], reason: "a second bar for \(category) / \(series) (filter with --where)")
+            }
+            bars.append(BarChart.Bar(category: category, series: series, value: try table.number(row: r, column: yc),
+                                     lower: try errors.map { try table.number(row: r, column: $0.0) },
+                                     upper: try errors.map { try table.number(row: r, column: $0.1) }))
+        }
+        let chart = BarChart(title: title ?? "", xLabel: xLabel ?? x, yLabel: yLabel ?? y[0], bars: bars, ySpacing: yAxis,
+                             yDomain: yRange, reference: reference)
+        return (chart.render(), Summary(panels: 1, series: chart.seriesNames, rows: kept.count))
+    }
+
+    func renderGrid(_ table: CSVTable, source: String) throws -> (svg: SVGDocument, summary: Summary) {
+        guard let z else { throw PlottingError.badOption("--kind \(kind.rawValue) needs --z COLUMN (the value drawn)") }
+        guard y.count == 1 else { throw PlottingError.badOption("--kind \(kind.rawValue) takes one --y column (the grid's y), not \(y.count)") }
+        guard group == nil else { throw PlottingError.badOption("--group is for line charts; use --panel for one heatmap per value") }
+        let count = levels ?? (kind == .contour ? 8 : 0)
+        guard (0...50).contains(count) else { throw PlottingError.badOption("--levels must be in 0...50, got \(count)") }
+        let (xc, yc, zc) = (try table.column(x), try table.column(y[0]), try table.column(z))
+        let panelColumn = try panel.map { try table.column($0) }
+        let kept = try keptRows(table, source: source)
+        var keys: [String] = [], rowsOf: [String: [Int]] = [:]
+        for r in kept {
+            let key = panelColumn.map { table.rows[r][$0] } ?? ""
+            if rowsOf[key] == nil { keys.append(key) }
+            rowsOf[key, default: []].append(r)
+        }
+        let fields = try keys.map { try GridField(table: table, x: xc, y: yc, z: zc, rows: rowsOf[$0]!) }
+        let range = yRange ?? valueRange(fields.flatMap(\.values))
+        let contourLevels = MarchingSquares.levels(lo: range.0, hi: range.1, count: count)
+        let format = panelFormat ?? (panel.map { "\($0) {}" } ?? "{}")
+        let panels: [any GridPanel] = try zip(keys, fields).map { key, f in
+            let name = panel == nil ? "" : format.replacingOccurrences(of: "{}", with: key)
+            if kind == .surface {
+                return try SurfacePlot(title: name, xLabel: xLabel ?? x, yLabel: yLabel ?? y[0], xs: f.xs, ys: f.ys, values: f.values,
+                                       colorRange: range, colorLabel: colorLabel ?? z)
+            }
+            return try Heatmap(title: name, xLabel: xLabel ?? x, yLabel: yLabel ?? y[0], xs: f.xs, ys: f.ys, values: f.values,
+                               colorRange: range, contourLevels: contourLevels, colorLabel: colorLabel ?? z)
+        }
+        let figure = HeatmapFigure(title: title, panels: panels, columns: columns, sharedRange: range)
+        return (figure.render(), Summary(kind: kind.rawValue, panels: panels.count, rows: kept.count,
+                                         colorRange: [range.0, range.1], levels: contourLevels))
+    }
+
+    /// The rows every filter COLUMN=VALUE holds for (at least one).
+    func keptRows(_ table: CSVTable, source: String) throws -> [Int] {
+        var conditions: [(Int, String)] = []
+        for filter in filters {
+            guard let eq = filter.firstIndex(of: "=") else { throw PlottingError.badOption("--where takes COLUMN=VALUE, not '\(filter)'") }
+            conditions.append((try table.column(String(filter[..<eq])), String(filter[filter.index(after: eq)...])))
+        }
+        let kept = table.rows.indices.filter { r in conditions.allSatisfy { table.rows[r][$0.0] == $0.1 } }
+        guard !kept.isEmpty else { throw PlottingError.noData("no row of \(source) matches \(filters.joined(separator: " and "))") }
+        return kept
+    }
+}

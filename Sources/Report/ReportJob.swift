@@ -1,0 +1,121 @@
+import BERT
+import Foundation
+import Text
+
+/// `binarybert report`: plans the spec's stages, runs the unfinished ones, collects their results into the report's
+/// tables and draws the figures and REPORT.md into the output directory. A second run reuses every finished stage
+/// and rewrites the same bytes.
+public struct ReportJob {
+    public var spec: ReportSpec
+    /// Models, scans and stage markers (git-ignored, large).
+    public var work: String
+    /// Figures, tables, REPORT.md and report.json (small, committed).
+    public var output: URL
+    public var executable: URL
+    public var threads: Int
+    public var version: String
+    /// The command line recorded in report.json and REPORT.md.
+    public var command: String
+    public var log: (String) -> Void
+
+    public init(spec: ReportSpec, work: String, output: URL, executable: URL, threads: Int, version: String, command: String,
+                log: @escaping (String) -> Void) {
+        self.spec = spec
+        self.work = work
+        self.output = output
+        self.executable = executable
+        self.threads = threads
+        self.version = version
+        self.command = command
+        self.log = log
+    }
+
+    public struct Summary: Encodable {
+        public var output: String
+        public var work: String
+        public var stages: Int
+        public var ran: Int
+        public var reused: Int
+        public var seconds: Double
+        public var files: [String]
+        public var verdicts: [String: String]
+    }
+
+    /// The plan for this spec, after checking the model and data it names.
+    public func plan() throws -> ReportPlan {
+        let config = URL(fileURLWithPath: spec.model).appendingPathComponent("config.json")
+        guard FileManager.default.fileExists(atPath: config.path) else {
+            throw ReportError.badSpec("\(config.path) is missing: --model needs a model directory (run scripts/fetch-assets for the default)")
+        }
+        guard let layers = try JSONValue.read(config)["num_hidden_layers"]?.double else {
+            throw ReportError.badResult(path: config.path, reason: "has no num_hidden_layers")
+        }
+        let task = try Tasks.named(spec.task)
+        let train = try DatasetLoader.load(task: task, dataDirectory: URL(fileURLWithPath: spec.data), split: "train")
+        _ = try DatasetLoader.load(task: task, dataDirectory: URL(fileURLWithPath: spec.data), split: "dev")
+        return try ReportPlan(spec: spec, work: work, layers: Int(layers), trainExamples: train.examples.count, threads: threads)
+    }
+
+    public func run() throws -> Summary {
+        let start = Date()
+        let plan = try self.plan()
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let runner = StageRunner(executable: executable, work: URL(fileURLWithPath: work), log: log)
+        let before = try plan.stages.filter { try runner.finished($0) != nil }.count
+        let records = try runner.run(plan.stages)
+        log("report: collecting the results into \(output.path)")
+        let tables = try ReportCollector(plan: plan, records: records).collect()
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        for (name, table) in tables { try table.write(to: output.appendingPathComponent(name)) }
+        try AtomicFile.write(try provenance(plan: plan, records: records), to: output.appendingPathComponent(ReportFiles.provenance))
+        let renderer = try ReportRenderer(directory: output)
+        let files = try renderer.render()
+        let claims = try renderer.claims()
+        return Summary(output: output.path, work: work, stages: plan.stages.count, ran: plan.stages.count - before, reused: before,
+                       seconds: Date().timeIntervalSince(start), files: (Array(tables.keys) + files + [ReportFiles.provenance]).sorted(),
+                       verdicts: Dictionary(claims.map { ($0.id, $0.verdict.rawValue) }, uniquingKeysWith: { a, _ in a }))
+    }
+
+    /// report.json: the spec, the command, version and threads, the hashes of the data and the base model, every
+    /// stage's arguments and seconds. Nothing in it changes when a finished report is run again.
+    func provenance(plan: ReportPlan, records: [StageRunner.Record]) throws -> Data {
+        let specObject = try JSONDecoder().decode(JSONValue.self, from: try spec.json())
+        let stages: [JSONValue] = records.map { r in
+            .object(["id": .string(r.id), "arguments": .array(StageRunner.identity(r.arguments).map { .string($0) }), "seconds": .number(r.seconds.rounded())])
+        }
+        let object: JSONValue = .object([
+            "spec": specObject, "command": .string(command), "version": .string(version), "threads": .number(Double(threads)),
+            "task": .string(spec.task), "data": .string(spec.data), "model": .string(spec.model),
+            "data_sha256": .string(try Self.hashDirectory(URL(fileURLWithPath: spec.data))),
+            "model_sha256": .string(try Self.hashFile(URL(fileURLWithPath: spec.model).appendingPathComponent(ModelDirectory.weightsFile))),
+            "layers": .number(Double(plan.layers)), "train_examples": .number(Double(plan.trainExamples)),
+            "stages": .array(stages), "stage_seconds": .number(records.reduce(0) { $0 + $1.seconds.rounded() }),
+        ])
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try e.encode(object) + Data("\n".utf8)
+    }
+
+    static func hashFile(_ url: URL) throws -> String {
+        guard let h = FileHandle(forReadingAtPath: url.path) else { throw ReportError.badResult(path: url.path, reason: "cannot be read") }
+        defer { try? h.close() }
+        var sha = SHA256()
+        while let chunk = try h.read(upToCount: 1 << 20), !chunk.isEmpty { sha.update(chunk) }
+        return sha.finalize()
+    }
+
+    /// sha256 over the sorted relative paths and contents' hashes of every regular file under `url`.
+    static func hashDirectory(_ url: URL) throws -> String {
+        let fm = FileManager.default
+        var files: [String] = []
+        if let e = fm.enumerator(atPath: url.path) {
+            for case let path as String in e {
+                var isDir: ObjCBool = false
+                if fm.fileExists(atPath: url.appendingPathComponent(path).path, isDirectory: &isDir), !isDir.boolValue { files.append(path) }
+            }
+        }
+        var sha = SHA256()
+        for f in files.sorted() { sha.update(Data("\(f)\0\(try hashFile(url.appendingPathComponent(f)))\n".utf8)) }
+        return sha.finalize()
+    }
+}

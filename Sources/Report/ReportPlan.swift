@@ -1,0 +1,245 @@
+import Foundation
+
+/// The commands of a report in dependency order, from its spec: for every seed the full-precision teacher, the
+/// ternary (TWN) and binary (BWN) students, the uniform 8- and 4-bit students of Fig. 1, the TWS split of the
+/// ternary model and its binary fine-tuning, and their packed exports; then, on the first seed's models, every probe
+/// of the report (surfaces, spectra, eigenvector scans, the per-module table, the quadratic check, the TWS
+/// interpolation, curvature along training). Paths are relative to the work directory.
+public struct ReportPlan: Sendable {
+    public let spec: ReportSpec
+    /// Layers of the model (the spec's layer choices are resolved against it).
+    public let layers: Int
+    /// Training examples after the subset (the snapshot steps follow from it).
+    public let trainExamples: Int
+    public let threads: Int
+    /// The work directory every output lies in (as given: relative paths stay relative to the current directory).
+    public let work: String
+    public private(set) var stages: [ReportStage] = []
+
+    /// The model names of a seed folder, in the report's order.
+    public static let teacher = "teacher", ternary = "ternary", bwn = "bwn", split = "tws-split", tws = "tws"
+    public static func uniform(_ bits: Int) -> String { "w\(bits)a8" }
+    /// The three models every probe compares.
+    public static let probed = [teacher, ternary, bwn]
+
+    public init(spec: ReportSpec, work: String, layers: Int, trainExamples: Int, threads: Int) throws {
+        try spec.validate()
+        guard layers >= 2 else { throw ReportError.badSpec("the report probes value@0,1: the model needs at least 2 layers, not \(layers)") }
+        guard trainExamples > 0 else { throw ReportError.badSpec("the training split of \(spec.data) is empty") }
+        self.spec = spec
+        self.layers = layers
+        self.trainExamples = min(trainExamples, spec.trainSubset ?? .max)
+        self.threads = threads
+        self.work = work.hasSuffix("/") && work.count > 1 ? String(work.dropLast()) : work
+        stages = build()
+    }
+
+    public static func seedFolder(_ seed: UInt64) -> String { "seed-\(seed)" }
+    public var probeSeed: UInt64 { spec.seeds[0] }
+    func model(_ name: String, seed: UInt64? = nil) -> String { "\(work)/\(Self.seedFolder(seed ?? probeSeed))/\(name)" }
+
+    /// The per-module table's layers: "first,last", "all" or the spec's own list.
+    public var perModuleLayers: String {
+        switch spec.perModuleLayers {
+        case "all": return "0-\(layers - 1)"
+        case "first,last": return "0,\(layers - 1)"
+        default: return spec.perModuleLayers
+        }
+    }
+
+    /// Steps of one distillation stage, and the steps a snapshot is kept at (0, every N, and the last).
+    public func stageSteps(epochs: Int) -> Int { (trainExamples + spec.batchSize - 1) / spec.batchSize * epochs }
+    public func snapshotSteps(epochs: Int) -> [Int] {
+        let total = stageSteps(epochs: epochs)
+        var steps = Array(stride(from: 0, through: total, by: spec.snapshotEvery))
+        if steps.last != total { steps.append(total) }
+        return steps
+    }
+
+    var data: [String] { ["--task", spec.task, "--data", spec.data, "--max-length", String(spec.maxLength)] }
+    var threading: [String] { ["--threads", String(threads)] }
+    var subset: [String] { spec.trainSubset.map { ["--subset", String($0), "--subset-seed", String(spec.subsetSeed)] } ?? [] }
+    /// The probes' objective: a seeded (balanced) draw of the training split, not its first N rows (rt-polarity's
+    /// file is sorted by label).
+    func objective(_ examples: Int) -> [String] { ["--examples", String(examples), "--sample-seed", "0", "--batch-size", String(min(32, examples))] }
+    static func grid(_ lo: Double, _ hi: Double, _ n: Int) -> String { "\(number(lo)):\(number(hi)):\(n)" }
+    static func number(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v) }
+
+    /// Relative seconds of one training step and one scan point at the quick preset's size (measured on 2 cores).
+    var stepCost: Double { Double(spec.batchSize * spec.maxLength) / 1024 * 0.9 }
+    var pointCost: Double { Double(spec.probeExamples * spec.maxLength) / 1024 * 0.25 }
+
+    /// Stage ids are the outputs relative to the work directory.
+    mutating func add(_ stage: ReportStage) {
+        var s = stage
+        if s.id.hasPrefix(work + "/") { s.id = String(s.id.dropFirst(work.count + 1)) }
+        stages.append(s)
+    }
+
+    func build() -> [ReportStage] {
+        var plan = self
+        plan.stages = []
+        for (k, seed) in spec.seeds.enumerated() {
+            plan.addTraining(seed: seed, snapshots: k == 0)
+            if k == 0 { plan.addProbes() }
+        }
+        return plan.stages
+    }
+
+    mutating func addTraining(seed: UInt64, snapshots: Bool) {
+        let s = String(seed)
+        let teacher = model(Self.teacher, seed: seed)
+        let evalCost = 8.0
+        add(ReportStage(id: teacher, title: "fine-tune the full-precision teacher (seed \(s))",
+                        arguments: ["finetune", "--model", spec.model] + data + ["--output", teacher, "--epochs", String(spec.teacherEpochs),
+                                    "--lr", String(spec.teacherLearningRate), "--batch-size", String(spec.batchSize),
+                                    "--eval-every", String(spec.evalEvery), "--seed", s] + subset + threading,
+                        output: teacher, resume: .finetune, cost: Double(stageSteps(epochs: spec.teacherEpochs)) * stepCost + evalCost))
+        func student(_ name: String, bits: Int, epochs: Int, extra: [String] = [], title: String) {
+            let out = model(name, seed: seed)
+            add(ReportStage(id: out, title: "\(title) (seed \(s))",
+                            arguments: ["quantize", "--teacher", teacher] + data + ["--output", out, "--weight-bits", String(bits),
+                                        "--epochs", String(epochs), "--lr", String(spec.studentLearningRate),
+                                        "--batch-size", String(spec.batchSize), "--eval-every", String(spec.evalEvery), "--seed", s]
+                                + extra + subset + threading,
+                            output: out, resume: .quantize,
+                            cost: Double(stageSteps(epochs: epochs) * (extra.contains("--skip-stage1") ? 1 : 2)) * stepCost * 1.5 + 3 * evalCost))
+        }
+        let keep = snapshots ? ["--save-every", String(spec.snapshotEvery)] : []
+        student(Self.ternary, bits: 2, epochs: spec.studentEpochs, extra: keep, title: "distil the ternary (TWN) student")
+        student(Self.bwn, bits: 1, epochs: spec.bwnEpochs, extra: keep, title: "distil the binary (BWN) baseline")
+        let split = model(Self.split, seed: seed)
+        add(ReportStage(id: split, title: "split the ternary model into binary halves (TWS, seed \(s))",
+                        arguments: ["split", "--model", model(Self.ternary, seed: seed), "--output", split], output: split, cost: 4))
+        student(Self.tws, bits: 1, epochs: spec.studentEpochs, extra: ["--init", split], title: "fine-tune the split binary model (TWS)")
+        for bits in spec.uniformBits {
+            student(Self.uniform(bits), bits: bits, epochs: spec.studentEpochs, title: "distil the \(bits)-bit uniform student")
+        }
+        for name in [Self.ternary, Self.bwn, Self.tws] {
+            let out = model(name, seed: seed) + "-packed"
+            add(ReportStage(id: out, title: "packed export of \(name) (seed \(s))",
+                            arguments: ["export", "--model", model(name, seed: seed), "--packed", "--output", out], output: out, cost: 3))
+        }
+    }
+
+    mutating func addProbes() {
+        let n1 = spec.onesPoints, nf = spec.filterPoints, r = spec.filterRadius
+        for name in Self.probed {
+            let out = "\(work)/probes/ones-\(name)"
+            add(ReportStage(id: out, title: "all-ones probe of value@0 × value@1, \(name) (Fig. 2, latent)",
+                            arguments: ["landscape", "--model", model(name)] + data + ["--space", "latent", "--select", "value@0",
+                                        "--y-select", "value@1", "--directions", "ones", "--x=\(Self.grid(-1, 1, n1))", "--y=\(Self.grid(-1, 1, n1))"]
+                                + objective(spec.probeExamples) + ["--output", out] + threading,
+                            output: out, cost: Double(n1 * n1) * pointCost + 3))
+        }
+        for (space, models) in [("latent", Self.probed), ("quantized", [Self.ternary, Self.bwn])] {
+            for name in models {
+                let out = "\(work)/probes/filter-\(space)-\(name)"
+                add(ReportStage(id: out, title: "filter-normalized random directions of value@0,1, \(name) (Fig. 2, \(space))",
+                                arguments: ["landscape", "--model", model(name)] + data + ["--space", space, "--select", "value@0,1",
+                                            "--directions", "filter", "--direction-seeds", String(spec.directionSeeds),
+                                            "--x=\(Self.grid(-r, r, nf))", "--y=\(Self.grid(-r, r, nf))"]
+                                    + objective(spec.probeExamples) + ["--output", out] + threading,
+                                output: out, cost: Double(nf * nf * spec.directionSeeds) * pointCost + 3))
+            }
+        }
+        let hvp = Double(spec.spectraExamples * spec.maxLength) / 1024 * 0.7
+        let models = Self.probed.flatMap { ["--model", model($0)] }
+        add(ReportStage(id: "\(work)/probes/spectra", title: "top eigenpair, Hutch++ trace and SLQ density of value@0,1 (3 models)",
+                        arguments: ["hessian"] + models + data + ["--select", "value@0,1", "--top-k", "1", "--tol", String(spec.lanczosTolerance),
+                                    "--max-hvps", String(spec.lanczosMaxHvps), "--trace", "--estimator", "hutchpp", "--probes", String(spec.traceProbes),
+                                    "--density", "--runs", String(spec.densityRuns), "--steps", String(spec.densitySteps)]
+                            + objective(spec.spectraExamples) + ["--seed", String(probeSeed), "--dtype", "float32", "--output", "\(work)/probes/spectra"] + threading,
+                        output: "\(work)/probes/spectra",
+                        cost: 3 * hvp * Double(spec.lanczosMaxHvps / 2 + spec.traceProbes + spec.densityRuns * spec.densitySteps) + 5))
+        let er = spec.eigenRadius
+        for name in Self.probed {
+            let out = "\(work)/probes/eigen-1d-\(name)"
+            add(ReportStage(id: out, title: "loss along the top eigenvector of value@0,1, \(name)",
+                            arguments: ["landscape", "--model", model(name)] + data + ["--space", "quantized", "--select", "value@0,1",
+                                        "--directions", "hessian:\(work)/probes/spectra/\(name)/top-0.safetensors", "--x=\(Self.grid(-er, er, spec.eigenPoints))"]
+                                + objective(spec.spectraExamples) + ["--output", out] + threading,
+                            output: out, cost: Double(spec.eigenPoints) * pointCost * Double(spec.spectraExamples) / Double(spec.probeExamples) + 3))
+        }
+        let cellHVP = Double(spec.perModuleBatchSize * spec.maxLength) / 1024 * 0.4
+        let cells = 5 * perModuleLayers.split(separator: ",").count * spec.perModuleBatches * 3
+        add(ReportStage(id: "\(work)/probes/per-module", title: "λ_max and λ_min per module kind and layer (Fig. 3)",
+                        arguments: ["hessian"] + models + data + ["--per-module", "--layers", perModuleLayers, "--batches", String(spec.perModuleBatches),
+                                    "--examples", String(spec.perModuleBatches * spec.perModuleBatchSize),
+                                    "--batch-size", String(spec.perModuleBatchSize), "--tol", String(spec.lanczosTolerance),
+                                    "--max-hvps", String(spec.perModuleMaxHvps), "--seed", String(probeSeed), "--dtype", "float32",
+                                    "--output", "\(work)/probes/per-module"] + threading,
+                        output: "\(work)/probes/per-module", cost: Double(cells) * cellHVP * 12 + 5))
+        add(ReportStage(id: "\(work)/probes/quadratic", title: "quadratic check of the students' quantization loss (all quantized tensors)",
+                        arguments: ["hessian", "--model", model(Self.ternary), "--model", model(Self.bwn)] + data
+                            + ["--select", "all-quantized@*", "--top-k", "0", "--quadratic-check"] + objective(spec.spectraExamples)
+                            + ["--seed", String(probeSeed), "--dtype", "float32", "--output", "\(work)/probes/quadratic"] + threading,
+                        output: "\(work)/probes/quadratic", cost: 4 * hvp + 5))
+        // Ternary → fine-tuned TWS and split → fine-tuned TWS in ŵ (ŵ₁ + ŵ₂ for the split models): the split is exact, so
+        // both lines must coincide, and at x = 0 the split model must sit on the ternary loss.
+        let n = spec.interpolationPoints
+        for (name, label) in [(Self.ternary, "ternary"), (Self.split, "split")] {
+            let out = "\(work)/probes/interpolation-\(label)"
+            add(ReportStage(id: out, title: "interpolation \(label) → fine-tuned TWS binary (all tensors, ŵ)",
+                            arguments: ["landscape", "--model", model(name)] + data + ["--space", "quantized", "--select", "all@*+embeddings+pooler+classifier",
+                                        "--directions", "model:\(model(Self.tws))", "--x=\(Self.grid(-0.5, 1.5, n))"]
+                                + objective(spec.probeExamples) + ["--output", out] + threading,
+                            output: out, cost: Double(n) * pointCost + 3))
+        }
+        // The same two lines' ends in float64, where the split is exact to rounding: the check of the TWS claim.
+        for (name, label) in [(Self.ternary, "ternary"), (Self.split, "split")] {
+            let out = "\(work)/probes/exactness-\(label)"
+            add(ReportStage(id: out, title: "\(label) and fine-tuned TWS losses in float64 (the split's exactness)",
+                            arguments: ["landscape", "--model", model(name)] + data + ["--space", "quantized", "--select", "all@*+embeddings+pooler+classifier",
+                                        "--directions", "model:\(model(Self.tws))", "--x=0:1:2", "--dtype", "float64"]
+                                + objective(spec.probeExamples) + ["--output", out] + threading,
+                            output: out, cost: 4 * pointCost + 4))
+        }
+        for name in [Self.ternary, Self.bwn] {
+            let epochs = name == Self.bwn ? spec.bwnEpochs : spec.studentEpochs
+            for block in TrainingCurvature.blocks {
+                var previous: (output: String, label: String)?
+                for snapshot in snapshots(of: name, epochs: epochs) {
+                    let out = "\(work)/probes/along-training/\(name)/\(block.name)/\(snapshot.label)"
+                    let warm = previous.map { ["--warm-start", "\($0.output)/\($0.label)/top-0.safetensors"] } ?? []
+                    add(ReportStage(id: out, title: "λ_max of \(block.selection) along training, \(name) at \(snapshot.label)",
+                                    arguments: ["hessian", "--model", snapshot.directory] + data + ["--select", block.selection, "--top-k", "1",
+                                                "--tol", String(spec.lanczosTolerance), "--max-hvps", String(spec.trainingCurvatureMaxHvps)]
+                                        + warm + objective(spec.trainingCurvatureExamples)
+                                        + ["--seed", String(probeSeed), "--dtype", "float32", "--output", out] + threading,
+                                    output: out, cost: Double(spec.trainingCurvatureMaxHvps) * 0.5
+                                        * Double(spec.trainingCurvatureExamples * spec.maxLength) / 1024 * 0.7 + 2))
+                    previous = (out, TrainingCurvature.label(of: snapshot.directoryName))
+                }
+            }
+        }
+    }
+
+    /// A kept student of curvature along training: its stage, step and directory.
+    public struct Snapshot: Sendable {
+        public var stage: Int
+        public var step: Int
+        public var directory: String
+        public var directoryName: String { (directory as NSString).lastPathComponent }
+        public var label: String { "stage\(stage)-\(directoryName)" }
+    }
+
+    /// Stage 2 starts from stage 1's last state, so its step 0 is left out (the same weights).
+    public func snapshots(of name: String, epochs: Int) -> [Snapshot] {
+        let root = model(name)
+        return [1, 2].flatMap { stage in
+            snapshotSteps(epochs: epochs).filter { stage == 1 || $0 > 0 }.map { step in
+                Snapshot(stage: stage, step: step,
+                         directory: "\(root)\(stage == 1 ? "/stage1" : "")/snapshots/\(String(format: "step-%06d", step))")
+            }
+        }
+    }
+}
+
+/// The blocks whose top eigenvalue is followed through training, and how `hessian` labels a model directory.
+public enum TrainingCurvature {
+    public struct Block: Sendable { public var name: String; public var selection: String }
+    public static let blocks = [Block(name: "value", selection: "value@*"), Block(name: "ffn-output", selection: "ffn-output@*")]
+    /// `hessian` writes a model's eigenvectors under the model directory's last path component.
+    public static func label(of directoryName: String) -> String { directoryName }
+}

@@ -1,0 +1,175 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a plan's stages as child processes of the `binarybert` executable, in order, each at most once: a finished
+/// stage leaves `MARKERS/<id>.json` (its arguments, seconds and the JSON it printed) and is skipped on every later run;
+/// an interrupted one is continued (`--resume` for training, point by point for scans) or run again. One report at
+/// a time per work directory (a lock file). Progress: one line per stage on standard error with the overall ETA;
+/// the children's own progress lines (step, rate, ETA) pass through.
+public final class StageRunner {
+    public struct Record: Codable, Sendable {
+        public var id: String
+        public var arguments: [String]
+        public var seconds: Double
+        /// The JSON object the command printed (nil if it printed none).
+        public var result: JSONValue?
+    }
+
+    public let executable: URL
+    public let work: URL
+    public let log: (String) -> Void
+    /// The environment variable a child reads to die with its parent (set to the parent's pid).
+    public static let parentVariable = "BINARYBERT_PARENT_PID"
+
+    public init(executable: URL, work: URL, log: @escaping (String) -> Void) {
+        self.executable = executable
+        self.work = work
+        self.log = log
+    }
+
+    var markers: URL { work.appendingPathComponent(".stages") }
+    public func markerURL(_ id: String) -> URL { markers.appendingPathComponent(id.replacingOccurrences(of: "/", with: "__") + ".json") }
+
+    /// The arguments a marker is compared on: without `--threads N` (same results, other speed).
+    static func identity(_ arguments: [String]) -> [String] {
+        var out: [String] = [], skip = false
+        for a in arguments {
+            if skip { skip = false; continue }
+            if a == "--threads" { skip = true; continue }
+            out.append(a)
+        }
+        return out
+    }
+
+    /// The finished record of a stage, nil if it has not finished; a record made with other arguments is an error.
+    public func finished(_ stage: ReportStage) throws -> Record? {
+        let url = markerURL(stage.id)
+        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+        guard let record = try? JSONDecoder().decode(Record.self, from: data) else {
+            throw ReportError.badResult(path: url.path, reason: "is not a stage record (delete it to redo the stage)")
+        }
+        guard Self.identity(record.arguments) == Self.identity(stage.arguments) else {
+            throw ReportError.changedStage(stage: stage.id, marker: url.path)
+        }
+        return record
+    }
+
+    /// Runs every unfinished stage; returns the records of all of them (reused or new) in plan order.
+    public func run(_ stages: [ReportStage]) throws -> [Record] {
+        let fm = FileManager.default
+        try fm.createDirectory(at: markers, withIntermediateDirectories: true)
+        let lock = try Lock(work.appendingPathComponent(".lock"))
+        defer { lock.release() }
+        var records: [Record] = []
+        var done = try stages.map { try finished($0) }
+        let total = stages.count
+        let start = Date()
+        var measured = 0.0, estimated = 0.0
+        let reused = done.compactMap { $0 }.count
+        if reused > 0 { log("report: \(reused) of \(total) stages finished earlier, reused") }
+        for (k, stage) in stages.enumerated() {
+            if let record = done[k] { records.append(record); continue }
+            let remaining = zip(stages, done).dropFirst(k).filter { $0.1 == nil }.reduce(0) { $0 + $1.0.cost }
+            let speed = estimated > 0 ? measured / estimated : 1
+            log(String(format: "report [%d/%d] %@ — elapsed %@, ETA %@", k + 1, total, stage.title,
+                       Self.duration(Date().timeIntervalSince(start)), Self.duration(remaining * speed)))
+            let t0 = Date()
+            let record = try execute(stage)
+            let seconds = Date().timeIntervalSince(t0)
+            measured += seconds; estimated += stage.cost
+            records.append(record)
+            done[k] = record
+            _ = seconds
+        }
+        return records
+    }
+
+    func execute(_ stage: ReportStage) throws -> Record {
+        let fm = FileManager.default
+        let out = URL(fileURLWithPath: stage.output)
+        var arguments = stage.arguments
+        func exists(_ name: String) -> Bool { fm.fileExists(atPath: out.appendingPathComponent(name).path) }
+        switch stage.resume {
+        case .finetune, .quantize:
+            let checkpoint = exists("checkpoint-last") || exists("checkpoint-last.old")
+                || (stage.resume == .quantize && exists("stage1"))
+            if checkpoint { arguments.append("--resume") } else if fm.fileExists(atPath: out.path) { try fm.removeItem(at: out) }
+        case .rerun:
+            break
+        }
+        let t0 = Date()
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment[Self.parentVariable] = String(getpid())
+        process.environment = environment
+        let stdoutURL = markers.appendingPathComponent(markerURL(stage.id).lastPathComponent + ".stdout")
+        fm.createFile(atPath: stdoutURL.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: stdoutURL)
+        process.standardOutput = handle
+        try process.run()
+        process.waitUntilExit()
+        try handle.close()
+        let text = (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? ""
+        try? fm.removeItem(at: stdoutURL)
+        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+            throw ReportError.stageFailed(stage: stage.id, status: process.terminationStatus,
+                                          command: "binarybert " + arguments.map(Self.quoted).joined(separator: " "))
+        }
+        // The last line that parses as JSON is the command's result.
+        let result = text.split(separator: "\n").reversed().lazy.compactMap { try? JSONValue.parse(Data($0.utf8)) }.first
+        let record = Record(id: stage.id, arguments: stage.arguments, seconds: Date().timeIntervalSince(t0), result: result)
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        try AtomicFile.write(try e.encode(record), to: markerURL(stage.id))
+        return record
+    }
+
+    static func quoted(_ s: String) -> String {
+        s.allSatisfy({ $0.isLetter || $0.isNumber || "-_./:=@,*+".contains($0) }) ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    public static func duration(_ seconds: Double) -> String {
+        let s = Int(max(0, seconds).rounded())
+        if s >= 3600 { return "\(s / 3600)h\(String(format: "%02d", (s % 3600) / 60))m" }
+        if s >= 60 { return "\(s / 60)m\(String(format: "%02d", s % 60))s" }
+        return "\(s)s"
+    }
+
+    /// An exclusive `flock` on a file, held until released (or the process ends).
+    final class Lock {
+        let fd: Int32
+        init(_ url: URL) throws {
+            fd = open(url.path, O_CREAT | O_RDWR, 0o644)
+            guard fd >= 0 else { throw ReportError.badResult(path: url.path, reason: "cannot create the lock file") }
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+                close(fd)
+                throw ReportError.locked(path: url.path)
+            }
+        }
+        func release() { flock(fd, LOCK_UN); close(fd) }
+    }
+}
+
+/// Writes a file whole under a temporary name in the same directory, fsyncs it and renames it into place.
+public enum AtomicFile {
+    public static func write(_ data: Data, to url: URL) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        guard fm.createFile(atPath: temporary.path, contents: data) else {
+            throw ReportError.badResult(path: url.path, reason: "cannot write it (is the directory writable?)")
+        }
+        let fd = open(temporary.path, O_RDONLY)
+        if fd >= 0 { fsync(fd); close(fd) }
+        guard rename(temporary.path, url.path) == 0 else {
+            try? fm.removeItem(at: temporary)
+            throw ReportError.badResult(path: url.path, reason: "cannot rename the finished file into place")
+        }
+    }
+
+    public static func write(_ text: String, to url: URL) throws { try write(Data(text.utf8), to: url) }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Plotting
+
+/// A tidy table (one row per observation) written as RFC 4180 CSV with full-precision numbers, and read back by
+/// column name: the form of every table the report writes and reads.
+public struct TidyTable: Sendable, Equatable {
+    public var columns: [String]
+    public var rows: [[String]] = []
+
+    public init(columns: [String]) { self.columns = columns }
+
+    public mutating func append(_ values: [String: String]) {
+        rows.append(columns.map { values[$0] ?? "" })
+    }
+
+    /// Full precision (shortest round trip); `nan`, `inf`, `-inf` for non-finite values; empty for nil.
+    public static func number(_ v: Double?) -> String {
+        guard let v else { return "" }
+        if v.isNaN { return "nan" }
+        if v.isInfinite { return v > 0 ? "inf" : "-inf" }
+        return "\(v)"
+    }
+
+    static func field(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
+    public var text: String {
+        ([columns] + rows).map { $0.map(Self.field).joined(separator: ",") }.joined(separator: "\n") + "\n"
+    }
+
+    public func write(to url: URL) throws { try AtomicFile.write(text, to: url) }
+
+    public static func read(_ url: URL) throws -> TidyTable {
+        let t: CSVTable
+        do { t = try CSVTable(contentsOf: url) } catch { throw ReportError.badResult(path: url.path, reason: "\(error)") }
+        var table = TidyTable(columns: t.header)
+        table.rows = t.rows
+        return table
+    }
+
+    /// The rows as dictionaries keyed by column.
+    public var records: [[String: String]] { rows.map { Dictionary(uniqueKeysWithValues: zip(columns, $0)) } }
+}
+
+extension Dictionary where Key == String, Value == String {
+    /// The cell as a number (nan for empty or unparsable cells).
+    public func number(_ key: String) -> Double {
+        guard let s = self[key], !s.isEmpty else { return .nan }
+        switch s { case "nan": return .nan; case "inf": return .infinity; case "-inf": return -.infinity; default: return Double(s) ?? .nan }
+    }
+}

@@ -1,0 +1,93 @@
+import ArgumentParser
+import Foundation
+import Numerics
+import Report
+
+extension ReportSpec.Preset: ExpressibleByArgument {}
+
+/// `binarybert report`: the main job. Runs an analysis spec's stages (train, quantize, split, probe) as child
+/// commands, reusing every finished one, and writes the figures, their CSVs and REPORT.md with verdicts.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "report",
+        abstract: "Run an analysis preset end to end (teacher, students, TWS, probes) and write figures, CSVs and REPORT.md with verdicts.",
+        discussion: """
+        --preset quick (the README's main job: MiniLM-L6 on rt-polarity, a 640-example training subset, max length 32, \
+        one seed, small grids; ≤ 20 minutes on 2 cores) or paper (full data, 3 seeds, 41×41 surfaces, every layer in \
+        the per-module table, 4 batches per module). The specs are Analyses/report/<preset>.json (--print-spec prints \
+        them; --spec FILE runs your own). --model/--task/--data run the same analysis on another encoder or GLUE folder \
+        (e.g. --task mrpc --data glue_data, the paper's task for Fig. 2). Models and scans go to --work (default \
+        runs/report-<preset>[-<task>]), the figures, their CSVs, report.json and REPORT.md to --output (default \
+        Plots/<preset>[-<task>]). A finished stage is never run again; an interrupted run (even by SIGKILL) resumes \
+        where it stopped; a stage whose options changed is refused. --render-only redraws the figures and REPORT.md \
+        from the CSVs in --output.
+        """)
+
+    @Option(help: "Analysis preset: \(ReportSpec.Preset.allCases.map(\.rawValue).joined(separator: ", ")).") var preset: ReportSpec.Preset = .quick
+    @Option(help: "An analysis spec (JSON, the keys of Analyses/report/quick.json) instead of a preset.") var spec: String?
+    @Option(help: "Pre-trained encoder directory (default: the spec's, all-MiniLM-L6-v2).") var model: String?
+    @Option(help: "Task name (default: the spec's, rt-polarity).") var task: String?
+    @Option(help: "Data directory: a GLUE folder or the rt-polarity folder (default: the spec's).") var data: String?
+    @Option(help: "Work directory for models, scans and stage markers.") var work: String?
+    @Option(help: "Output directory for figures, CSVs, report.json and REPORT.md.") var output: String?
+    @Flag(help: "Only redraw the figures, verdicts and REPORT.md from the CSVs in --output.") var renderOnly = false
+    @Flag(help: "Print the spec as JSON and exit.") var printSpec = false
+    @Flag(help: "Print the plan (every stage's command and estimated seconds) as JSON and exit.") var dryRun = false
+    @OptionGroup var threading: ThreadOptions
+
+    func loadSpec() throws -> ReportSpec {
+        var s: ReportSpec
+        if let spec {
+            guard let data = FileManager.default.contents(atPath: spec) else { throw ValidationError("--spec \(spec) cannot be read") }
+            do { s = try ReportSpec.decode(data) } catch { throw ValidationError("--spec \(spec) is not a report spec: \(error)") }
+        } else {
+            s = ReportSpec.preset(preset)
+        }
+        // The embedded default lives where scripts/fetch-assets put it (BINARYBERT_ASSETS, else ./assets).
+        if let assets = ProcessInfo.processInfo.environment["BINARYBERT_ASSETS"], !assets.isEmpty {
+            for path in [\ReportSpec.model, \ReportSpec.data] where s[keyPath: path].hasPrefix("assets/") {
+                s[keyPath: path] = assets + s[keyPath: path].dropFirst("assets".count)
+            }
+        }
+        if let model { s.model = model }
+        if let task { s.task = task }
+        if let data { s.data = data }
+        if task != nil && data == nil && s.task != ReportSpec.defaultTask {
+            throw ValidationError("--task \(s.task) needs --data DIR (a folder in the GLUE layout)")
+        }
+        try s.validate()
+        return s
+    }
+
+    func run() throws {
+        let spec = try loadSpec()
+        if printSpec {
+            FileHandle.standardOutput.write(try spec.json())
+            return
+        }
+        let suffix = spec.task == ReportSpec.defaultTask ? "" : "-\(spec.task)"
+        let outputURL = URL(fileURLWithPath: output ?? "Plots/\(spec.preset.rawValue)\(suffix)")
+        if renderOnly {
+            let renderer = try ReportRenderer(directory: outputURL)
+            let files = try renderer.render()
+            try printJSONLine(["output": outputURL.path, "files": files.joined(separator: ",")])
+            return
+        }
+        let threads = threading.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let job = ReportJob(spec: spec, work: work ?? "runs/report-\(spec.preset.rawValue)\(suffix)", output: outputURL,
+                            executable: executable, threads: threads, version: BinaryBERTVersion.string,
+                            command: (["binarybert"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
+                            log: { FileHandle.standardError.write(($0 + "\n").data(using: .utf8)!) })
+        if dryRun {
+            let plan = try job.plan()
+            struct Stage: Encodable { let id: String; let command: String; let estimated_seconds: Double }
+            struct Plan: Encodable { let stages: [Stage]; let estimated_seconds: Double }
+            try printJSONLine(Plan(stages: plan.stages.map { Stage(id: $0.id, command: (["binarybert"] + $0.arguments).joined(separator: " "),
+                                                                    estimated_seconds: $0.cost.rounded()) },
+                                   estimated_seconds: plan.stages.reduce(0) { $0 + $1.cost }.rounded()))
+            return
+        }
+        try printJSONLine(try job.run())
+    }
+}

@@ -1,0 +1,22 @@
+import ArgumentParser
+import Training
+
+/// Which training examples a training command uses: all, the first N (`--limit`), or a seeded random N (`--subset`).
+struct TrainingSubsetOptions: ParsableArguments {
+    @Option(help: "Use only the first N training examples (smoke tests).") var limit: Int?
+    @Option(help: "Use N training examples drawn at random by --subset-seed (balanced where the file is sorted by label).")
+    var subset: Int?
+    @Option(help: "Seed of --subset's draw.") var subsetSeed: UInt64 = 0
+
+    func validate() throws {
+        if let limit, limit <= 0 { throw ValidationError("--limit must be positive, not \(limit)") }
+        if let subset, subset <= 0 { throw ValidationError("--subset must be positive, not \(subset)") }
+        if limit != nil && subset != nil { throw ValidationError("--limit and --subset exclude each other: give one") }
+    }
+
+    func apply(to train: EncodedDataset) -> EncodedDataset {
+        if let limit { var t = train; t.items = Array(t.items.prefix(limit)); return t }
+        if let subset { return train.seededSubset(subset, seed: subsetSeed) }
+        return train
+    }
+}

@@ -1,0 +1,114 @@
+import XCTest
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// `binarybert report` end to end on a tiny model and a synthetic MRPC folder in the GLUE layout: every stage, every
+/// figure, a second run that does no work and rewrites the same bytes.
+extension CommandLineTests {
+    /// MRPC files (quality, two ids, two strings) with a learnable rule: a pair is a paraphrase when both sentences
+    /// share their adjective's polarity.
+    func makeMRPC(in dir: URL) throws -> URL {
+        let good = ["good", "great", "fine", "nice"], bad = ["bad", "awful", "poor", "dull"]
+        let folder = dir.appendingPathComponent("glue/MRPC")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for (split, count) in [("train", 48), ("dev", 16)] {
+            var lines = ["Quality\t#1 ID\t#2 ID\t#1 String\t#2 String"]
+            for i in 0..<count {
+                let same = i % 2 == 0
+                let a = (i / 2) % 2 == 0 ? good : bad
+                let b = same ? a : (a == good ? bad : good)
+                lines.append("\(same ? 1 : 0)\t\(1000 + i)\t\(2000 + i)\tthe movie is \(a[i % 4])\tthe film is \(b[(i + 1) % 4])")
+            }
+            try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("\(split).tsv"), atomically: true, encoding: .utf8)
+        }
+        return dir.appendingPathComponent("glue")
+    }
+
+    func testReportQuickRunsOnASyntheticMRPCFolder() throws {
+        let dir = try temporaryDirectory()
+        let (model, _) = try makeTinyTask(in: dir)
+        let glue = try makeMRPC(in: dir)
+        let work = dir.appendingPathComponent("work"), out = dir.appendingPathComponent("plots")
+        let arguments = ["report", "--preset", "quick", "--task", "mrpc", "--data", glue.path, "--model", model.path,
+                         "--work", work.path, "--output", out.path, "--threads", "1"]
+        // Killed (SIGKILL) once a few stages have finished: the stage running dies with it, and the next run resumes.
+        let killed = Process()
+        killed.executableURL = binary
+        killed.arguments = arguments
+        killed.standardOutput = FileHandle.nullDevice
+        killed.standardError = FileHandle.nullDevice
+        try killed.run()
+        let markers = work.appendingPathComponent(".stages")
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            let done = ((try? FileManager.default.contentsOfDirectory(atPath: markers.path)) ?? []).filter { $0.hasSuffix(".json") }
+            if done.count >= 4 { break }
+            usleep(100_000)
+        }
+        kill(killed.processIdentifier, SIGKILL)
+        killed.waitUntilExit()
+        sleep(2)
+        XCTAssertEqual(try processesMentioning(work.path), [], "a stage outlived the killed report")
+        let first = try run(arguments)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
+        XCTAssertGreaterThanOrEqual(summary["reused"] as? Int ?? 0, 4)
+        XCTAssertGreaterThan(summary["ran"] as? Int ?? 0, 30)
+        XCTAssertTrue(first.stderr.contains("stages finished earlier, reused"), first.stderr)
+        XCTAssertTrue(first.stderr.contains("ETA"), first.stderr)
+        let report = try String(contentsOf: out.appendingPathComponent("REPORT.md"), encoding: .utf8)
+        XCTAssertTrue(report.contains("Task **mrpc**"), report)
+        XCTAssertTrue(report.contains("## Verdicts"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: out.path)
+        let svgs = files.filter { $0.hasSuffix(".svg") }.sorted()
+        XCTAssertGreaterThanOrEqual(svgs.count, 14, "\(svgs)")
+        var bytes: [String: Data] = [:]
+        for svg in svgs {
+            // Every SVG is drawn from the CSV of its stem (NAME.svg or NAME.VIEW.svg ← NAME.csv) and parses as XML.
+            let stem = String(svg.prefix { $0 != "." })
+            XCTAssertTrue(files.contains(stem + ".csv"), "\(svg) has no \(stem).csv beside it")
+            let data = try Data(contentsOf: out.appendingPathComponent(svg))
+            XCTAssertTrue(XMLParser(data: data).parse(), "\(svg) is not well-formed XML")
+            bytes[svg] = data
+        }
+        let markdown = try Data(contentsOf: out.appendingPathComponent("REPORT.md"))
+
+        // A second run does no work and writes the same bytes.
+        let second = try run(arguments)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        let again = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(second.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(again["ran"] as? Int, 0)
+        for (svg, data) in bytes { XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent(svg)), data, svg) }
+        XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent("REPORT.md")), markdown)
+
+        // Redrawing from the CSVs alone gives the same report.
+        let render = try run(["report", "--render-only", "--output", out.path])
+        XCTAssertEqual(render.status, 0, render.stderr)
+        XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent("REPORT.md")), markdown)
+
+        // A stage whose options changed is refused, naming it.
+        let changed = try run(arguments.map { $0 == "quick" ? "quick" : $0 } + ["--spec", try writeSpec(in: dir, change: "probe_examples", to: 24)])
+        XCTAssertNotEqual(changed.status, 0)
+        XCTAssertTrue(changed.stderr.contains("finished earlier with other options"), changed.stderr)
+    }
+
+    /// Pids of the processes whose command line mentions `text`.
+    func processesMentioning(_ text: String) throws -> [Int32] {
+        try FileManager.default.contentsOfDirectory(atPath: "/proc").compactMap(Int32.init).filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            return String(decoding: data, as: UTF8.self).contains(text)
+        }
+    }
+
+    /// The quick spec with one key changed, written to a file.
+    func writeSpec(in dir: URL, change key: String, to value: Int) throws -> String {
+        let printed = try run(["report", "--print-spec"])
+        var object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(printed.stdout.utf8)) as? [String: Any])
+        object[key] = value
+        let url = dir.appendingPathComponent("spec.json")
+        try JSONSerialization.data(withJSONObject: object).write(to: url)
+        return url.path
+    }
+}
