@@ -107,7 +107,9 @@ public final class StageRunner {
         environment[Self.parentVariable] = String(getpid())
         process.environment = environment
         let stdoutURL = markers.appendingPathComponent(markerURL(stage.id).lastPathComponent + ".stdout")
-        fm.createFile(atPath: stdoutURL.path, contents: nil)
+        guard fm.createFile(atPath: stdoutURL.path, contents: nil) else {
+            throw ReportError.badResult(path: stdoutURL.path, reason: "cannot be created (is the work directory writable?)")
+        }
         let handle = try FileHandle(forWritingTo: stdoutURL)
         process.standardOutput = handle
         try process.run()
