@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "Curvature", dependencies: ["BERT", "Numerics", "Quantization", "Training"], swiftSettings: fast),
         .target(name: "Landscape", dependencies: ["BERT", "Curvature", "Numerics", "Quantization"], swiftSettings: fast),
         .target(name: "Plotting", dependencies: []),
-        .target(name: "Report", dependencies: ["BERT", "Text", "Plotting"]),
+        .target(name: "Report", dependencies: ["BERT", "Text", "Training", "Plotting"]),
         .executableTarget(
             name: "binarybert",
             dependencies: [

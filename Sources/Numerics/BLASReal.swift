@@ -95,10 +95,10 @@ where Self.RawSignificand: FixedWidthInteger {
     static func kernelMultiply(_ x: UnsafePointer<Self>, _ m: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int)
     /// y (n) = x converted from Double (rounded to nearest).
     static func kernelFromDouble(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Self>, _ n: Int)
-    /// y (n) = x converted to Double.
     /// out[i] = Self(Double(origin[i]) + scale·(x·a[i] + y·b[i])), the arithmetic in Double (a scan's point).
     static func kernelOffsetFromDouble(_ origin: UnsafePointer<Self>, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
                                        x: Double, y: Double, scale: Double, _ out: UnsafeMutablePointer<Self>, _ n: Int)
+    /// y (n) = x converted to Double.
     static func kernelToDouble(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Double>, _ n: Int)
     /// The index of the first NaN or infinite entry of x (n), nil when every entry is finite.
     static func kernelFirstNonFinite(_ x: UnsafePointer<Self>, _ n: Int) -> Int?

@@ -202,11 +202,8 @@ extension BLASReal {
 
     public static func kernelOffsetFromDouble(_ origin: UnsafePointer<Self>, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
                                               x: Double, y: Double, scale: Double, _ out: UnsafeMutablePointer<Self>, _ n: Int) {
-        if scale == 1 {
-            for i in 0..<n { out[i] = Self(Double(origin[i]) + (x * a[i] + y * b[i])) }
-        } else {
-            for i in 0..<n { out[i] = Self(Double(origin[i]) + scale * (x * a[i] + y * b[i])) }
-        }
+        // scale · s is exact for scale 1 (and 0.5), so one loop serves the plain and the split case.
+        for i in 0..<n { out[i] = Self(Double(origin[i]) + scale * (x * a[i] + y * b[i])) }
     }
 
     public static func kernelToDouble(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {

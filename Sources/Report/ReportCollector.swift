@@ -180,8 +180,7 @@ public struct ReportCollector {
         var t = TidyTable(columns: ["seed", "model", "stage", "step", "position", "epoch", "train_loss", "dev_accuracy"])
         for (seed, folder) in seedFolders {
             for name in [ReportPlan.ternary, ReportPlan.bwn, ReportPlan.tws] {
-                let epochs = name == ReportPlan.bwn ? plan.spec.bwnEpochs : plan.spec.studentEpochs
-                let perStage = plan.stageSteps(epochs: epochs)
+                let perStage = plan.stageSteps(epochs: plan.epochs(of: name))
                 for stage in [1, 2] {
                     let path = "\(folder)/\(name)\(stage == 1 ? "/stage1" : "")/train_log.csv"
                     for r in try csv(path) {
@@ -242,10 +241,9 @@ public struct ReportCollector {
     func trainingCurvature() throws -> TidyTable {
         var t = TidyTable(columns: ["model", "block", "stage", "step", "position", "lambda_max", "residual", "converged", "hvps", "loss"])
         for name in [ReportPlan.ternary, ReportPlan.bwn] {
-            let epochs = name == ReportPlan.bwn ? plan.spec.bwnEpochs : plan.spec.studentEpochs
-            let perStage = plan.stageSteps(epochs: epochs)
+            let perStage = plan.stageSteps(epochs: plan.epochs(of: name))
             for block in TrainingCurvature.blocks {
-                for s in plan.snapshots(of: name, epochs: epochs) {
+                for s in plan.snapshots(of: name) {
                     let doc = try json("\(probes)/along-training/\(name)/\(block.name)/\(s.label)/hessian.json")
                     let rep = doc["models"]?[0]
                     t.append(["model": name, "block": block.name, "stage": String(s.stage), "step": String(s.step),

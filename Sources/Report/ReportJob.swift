@@ -61,17 +61,15 @@ public struct ReportJob {
         let plan = try self.plan()
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let runner = StageRunner(executable: executable, work: URL(fileURLWithPath: work), log: log)
-        let before = try plan.stages.filter { try runner.finished($0) != nil }.count
-        let records = try runner.run(plan.stages)
+        let (records, reused) = try runner.run(plan.stages)
         log("report: collecting the results into \(output.path)")
         let tables = try ReportCollector(plan: plan, records: records).collect()
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         for (name, table) in tables { try table.write(to: output.appendingPathComponent(name)) }
         try AtomicFile.write(try provenance(plan: plan, records: records), to: output.appendingPathComponent(ReportFiles.provenance))
         let renderer = try ReportRenderer(directory: output)
-        let files = try renderer.render()
-        let claims = try renderer.claims()
-        return Summary(output: output.path, work: work, stages: plan.stages.count, ran: plan.stages.count - before, reused: before,
+        let (files, claims) = try renderer.render()
+        return Summary(output: output.path, work: work, stages: plan.stages.count, ran: plan.stages.count - reused, reused: reused,
                        seconds: Date().timeIntervalSince(start), files: (Array(tables.keys) + files + [ReportFiles.provenance]).sorted(),
                        verdicts: Dictionary(claims.map { ($0.id, $0.verdict.rawValue) }, uniquingKeysWith: { a, _ in a }))
     }
@@ -97,11 +95,7 @@ public struct ReportJob {
     }
 
     static func hashFile(_ url: URL) throws -> String {
-        guard let h = FileHandle(forReadingAtPath: url.path) else { throw ReportError.badResult(path: url.path, reason: "cannot be read") }
-        defer { try? h.close() }
-        var sha = SHA256()
-        while let chunk = try h.read(upToCount: 1 << 20), !chunk.isEmpty { sha.update(chunk) }
-        return sha.finalize()
+        do { return try SHA256.hex(file: url) } catch { throw ReportError.badResult(path: url.path, reason: "cannot be read") }
     }
 
     /// sha256 over the sorted relative paths and contents' hashes of every regular file under `url`.

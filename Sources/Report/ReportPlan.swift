@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// The commands of a report in dependency order, from its spec: for every seed the full-precision teacher, the
 /// ternary (TWN) and binary (BWN) students, the uniform 8- and 4-bit students of Fig. 1, the TWS split of the
@@ -48,6 +49,8 @@ public struct ReportPlan: Sendable {
     }
 
     /// Steps of one distillation stage, and the steps a snapshot is kept at (0, every N, and the last).
+    /// Epochs per distillation stage of a student: the BWN baseline has its own budget.
+    public func epochs(of name: String) -> Int { name == Self.bwn ? spec.bwnEpochs : spec.studentEpochs }
     public func stageSteps(epochs: Int) -> Int { (trainExamples + spec.batchSize - 1) / spec.batchSize * epochs }
     public func snapshotSteps(epochs: Int) -> [Int] {
         let total = stageSteps(epochs: epochs)
@@ -107,7 +110,7 @@ public struct ReportPlan: Sendable {
         }
         let keep = snapshots ? ["--save-every", String(spec.snapshotEvery)] : []
         student(Self.ternary, bits: 2, epochs: spec.studentEpochs, extra: keep, title: "distil the ternary (TWN) student")
-        student(Self.bwn, bits: 1, epochs: spec.bwnEpochs, extra: keep, title: "distil the binary (BWN) baseline")
+        student(Self.bwn, bits: 1, epochs: epochs(of: Self.bwn), extra: keep, title: "distil the binary (BWN) baseline")
         let split = model(Self.split, seed: seed)
         add(ReportStage(id: split, title: "split the ternary model into binary halves (TWS, seed \(s))",
                         arguments: ["split", "--model", model(Self.ternary, seed: seed), "--output", split], output: split, cost: 4))
@@ -196,10 +199,9 @@ public struct ReportPlan: Sendable {
                             output: out, cost: 4 * pointCost + 4))
         }
         for name in [Self.ternary, Self.bwn] {
-            let epochs = name == Self.bwn ? spec.bwnEpochs : spec.studentEpochs
             for block in TrainingCurvature.blocks {
                 var previous: (output: String, label: String)?
-                for snapshot in snapshots(of: name, epochs: epochs) {
+                for snapshot in snapshots(of: name) {
                     let out = "\(work)/probes/along-training/\(name)/\(block.name)/\(snapshot.label)"
                     let warm = previous.map { ["--warm-start", "\($0.output)/\($0.label)/top-0.safetensors"] } ?? []
                     add(ReportStage(id: out, title: "λ_max of \(block.selection) along training, \(name) at \(snapshot.label)",
@@ -225,12 +227,12 @@ public struct ReportPlan: Sendable {
     }
 
     /// Stage 2 starts from stage 1's last state, so its step 0 is left out (the same weights).
-    public func snapshots(of name: String, epochs: Int) -> [Snapshot] {
+    public func snapshots(of name: String) -> [Snapshot] {
         let root = model(name)
         return [1, 2].flatMap { stage in
-            snapshotSteps(epochs: epochs).filter { stage == 1 || $0 > 0 }.map { step in
+            snapshotSteps(epochs: epochs(of: name)).filter { stage == 1 || $0 > 0 }.map { step in
                 Snapshot(stage: stage, step: step,
-                         directory: "\(root)\(stage == 1 ? "/stage1" : "")/snapshots/\(String(format: "step-%06d", step))")
+                         directory: "\(root)\(stage == 1 ? "/stage1" : "")/\(TrainingSnapshot.folder)/\(TrainingSnapshot.name(step: step))")
             }
         }
     }

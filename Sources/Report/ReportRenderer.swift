@@ -12,16 +12,19 @@ public struct ReportRenderer {
         provenance = try JSONValue.read(directory.appendingPathComponent(ReportFiles.provenance))
     }
 
+    /// A table by file name, read once (the derived ones come from the cache they were written through).
     func table(_ name: String) throws -> TidyTable {
         if let t = cache.tables[name] { return t }
-        return try TidyTable.read(directory.appendingPathComponent(name))
+        let t = try TidyTable.read(directory.appendingPathComponent(name))
+        cache.tables[name] = t
+        return t
     }
 
     func records(_ name: String) throws -> [[String: String]] { try table(name).records }
 
-    /// Writes every figure, the derived tables and REPORT.md; returns the files written.
+    /// Writes every figure, the derived tables and REPORT.md; returns the files written and the claims' verdicts.
     @discardableResult
-    public func render() throws -> [String] {
+    public func render() throws -> (files: [String], claims: [Claim]) {
         var written: [String] = []
         func draw(_ plot: TidyPlot, from csv: String, to svg: String) throws {
             let t = try table(csv)
@@ -55,8 +58,7 @@ public struct ReportRenderer {
         p.xLabel = "offset (units of mean|W|)"; p.yLabel = "training loss"
         try draw(p, from: ReportFiles.slices, to: "fig2-slices.svg")
         // Fig. 3
-        tablesAdd(ReportFiles.ratios, try ratios())
-        try writeTable(ReportFiles.ratios); written.append(ReportFiles.ratios)
+        try store(ReportFiles.ratios, try ratios()); written.append(ReportFiles.ratios)
         var bar = TidyPlot(kind: .bar, x: "module", y: ["ratio"])
         bar.group = "pair"; bar.errorColumns = ("low", "high"); bar.reference = 1
         bar.title = "Top Hessian eigenvalue per module kind, relative to the full-precision model (Fig. 3)"
@@ -90,18 +92,20 @@ public struct ReportRenderer {
             v.append(["claim": c.id, "text": c.text, "basis": c.basis, "statistic": c.statistic, "estimate": TidyTable.number(c.estimate),
                       "standard_error": TidyTable.number(c.standardError), "threshold": TidyTable.number(c.threshold), "verdict": c.verdict.rawValue])
         }
-        tablesAdd(ReportFiles.verdicts, v)
-        try writeTable(ReportFiles.verdicts); written.append(ReportFiles.verdicts)
+        try store(ReportFiles.verdicts, v); written.append(ReportFiles.verdicts)
         try AtomicFile.write(try markdown(claims), to: directory.appendingPathComponent(ReportFiles.report))
         written.append(ReportFiles.report)
-        return written
+        return (written, claims)
     }
 
     /// The tables derived while rendering (read like the collected ones).
     let cache = Cache()
     final class Cache { var tables: [String: TidyTable] = [:] }
-    func tablesAdd(_ name: String, _ t: TidyTable) { cache.tables[name] = t }
-    func writeTable(_ name: String) throws { try cache.tables[name]!.write(to: directory.appendingPathComponent(name)) }
+    /// Writes a derived table and keeps it for the rest of the rendering.
+    func store(_ name: String, _ t: TidyTable) throws {
+        cache.tables[name] = t
+        try t.write(to: directory.appendingPathComponent(name))
+    }
 
     // MARK: Derived numbers
 

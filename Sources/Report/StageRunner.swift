@@ -56,34 +56,31 @@ public final class StageRunner {
         return record
     }
 
-    /// Runs every unfinished stage; returns the records of all of them (reused or new) in plan order.
-    public func run(_ stages: [ReportStage]) throws -> [Record] {
+    /// Runs every unfinished stage; returns the records of all of them (reused or new) in plan order, and how many
+    /// were reused.
+    public func run(_ stages: [ReportStage]) throws -> (records: [Record], reused: Int) {
         let fm = FileManager.default
         try fm.createDirectory(at: markers, withIntermediateDirectories: true)
         let lock = try Lock(work.appendingPathComponent(".lock"))
         defer { lock.release() }
-        var records: [Record] = []
-        var done = try stages.map { try finished($0) }
+        let done = try stages.map { try finished($0) }
         let total = stages.count
         let start = Date()
         var measured = 0.0, estimated = 0.0
         let reused = done.compactMap { $0 }.count
         if reused > 0 { log("report: \(reused) of \(total) stages finished earlier, reused") }
+        var records: [Record] = []
         for (k, stage) in stages.enumerated() {
             if let record = done[k] { records.append(record); continue }
             let remaining = zip(stages, done).dropFirst(k).filter { $0.1 == nil }.reduce(0) { $0 + $1.0.cost }
             let speed = estimated > 0 ? measured / estimated : 1
             log(String(format: "report [%d/%d] %@ — elapsed %@, ETA %@", k + 1, total, stage.title,
                        Self.duration(Date().timeIntervalSince(start)), Self.duration(remaining * speed)))
-            let t0 = Date()
             let record = try execute(stage)
-            let seconds = Date().timeIntervalSince(t0)
-            measured += seconds; estimated += stage.cost
+            measured += record.seconds; estimated += stage.cost
             records.append(record)
-            done[k] = record
-            _ = seconds
         }
-        return records
+        return (records, reused)
     }
 
     func execute(_ stage: ReportStage) throws -> Record {

@@ -90,15 +90,6 @@ public struct TrainingHooks<T: BLASReal> {
 public enum TrainingSnapshot {
     public static let folder = "snapshots"
     public static func name(step: Int) -> String { String(format: "step-%06d", step) }
-    /// The finished snapshots in `output`, by step.
-    public static func list(in output: URL) -> [(step: Int, directory: URL)] {
-        let dir = output.appendingPathComponent(folder)
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
-        return names.compactMap { name -> (Int, URL)? in
-            guard name.hasPrefix("step-"), !name.hasSuffix(".partial"), let step = Int(name.dropFirst(5)) else { return nil }
-            return (step, dir.appendingPathComponent(name))
-        }.sorted { $0.0 < $1.0 }
-    }
 }
 
 /// Where a run's resumable checkpoint lives in its output directory: `checkpoint-last/`, written whole into

@@ -68,12 +68,12 @@ struct ReportCommand: ParsableCommand {
         let outputURL = URL(fileURLWithPath: output ?? "Plots/\(spec.preset.rawValue)\(suffix)")
         if renderOnly {
             let renderer = try ReportRenderer(directory: outputURL)
-            let files = try renderer.render()
+            let files = try renderer.render().files
             try printJSONLine(["output": outputURL.path, "files": files.joined(separator: ",")])
             return
         }
+        try threading.apply()
         let threads = threading.threads ?? ProcessInfo.processInfo.activeProcessorCount
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let job = ReportJob(spec: spec, work: work ?? "runs/report-\(spec.preset.rawValue)\(suffix)", output: outputURL,
                             executable: executable, threads: threads, version: BinaryBERTVersion.string,

@@ -57,7 +57,7 @@ final class CommittedReportTests: XCTestCase {
         let derived = try FileManager.default.contentsOfDirectory(atPath: copy.path)
             .filter { $0.hasSuffix(".svg") || $0 == ReportFiles.report || $0 == ReportFiles.verdicts || $0 == ReportFiles.ratios }
         for f in derived { try FileManager.default.removeItem(at: copy.appendingPathComponent(f)) }
-        let written = try ReportRenderer(directory: copy).render()
+        let written = try ReportRenderer(directory: copy).render().files
         XCTAssertEqual(Set(written), Set(derived), "the committed report has other derived files than the renderer writes")
         for f in written {
             XCTAssertEqual(try Data(contentsOf: copy.appendingPathComponent(f)), try Data(contentsOf: committed.appendingPathComponent(f)),
