@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "Curvature", targets: ["Curvature"]),
         .library(name: "Landscape", targets: ["Landscape"]),
         .library(name: "Report", targets: ["Report"]),
+        .library(name: "AdaptiveSplit", targets: ["AdaptiveSplit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,14 +36,15 @@ let package = Package(
         .target(name: "Text", dependencies: [], swiftSettings: fast),
         .target(name: "Training", dependencies: ["BERT", "Text", "Numerics"], swiftSettings: fast),
         .target(name: "Quantization", dependencies: ["BERT", "Numerics", "Training"], swiftSettings: fast),
-        .target(name: "Curvature", dependencies: ["BERT", "Numerics", "Quantization", "Training"], swiftSettings: fast),
+        .target(name: "Curvature", dependencies: ["BERT", "Numerics", "Quantization", "Text", "Training"], swiftSettings: fast),
+        .target(name: "AdaptiveSplit", dependencies: ["BERT", "Curvature", "Numerics", "Quantization", "Training"], swiftSettings: fast),
         .target(name: "Landscape", dependencies: ["BERT", "Curvature", "Numerics", "Quantization"], swiftSettings: fast),
         .target(name: "Plotting", dependencies: []),
         .target(name: "Report", dependencies: ["BERT", "Text", "Training", "Plotting"]),
         .executableTarget(
             name: "binarybert",
             dependencies: [
-                "Numerics", "BERT", "Text", "Training", "Quantization", "Curvature", "Landscape", "Plotting", "Report",
+                "Numerics", "BERT", "Text", "Training", "Quantization", "Curvature", "Landscape", "Plotting", "Report", "AdaptiveSplit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fast
@@ -55,7 +57,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "BERT", "Text", "Numerics"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Plotting"]),
-        .testTarget(name: "CurvatureTests", dependencies: ["Curvature", "BERT", "Numerics", "Quantization"]),
+        .testTarget(name: "CurvatureTests", dependencies: ["Curvature", "BERT", "Numerics", "Quantization", "AdaptiveSplit"]),
         .testTarget(name: "LandscapeTests", dependencies: ["Landscape", "Curvature", "BERT", "Numerics", "Quantization"]),
     ],
     swiftLanguageModes: [.v5]

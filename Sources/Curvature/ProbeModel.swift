@@ -52,7 +52,7 @@ public final class ProbeModel<T: BLASReal> {
         let w = Buffer<T>(count: model.table.totalCount)
         w.copy(from: model.parameters)
         if let w2 = q.secondHalf {
-            for v in q.quantizedViews + q.splitBiasViews {
+            for v in q.splitViews + q.splitBiasViews {
                 T.axpy(n: v.count, alpha: 1, x: w2.pointer + v.offset, incx: 1, y: w.pointer + v.offset, incy: 1)
             }
         }

@@ -116,7 +116,7 @@ public enum DistillationPipeline {
         // The second halves of a split model get their own optimizer over the same gradients.
         let secondOptimizer: BertAdam<T>? = student.secondHalf.map { _ in
             BertAdam<T>(parameterCount: model.table.totalCount,
-                        groups: [.init(views: student.quantizedViews, weightDecay: options.weightDecay),
+                        groups: [.init(views: student.splitViews, weightDecay: options.weightDecay),
                                  .init(views: student.splitBiasViews, weightDecay: 0)])
         }
         var hooks = TrainingHooks<T>()

@@ -77,23 +77,23 @@ public enum PackedModel {
         var writer = SafetensorsWriter(metadata: ["format": "binarybert-packed", "method": q.spec.method])
         var report = SizeReport(totalBytes: 0, paperMegabytes: 0, quantizedWeights: 0, floatParameters: 0)
         var paperBytes = 0
-        let quantizedNames = Set(q.quantizedViews.map(\.name))
-        let bits = bitsPerCode(q.quantizer)
+        let quantizerOf = Dictionary(uniqueKeysWithValues: zip(q.quantizedViews.map(\.name), q.quantizers))
 
         func addPacked(_ prefix: String, _ view: ParameterView, latent: UnsafePointer<T>) {
+            let quantizer = quantizerOf[view.name]!, bits = bitsPerCode(quantizer)
             let (rows, cols) = q.scaleLayout(view)
             let values = Buffer<T>(count: view.count)
             let stored = q.quantize(view, latent: latent, into: values.pointer)   // α (LAQ: the stored α), or s for uniform
             var codes = [UInt8](repeating: 0, count: view.count)
             for r in 0..<rows {
-                for j in 0..<cols { codes[r * cols + j] = code(Double(values[r * cols + j]), q.quantizer, scale: stored[r]) }
+                for j in 0..<cols { codes[r * cols + j] = code(Double(values[r * cols + j]), quantizer, scale: stored[r]) }
             }
             let packed = pack(codes, bits: bits)
             writer.add(prefix + view.name + ".codes", shape: [packed.count], bytes: packed)
             writer.add(prefix + view.name + ".scales", shape: [rows], values: stored)
             report.quantizedWeights += view.count
             paperBytes += packed.count + 4 * rows
-            if q.quantizer == .binary {
+            if quantizer == .binary {
                 // BWN maps an exact 0 latent to 0 (sign 0 = 0, as torch.sign), which 1 bit cannot hold: such
                 // positions (in rows with a non-zero α) are listed, so the unpacked model is still exact.
                 var zeros: [Int64] = []
@@ -108,9 +108,9 @@ public enum PackedModel {
         }
 
         for v in q.model.table.views {
-            if quantizedNames.contains(v.name) {
+            if quantizerOf[v.name] != nil {
                 addPacked("", v, latent: q.model.parameters.pointer + v.offset)
-                if let w2 = q.secondHalf { addPacked(QuantizationSpec.secondHalfPrefix, v, latent: w2.pointer + v.offset) }
+                if let w2 = q.secondHalf, q.spec.isSplit(v.name) { addPacked(QuantizationSpec.secondHalfPrefix, v, latent: w2.pointer + v.offset) }
             } else {
                 // A split bias is stored summed (b₁ + b₂ is all the forward pass uses).
                 let values = UnsafeBufferPointer(start: q.quantized.pointer + v.offset, count: v.count)
@@ -139,13 +139,11 @@ public enum PackedModel {
         guard let spec = try QuantizationSpec.load(directory) else {
             throw QuantizationError.badSpec(file: directory.appendingPathComponent(QuantizationSpec.fileName).path, reason: "missing")
         }
-        let quantizer = try WeightQuantizer(bits: spec.weightBits, method: spec.method)
         let url = directory.appendingPathComponent(fileName)
         let file = try SafetensorsFile(contentsOf: url)
         let model = try BertModel<T>(config: config, pooler: file["bert.pooler.dense.bias"] != nil,
                                      classifier: file["classifier.bias"] != nil)
         let quantizedNames = Set(spec.quantizedTensors)
-        let bits = bitsPerCode(quantizer)
         for v in model.table.views {
             let dst = model.parameters.pointer + v.offset
             guard quantizedNames.contains(v.name) else {
@@ -155,7 +153,8 @@ public enum PackedModel {
                 continue
             }
             dst.update(repeating: 0, count: v.count)
-            for prefix in spec.split ? ["", QuantizationSpec.secondHalfPrefix] : [""] {
+            let quantizer = try WeightQuantizer(bits: spec.bits(of: v.name), method: spec.method), bits = bitsPerCode(quantizer)
+            for prefix in spec.isSplit(v.name) ? ["", QuantizationSpec.secondHalfPrefix] : [""] {
                 let codesName = prefix + v.name + ".codes", scalesName = prefix + v.name + ".scales"
                 guard file[codesName] != nil else { throw CheckpointError.missingTensor(file: url.path, tensor: codesName) }
                 let bytes = try file.integers(codesName).map { UInt8(truncatingIfNeeded: $0) }

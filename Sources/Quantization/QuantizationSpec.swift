@@ -20,15 +20,25 @@ public struct QuantizationSpec: Codable, Sendable, Equatable {
     /// method is "laq". Absent in older files and for the other methods; a "laq" spec without it starts from the
     /// d ≡ 1 fit (`WeightQuantizer.lossAwareTernary`).
     public var laqScales: [String: [Double]]?
+    /// Mixed precision (adaptive splitting): weight bits of the named quantized tensors where they differ from
+    /// `weightBits` (e.g. 1 for the binarized matrices of a mixed ternary/binary model). Absent: every tensor at
+    /// `weightBits`.
+    public var tensorBits: [String: Int]?
+    /// With `split`: the quantized tensors held as two binary halves (the others, and their biases, as one binary
+    /// tensor). Absent: every quantized tensor is split.
+    public var splitTensors: [String]?
 
     enum CodingKeys: String, CodingKey {
         case method, weightBits = "weight_bits", activationBits = "activation_bits", split, quantizedTensors = "quantized_tensors"
         case activationQuantizers = "activation_quantizers", laqScales = "laq_scales"
+        case tensorBits = "tensor_bits", splitTensors = "split_tensors"
     }
 
     public static let fileName = "quantization.json"
     /// The `method` of loss-aware ternarization.
     public static let lossAwareMethod = "laq"
+    /// The `method` of a mixed ternary/binary model (adaptive splitting, before the split): TWN and BWN by tensor.
+    public static let mixedMethod = "mixed"
     /// Prefix of the second halves' names in model.safetensors.
     public static let secondHalfPrefix = "split2."
 
@@ -46,6 +56,12 @@ public struct QuantizationSpec: Codable, Sendable, Equatable {
         self.split = split
         self.quantizedTensors = quantizedTensors
     }
+
+    /// The weight bits of one quantized tensor (`tensorBits` or the model's `weightBits`).
+    public func bits(of name: String) -> Int { tensorBits?[name] ?? weightBits }
+
+    /// Whether a quantized tensor is held as two halves.
+    public func isSplit(_ name: String) -> Bool { split && (splitTensors.map { $0.contains(name) } ?? true) }
 
     public static func load(_ directory: URL) throws -> QuantizationSpec? {
         let url = directory.appendingPathComponent(fileName)

@@ -19,13 +19,20 @@ public final class QuantizedBertModel<T: BLASReal> {
     public let spec: QuantizationSpec
     /// Activation quantizers (activationBits < 32), installed as `model.activationQuantizer`.
     public let activationQuantizers: ActivationQuantizerSet?
+    /// The model's quantizer (`spec.weightBits`); `quantizers` holds each tensor's (they differ in a mixed model).
     public let quantizer: WeightQuantizer
+    /// The quantizer of each quantized view (parallel to `quantizedViews`).
+    public let quantizers: [WeightQuantizer]
     public let secondHalf: Buffer<T>?
     public let quantized: Buffer<T>
     /// Scratch for Q(W₂) of the largest quantized tensor (split models), reused by every `refresh()`.
     private let scratch: Buffer<T>
     /// Views of the quantized tensors, and of the biases that belong to them (split halves those too).
     public let quantizedViews: [ParameterView]
+    /// The quantized views held as two halves (all of them in a TWS model, the selected ones after adaptive
+    /// splitting), with `isSplitView` parallel to `quantizedViews`.
+    public let splitViews: [ParameterView]
+    public let isSplitView: [Bool]
     public let splitBiasViews: [ParameterView]
     /// LAQ's α for each quantized view (parallel to `quantizedViews`; one per row for the word embedding, one per
     /// tensor otherwise); empty for the other quantizers, whose scales are functions of w.
@@ -42,11 +49,24 @@ public final class QuantizedBertModel<T: BLASReal> {
             views.append(v)
         }
         quantizedViews = views
-        splitBiasViews = spec.split ? views.compactMap { v in
+        let names = Set(spec.quantizedTensors)
+        if let unknown = (Array((spec.tensorBits ?? [:]).keys) + (spec.splitTensors ?? [])).sorted().first(where: { !names.contains($0) }) {
+            throw QuantizationError.badSpec(file: QuantizationSpec.fileName, reason: "tensor_bits or split_tensors name \(unknown), which is not a quantized tensor")
+        }
+        quantizers = try views.map { try WeightQuantizer(bits: spec.bits(of: $0.name), method: spec.method) }
+        if spec.tensorBits != nil && quantizer == .lossAwareTernary {
+            throw QuantizationError.badSpec(file: QuantizationSpec.fileName, reason: "a mixed-precision model (tensor_bits) cannot use laq")
+        }
+        isSplitView = views.map { spec.isSplit($0.name) }
+        splitViews = zip(views, isSplitView).filter(\.1).map(\.0)
+        if let bad = zip(views, quantizers).first(where: { spec.isSplit($0.0.name) && $0.1 != .binary }) {
+            throw QuantizationError.badSpec(file: QuantizationSpec.fileName, reason: "\(bad.0.name) is split, so its halves must be binary (1 bit)")
+        }
+        splitBiasViews = splitViews.compactMap { v in
             v.name.hasSuffix(".weight") ? model.table[String(v.name.dropLast("weight".count)) + "bias"] : nil
-        } : []
+        }
         secondHalf = spec.split ? Buffer(count: model.table.totalCount) : nil
-        scratch = Buffer(count: spec.split ? (views.map(\.count).max() ?? 0) : 0)
+        scratch = Buffer(count: splitViews.map(\.count).max() ?? 0)
         quantized = Buffer(count: model.table.totalCount)
         if spec.activationBits < 32 {
             let layers = model.config.numHiddenLayers
@@ -102,7 +122,7 @@ public final class QuantizedBertModel<T: BLASReal> {
     @discardableResult
     func quantize(view k: Int, latent: UnsafePointer<T>, into q: UnsafeMutablePointer<T>) -> [Double] {
         let (rows, cols) = scaleLayout(quantizedViews[k])
-        guard quantizer == .lossAwareTernary else { return quantizer.quantize(latent, into: q, rows: rows, cols: cols) }
+        guard quantizers[k] == .lossAwareTernary else { return quantizers[k].quantize(latent, into: q, rows: rows, cols: cols) }
         for r in 0..<rows { LossAwareTernarization.apply(latent + r * cols, into: q + r * cols, count: cols, alpha: laqScales[k][r]) }
         return laqScales[k]
     }
@@ -118,15 +138,15 @@ public final class QuantizedBertModel<T: BLASReal> {
 
     /// ŵ of one tensor from given latent values, as `refresh()` computes it: Q(w) for a quantized tensor (this model's
     /// scales, recomputed from `latent` — LAQ's stored α excepted), Q_b(w₁) + Q_b(w₂) when split (`second` = W₂'s
-    /// values of the tensor), w₁ + w₂ for a split bias, and w itself for any other tensor. Probes that perturb the
+    /// values of the tensor; ignored for a tensor that is not split), w₁ + w₂ for a split bias, and w itself for any
+    /// other tensor. Probes that perturb the
     /// latent weights call this for each perturbed tensor; the model is not changed.
     public func quantizedValues(of view: ParameterView, latent: UnsafePointer<T>, second: UnsafePointer<T>?, into q: UnsafeMutablePointer<T>) {
         if let k = quantizedViews.firstIndex(where: { $0.name == view.name }) {
             quantize(view: k, latent: latent, into: q)
-            if let second {
-                precondition(secondHalf != nil, "quantizedValues: a second half for an unsplit model")
+            if let second, isSplitView[k] {
                 let (rows, cols) = scaleLayout(view)
-                quantizer.quantize(second, into: scratch.pointer, rows: rows, cols: cols)
+                quantizers[k].quantize(second, into: scratch.pointer, rows: rows, cols: cols)
                 T.axpy(n: view.count, alpha: 1, x: scratch.pointer, incx: 1, y: q, incy: 1)
             }
         } else {
@@ -150,7 +170,7 @@ public final class QuantizedBertModel<T: BLASReal> {
     }
 
     /// Rows × columns of a quantized view: the word embedding has one scale per row, the others one per tensor.
-    func scaleLayout(_ v: ParameterView) -> (rows: Int, cols: Int) {
+    public func scaleLayout(_ v: ParameterView) -> (rows: Int, cols: Int) {
         v.role == .embedding ? (v.shape[0], v.count / v.shape[0]) : (1, v.count)
     }
 
@@ -160,9 +180,9 @@ public final class QuantizedBertModel<T: BLASReal> {
         q.update(from: p, count: model.table.totalCount)   // unquantized tensors pass through
         for (k, v) in quantizedViews.enumerated() {
             quantize(view: k, latent: p + v.offset, into: q + v.offset)
-            if let w2 = secondHalf {
+            if let w2 = secondHalf, isSplitView[k] {
                 let (rows, cols) = scaleLayout(v)
-                quantizer.quantize(w2.pointer + v.offset, into: scratch.pointer, rows: rows, cols: cols)
+                quantizers[k].quantize(w2.pointer + v.offset, into: scratch.pointer, rows: rows, cols: cols)
                 T.axpy(n: v.count, alpha: 1, x: scratch.pointer, incx: 1, y: q + v.offset, incy: 1)
             }
         }

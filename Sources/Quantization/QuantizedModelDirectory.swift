@@ -9,7 +9,7 @@ public enum QuantizedModelDirectory {
                                          metadata: [String: String] = [:]) throws {
         var extras: [(name: String, shape: [Int], values: UnsafeBufferPointer<T>)] = []
         if let w2 = q.secondHalf {
-            for v in q.quantizedViews + q.splitBiasViews {
+            for v in q.splitViews + q.splitBiasViews {
                 extras.append((QuantizationSpec.secondHalfPrefix + v.name, v.shape,
                                UnsafeBufferPointer(start: w2.pointer + v.offset, count: v.count)))
             }
@@ -29,7 +29,7 @@ public enum QuantizedModelDirectory {
         if let w2 = q.secondHalf {
             let url = directory.appendingPathComponent(ModelDirectory.weightsFile)
             let file = try SafetensorsFile(contentsOf: url)
-            for v in q.quantizedViews + q.splitBiasViews {
+            for v in q.splitViews + q.splitBiasViews {
                 let name = QuantizationSpec.secondHalfPrefix + v.name
                 guard let info = file[name] else { throw CheckpointError.missingTensor(file: url.path, tensor: name) }
                 guard info.shape == v.shape else {
@@ -64,6 +64,7 @@ extension QuantizedBertModel {
         }
         let a = saved.spec, b = spec
         guard a.method == b.method, a.weightBits == b.weightBits, a.activationBits == b.activationBits, a.split == b.split,
+              a.tensorBits == b.tensorBits, a.splitTensors == b.splitTensors,
               saved.model.table.totalCount == model.table.totalCount else {
             throw QuantizationError.badSpec(file: directory.path, reason: "holds \(a.method) W\(a.weightBits)A\(a.activationBits), "
                                             + "a different model than this \(b.method) W\(b.weightBits)A\(b.activationBits) run")

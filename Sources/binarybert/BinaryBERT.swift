@@ -10,7 +10,7 @@ struct BinaryBERTCommand: ParsableCommand {
         subcommands: [InfoCommand.self, TokenizeCommand.self, ForwardCommand.self, FinetuneCommand.self, EvaluateCommand.self,
                       QuantizeCommand.self, SplitCommand.self, SliceCommand.self, ExportCommand.self, BenchCommand.self,
                       PlotCommand.self, HessianCommand.self, BenchHessianCommand.self, LandscapeCommand.self, BenchLandscapeCommand.self,
-                      ReportCommand.self]
+                      ReportCommand.self, AdaptiveSplitCommand.self]
     )
 
     static func main() {

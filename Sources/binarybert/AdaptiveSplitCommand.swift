@@ -1,0 +1,93 @@
+import AdaptiveSplit
+import ArgumentParser
+import BERT
+import Curvature
+import Foundation
+import Numerics
+import Quantization
+import Text
+import Training
+
+extension SplitGain: ExpressibleByArgument {}
+extension SplitSelection: ExpressibleByArgument {}
+
+/// `binarybert adaptive-split`: choose which matrices to split under a size budget, and build that model.
+struct AdaptiveSplitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "adaptive-split",
+        abstract: "Adaptive splitting (BinaryBERT §3.3): split only the most sensitive matrices, within a size budget.",
+        discussion: """
+        Steps, each kept in OUTPUT and skipped when found there (a killed run continues; training resumes from its \
+        checkpoints): a TWN base (OUTPUT/ternary, or --ternary DIR); the sensitivity of every quantized matrix at that \
+        base (sensitivity.csv: measured = the probe loss's increase when the matrix alone is binarized; curvature = \
+        ½·tr(H)/n·‖ŵ_bin − ŵ_ter‖² with tr(H) of its Hessian block by Hutch++), both always computed, with their rank \
+        correlation; the selection (selection.json: max = exact 0/1 knapsack by dynamic programming on costs rounded up \
+        to --resolution bytes, with the bound on what the rounding can lose; random = seeded order; min = least gain \
+        first); the mixed ternary/binary model trained by distillation (mixed/); its ternary part split exactly (split/, \
+        float64, checked against the mixed model); binary fine-tuning (final/); the packed export (packed/), checked \
+        against the budget. adaptive-split.json (also in final/) records which matrices were split and why. The budget is \
+        the packed size in MB (1024² bytes of `export --packed`'s data section) between the all-binary model and the \
+        fully split one; outside that range it is refused with the range.
+        """)
+
+    @Option(help: "Fine-tuned full-precision teacher directory.") var teacher: String
+    @Option(help: "Task name.") var task: String
+    @Option(help: "Data directory.") var data: String
+    @Option(help: "Output directory.") var output: String
+    @Option(help: "Size budget of the packed model in MB (1024² bytes).") var budget: Double
+    @Option(help: "Sensitivity that drives the selection: \(SplitGain.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var gain: SplitGain = .measured
+    @Option(help: "Selection rule: \(SplitSelection.allCases.map(\.rawValue).joined(separator: ", ")) (max: exact knapsack; random and min: controls).")
+    var selection: SplitSelection = .max
+    @Option(help: "Seed of --selection random.") var selectionSeed: UInt64 = 0
+    @Option(help: "Knapsack cost resolution in bytes (≥ 1).") var resolution = 256
+    @Option(help: "A trained TWN model to start from instead of training OUTPUT/ternary.") var ternary: String?
+    @Option(help: "Training examples of the sensitivities' probe objective.") var probeExamples = 32
+    @Option(help: "Examples per probe batch.") var probeBatchSize = 16
+    @Option(help: "Draw the probe examples at random with this seed (default: the first ones).") var probeSeed: UInt64?
+    @Option(help: "Hutch++ matrix-vector products per matrix (≥ 6).") var traceMatvecs = 12
+    @Option(help: "Seed of the Hutch++ probes.") var traceSeed: UInt64 = 0
+    @Option(help: "Precision of the sensitivities: float32 or float64.") var dtype: DType = .float32
+    @Option(help: "Epochs per distillation stage of the TWN base (without --ternary); 0 = post-training quantization.") var ternaryEpochs = 2
+    @Option(help: "Epochs per distillation stage of the mixed model; 0 = none.") var mixedEpochs = 2
+    @Option(help: "Epochs per distillation stage of the binary fine-tuning after the split; 0 = none.") var finetuneEpochs = 2
+    @Flag(help: "Distil the logits only (skip stage 1) at every training step.") var skipStage1 = false
+    @Option(help: "Maximum tokens per example (≥ 2).") var maxLength = 128
+    @Option(help: "Examples per step.") var batchSize = 32
+    @Option(help: "Learning rate of stage 2 (stage 1 uses 2.5×).") var lr = 5e-5
+    @Option(help: "Seed of training.") var seed: UInt64 = 42
+    @Option(help: "Evaluate every N steps.") var evalEvery = 100
+    @OptionGroup var examples: TrainingSubsetOptions
+    @OptionGroup var threading: ThreadOptions
+
+    func validate() throws {
+        guard budget.isFinite, budget > 0 else { throw ValidationError("--budget must be a positive number of MB, not \(budget)") }
+        guard resolution >= 1 else { throw ValidationError("--resolution must be at least 1 byte, not \(resolution)") }
+        guard probeExamples >= 1, probeBatchSize >= 1 else { throw ValidationError("--probe-examples and --probe-batch-size must be at least 1") }
+        guard traceMatvecs >= 6 else { throw ValidationError("--trace-matvecs must be at least 6 (Hutch++ uses 3 groups of 2 or more), not \(traceMatvecs)") }
+        guard ternaryEpochs >= 0, mixedEpochs >= 0, finetuneEpochs >= 0 else { throw ValidationError("--ternary-epochs, --mixed-epochs and --finetune-epochs must be 0 or more") }
+        guard maxLength >= 2 else { throw ValidationError("--max-length must be at least 2 ([CLS] and [SEP]), not \(maxLength)") }
+        guard batchSize >= 1, evalEvery >= 1 else { throw ValidationError("--batch-size and --eval-every must be at least 1") }
+        guard lr.isFinite, lr > 0 else { throw ValidationError("--lr must be a finite positive number, not \(lr)") }
+    }
+
+    func run() throws {
+        try threading.apply()
+        let spec = try Tasks.named(task)
+        let teacherDir = URL(fileURLWithPath: teacher), dataDir = URL(fileURLWithPath: data)
+        let tokenizer = try BertTokenizer(modelDirectory: teacherDir)
+        let train = examples.apply(to: EncodedDataset(try DatasetLoader.load(task: spec, dataDirectory: dataDir, split: "train"),
+                                                      tokenizer: tokenizer, maxLength: maxLength))
+        let dev = EncodedDataset(try DatasetLoader.load(task: spec, dataDirectory: dataDir, split: "dev"), tokenizer: tokenizer, maxLength: maxLength)
+        let teacherModel = try ModelDirectory.load(teacherDir, as: Float.self)
+        var o = AdaptiveSplitOptions(budgetMegabytes: budget, teacher: teacher, task: task, data: data)
+        o.gain = gain; o.selection = selection; o.selectionSeed = selectionSeed; o.resolutionBytes = resolution
+        o.probeExamples = probeExamples; o.probeBatchSize = probeBatchSize; o.probeSeed = probeSeed
+        o.traceMatvecs = traceMatvecs; o.traceSeed = traceSeed; o.dtype = dtype.rawValue
+        o.ternaryEpochs = ternaryEpochs; o.mixedEpochs = mixedEpochs; o.fineTuneEpochs = finetuneEpochs; o.skipStage1 = skipStage1
+        o.batchSize = batchSize; o.learningRate = lr; o.seed = seed; o.evalEvery = evalEvery; o.maxLength = maxLength
+        o.ternary = ternary; o.trainSubset = examples.subset ?? examples.limit; o.trainSubsetSeed = examples.subset != nil ? examples.subsetSeed : nil
+        let result = try AdaptiveSplitPipeline.run(options: o, teacher: teacherModel, train: train, dev: dev, output: URL(fileURLWithPath: output),
+                                                   tokenizerSource: teacherDir, threads: Parallel.threads, version: BinaryBERTVersion.string)
+        try printJSONLine(result)
+    }
+}
