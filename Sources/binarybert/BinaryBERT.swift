@@ -17,9 +17,15 @@ struct BinaryBERTCommand: ParsableCommand {
         BLASCoreSelection.reexecIfNeeded()
         ParentWatch.start()
         AllocatorTuning.keepFreedMemory()
+        var command: ParsableCommand
+        do { command = try parseAsRoot() } catch { exit(withError: error) }
         do {
-            var command = try parseAsRoot()
             try command.run()
+        } catch let error as ValidationError {
+            // Raised once the command runs (a bad file, a mismatch found while loading): the sentence alone, without
+            // the usage text that belongs to parse errors.
+            FileHandle.standardError.write("Error: \(error.message)\n".data(using: .utf8)!)
+            Foundation.exit(ExitCode.validationFailure.rawValue)
         } catch {
             exit(withError: error)
         }
