@@ -2,7 +2,7 @@ import Foundation
 import Quantization
 
 /// How adaptive splitting picks the matrices to keep ternary within the budget: the exact 0/1 knapsack on the
-/// gains (`max`), or the controls — a seeded random order (`random`) or increasing gain (`min`), each taking a
+/// gains (`max`; the budget it leaves then goes to the matrices of gain ≤ 0 by decreasing gain), or the controls — a seeded random order (`random`) or increasing gain (`min`), each taking a
 /// matrix while it still fits.
 public enum SplitSelection: String, Codable, Sendable, CaseIterable {
     case max, random, min
@@ -25,11 +25,13 @@ public struct SplitChoice: Codable, Sendable, Equatable {
     /// discretisation can have lost; nil for the controls.
     public var upperBound: Double?
     public var worstCaseLoss: Double?
+    /// max: the matrices of gain ≤ 0 (none of which the optimum takes) split with the budget the optimum left.
+    public var filledAfterOptimum: [String]?
 
     enum CodingKeys: String, CodingKey {
         case selection, gainMethod = "gain_method", budgetBytes = "budget_bytes", range, extraBudgetBytes = "extra_budget_bytes"
         case resolutionBytes = "resolution_bytes", split, plannedBytes = "planned_bytes", gain, upperBound = "upper_bound"
-        case worstCaseLoss = "worst_case_loss"
+        case worstCaseLoss = "worst_case_loss", filledAfterOptimum = "filled_after_optimum"
     }
 
     /// Chooses among `candidates` with `gains` (parallel) for a budget in bytes inside `range`.
@@ -38,11 +40,18 @@ public struct SplitChoice: Codable, Sendable, Equatable {
         precondition(candidates.count == gains.count, "one gain per candidate")
         let items = zip(candidates, gains).map { Knapsack.Item(name: $0.name, cost: $0.splitBytes, gain: $1) }
         let extra = budgetBytes - range.allBinaryBytes
-        var chosen: [Int], upper: Double?, loss: Double?
+        var chosen: [Int], upper: Double?, loss: Double?, afterOptimum: [String]?
         switch selection {
         case .max:
             let s = try Knapsack.maximize(items, budget: extra, resolution: resolution)
-            chosen = s.chosen; upper = s.upperBound; loss = s.worstCaseLoss
+            upper = s.upperBound; loss = s.worstCaseLoss
+            // The optimum never takes a matrix of gain ≤ 0 (it cannot raise the total); splitting still adds capacity
+            // and such gains are within the probes' noise, so what is left of the budget goes to the remaining
+            // matrices by decreasing gain.
+            let rest = items.indices.filter { !s.chosen.contains($0) }.sorted { (-items[$0].gain, $0) < (-items[$1].gain, $1) }
+            let filled = Knapsack.fill(items, budget: extra - s.cost, order: rest)
+            chosen = (s.chosen + filled).sorted()
+            afterOptimum = filled.map { candidates[$0].name }
         case .random: chosen = Knapsack.fill(items, budget: extra, order: Knapsack.randomOrder(count: items.count, seed: seed))
         case .min: chosen = Knapsack.fill(items, budget: extra, order: Knapsack.leastGainOrder(items))
         }
@@ -50,6 +59,6 @@ public struct SplitChoice: Codable, Sendable, Equatable {
         return SplitChoice(selection: selection, gainMethod: gainMethod, budgetBytes: budgetBytes, range: range, extraBudgetBytes: extra,
                            resolutionBytes: resolution, split: chosen.map { candidates[$0].name },
                            plannedBytes: range.allBinaryBytes + cost, gain: chosen.reduce(0) { $0 + gains[$1] },
-                           upperBound: upper, worstCaseLoss: loss)
+                           upperBound: upper, worstCaseLoss: loss, filledAfterOptimum: afterOptimum)
     }
 }

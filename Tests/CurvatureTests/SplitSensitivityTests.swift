@@ -65,6 +65,12 @@ final class SplitSensitivityTests: XCTestCase {
                 XCTAssertEqual(c.worstCaseLoss ?? -1, 0, accuracy: 1e-12)
             }
         }
+        // A matrix of negative gain is not part of the optimum but takes budget the optimum leaves.
+        let negative = try SplitChoice.choose(.max, gainMethod: "measured", candidates: candidates, gains: [0.5, -0.1, 0.9, -0.2, 0.7, 0.3],
+                                              budgetBytes: 1_000 + 2_100, range: range, resolution: 1, seed: 0)
+        XCTAssertEqual(negative.split.count, 6, "the fully split budget splits every matrix")
+        XCTAssertEqual(negative.filledAfterOptimum, ["m1", "m3"])
+        XCTAssertEqual(negative.worstCaseLoss ?? -1, 0, accuracy: 1e-12)
         let least = try SplitChoice.choose(.min, gainMethod: "measured", candidates: candidates, gains: gains, budgetBytes: 1_800, range: range,
                                            resolution: 1, seed: 0)
         XCTAssertEqual(least.split, ["m0", "m1", "m3"], "least gain first: m3 (0.05, 400 B), m1 (0.1, 200 B), m5 does not fit, m0 (0.5, 100 B)")
