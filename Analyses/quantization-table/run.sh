@@ -23,8 +23,14 @@ COMMON=("${RT_POLARITY[@]}" --eval-every 100 --threads "$THREADS")
 require_binary
 [ -d "$MODEL" ] && [ -d "$DATA" ] || bash scripts/fetch-assets
 
-# quantize --resume continues whatever OUTPUT holds (a finished teacher or stage 1, a checkpoint) and starts afresh otherwise.
-resume_flag() { [ -d "$1" ] && echo --resume || true; }
+# quantize --resume continues what OUTPUT holds (a narrowed teacher, a finished stage 1, a checkpoint); it refuses an
+# OUTPUT without any of these, which then starts afresh.
+resume_flag() {
+    local d=$1
+    if [ -f "$d/stage1/metrics.json" ] || ls -d "$d"/teacher-w* "$d"/stage1/checkpoint-last* "$d"/checkpoint-last* >/dev/null 2>&1; then
+        echo --resume
+    fi
+}
 
 # quantize NAME SEED ARGS...: one distillation into $ROOT/seed$SEED/NAME, then its packed size.
 quantize() {

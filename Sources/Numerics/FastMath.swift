@@ -16,7 +16,8 @@ public func expFast(_ x: Float) -> Float {
     p = p * r + 0.5
     p = p * r + 1.0
     p = p * r + 1.0
-    let scale = Float(bitPattern: UInt32(bitPattern: (Int32(n) &+ 127) << 23))
+    // A NaN x leaves n NaN, which may not reach the integer conversion (a trap); p is NaN then, and so the result.
+    let scale = Float(bitPattern: UInt32(bitPattern: (Int32(n.isNaN ? 0 : n) &+ 127) << 23))
     return x < -87.3 ? 0 : p * scale
 }
 

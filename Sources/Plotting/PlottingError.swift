@@ -9,7 +9,6 @@ public enum PlottingError: Error, CustomStringConvertible, Equatable {
     case notPositive(path: String, line: Int, column: String, value: String)
     case noData(String)
     case badData(String)
-    case unwritableFile(path: String, reason: String)
     /// An option of a figure that cannot be drawn (named as `binarybert plot` spells it).
     case badOption(String)
 
@@ -24,7 +23,6 @@ public enum PlottingError: Error, CustomStringConvertible, Equatable {
             return "\(path):\(line): column '\(column)' holds \(value), which a log2 axis cannot place (it needs positive values)"
         case let .noData(what): return "nothing to plot: \(what)"
         case let .badData(what): return "cannot plot: \(what)"
-        case let .unwritableFile(path, reason): return "cannot write \(path): \(reason)"
         case let .badOption(what): return what
         }
     }

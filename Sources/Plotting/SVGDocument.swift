@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// A minimal SVG writer: elements appended in order, attribute values escaped, coordinates printed with two decimals
 /// (so the same figure always gives the same bytes).
@@ -44,23 +45,9 @@ public struct SVGDocument: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Writes the document to `url` through a temporary file in the same directory, so a reader never sees half a figure.
+    /// Writes the document to `url` crash-safely (`AtomicFile`), so a reader never sees half a figure.
     public func write(to url: URL) throws {
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
-        do {
-            try Data(text.utf8).write(to: temporary)
-            // rename(2) replaces an existing figure in one step.
-            guard rename(temporary.path, url.path) == 0 else {
-                throw PlottingError.unwritableFile(path: url.path, reason: String(cString: strerror(errno)))
-            }
-        } catch let error as PlottingError {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw PlottingError.unwritableFile(path: url.path, reason: error.localizedDescription)
-        }
+        try AtomicFile.write(text, to: url)
     }
 
     /// Two decimals, trailing zeros dropped, never "-0".

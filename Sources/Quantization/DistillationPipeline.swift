@@ -77,6 +77,14 @@ public enum DistillationPipeline {
         return summary
     }
 
+    /// Whether `output` holds anything a resumed run continues from: a finished stage 1 or a checkpoint of either stage.
+    public static func hasProgress(in output: URL, skipStage1: Bool) -> Bool {
+        let stage1 = output.appendingPathComponent("stage1")
+        if !skipStage1 && (FileManager.default.fileExists(atPath: stage1.appendingPathComponent(TrainingSummary.fileName).path)
+                           || TrainingCheckpoint.resumable(in: stage1) != nil) { return true }
+        return TrainingCheckpoint.resumable(in: output) != nil
+    }
+
     /// `run`, or nil after `stopAfter.step` steps of stage `stopAfter.stage` (as an interruption would; for tests).
     static func runStages<T: BLASReal>(student: QuantizedBertModel<T>, teacher: BertModel<T>, train: EncodedDataset,
                                        dev: EncodedDataset, options: DistillationOptions, output: URL, tokenizerSource: URL?,

@@ -24,7 +24,7 @@ public enum QuantizedModelDirectory {
     /// Loads a quantized model, or nil when the directory has no quantization.json.
     public static func load<T: BLASReal>(_ directory: URL, as type: T.Type = T.self) throws -> QuantizedBertModel<T>? {
         guard let spec = try QuantizationSpec.load(directory) else { return nil }
-        let model = try ModelDirectory.load(directory, as: T.self)
+        let model = try ModelDirectory.load(directory, as: T.self, extraPrefixes: [QuantizationSpec.secondHalfPrefix])
         let q = try QuantizedBertModel(model: model, spec: spec)
         if let w2 = q.secondHalf {
             let url = directory.appendingPathComponent(ModelDirectory.weightsFile)

@@ -5,7 +5,6 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
     case badSpec(String)
     case stageFailed(stage: String, status: Int32, command: String)
     case changedStage(stage: String, marker: String)
-    case locked(path: String)
     case missingResult(stage: String, path: String)
     case badResult(path: String, reason: String)
 
@@ -16,7 +15,6 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
             return "stage \(stage) failed (exit \(status)); its command was: \(command)"
         case let .changedStage(stage, marker):
             return "stage \(stage) finished earlier with other options (\(marker)); give another --output, or delete that file to redo it"
-        case let .locked(path): return "another report is running in this output directory (\(path) is locked)"
         case let .missingResult(stage, path): return "stage \(stage) finished but \(path) is missing"
         case let .badResult(path, reason): return "\(path): \(reason)"
         }

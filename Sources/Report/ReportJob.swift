@@ -1,5 +1,6 @@
 import BERT
 import Foundation
+import Storage
 import Text
 
 /// `binarybert report`: plans the spec's stages, runs the unfinished ones, collects their results into the report's
@@ -66,7 +67,7 @@ public struct ReportJob {
         let tables = try ReportCollector(plan: plan, records: records).collect()
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         for (name, table) in tables { try table.write(to: output.appendingPathComponent(name)) }
-        try AtomicFile.write(try provenance(plan: plan, records: records), to: output.appendingPathComponent(ReportFiles.provenance))
+        try AtomicFile.write(try provenance(plan: plan, records: records), to: output.appendingPathComponent(ReportFiles.provenance), createParent: true)
         let renderer = try ReportRenderer(directory: output)
         let (files, claims) = try renderer.render()
         return Summary(output: output.path, work: work, stages: plan.stages.count, ran: plan.stages.count - reused, reused: reused,

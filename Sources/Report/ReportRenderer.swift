@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import Plotting
 
 /// Draws the report from its tables alone: every SVG, the derived tables (Fig. 3's ratios, the verdicts) and
@@ -30,7 +31,7 @@ public struct ReportRenderer {
             let t = try table(csv)
             let table = try CSVTable(text: t.text, source: csv)
             let (document, _) = try plot.render(table, source: csv)
-            try AtomicFile.write(document.text, to: directory.appendingPathComponent(svg))
+            try AtomicFile.write(document.text, to: directory.appendingPathComponent(svg), createParent: true)
             written.append(svg)
         }
         // Fig. 1
@@ -93,7 +94,7 @@ public struct ReportRenderer {
                       "standard_error": TidyTable.number(c.standardError), "threshold": TidyTable.number(c.threshold), "verdict": c.verdict.rawValue])
         }
         try store(ReportFiles.verdicts, v); written.append(ReportFiles.verdicts)
-        try AtomicFile.write(try markdown(claims), to: directory.appendingPathComponent(ReportFiles.report))
+        try AtomicFile.write(try markdown(claims), to: directory.appendingPathComponent(ReportFiles.report), createParent: true)
         written.append(ReportFiles.report)
         return (written, claims)
     }

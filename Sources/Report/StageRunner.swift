@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -61,7 +62,7 @@ public final class StageRunner {
     public func run(_ stages: [ReportStage]) throws -> (records: [Record], reused: Int) {
         let fm = FileManager.default
         try fm.createDirectory(at: markers, withIntermediateDirectories: true)
-        let lock = try Lock(work.appendingPathComponent(".lock"))
+        let lock = try OutputLock(directory: work)
         defer { lock.release() }
         let done = try stages.map { try finished($0) }
         let total = stages.count
@@ -91,7 +92,7 @@ public final class StageRunner {
         switch stage.resume {
         case .finetune, .quantize:
             let checkpoint = exists("checkpoint-last") || exists("checkpoint-last.old")
-                || (stage.resume == .quantize && exists("stage1"))
+                || (stage.resume == .quantize && ["stage1/metrics.json", "stage1/checkpoint-last", "stage1/checkpoint-last.old"].contains(where: exists))
             if checkpoint { arguments.append("--resume") } else if fm.fileExists(atPath: out.path) { try fm.removeItem(at: out) }
         case .rerun:
             break
@@ -123,7 +124,7 @@ public final class StageRunner {
         let record = Record(id: stage.id, arguments: stage.arguments, seconds: Date().timeIntervalSince(t0), result: result)
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        try AtomicFile.write(try e.encode(record), to: markerURL(stage.id))
+        try AtomicFile.write(try e.encode(record), to: markerURL(stage.id), createParent: true)
         return record
     }
 
@@ -137,38 +138,4 @@ public final class StageRunner {
         if s >= 60 { return "\(s / 60)m\(String(format: "%02d", s % 60))s" }
         return "\(s)s"
     }
-
-    /// An exclusive `flock` on a file, held until released (or the process ends).
-    final class Lock {
-        let fd: Int32
-        init(_ url: URL) throws {
-            fd = open(url.path, O_CREAT | O_RDWR, 0o644)
-            guard fd >= 0 else { throw ReportError.badResult(path: url.path, reason: "cannot create the lock file") }
-            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-                close(fd)
-                throw ReportError.locked(path: url.path)
-            }
-        }
-        func release() { flock(fd, LOCK_UN); close(fd) }
-    }
-}
-
-/// Writes a file whole under a temporary name in the same directory, fsyncs it and renames it into place.
-public enum AtomicFile {
-    public static func write(_ data: Data, to url: URL) throws {
-        let fm = FileManager.default
-        try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        guard fm.createFile(atPath: temporary.path, contents: data) else {
-            throw ReportError.badResult(path: url.path, reason: "cannot write it (is the directory writable?)")
-        }
-        let fd = open(temporary.path, O_RDONLY)
-        if fd >= 0 { fsync(fd); close(fd) }
-        guard rename(temporary.path, url.path) == 0 else {
-            try? fm.removeItem(at: temporary)
-            throw ReportError.badResult(path: url.path, reason: "cannot rename the finished file into place")
-        }
-    }
-
-    public static func write(_ text: String, to url: URL) throws { try write(Data(text.utf8), to: url) }
 }

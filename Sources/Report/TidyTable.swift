@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import Plotting
 
 /// A tidy table (one row per observation) written as RFC 4180 CSV with full-precision numbers, and read back by
@@ -29,7 +30,7 @@ public struct TidyTable: Sendable, Equatable {
         ([columns] + rows).map { $0.map(Self.field).joined(separator: ",") }.joined(separator: "\n") + "\n"
     }
 
-    public func write(to url: URL) throws { try AtomicFile.write(text, to: url) }
+    public func write(to url: URL) throws { try AtomicFile.write(text, to: url, createParent: true) }
 
     public static func read(_ url: URL) throws -> TidyTable {
         let t: CSVTable

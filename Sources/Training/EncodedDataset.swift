@@ -28,6 +28,23 @@ public struct EncodedDataset: Sendable {
         }
     }
 
+    /// The sha256 of the task name and every example's token ids, segment ids and label, in order: it changes with
+    /// the task, the data files, the subset and the truncation length, so a resumed run can tell it was given other data.
+    public var fingerprint: String {
+        var h = SHA256()
+        h.update(Array(task.name.utf8))
+        var words: [Int64] = []
+        words.reserveCapacity(items.reduce(0) { $0 + 2 * $1.ids.count + 3 })
+        for item in items {
+            words.append(Int64(item.ids.count))
+            words.append(contentsOf: item.ids.map(Int64.init))
+            words.append(contentsOf: item.typeIds.map(Int64.init))
+            if let c = item.label.classIndex { words.append(Int64(c)) } else { words.append(Int64(bitPattern: (item.label.value ?? .nan).bitPattern)) }
+        }
+        words.withUnsafeBytes { h.update($0) }
+        return h.finalize()
+    }
+
     /// `count` examples drawn uniformly without replacement by `seed` (a partial Fisher–Yates shuffle), kept in file
     /// order; all of them when `count` is not smaller. A file sorted by label (rt-polarity's is) gives a balanced
     /// subset where `prefix` would give one class.

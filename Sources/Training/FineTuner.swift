@@ -1,5 +1,6 @@
 import BERT
 import Foundation
+import Storage
 import Numerics
 import Text
 
@@ -99,6 +100,12 @@ public enum TrainingCheckpoint {
     static let current = "checkpoint-last", partial = "checkpoint-last.partial", previous = "checkpoint-last.old"
     static let stateFile = "trainer_state.json"
 
+    /// Whether a name in an output directory is a half-written checkpoint or snapshot a crash left (removed when the
+    /// next run in that directory starts).
+    public static func isLeftover(_ name: String) -> Bool {
+        name == partial || (name.hasPrefix("step-") && name.hasSuffix(".partial"))
+    }
+
     /// The checkpoint a resumed run in `output` continues from (`checkpoint-last/`, or `checkpoint-last.old/` when
     /// an interruption fell inside the swap), nil when there is none.
     public static func resumable(in output: URL) -> URL? {
@@ -117,6 +124,9 @@ struct TrainerState: Codable {
     var log: [TrainingLogRow]
     var trainSeconds: Double
     var options: FineTuneOptions
+    /// `EncodedDataset.fingerprint` of the training set and of the dev set: a resume on other data is refused.
+    var trainData: String
+    var devData: String
 }
 
 /// Fine-tunes a model with a task loss: seeded shuffling and dropout, BertAdam, warm-up then linear decay,
@@ -167,10 +177,23 @@ public final class FineTuner<T: BLASReal> {
         let schedule = LinearWarmupSchedule(peak: options.learningRate, totalSteps: totalSteps, warmupFraction: options.warmupFraction)
         let optimizer = BertAdam(model: model, weightDecay: options.weightDecay, maxGradNorm: options.maxGradNorm,
                                  biasCorrection: options.biasCorrection)
-        var state = TrainerState(step: 0, bestMetric: nil, bestStep: 0, bestMetrics: [:], log: [], trainSeconds: 0, options: options)
+        let trainData = train.fingerprint, devData = dev.fingerprint
+        var state = TrainerState(step: 0, bestMetric: nil, bestStep: 0, bestMetrics: [:], log: [], trainSeconds: 0, options: options,
+                                 trainData: trainData, devData: devData)
         if resume {
             guard hooks.supportsResume else { throw TrainingError.resumeMismatch("this kind of run cannot be resumed yet") }
-            state = try restore(optimizer: optimizer)
+            state = try restore(optimizer: optimizer, totalSteps: totalSteps, trainData: trainData, devData: devData)
+        }
+        /// Where a numerical fault leaves the user: the checkpoint to resume from, else the best model.
+        func lastGood() -> String? {
+            if let dir = TrainingCheckpoint.resumable(in: output) { return dir.path }
+            return FileManager.default.fileExists(atPath: output.appendingPathComponent(ModelDirectory.weightsFile).path) ? output.path : nil
+        }
+        func requireFiniteWeights(step: Int, batch: String) throws {
+            if let i = T.kernelFirstNonFinite(model.parameters.pointer, model.parameters.count) {
+                let name = model.table.views.first { $0.offset <= i && i < $0.offset + $0.count }?.name ?? "?"
+                throw TrainingError.nonFinite(what: "the weights (\(name))", step: step, batch: batch, lastGoodCheckpoint: lastGood())
+            }
         }
         try hooks.optimizerCreated?(optimizer)
         let metricName = train.task.primaryMetric
@@ -179,7 +202,12 @@ public final class FineTuner<T: BLASReal> {
         var windowStart = Date()
 
         func evaluateAndKeepBest(step: Int, epoch: Int) throws {
+            // Nothing non-finite is ever saved, as best or as checkpoint.
+            try requireFiniteWeights(step: step, batch: "before evaluating")
             let result = try Evaluator.evaluate(model, on: dev, batchSize: options.evalBatchSize)
+            guard result.loss.isFinite else {
+                throw TrainingError.nonFinite(what: "the dev loss", step: step, batch: "evaluation", lastGoodCheckpoint: lastGood())
+            }
             let metric = result.metrics[metricName] ?? .nan
             state.lastMetrics = result.metrics
             let elapsed = Date().timeIntervalSince(windowStart)
@@ -230,10 +258,13 @@ public final class FineTuner<T: BLASReal> {
                 var rng = FineTuner.dropoutRNG(seed: options.seed, step: step)
                 let loss = try hooks.lossAndGradient.map { try $0(tokens, targets, &rng) }
                     ?? model.lossAndGradient(tokens, targets: targets, training: true, rng: &rng)
+                let batchName = "batch \(b + 1) of \(batches.count) in epoch \(epoch + 1)"
                 if !loss.isFinite {
-                    let last = FileManager.default.fileExists(atPath: output.appendingPathComponent(ModelDirectory.weightsFile).path)
-                        ? output.path : nil
-                    throw TrainingError.nonFiniteLoss(step: step + 1, lastGoodCheckpoint: last)
+                    throw TrainingError.nonFinite(what: "the loss", step: step + 1, batch: batchName, lastGoodCheckpoint: lastGood())
+                }
+                if let i = T.kernelFirstNonFinite(model.gradients.pointer, model.gradients.count) {
+                    let name = model.table.views.first { $0.offset <= i && i < $0.offset + $0.count }?.name ?? "?"
+                    throw TrainingError.nonFinite(what: "the gradient of \(name)", step: step + 1, batch: batchName, lastGoodCheckpoint: lastGood())
                 }
                 let lr = schedule.rate(at: step)
                 optimizer.step(parameters: model.parameters, gradients: model.gradients, lr: lr)
@@ -250,6 +281,7 @@ public final class FineTuner<T: BLASReal> {
                     try evaluateAndKeepBest(step: step, epoch: epoch + 1)
                     windowLoss = 0; windowSteps = 0; windowExamples = 0; windowStart = Date()
                 } else if let stop = stopAfter, step >= stop, hooks.supportsResume {
+                    try requireFiniteWeights(step: step, batch: "before saving the checkpoint")
                     try saveCheckpoint(state: state, optimizer: optimizer)
                 }
                 if let stop = stopAfter, step >= stop { return nil }
@@ -272,30 +304,50 @@ public final class FineTuner<T: BLASReal> {
         let dir = output.appendingPathComponent(TrainingCheckpoint.partial)
         let old = output.appendingPathComponent(TrainingCheckpoint.previous)
         try? fm.removeItem(at: dir)
-        try ModelDirectory.save(model, to: dir)
-        var moments = SafetensorsWriter(metadata: ["step": String(optimizer.stepCount)])
-        moments.add("exp_avg", shape: [optimizer.firstMoment.count], values: UnsafeBufferPointer(optimizer.firstMoment.buffer))
-        moments.add("exp_avg_sq", shape: [optimizer.secondMoment.count], values: UnsafeBufferPointer(optimizer.secondMoment.buffer))
-        try moments.write(to: dir.appendingPathComponent("optimizer.safetensors"))
-        try hooks.saveState?(dir)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try ModelDirectory.atomicWrite(try encoder.encode(state), to: dir.appendingPathComponent(TrainingCheckpoint.stateFile))
+        do {
+            try ModelDirectory.save(model, to: dir)
+            var moments = SafetensorsWriter(metadata: ["step": String(optimizer.stepCount)])
+            moments.add("exp_avg", shape: [optimizer.firstMoment.count], values: UnsafeBufferPointer(optimizer.firstMoment.buffer))
+            moments.add("exp_avg_sq", shape: [optimizer.secondMoment.count], values: UnsafeBufferPointer(optimizer.secondMoment.buffer))
+            try moments.write(to: dir.appendingPathComponent("optimizer.safetensors"))
+            try hooks.saveState?(dir)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try ModelDirectory.atomicWrite(try encoder.encode(state), to: dir.appendingPathComponent(TrainingCheckpoint.stateFile))
+        } catch {
+            // A write that fails (disk full, ...) leaves the previous checkpoint as it was and no half-written one.
+            try? fm.removeItem(at: dir)
+            throw error
+        }
         try? fm.removeItem(at: old)
         if fm.fileExists(atPath: checkpointDirectory.path) { try fm.moveItem(at: checkpointDirectory, to: old) }
         try fm.moveItem(at: dir, to: checkpointDirectory)
+        AtomicFile.syncDirectory(output)
         try? fm.removeItem(at: old)
     }
 
-    private func restore(optimizer: BertAdam<T>) throws -> TrainerState {
+    private func restore(optimizer: BertAdam<T>, totalSteps: Int, trainData: String, devData: String) throws -> TrainerState {
         guard let dir = TrainingCheckpoint.resumable(in: output) else {
             throw TrainingError.resumeMismatch("no \(checkpointDirectory.appendingPathComponent(TrainingCheckpoint.stateFile).path)")
         }
         let stateURL = dir.appendingPathComponent(TrainingCheckpoint.stateFile)
         guard let data = try? Data(contentsOf: stateURL) else { throw TrainingError.resumeMismatch("cannot read \(stateURL.path)") }
-        let state = try JSONDecoder().decode(TrainerState.self, from: data)
+        let state: TrainerState
+        do { state = try JSONDecoder().decode(TrainerState.self, from: data) } catch {
+            throw TrainingError.resumeMismatch("\(stateURL.path) is torn or not a trainer state; delete \(dir.path) to start over")
+        }
         guard state.options == options else {
             throw TrainingError.resumeMismatch("the options differ from those of the interrupted run (\(stateURL.path))")
+        }
+        guard state.trainData == trainData else {
+            throw TrainingError.resumeMismatch("the training examples differ from those of the interrupted run (another task, --data, --limit, --subset or --max-length; \(stateURL.path))")
+        }
+        guard state.devData == devData else {
+            throw TrainingError.resumeMismatch("the dev examples differ from those of the interrupted run (another task, --data or --max-length; \(stateURL.path))")
+        }
+        guard (0...totalSteps).contains(state.step), (0...state.step).contains(state.bestStep), state.trainSeconds.isFinite,
+              state.trainSeconds >= 0 else {
+            throw TrainingError.resumeMismatch("\(stateURL.path) is inconsistent (step \(state.step) of \(totalSteps), best step \(state.bestStep)); delete \(dir.path) to start over")
         }
         let saved = try ModelDirectory.load(dir, as: T.self)
         guard saved.table.totalCount == model.table.totalCount else { throw TrainingError.resumeMismatch("the model layout differs") }

@@ -1,14 +1,15 @@
 /// Why a training run stopped early.
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
-    case nonFiniteLoss(step: Int, lastGoodCheckpoint: String?)
+    /// A NaN or infinite value (`what`: the loss, a gradient, the weights, the dev loss) at a step, naming the batch.
+    case nonFinite(what: String, step: Int, batch: String, lastGoodCheckpoint: String?)
     case emptyDataset(String)
     case resumeMismatch(String)
     case invalidOption(String)
 
     public var description: String {
         switch self {
-        case let .nonFiniteLoss(step, checkpoint):
-            return "loss became NaN or infinite at step \(step); stopped. "
+        case let .nonFinite(what, step, batch, checkpoint):
+            return "\(what) became NaN or infinite at step \(step) (\(batch)); stopped (try a smaller --lr). "
                 + (checkpoint.map { "The last good checkpoint is \($0)." } ?? "No checkpoint had been written yet.")
         case let .emptyDataset(what): return "\(what) has no examples"
         case let .resumeMismatch(why): return "cannot resume: \(why)"

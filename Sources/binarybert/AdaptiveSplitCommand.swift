@@ -64,20 +64,32 @@ struct AdaptiveSplitCommand: ParsableCommand {
         guard resolution >= 1 else { throw ValidationError("--resolution must be at least 1 byte, not \(resolution)") }
         guard probeExamples >= 1, probeBatchSize >= 1 else { throw ValidationError("--probe-examples and --probe-batch-size must be at least 1") }
         guard traceMatvecs >= 6 else { throw ValidationError("--trace-matvecs must be at least 6 (Hutch++ uses 3 groups of 2 or more), not \(traceMatvecs)") }
-        guard ternaryEpochs >= 0, mixedEpochs >= 0, finetuneEpochs >= 0 else { throw ValidationError("--ternary-epochs, --mixed-epochs and --finetune-epochs must be 0 or more") }
-        guard maxLength >= 2 else { throw ValidationError("--max-length must be at least 2 ([CLS] and [SEP]), not \(maxLength)") }
-        guard batchSize >= 1, evalEvery >= 1 else { throw ValidationError("--batch-size and --eval-every must be at least 1") }
-        guard lr.isFinite, lr > 0 else { throw ValidationError("--lr must be a finite positive number, not \(lr)") }
+        try OptionCheck.positive(resolution, "--resolution", max: 1 << 30)
+        try OptionCheck.positive(probeExamples, "--probe-examples")
+        try OptionCheck.positive(probeBatchSize, "--probe-batch-size", max: 65_536)
+        try OptionCheck.positive(traceMatvecs, "--trace-matvecs", max: 100_000)
+        try OptionCheck.epochs(ternaryEpochs, "--ternary-epochs", allowZero: true)
+        try OptionCheck.epochs(mixedEpochs, "--mixed-epochs", allowZero: true)
+        try OptionCheck.epochs(finetuneEpochs, "--finetune-epochs", allowZero: true)
+        try OptionCheck.maxLength(maxLength)
+        try OptionCheck.positive(batchSize, "--batch-size", max: 65_536)
+        try OptionCheck.positive(evalEvery, "--eval-every")
+        try OptionCheck.learningRate(lr)
     }
 
     func run() throws {
+        try OutputClaim.with(output) { try execute() }
+    }
+
+    private func execute() throws {
         try threading.apply()
+        try ModelLimits.check(maxLength: maxLength, modelDirectory: teacher)
         let spec = try Tasks.named(task)
         let teacherDir = URL(fileURLWithPath: teacher), dataDir = URL(fileURLWithPath: data)
         let tokenizer = try BertTokenizer(modelDirectory: teacherDir)
-        let train = examples.apply(to: EncodedDataset(try DatasetLoader.load(task: spec, dataDirectory: dataDir, split: "train"),
+        let train = examples.apply(to: EncodedDataset(try DatasetLoader.loadReporting(task: spec, dataDirectory: dataDir, split: "train"),
                                                       tokenizer: tokenizer, maxLength: maxLength))
-        let dev = EncodedDataset(try DatasetLoader.load(task: spec, dataDirectory: dataDir, split: "dev"), tokenizer: tokenizer, maxLength: maxLength)
+        let dev = EncodedDataset(try DatasetLoader.loadReporting(task: spec, dataDirectory: dataDir, split: "dev"), tokenizer: tokenizer, maxLength: maxLength)
         let teacherModel = try ModelDirectory.load(teacherDir, as: Float.self)
         var o = AdaptiveSplitOptions(budgetMegabytes: budget, teacher: teacher, task: task, data: data)
         o.gain = gain; o.selection = selection; o.selectionSeed = selectionSeed; o.resolutionBytes = resolution

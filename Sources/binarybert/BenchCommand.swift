@@ -19,7 +19,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Attention heads.") var heads = 12
     @Option(help: "FFN size.") var intermediate = 1536
     @Option(help: "Vocabulary size.") var vocab = 30522
-    @Option(help: "float32 or float64.") var dtype = "float32"
+    @Option(help: "Compute in \(DType.allCases.map(\.rawValue).joined(separator: " or ")).") var dtype: DType = .float32
     @Option(help: "Untimed warm-up iterations.") var warmup = 2
     @Option(help: "Timed iterations (the median is reported).") var iters = 5
     @Option(help: "Seed for weights and token ids.") var seed: UInt64 = 0
@@ -27,17 +27,22 @@ struct BenchCommand: ParsableCommand {
     @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
-        guard batch > 0, seq > 0, layers > 0, hidden > 0, heads > 0, intermediate > 0, iters > 0, warmup >= 0 else {
-            throw ValidationError("sizes and --iters must be positive")
-        }
+        try OptionCheck.positive(batch, "--batch", max: 4096)
+        try OptionCheck.positive(seq, "--seq", max: 8192)
+        try OptionCheck.positive(layers, "--layers", max: 96)
+        try OptionCheck.positive(hidden, "--hidden", max: 16_384)
+        try OptionCheck.positive(heads, "--heads", max: 256)
+        try OptionCheck.positive(intermediate, "--intermediate", max: 65_536)
+        try OptionCheck.positive(vocab, "--vocab", max: 1_000_000)
+        try OptionCheck.positive(iters, "--iters", max: 10_000)
+        try OptionCheck.integer(warmup, "--warmup", in: 0...10_000)
         guard hidden % heads == 0 else { throw ValidationError("--hidden must be a multiple of --heads") }
-        guard ["float32", "float64"].contains(dtype) else { throw ValidationError("--dtype must be float32 or float64") }
     }
 
     func run() throws {
         try threading.apply()
         let result: [String: Any]
-        if dtype == "float32" { result = try measure(Float.self) } else { result = try measure(Double.self) }
+        if dtype == .float32 { result = try measure(Float.self) } else { result = try measure(Double.self) }
         if json {
             let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -91,7 +96,7 @@ struct BenchCommand: ParsableCommand {
         let gflopsFwd = fwdFlopsPerToken * n / fwdTime / 1e9
         let gflopsFwdBwd = 3 * fwdFlopsPerToken * n / fwdBwdTime / 1e9
         return [
-            "impl": "swift", "dtype": dtype, "batch": batch, "seq": seq, "layers": layers, "hidden": hidden, "heads": heads,
+            "impl": "swift", "dtype": dtype.rawValue, "batch": batch, "seq": seq, "layers": layers, "hidden": hidden, "heads": heads,
             "intermediate": intermediate, "threads": Parallel.threads, "blas_core": BLASInfo.coreName,
             "blas_core_selection": BLASCoreSelection.note,
             "fwd_seconds": fwdTime, "fwd_bwd_seconds": fwdBwdTime,

@@ -44,7 +44,9 @@ struct BenchHessianCommand: ParsableCommand {
     @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
-        guard examples >= 1, batchSize >= 1, maxLength >= 2 else { throw ValidationError("--examples and --batch-size must be at least 1, --max-length at least 2") }
+        try OptionCheck.positive(examples, "--examples")
+        try OptionCheck.positive(batchSize, "--batch-size", max: 65_536)
+        try OptionCheck.maxLength(maxLength)
         guard iters >= 1, iters <= 1000 else { throw ValidationError("--iters must be in 1...1000, got \(iters)") }
         guard topK >= 1, topK <= 100 else { throw ValidationError("--top-k must be in 1...100, got \(topK)") }
         guard accuracy > 0, accuracy < 1 else { throw ValidationError("--accuracy must be in (0, 1), got \(accuracy)") }
@@ -65,7 +67,7 @@ struct BenchHessianCommand: ParsableCommand {
         let spec = try Tasks.named(task)
         let probe = try ProbeModel<T>(directory: URL(fileURLWithPath: model))
         let tokenizer = try BertTokenizer(modelDirectory: probe.directory)
-        let set = try DatasetLoader.load(task: spec, dataDirectory: URL(fileURLWithPath: data), split: "train", skipBadRows: false)
+        let set = try DatasetLoader.loadReporting(task: spec, dataDirectory: URL(fileURLWithPath: data), split: "train", skipBadRows: false)
         let encoded = EncodedDataset(set, tokenizer: tokenizer, maxLength: maxLength)
         let chosen = try ProbeExamples(available: encoded.count, count: min(examples, encoded.count), sampleSeed: nil, batchSize: batchSize, packed: batching.packs([probe.model.activationQuantizer]))
         return (probe, try LossObjective(model: probe.model, batches: chosen.batches(encoded)), chosen)

@@ -36,7 +36,9 @@ struct BenchLandscapeCommand: ParsableCommand {
     @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
-        guard examples >= 1, batchSize >= 1, maxLength >= 2 else { throw ValidationError("--examples and --batch-size must be at least 1, --max-length at least 2") }
+        try OptionCheck.positive(examples, "--examples")
+        try OptionCheck.positive(batchSize, "--batch-size", max: 65_536)
+        try OptionCheck.maxLength(maxLength)
         guard points >= 1, points <= 100_000 else { throw ValidationError("--points must be in 1...100000, got \(points)") }
         do {
             _ = try GridAxis(parsing: x, option: "--x"); _ = try GridAxis(parsing: y, option: "--y")
@@ -48,7 +50,7 @@ struct BenchLandscapeCommand: ParsableCommand {
         let spec = try Tasks.named(task)
         let probe = try ProbeModel<Float>(directory: URL(fileURLWithPath: model))
         let tokenizer = try BertTokenizer(modelDirectory: probe.directory)
-        let set = try DatasetLoader.load(task: spec, dataDirectory: URL(fileURLWithPath: data), split: split.rawValue, skipBadRows: false)
+        let set = try DatasetLoader.loadReporting(task: spec, dataDirectory: URL(fileURLWithPath: data), split: split.rawValue, skipBadRows: false)
         let encoded = EncodedDataset(set, tokenizer: tokenizer, maxLength: maxLength)
         let chosen = try ProbeExamples(available: encoded.count, count: min(examples, encoded.count), sampleSeed: nil, batchSize: batchSize, packed: batching.packs([probe.model.activationQuantizer]))
         let grid = SurfaceGrid(x: try GridAxis(parsing: x, option: "--x"), y: try GridAxis(parsing: y, option: "--y"))

@@ -13,6 +13,10 @@ struct ExportCommand: ParsableCommand {
     @Flag(help: "Pack the quantized weights (the only export format so far).") var packed = false
 
     func run() throws {
+        try OutputClaim.with(output) { try execute() }
+    }
+
+    private func execute() throws {
         guard packed else { throw ValidationError("only --packed export exists so far") }
         guard let q = try QuantizedModelDirectory.load(URL(fileURLWithPath: model), as: Double.self) else {
             throw ValidationError("\(model) has no quantization.json: not a quantized model")

@@ -33,18 +33,27 @@ struct FinetuneCommand: ParsableCommand {
     @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
-        guard epochs > 0, batchSize > 0, evalEvery > 0, maxLength >= 2, lr > 0 else {
-            throw ValidationError("--epochs, --batch-size, --eval-every and --lr must be positive; --max-length at least 2")
-        }
+        try OptionCheck.epochs(epochs)
+        try OptionCheck.positive(batchSize, "--batch-size", max: 65_536)
+        try OptionCheck.positive(evalEvery, "--eval-every")
+        try OptionCheck.maxLength(maxLength)
+        try OptionCheck.learningRate(lr)
+        try OptionCheck.number(warmup, "--warmup", in: 0.0..<1.0)
+        try OptionCheck.number(weightDecay, "--weight-decay", in: 0.0...1.0)
     }
 
     func run() throws {
+        try OutputClaim.with(output) { try execute() }
+    }
+
+    private func execute() throws {
         try threading.apply()
+        try ModelLimits.check(maxLength: maxLength, modelDirectory: model)
         let spec = try Tasks.named(task)
         let modelDir = URL(fileURLWithPath: model), dataDir = URL(fileURLWithPath: data)
         let tokenizer = try BertTokenizer(modelDirectory: modelDir)
-        let trainSet = try DatasetLoader.load(task: spec, dataDirectory: dataDir, split: "train", skipBadRows: skipBadRows)
-        let devSet = try DatasetLoader.load(task: spec, dataDirectory: dataDir, split: "dev", skipBadRows: skipBadRows)
+        let trainSet = try DatasetLoader.loadReporting(task: spec, dataDirectory: dataDir, split: "train", skipBadRows: skipBadRows)
+        let devSet = try DatasetLoader.loadReporting(task: spec, dataDirectory: dataDir, split: "dev", skipBadRows: skipBadRows)
         var train = EncodedDataset(trainSet, tokenizer: tokenizer, maxLength: maxLength)
         train = examples.apply(to: train)
         let dev = EncodedDataset(devSet, tokenizer: tokenizer, maxLength: maxLength)
@@ -78,16 +87,21 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Model directory.") var model: String
     @Option(help: "Task name (see finetune --help).") var task: String
     @Option(help: "Data directory.") var data: String
-    @Option(help: "Split: dev or train.") var split = "dev"
+    @Option(help: "Split: \(ProbeSplit.allCases.map(\.rawValue).joined(separator: " or ")).") var split: ProbeSplit = .dev
     @Option(help: "Maximum tokens per example.") var maxLength = 128
-    @Option(help: "float32 or float64.") var dtype = "float32"
+    @Option(help: "Compute in \(DType.allCases.map(\.rawValue).joined(separator: " or ")).") var dtype: DType = .float32
     @Option(help: "Examples per forward call.") var batchSize = 64
     @Flag(help: "Skip malformed data rows (counted) instead of failing.") var skipBadRows = false
     @OptionGroup var threading: ThreadOptions
 
+    func validate() throws {
+        try OptionCheck.maxLength(maxLength)
+        try OptionCheck.positive(batchSize, "--batch-size", max: 65_536)
+    }
+
     func run() throws {
         try threading.apply()
-        let metrics = dtype == "float64" ? try evaluate(Double.self) : try evaluate(Float.self)
+        let metrics = dtype == .float64 ? try evaluate(Double.self) : try evaluate(Float.self)
         let data = try JSONSerialization.data(withJSONObject: metrics, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))
     }
@@ -96,8 +110,13 @@ struct EvaluateCommand: ParsableCommand {
         let spec = try Tasks.named(task)
         let modelDir = URL(fileURLWithPath: model)
         let tokenizer = try BertTokenizer(modelDirectory: modelDir)
-        let set = try DatasetLoader.load(task: spec, dataDirectory: URL(fileURLWithPath: data), split: split, skipBadRows: skipBadRows)
+        let set = try DatasetLoader.loadReporting(task: spec, dataDirectory: URL(fileURLWithPath: data), split: split.rawValue, skipBadRows: skipBadRows)
+        guard set.count > 0 else { throw ValidationError("the \(split.rawValue) split of \(spec.name) in \(data) has no examples") }
         let net = try QuantizedModelDirectory.loadAny(modelDir, as: T.self)
+        try ModelLimits.check(maxLength: maxLength, config: net.config, model: model)
+        guard net.classes == (spec.isRegression ? 1 : spec.numLabels) else {
+            throw ValidationError("\(model) has \(net.classes.map { "a \($0)-way head" } ?? "no classifier head") but \(spec.name) needs \(spec.isRegression ? 1 : spec.numLabels) outputs")
+        }
         let result = try Evaluator.evaluate(net, on: EncodedDataset(set, tokenizer: tokenizer, maxLength: maxLength), batchSize: batchSize)
         var metrics = result.metrics
         metrics["loss"] = result.loss

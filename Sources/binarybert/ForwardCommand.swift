@@ -22,24 +22,31 @@ struct ForwardCommand: ParsableCommand {
     @Option(help: "Input file, one example per line (\"-\" for standard input).") var input: String
     @Option(help: "Output .safetensors file.") var output: String
     @Option(help: "Truncate tokenized examples to at most N tokens (default: max_position_embeddings).") var maxLength: Int?
-    @Option(help: "float32 or float64.") var dtype = "float32"
+    @Option(help: "Compute in \(DType.allCases.map(\.rawValue).joined(separator: " or ")).") var dtype: DType = .float32
     @Option(help: "Examples per forward call.") var batchSize = 32
     @Flag(help: "Input lines are space-separated token ids.") var ids = false
     @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
-        guard ["float32", "float64"].contains(dtype) else { throw ValidationError("--dtype must be float32 or float64") }
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
-        if let m = maxLength, m < 2 { throw ValidationError("--max-length must be at least 2") }
+        try OptionCheck.positive(batchSize, "--batch-size", max: 65_536)
+        try OptionCheck.maxLength(maxLength)
     }
 
     func run() throws {
         try threading.apply()
-        if dtype == "float32" { try run(Float.self) } else { try run(Double.self) }
+        if dtype == .float32 { try run(Float.self) } else { try run(Double.self) }
     }
 
     func run<T: BLASReal>(_ type: T.Type) throws {
         let dir = URL(fileURLWithPath: model)
+        // The output may not replace one of the inputs.
+        let target = URL(fileURLWithPath: output).standardizedFileURL.resolvingSymlinksInPath()
+        if input != "-", URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath() == target {
+            throw ValidationError("--output \(output) is the --input file: give another path")
+        }
+        if target.deletingLastPathComponent() == dir.standardizedFileURL.resolvingSymlinksInPath() {
+            throw ValidationError("--output \(output) lies in the --model directory, whose files it could replace: give another path")
+        }
         let net = try QuantizedModelDirectory.loadAny(dir, as: T.self)
         let lines = try InputLines.read(input)
         guard !lines.isEmpty else { throw ValidationError("\(input): no examples") }
@@ -51,6 +58,9 @@ struct ForwardCommand: ParsableCommand {
                 var seq: [Int] = []
                 for field in line.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
                     guard let v = Int(field) else { throw ValidationError("\(input):\(i + 1): '\(field)' is not a token id") }
+                    guard (0..<net.config.vocabSize).contains(v) else {
+                        throw ValidationError("\(input):\(i + 1): token id \(field) is outside the vocabulary [0, \(net.config.vocabSize))")
+                    }
                     seq.append(v)
                 }
                 guard !seq.isEmpty else { throw ValidationError("\(input):\(i + 1): empty line (with --ids every line needs ids)") }
@@ -91,7 +101,7 @@ struct ForwardCommand: ParsableCommand {
             }
             start = end
         }
-        var writer = SafetensorsWriter(metadata: ["model": dir.path, "dtype": dtype])
+        var writer = SafetensorsWriter(metadata: ["model": dir.path, "dtype": dtype.rawValue])
         writer.add("input_ids", shape: [b, t], integers: all.inputIds.map(Int64.init))
         writer.add("token_type_ids", shape: [b, t], integers: all.tokenTypeIds.map(Int64.init))
         writer.add("attention_mask", shape: [b, t], integers: all.attentionMask.map(Int64.init))

@@ -79,10 +79,11 @@ struct HessianCommand: ParsableCommand {
     func validate() throws {
         guard !model.isEmpty else { throw ValidationError("give at least one --model") }
         guard select != nil || perModule else { throw ValidationError("give --select (or --per-module alone)") }
-        guard examples >= 1 else { throw ValidationError("--examples must be at least 1, got \(examples)") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
-        guard maxLength >= 2 else { throw ValidationError("--max-length must be at least 2, got \(maxLength)") }
-        guard topK >= 0, bottomK >= 0 else { throw ValidationError("--top-k and --bottom-k must be 0 or more") }
+        try OptionCheck.positive(examples, "--examples")
+        try OptionCheck.positive(batchSize, "--batch-size", max: 65_536)
+        try OptionCheck.maxLength(maxLength)
+        try OptionCheck.integer(topK, "--top-k", in: 0...10_000)
+        try OptionCheck.integer(bottomK, "--bottom-k", in: 0...10_000)
         guard tol > 0, tol < 1, tol.isFinite else { throw ValidationError("--tol must be in (0, 1), got \(tol)") }
         guard maxHvps >= 1, maxHvps <= 100_000 else { throw ValidationError("--max-hvps must be in 1...100000, got \(maxHvps)") }
         guard maxHvps >= max(topK, bottomK) else { throw ValidationError("--max-hvps (\(maxHvps)) must be at least --top-k/--bottom-k") }
@@ -104,7 +105,12 @@ struct HessianCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputClaim.with(output) { try execute() }
+    }
+
+    private func execute() throws {
         try threading.apply()
+        for m in model { if let c = try? ModelDirectory.loadConfig(URL(fileURLWithPath: m)) { try ModelLimits.check(maxLength: maxLength, config: c, model: m) } }
         switch dtype {
         case .float32: try run(Float.self)
         case .float64: try run(Double.self)
@@ -124,7 +130,7 @@ struct HessianCommand: ParsableCommand {
         }
         let tokenizer = try BertTokenizer(modelDirectory: probes[0].directory)
         let dataURL = URL(fileURLWithPath: data)
-        let set = try DatasetLoader.load(task: spec, dataDirectory: dataURL, split: split.rawValue, skipBadRows: false)
+        let set = try DatasetLoader.loadReporting(task: spec, dataDirectory: dataURL, split: split.rawValue, skipBadRows: false)
         let encoded = EncodedDataset(set, tokenizer: tokenizer, maxLength: maxLength)
         for p in probes where maxLength > p.model.config.maxPositionEmbeddings {
             throw ValidationError("--max-length \(maxLength) exceeds \(p.label)'s max_position_embeddings \(p.model.config.maxPositionEmbeddings)")

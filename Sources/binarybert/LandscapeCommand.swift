@@ -74,11 +74,11 @@ struct LandscapeCommand: ParsableCommand {
         for (name, value) in [("--model", model), ("--task", task), ("--data", data), ("--select", select), ("--output", output)] where value == nil {
             throw ValidationError("\(name) is required (unless --merge)")
         }
-        guard examples >= 1 else { throw ValidationError("--examples must be at least 1, got \(examples)") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
-        guard maxLength >= 2 else { throw ValidationError("--max-length must be at least 2, got \(maxLength)") }
+        try OptionCheck.positive(examples, "--examples")
+        try OptionCheck.positive(batchSize, "--batch-size", max: 65_536)
+        try OptionCheck.maxLength(maxLength)
         guard directionSeeds >= 1, directionSeeds <= 1000 else { throw ValidationError("--direction-seeds must be in 1...1000, got \(directionSeeds)") }
-        guard cacheMb >= 0 else { throw ValidationError("--cache-mb must be 0 or more, got \(cacheMb)") }
+        try OptionCheck.integer(cacheMb, "--cache-mb", in: 0...(1 << 30))
         guard space != .fullPrecision else { throw ValidationError("--space must be one of \(PerturbationSpace.requestable.map(\.rawValue).joined(separator: ", "))") }
         do {
             _ = try GridAxis(parsing: x, option: "--x")
@@ -93,10 +93,12 @@ struct LandscapeCommand: ParsableCommand {
 
     func run() throws {
         try threading.apply()
-        if !merge.isEmpty { return try runMerge() }
-        switch dtype {
-        case .float32: try run(Float.self)
-        case .float64: try run(Double.self)
+        try OutputClaim.with(output ?? merge[0]) {
+            if !merge.isEmpty { return try runMerge() }
+            switch dtype {
+            case .float32: try run(Float.self)
+            case .float64: try run(Double.self)
+            }
         }
     }
 
@@ -142,7 +144,7 @@ struct LandscapeCommand: ParsableCommand {
         let grid = SurfaceGrid(x: try GridAxis(parsing: x, option: "--x"), y: try y.map { try GridAxis(parsing: $0, option: "--y") })
         let tokenizer = try BertTokenizer(modelDirectory: probe.directory)
         let dataURL = URL(fileURLWithPath: data!)
-        let set = try DatasetLoader.load(task: spec, dataDirectory: dataURL, split: split.rawValue, skipBadRows: false)
+        let set = try DatasetLoader.loadReporting(task: spec, dataDirectory: dataURL, split: split.rawValue, skipBadRows: false)
         let encoded = EncodedDataset(set, tokenizer: tokenizer, maxLength: maxLength)
         if examples > encoded.count { log("--examples \(examples) > the \(encoded.count) examples of \(split.rawValue): using all") }
         let chosen = try ProbeExamples(available: encoded.count, count: min(examples, encoded.count), sampleSeed: sampleSeed, batchSize: batchSize, packed: batching.packs([probe.model.activationQuantizer]))

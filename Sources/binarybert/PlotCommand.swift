@@ -53,6 +53,12 @@ struct PlotCommand: ParsableCommand {
     @Option(help: "Panels per row.") var columns = 2
     @Option(help: "Output SVG file.") var output: String
 
+    func validate() throws {
+        try OptionCheck.positive(levels, "--levels", max: 100)
+        try OptionCheck.positive(columns, "--columns", max: 64)
+        if let reference, !reference.isFinite { throw ValidationError("--reference must be a finite number, not \(reference)") }
+    }
+
     func run() throws {
         guard let bandKind = Series.Band(rawValue: band) else {
             throw ValidationError("--band must be one of \(Series.Band.allCases.map(\.rawValue).joined(separator: ", ")), not '\(band)'")

@@ -53,8 +53,13 @@ struct QuantizeCommand: ParsableCommand {
         guard [1, 2, 4, 8].contains(weightBits) else { throw ValidationError("--weight-bits must be 1, 2, 4 or 8") }
         guard [4, 8, 32].contains(actBits) else { throw ValidationError("--act-bits must be 4, 8 or 32") }
         if let saveEvery, saveEvery <= 0 { throw ValidationError("--save-every must be positive, not \(saveEvery)") }
-        guard batchSize > 0, evalEvery > 0 else { throw ValidationError("--batch-size and --eval-every must be positive") }
-        guard epochs >= 0 else { throw ValidationError("--epochs must be 0 (no training) or more") }
+        try OptionCheck.positive(batchSize, "--batch-size", max: 65_536)
+        try OptionCheck.positive(evalEvery, "--eval-every")
+        try OptionCheck.epochs(epochs, allowZero: true)
+        try OptionCheck.epochs(teacherEpochs, "--teacher-epochs")
+        try OptionCheck.maxLength(maxLength)
+        try OptionCheck.learningRate(lr)
+        try OptionCheck.positive(rankBatches, "--rank-batches", max: 1_000_000)
         guard width > 0, width <= 1, rankBatches > 0, teacherEpochs > 0 else {
             throw ValidationError("--width must lie in (0, 1]; --rank-batches and --teacher-epochs must be positive")
         }
@@ -65,13 +70,18 @@ struct QuantizeCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputClaim.with(output) { try execute() }
+    }
+
+    private func execute() throws {
         try threading.apply()
+        try ModelLimits.check(maxLength: maxLength, modelDirectory: teacher)
         let spec = try Tasks.named(task)
         let teacherDir = URL(fileURLWithPath: teacher), dataDir = URL(fileURLWithPath: data)
         let tokenizer = try BertTokenizer(modelDirectory: teacherDir)
-        var train = EncodedDataset(try DatasetLoader.load(task: spec, dataDirectory: dataDir, split: "train"), tokenizer: tokenizer, maxLength: maxLength)
+        var train = EncodedDataset(try DatasetLoader.loadReporting(task: spec, dataDirectory: dataDir, split: "train"), tokenizer: tokenizer, maxLength: maxLength)
         train = examples.apply(to: train)
-        let dev = EncodedDataset(try DatasetLoader.load(task: spec, dataDirectory: dataDir, split: "dev"), tokenizer: tokenizer, maxLength: maxLength)
+        let dev = EncodedDataset(try DatasetLoader.loadReporting(task: spec, dataDirectory: dataDir, split: "dev"), tokenizer: tokenizer, maxLength: maxLength)
         var teacherModel = try ModelDirectory.load(teacherDir, as: Float.self)
         var narrow: WidthTeacher.Result?
         if width < 1 {
@@ -111,6 +121,10 @@ struct QuantizeCommand: ParsableCommand {
                 method: method, weightBits: weightBits, activationBits: actBits,
                 quantizedTensors: QuantizationSpec.defaultQuantizedTensors(base.table)))
         }
+        if resume && epochs > 0 && narrow == nil && !DistillationPipeline.hasProgress(in: URL(fileURLWithPath: output), skipStage1: skipStage1) {
+            // As finetune: --resume continues a run; it never silently starts one (a typo in --output would retrain).
+            throw TrainingError.resumeMismatch("\(output) holds no checkpoint and no finished stage 1 (the run stopped before its first checkpoint?): run again without --resume")
+        }
         var options = DistillationOptions()
         options.epochsPerStage = epochs
         options.batchSize = batchSize
@@ -139,6 +153,10 @@ struct SplitCommand: ParsableCommand {
     @Option(help: "Output directory.") var output: String
 
     func run() throws {
+        try OutputClaim.with(output) { try execute() }
+    }
+
+    private func execute() throws {
         let dir = URL(fileURLWithPath: model)
         guard let ternary = try QuantizedModelDirectory.load(dir, as: Double.self) else {
             throw ValidationError("\(model) has no quantization.json: not a quantized model")

@@ -31,13 +31,18 @@ struct SliceCommand: ParsableCommand {
     func validate() throws {
         guard width > 0, width <= 1 else { throw ValidationError("--width must lie in (0, 1]") }
         if rank, task == nil || data == nil { throw ValidationError("--rank needs --task and --data") }
-        guard batches > 0, batchSize > 0, maxLength >= 2 else {
-            throw ValidationError("--batches and --batch-size must be positive; --max-length at least 2")
-        }
+        try OptionCheck.positive(batches, "--batches", max: 1_000_000)
+        try OptionCheck.positive(batchSize, "--batch-size", max: 65_536)
+        try OptionCheck.maxLength(maxLength)
     }
 
     func run() throws {
+        try OutputClaim.with(output) { try execute() }
+    }
+
+    private func execute() throws {
         try threading.apply()
+        try ModelLimits.check(maxLength: maxLength, modelDirectory: model)
         let dir = URL(fileURLWithPath: model), out = URL(fileURLWithPath: output)
         let full = try ModelDirectory.load(dir, as: Float.self)
         var ranking: ImportanceSlicing.Ranking?
@@ -47,7 +52,7 @@ struct SliceCommand: ParsableCommand {
                 throw ValidationError("\(model) has a \(full.classes ?? 0)-way head but \(spec.name) needs \(spec.numLabels)")
             }
             let tokenizer = try BertTokenizer(modelDirectory: dir)
-            let train = EncodedDataset(try DatasetLoader.load(task: spec, dataDirectory: URL(fileURLWithPath: data), split: "train"),
+            let train = EncodedDataset(try DatasetLoader.loadReporting(task: spec, dataDirectory: URL(fileURLWithPath: data), split: "train"),
                                        tokenizer: tokenizer, maxLength: maxLength)
             ranking = .init(train: train, batches: batches, batchSize: batchSize, maxLength: maxLength, seed: seed)
         }

@@ -8,7 +8,7 @@ struct ThreadOptions: ParsableArguments {
 
     func apply() throws {
         guard let n = threads else { return }
-        guard n >= 1 else { throw ValidationError("--threads must be at least 1") }
+        try OptionCheck.integer(n, "--threads", in: 1...1024)
         Parallel.threads = n
     }
 }

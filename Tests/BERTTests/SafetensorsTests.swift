@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import XCTest
 @testable import BERT
 import Numerics
@@ -180,8 +181,9 @@ final class SafetensorsTests: XCTestCase {
         do {
             try second.write(to: missing)
             XCTFail("expected an error")
-        } catch let CheckpointError.unreadable(path, _) {
+        } catch let StorageError.unwritable(path, reason) {
             XCTAssertEqual(path, missing.path)
+            XCTAssertEqual(reason, "No such file or directory")
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["atomic.safetensors"])
     }

@@ -14,7 +14,11 @@ final class CommandLineTests: XCTestCase {
         return products.appendingPathComponent("binarybert")
     }
 
-    struct Result { var status: Int32; var stdout: String; var stderr: String }
+    struct Result {
+        var status: Int32; var stdout: String; var stderr: String
+        /// The process ended by a signal (a trap, SIGSEGV, SIGFPE, ...) rather than by exiting.
+        var signaled = false
+    }
 
     func run(_ arguments: [String]) throws -> Result {
         let p = Process()
@@ -26,7 +30,8 @@ final class CommandLineTests: XCTestCase {
         try p.run()
         let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self),
+                      signaled: p.terminationReason == .uncaughtSignal)
     }
 
     func temporaryDirectory() throws -> URL {

@@ -157,7 +157,7 @@ extension CommandLineTests {
         for (extra, message) in [(["--x", "1:0:3"], "--x '1:0:3' needs MIN < MAX"), (["--directions", "sideways"], "'sideways' is not a direction"),
                                  (["--space", "diagonal"], "--space"), (["--shard", "3/2"], "--shard '3/2' must be K/N"),
                                  (["--direction-seeds", "0"], "--direction-seeds must be in 1...1000"),
-                                 (["--examples", "0"], "--examples must be at least 1"), (["--cache-mb=-1"], "--cache-mb must be 0 or more"),
+                                 (["--examples", "0"], "--examples must be an integer in [1, 2147483647], not 0"), (["--cache-mb=-1"], "--cache-mb must be an integer in [0, 1073741824], not -1"),
                                  (["--y-directions", "file:"], "'file:' is not a direction"), (["--one-d", "some"], "--one-d")] {
             let r = try run(common + extra)
             XCTAssertNotEqual(r.status, 0, extra.joined(separator: " "))

@@ -130,7 +130,7 @@ extension CommandLineTests {
         let negative = try run(["quantize", "--teacher", model.path, "--task", "sst-2", "--data", data.path, "--output", out.path,
                                 "--weight-bits", "1", "--epochs=-1"])
         XCTAssertNotEqual(negative.status, 0)
-        XCTAssertTrue(negative.stderr.contains("--epochs must be 0"), negative.stderr)
+        XCTAssertTrue(negative.stderr.contains("--epochs must be an integer in [0, 10000], not -1"), negative.stderr)
 
         // An already quantized --init is its own starting point: refused (re-saving would round a split's float64
         // latent weights to float32), and nothing is written.

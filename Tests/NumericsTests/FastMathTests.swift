@@ -15,6 +15,11 @@ final class FastMathTests: XCTestCase {
         XCTAssertLessThan(worst, 4e-7)
         XCTAssertEqual(expFast(-100), 0)
         XCTAssertEqual(expFast(0), 1)
+        // Non-finite inputs give IEEE's answers, not a trap (a diverged run's activations reach here).
+        XCTAssertTrue(expFast(.nan).isNaN)
+        XCTAssertTrue(erfFast(.nan).isNaN)
+        XCTAssertTrue(tanhFast(.nan).isNaN)
+        XCTAssertEqual(expFast(-.infinity), 0)
     }
 
     func testErfFast() {

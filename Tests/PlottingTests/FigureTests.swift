@@ -61,7 +61,7 @@ final class FigureTests: XCTestCase {
         try figure.render().write(to: url)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["f.svg"])
         XCTAssertThrowsError(try figure.render().write(to: dir.appendingPathComponent("missing/f.svg"))) {
-            XCTAssertTrue("\($0)".hasPrefix("cannot write"))
+            XCTAssertTrue("\($0)".hasPrefix("Cannot write"), "\($0)")
         }
     }
 

@@ -219,6 +219,18 @@ final class DatasetTests: XCTestCase {
         XCTAssertEqual(try load("sst-2", "train").examples[0].textA, "caf\u{E9} \u{201C}ok\u{201D}")
     }
 
+    /// One invalid byte changes its own line only: the other lines' UTF-8 stays as written, and the line is named.
+    func testOneInvalidByteDecodesOnlyItsLine() throws {
+        var bytes = Array("sentence\tlabel\nna\u{EF}ve caf\u{E9}\t1\n".utf8)
+        bytes += Array("bad ".utf8) + [0xFF] + Array("\t0\nr\u{E9}sum\u{E9}\t1\n".utf8)
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("SST-2"), withIntermediateDirectories: true)
+        try Data(bytes).write(to: root.appendingPathComponent("SST-2/train.tsv"))
+        let set = try load("sst-2", "train")
+        XCTAssertEqual(set.examples.map(\.textA), ["na\u{EF}ve caf\u{E9}", "bad \u{FF}", "r\u{E9}sum\u{E9}"])
+        XCTAssertEqual(set.windows1252Lines, [3])
+        XCTAssertEqual(set.encodingWarning, "warning: 1 line(s) are not valid UTF-8 and were read as Windows-1252: \(root.appendingPathComponent("SST-2/train.tsv").path):3")
+    }
+
     func testUTF8BOMIsDropped() throws {
         let url = root.appendingPathComponent("SST-2/dev.tsv")
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

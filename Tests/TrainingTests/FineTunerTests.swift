@@ -97,6 +97,34 @@ final class FineTunerTests: XCTestCase {
 }
 
 final class NonFiniteLossTests: XCTestCase {
+    /// A diverging run (lr 1e30) stops at the first non-finite value, naming it, and nothing it leaves holds a NaN:
+    /// the best model and the checkpoint it names both load (loading refuses non-finite weights).
+    func testDivergenceStopsAndSavesNoNonFiniteModel() throws {
+        let config = BertConfig(vocabSize: 50, hiddenSize: 16, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 32,
+                                maxPositionEmbeddings: 16, numLabels: 2)
+        let model = try BertModel<Float>(config: config)
+        model.initializeWeights(seed: 1)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("bb-diverge-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let data = SyntheticTask.data(count: 64, seed: 1)
+        var options = FineTuneOptions()
+        options.learningRate = 1e30
+        options.batchSize = 8
+        options.evalEvery = 1
+        options.epochs = 3
+        var caught: Error?
+        XCTAssertThrowsError(try FineTuner(model: model, train: data, dev: data, options: options, output: out,
+                                           tokenizerSource: nil, progress: ProgressReporter(enabled: false)).run()) { caught = $0 }
+        guard case let TrainingError.nonFinite(what, step, batch, last)? = caught as? TrainingError else { return XCTFail("\(String(describing: caught))") }
+        XCTAssertFalse(what.isEmpty)
+        XCTAssertGreaterThan(step, 0)
+        XCTAssertFalse(batch.isEmpty)
+        if let last { XCTAssertNoThrow(try ModelDirectory.load(URL(fileURLWithPath: last), as: Float.self), "\(what)") }
+        if FileManager.default.fileExists(atPath: out.appendingPathComponent("model.safetensors").path) {
+            XCTAssertNoThrow(try ModelDirectory.load(out, as: Float.self))
+        }
+    }
+
     func testNaNLossStopsWithAClearError() throws {
         let config = BertConfig(vocabSize: 50, hiddenSize: 16, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 32,
                                 maxPositionEmbeddings: 16, numLabels: 2)
@@ -108,8 +136,9 @@ final class NonFiniteLossTests: XCTestCase {
         let data = SyntheticTask.data(count: 32, seed: 1)
         XCTAssertThrowsError(try FineTuner(model: model, train: data, dev: data, options: FineTuneOptions(), output: out,
                                            tokenizerSource: nil, progress: ProgressReporter(enabled: false)).run()) { error in
-            XCTAssertEqual(error as? TrainingError, .nonFiniteLoss(step: 1, lastGoodCheckpoint: nil))
+            XCTAssertEqual(error as? TrainingError, .nonFinite(what: "the loss", step: 1, batch: "batch 1 of 1 in epoch 1", lastGoodCheckpoint: nil))
             XCTAssertTrue("\(error)".contains("step 1"))
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("model.safetensors").path), "no NaN model saved")
         }
     }
 }

@@ -17,13 +17,15 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case unsupportedDType(file: String, tensor: String, dtype: String)
     /// A model configuration file is malformed or describes an unsupported model.
     case badConfig(file: String, reason: String)
+    /// The file holds a tensor the model does not have (another architecture, or a config with fewer layers).
+    case unexpectedTensor(file: String, tensor: String)
 
     /// The file the error is about.
     public var file: String {
         switch self {
         case .unreadable(let file, _), .malformedHeader(let file, _), .malformedTensor(let file, _, _),
              .missingTensor(let file, _), .shapeMismatch(let file, _, _, _), .unsupportedDType(let file, _, _),
-             .badConfig(let file, _):
+             .badConfig(let file, _), .unexpectedTensor(let file, _):
             return file
         }
     }
@@ -32,7 +34,7 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     public var tensor: String? {
         switch self {
         case .malformedTensor(_, let tensor, _), .missingTensor(_, let tensor), .shapeMismatch(_, let tensor, _, _),
-             .unsupportedDType(_, let tensor, _):
+             .unsupportedDType(_, let tensor, _), .unexpectedTensor(_, let tensor):
             return tensor
         case .unreadable, .malformedHeader, .badConfig:
             return nil
@@ -55,6 +57,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
             return "Tensor '\(tensor)' in checkpoint file '\(file)' has dtype '\(dtype)', which is not supported here."
         case let .badConfig(file, reason):
             return "Model configuration '\(file)' is invalid: \(reason)."
+        case let .unexpectedTensor(file, tensor):
+            return "Checkpoint file '\(file)' holds tensor '\(tensor)', which the model of its config.json does not have (another architecture, or a config with fewer layers?)."
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Numerics
+import Storage
 
 /// A model directory in the HF layout: `config.json`, `model.safetensors` (weights stored [out, in] as in
 /// PyTorch, names with or without the `bert.` prefix) and the tokenizer files (`vocab.txt`, ...).
@@ -34,8 +35,13 @@ public enum ModelDirectory {
 
     /// Loads a model. A classifier is built when the weights contain one; `newClassifierLabels` adds a freshly
     /// initialised head (seeded) when they do not, as fine-tuning from an encoder-only checkpoint needs.
+    ///
+    /// Everything is checked against the file before the model is allocated: every tensor's shape, no tensor left
+    /// unused (except `ignoredTensor`'s buffers and pretraining heads, and the names starting with one of
+    /// `extraPrefixes`, which the caller reads), and after loading every value finite. A `vocab.txt` with more
+    /// entries than `vocab_size` is refused (its ids would fall outside the embedding table).
     public static func load<T: BLASReal>(_ directory: URL, as type: T.Type = T.self, newClassifierLabels: Int? = nil,
-                                         seed: UInt64 = 0) throws -> BertModel<T> {
+                                         seed: UInt64 = 0, extraPrefixes: [String] = []) throws -> BertModel<T> {
         var config = try loadConfig(directory)
         let url = directory.appendingPathComponent(weightsFile)
         let file = try SafetensorsFile(contentsOf: url)
@@ -54,10 +60,13 @@ public enum ModelDirectory {
             config.numLabels = nil
         }
         let wantClassifier = hasClassifier || newClassifierLabels != nil
-        let model = try BertModel<T>(config: config, pooler: hasPooler || wantClassifier, classifier: wantClassifier)
-        // Parts not in the file (a new head, or a pooler a head needs) get HF's initialisation.
-        model.initializeWeights(seed: seed)
-        for view in model.table.views {
+        do { try config.validate() } catch {
+            throw CheckpointError.badConfig(file: directory.appendingPathComponent(configFile).path, reason: "\(error)")
+        }
+        try checkVocabulary(directory, config: config)
+        let table = ParameterTable(config: config, pooler: hasPooler || wantClassifier, classifier: wantClassifier)
+        var used = Set<String>()
+        for view in table.views {
             guard let stored = byName[view.name] else {
                 let optional = view.module == .classifier || (view.module == .pooler && !hasPooler)
                 if optional && !hasClassifier { continue }
@@ -67,9 +76,41 @@ public enum ModelDirectory {
             if info.shape != view.shape {
                 throw CheckpointError.shapeMismatch(file: url.path, tensor: stored, expected: view.shape, found: info.shape)
             }
-            try file.copyValues(stored, into: model.parameters.pointer + view.offset, count: view.count)
+            used.insert(stored)
+        }
+        for name in file.names where !used.contains(name) && !ignoredTensor(name) && !extraPrefixes.contains(where: { name.hasPrefix($0) }) {
+            throw CheckpointError.unexpectedTensor(file: url.path, tensor: name)
+        }
+        let model = try BertModel<T>(config: config, pooler: hasPooler || wantClassifier, classifier: wantClassifier)
+        // Parts not in the file (a new head, or a pooler a head needs) get HF's initialisation.
+        model.initializeWeights(seed: seed)
+        for view in model.table.views {
+            guard let stored = byName[view.name] else { continue }
+            let p = model.parameters.pointer + view.offset
+            try file.copyValues(stored, into: p, count: view.count)
+            if let i = T.kernelFirstNonFinite(p, view.count) {
+                throw CheckpointError.malformedTensor(file: url.path, tensor: stored, reason: "element \(i) is NaN or infinite")
+            }
         }
         return model
+    }
+
+    /// Tensors of HF checkpoints that no encoder reads: the `position_ids` buffer and the pretraining heads (`cls.*`).
+    public static func ignoredTensor(_ name: String) -> Bool {
+        let bare = name.hasPrefix("bert.") ? String(name.dropFirst(5)) : name
+        return bare == "embeddings.position_ids" || bare.hasPrefix("cls.")
+    }
+
+    /// Refuses a `vocab.txt` with more entries than `vocab_size` (fewer is a padded embedding table, which is fine).
+    public static func checkVocabulary(_ directory: URL, config: BertConfig) throws {
+        let url = directory.appendingPathComponent("vocab.txt")
+        guard let data = FileManager.default.contents(atPath: url.path) else { return }
+        var lines = data.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        if let last = data.last, last != 0x0A { lines += 1 }
+        if lines > config.vocabSize {
+            throw CheckpointError.badConfig(file: directory.appendingPathComponent(configFile).path,
+                                            reason: "vocab_size is \(config.vocabSize) but \(url.path) has \(lines) entries")
+        }
     }
 
     /// Writes `config.json` and `model.safetensors` (in the model's precision, or `storage`), then copies the
@@ -78,10 +119,7 @@ public enum ModelDirectory {
     public static func save<T: BLASReal>(_ model: BertModel<T>, to directory: URL, tokenizerSource: URL? = nil,
                                          metadata: [String: String] = [:],
                                          extraTensors: [(name: String, shape: [Int], values: UnsafeBufferPointer<T>)] = []) throws {
-        let fm = FileManager.default
-        do { try fm.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
-            throw CheckpointError.unreadable(file: directory.path, reason: "cannot create directory: \(error.localizedDescription)")
-        }
+        try AtomicFile.createDirectory(directory)
         var writer = SafetensorsWriter(metadata: metadata.merging(["format": "pt"]) { a, _ in a })
         for view in model.table.views {
             writer.add(view.name, shape: view.shape,
@@ -107,21 +145,9 @@ public enum ModelDirectory {
         }
     }
 
-    /// Writes `data` to `url` through a temporary file in the same directory and a rename.
+    /// Writes `data` to `url` crash-safely (temporary file, fsync, rename; see `AtomicFile`).
     public static func atomicWrite(_ data: Data, to url: URL) throws {
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        do {
-            try data.write(to: tmp)
-        } catch {
-            try? FileManager.default.removeItem(at: tmp)
-            throw CheckpointError.unreadable(file: url.path, reason: "cannot write: \(error.localizedDescription)")
-        }
-        // rename(2) replaces an existing file atomically.
-        if rename(tmp.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: tmp)
-            throw CheckpointError.unreadable(file: url.path, reason: "cannot write: \(reason)")
-        }
+        try AtomicFile.write(data, to: url)
     }
 
     private static func describe(_ error: DecodingError) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import Numerics
 #if canImport(Glibc)
 import Glibc
@@ -105,35 +106,11 @@ public struct SafetensorsWriter {
         return image
     }
 
-    /// Writes the file atomically: to `<path>.tmp-<pid>` first (flushed to disk), then renamed over `url`.
-    /// No temporary file is left behind, whether the write succeeds or fails.
-    /// - Throws: `.malformedTensor` for a mistake made while adding, `.unreadable` if the file cannot be written.
+    /// Writes the file crash-safely (`AtomicFile`: a temporary beside it, fsync, rename), so a reader sees the old
+    /// file or the whole new one; no temporary file is left behind, whether the write succeeds or fails.
+    /// - Throws: `.malformedTensor` for a mistake made while adding, `StorageError.unwritable` if it cannot be written.
     public func write(to url: URL) throws {
-        let path = url.path
-        let image = try serialized(file: path)
-        let temporary = path + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: temporary, contents: nil) else {
-            throw CheckpointError.unreadable(file: path, reason: "cannot create temporary file '\(temporary)'")
-        }
-        do {
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
-            do {
-                try handle.write(contentsOf: image)
-                try handle.synchronize()
-                try handle.close()
-            } catch {
-                try? handle.close()
-                throw error
-            }
-        } catch {
-            unlink(temporary)
-            throw CheckpointError.unreadable(file: path, reason: "cannot write temporary file '\(temporary)': \(SafetensorsFile.reason(for: error))")
-        }
-        if rename(temporary, path) != 0 {
-            let message = String(cString: strerror(errno))
-            unlink(temporary)
-            throw CheckpointError.unreadable(file: path, reason: "cannot rename '\(temporary)' to it: \(message)")
-        }
+        try AtomicFile.write(try serialized(file: url.path), to: url)
     }
 
     // MARK: Internals

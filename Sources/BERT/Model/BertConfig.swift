@@ -60,20 +60,27 @@ public struct BertConfig: Codable, Sendable, Equatable {
 
     /// Checks the relations the model relies on.
     public func validate() throws {
-        func positive(_ v: Int, _ name: String) throws { if v <= 0 { throw BertConfigError.invalid("\(name) must be positive, got \(v)") } }
-        try positive(vocabSize, "vocab_size")
+        // Upper bounds far above any BERT keep the layout's sizes free of overflow and refuse absurd values before
+        // anything is allocated; token ids must fit the 32-bit batches.
+        func positive(_ v: Int, _ name: String, max: Int = 1 << 20) throws {
+            if v <= 0 || v > max { throw BertConfigError.invalid("\(name) must be an integer in [1, \(max)], got \(v)") }
+        }
+        try positive(vocabSize, "vocab_size", max: 1 << 24)
         try positive(hiddenSize, "hidden_size")
-        try positive(numHiddenLayers, "num_hidden_layers")
-        try positive(numAttentionHeads, "num_attention_heads")
+        try positive(numHiddenLayers, "num_hidden_layers", max: 1024)
+        try positive(numAttentionHeads, "num_attention_heads", max: 4096)
         try positive(intermediateSize, "intermediate_size")
         try positive(maxPositionEmbeddings, "max_position_embeddings")
-        try positive(typeVocabSize, "type_vocab_size")
+        try positive(typeVocabSize, "type_vocab_size", max: 1024)
         if let size = attentionHeadSize {
             try positive(size, "attention_head_size")
         } else if hiddenSize % numAttentionHeads != 0 {
             throw BertConfigError.invalid("hidden_size \(hiddenSize) is not a multiple of num_attention_heads \(numAttentionHeads)")
         }
-        if let n = numLabels, n <= 0 { throw BertConfigError.invalid("num_labels must be positive, got \(n)") }
+        if let n = numLabels, n <= 0 || n > 1 << 20 { throw BertConfigError.invalid("num_labels must be an integer in [1, 1048576], got \(n)") }
+        if !(layerNormEps.isFinite && layerNormEps > 0 && layerNormEps < 1) {
+            throw BertConfigError.invalid("layer_norm_eps must be a number in (0, 1), got \(layerNormEps)")
+        }
         if !(0..<1).contains(hiddenDropoutProb) || !(0..<1).contains(attentionProbsDropoutProb) {
             throw BertConfigError.invalid("dropout probabilities must lie in [0, 1)")
         }

@@ -45,6 +45,16 @@ public struct Dataset: Sendable {
     public let skippedRows: Int
     /// The file that was read.
     public let source: URL
+    /// Lines of `source` that were not valid UTF-8 and were decoded as Windows-1252 (1-based).
+    public var windows1252Lines: [Int] = []
+
+    /// A warning naming the lines decoded as Windows-1252, nil when there are none.
+    public var encodingWarning: String? {
+        guard !windows1252Lines.isEmpty else { return nil }
+        let shown = windows1252Lines.prefix(5).map { "\(source.path):\($0)" }.joined(separator: ", ")
+        return "warning: \(windows1252Lines.count) line(s) are not valid UTF-8 and were read as Windows-1252: \(shown)"
+            + (windows1252Lines.count > 5 ? ", …" : "")
+    }
 
     public init(task: TaskSpec, split: String, examples: [Example], skippedRows: Int, source: URL) {
         self.task = task

@@ -86,7 +86,9 @@ public enum DatasetLoader {
                 skipped += 1
             }
         }
-        return Dataset(task: task, split: split, examples: examples, skippedRows: skipped, source: url)
+        var dataset = Dataset(task: task, split: split, examples: examples, skippedRows: skipped, source: url)
+        dataset.windows1252Lines = reader.windows1252Lines
+        return dataset
     }
 
     static func parseGLUERow(
@@ -208,7 +210,9 @@ public enum DatasetLoader {
                 skipped += 1
             }
         }
-        return Dataset(task: task, split: split, examples: examples, skippedRows: skipped, source: url)
+        var dataset = Dataset(task: task, split: split, examples: examples, skippedRows: skipped, source: url)
+        dataset.windows1252Lines = reader.windows1252Lines
+        return dataset
     }
 }
 

@@ -4,9 +4,10 @@ import Foundation
 ///
 /// - Lines end in "\n" or "\r\n"; a missing final newline is fine; blank lines at the end are ignored.
 /// - Fields are split on every "\t" (no quoting: quotes inside fields are kept as-is).
-/// - Text is UTF-8 (a leading BOM is dropped). Files that are not valid UTF-8 are decoded as
-///   Windows-1252, byte by byte, deterministically (bytes undefined in Windows-1252 map to U+0081, U+008D,
-///   U+008F, U+0090, U+009D, i.e. as Latin-1).
+/// - Text is UTF-8 (a leading BOM is dropped). A line that is not valid UTF-8 — and only that line, so one stray
+///   byte changes nothing else — is decoded as Windows-1252, byte by byte, deterministically (bytes undefined in
+///   Windows-1252 map to U+0081, U+008D, U+008F, U+0090, U+009D, i.e. as Latin-1); `windows1252Lines` lists them
+///   for the caller's warning. A file written in Windows-1252 thus reads as before, line by line.
 /// - Fields are decoded to `String` only when asked for, so unused columns (MNLI parse trees) cost nothing.
 struct TSVReader {
     struct Row {
@@ -22,8 +23,10 @@ struct TSVReader {
 
     let path: String
     private let bytes: [UInt8]
-    /// True when the file was not valid UTF-8 and was decoded as Windows-1252.
-    let decodedAsWindows1252: Bool
+    /// The 1-based numbers of the lines that were not valid UTF-8 and were decoded as Windows-1252.
+    let windows1252Lines: [Int]
+    /// True when some line was decoded as Windows-1252.
+    var decodedAsWindows1252: Bool { !windows1252Lines.isEmpty }
 
     init(url: URL) throws {
         path = url.path
@@ -36,10 +39,9 @@ struct TSVReader {
         if raw.starts(with: [0xEF, 0xBB, 0xBF]) { raw.removeFirst(3) }
         if TSVReader.isValidUTF8(raw) {
             bytes = raw
-            decodedAsWindows1252 = false
+            windows1252Lines = []
         } else {
-            bytes = TSVReader.windows1252ToUTF8(raw)
-            decodedAsWindows1252 = true
+            (bytes, windows1252Lines) = TSVReader.decodeLines(raw)
         }
     }
 
@@ -84,6 +86,23 @@ struct TSVReader {
             slices.append(bytes[fieldStart..<lineEnd])
             try body(Row(line: line + 1, slices: slices))
         }
+    }
+
+    /// Each line kept as it is when valid UTF-8, else converted from Windows-1252; with the converted lines' numbers.
+    static func decodeLines(_ raw: [UInt8]) -> (bytes: [UInt8], converted: [Int]) {
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count + raw.count / 8)
+        var converted: [Int] = []
+        var start = 0, line = 1
+        while start <= raw.count {
+            let end = raw[start...].firstIndex(of: 0x0A) ?? raw.count
+            let piece = Array(raw[start..<end])
+            if isValidUTF8(piece) { out += piece } else { out += windows1252ToUTF8(piece); converted.append(line) }
+            if end < raw.count { out.append(0x0A) }
+            start = end + 1
+            line += 1
+        }
+        return (out, converted)
     }
 
     static func isValidUTF8(_ raw: [UInt8]) -> Bool {

@@ -1,0 +1,81 @@
+import Foundation
+
+/// Crash-safe file replacement: the bytes go to a temporary file beside the target (`.NAME.tmp-PID`), which is
+/// flushed to disk (`fsync`), renamed over the target and the directory entry flushed too. A reader therefore sees
+/// the old file or the whole new one, never a torn one, even after a power loss; a failed write leaves the old file
+/// and no temporary behind.
+public enum AtomicFile {
+    /// The temporary name a write to `url` by this process uses.
+    public static func temporaryURL(for url: URL) -> URL {
+        url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent)\(Temporaries.marker)\(getpid())")
+    }
+
+    /// Replaces `url` with `data`; a missing parent directory is an error unless `createParent`.
+    public static func write(_ data: Data, to url: URL, createParent: Bool = false) throws {
+        let tmp = temporaryURL(for: url)
+        if createParent { try createDirectory(url.deletingLastPathComponent()) }
+        do {
+            try writeSynced(data, to: tmp)
+            try rename(tmp, to: url)
+        } catch StorageError.unwritable(_, let reason) {
+            unlink(tmp.path)
+            throw StorageError.unwritable(path: url.path, reason: reason)
+        }
+    }
+
+    /// Replaces `url` with the UTF-8 bytes of `text`.
+    public static func write(_ text: String, to url: URL, createParent: Bool = false) throws {
+        try write(Data(text.utf8), to: url, createParent: createParent)
+    }
+
+    /// Writes a fresh file (creating or truncating it) and flushes it to disk; no rename.
+    public static func writeSynced(_ data: Data, to url: URL) throws {
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StorageError.unwritable(path: url.path, reason: IOErrorText.errnoText()) }
+        var failure: String?
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            guard var p = raw.baseAddress else { return }
+            var left = raw.count
+            while left > 0 {
+                let n = Foundation.write(fd, p, min(left, 1 << 30))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = IOErrorText.errnoText(); return
+                }
+                p += n; left -= n
+            }
+        }
+        if failure == nil && fsync(fd) != 0 { failure = IOErrorText.errnoText() }
+        if close(fd) != 0 && failure == nil { failure = IOErrorText.errnoText() }
+        if let failure { throw StorageError.unwritable(path: url.path, reason: failure) }
+    }
+
+    /// Renames `from` over `to` (atomically replacing a file) and flushes the directory entry.
+    public static func rename(_ from: URL, to: URL) throws {
+        if Foundation.rename(from.path, to.path) != 0 {
+            throw StorageError.unwritable(path: to.path, reason: "cannot rename '\(from.lastPathComponent)' to it: \(IOErrorText.errnoText())")
+        }
+        syncDirectory(to.deletingLastPathComponent())
+    }
+
+    /// Flushes a directory's entries (new, renamed and removed names) to disk. Best effort: some file systems refuse
+    /// `fsync` on a directory, which loses nothing but durability across a power loss.
+    public static func syncDirectory(_ directory: URL) {
+        let fd = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        close(fd)
+    }
+
+    /// Creates a directory (and its parents) with a readable error.
+    public static func createDirectory(_ directory: URL) throws {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDir) {
+            guard isDir.boolValue else { throw StorageError.unwritable(path: directory.path, reason: "it exists and is not a directory") }
+            return
+        }
+        do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
+            throw StorageError.unwritable(path: directory.path, reason: "cannot create the directory: \(IOErrorText.reason(error))")
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+
+/// Short readable reasons for I/O failures: the POSIX message (as `strerror` gives it) instead of Foundation's
+/// "The operation could not be completed (NSCocoaErrorDomain error 256)".
+public enum IOErrorText {
+    /// The message of the current `errno`.
+    public static func errnoText(_ code: Int32 = errno) -> String {
+        String(cString: strerror(code))
+    }
+
+    /// The most specific readable reason an error carries: a POSIX code found in it or its underlying errors, else
+    /// Foundation's file error kinds, else its localized description (our own errors' sentence).
+    public static func reason(_ error: Error) -> String {
+        var current: NSError? = error as NSError
+        while let e = current {
+            if e.domain == NSPOSIXErrorDomain { return errnoText(Int32(e.code)) }
+            current = e.userInfo[NSUnderlyingErrorKey] as? NSError
+        }
+        let e = error as NSError
+        if e.domain == NSCocoaErrorDomain {
+            switch e.code {
+            case NSFileNoSuchFileError, NSFileReadNoSuchFileError: return "no such file or directory"
+            case NSFileReadNoPermissionError, NSFileWriteNoPermissionError: return "permission denied"
+            case NSFileWriteOutOfSpaceError: return "no space left on device"
+            case NSFileWriteVolumeReadOnlyError: return "read-only file system"
+            case NSFileReadCorruptFileError: return "the file is corrupt or not in the expected format"
+            case NSFileReadInapplicableStringEncodingError: return "the text is not valid UTF-8"
+            default: break
+            }
+        }
+        return e.localizedDescription
+    }
+}
