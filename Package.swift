@@ -1,9 +1,15 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Release builds drop bounds checks in the numeric kernels (they are tested in debug builds).
+// Release builds drop the overflow and precondition checks only in the numeric kernels (`Numerics`: pure
+// computation on buffers its callers have sized; tested in debug builds). Everything that reads user input —
+// configs, weights, data, options, CSV and JSON sidecars — is built with `-O` and keeps its checks, so a bad
+// value traps at worst instead of wrapping around silently (`binarybert bench` measured the difference: README).
 let fast: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+]
+let checked: [SwiftSetting] = [
+    .unsafeFlags(["-wmo"], .when(configuration: .release)),
 ]
 
 let package = Package(
@@ -22,6 +28,8 @@ let package = Package(
         .library(name: "Report", targets: ["Report"]),
         .library(name: "AdaptiveSplit", targets: ["AdaptiveSplit"]),
         .library(name: "Storage", targets: ["Storage"]),
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
+        .executable(name: "binarybert-fuzz", targets: ["BinaryBERTFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -34,13 +42,13 @@ let package = Package(
         ),
         .target(name: "Storage", dependencies: []),
         .target(name: "Numerics", dependencies: ["CBLAS"], swiftSettings: fast),
-        .target(name: "BERT", dependencies: ["Numerics", "Storage"], swiftSettings: fast),
-        .target(name: "Text", dependencies: ["Storage"], swiftSettings: fast),
-        .target(name: "Training", dependencies: ["BERT", "Text", "Numerics", "Storage"], swiftSettings: fast),
-        .target(name: "Quantization", dependencies: ["BERT", "Numerics", "Training"], swiftSettings: fast),
-        .target(name: "Curvature", dependencies: ["BERT", "Numerics", "Quantization", "Text", "Training"], swiftSettings: fast),
-        .target(name: "AdaptiveSplit", dependencies: ["BERT", "Curvature", "Numerics", "Quantization", "Training"], swiftSettings: fast),
-        .target(name: "Landscape", dependencies: ["BERT", "Curvature", "Numerics", "Quantization"], swiftSettings: fast),
+        .target(name: "BERT", dependencies: ["Numerics", "Storage"], swiftSettings: checked),
+        .target(name: "Text", dependencies: ["Storage"], swiftSettings: checked),
+        .target(name: "Training", dependencies: ["BERT", "Text", "Numerics", "Storage"], swiftSettings: checked),
+        .target(name: "Quantization", dependencies: ["BERT", "Numerics", "Training"], swiftSettings: checked),
+        .target(name: "Curvature", dependencies: ["BERT", "Numerics", "Quantization", "Text", "Training"], swiftSettings: checked),
+        .target(name: "AdaptiveSplit", dependencies: ["BERT", "Curvature", "Numerics", "Quantization", "Training"], swiftSettings: checked),
+        .target(name: "Landscape", dependencies: ["BERT", "Curvature", "Numerics", "Quantization"], swiftSettings: checked),
         .target(name: "Plotting", dependencies: ["Storage"]),
         .target(name: "Report", dependencies: ["BERT", "Text", "Training", "Plotting", "Storage"]),
         .executableTarget(
@@ -49,9 +57,15 @@ let package = Package(
                 "Numerics", "BERT", "Text", "Training", "Quantization", "Curvature", "Landscape", "Plotting", "Report", "AdaptiveSplit", "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: fast
+            swiftSettings: checked
         ),
+        .target(name: "FuzzTargets", dependencies: ["BERT", "Curvature", "Landscape", "Numerics", "Plotting", "Quantization", "Report", "Text"],
+                swiftSettings: checked),
+        // The libFuzzer driver: `bash Tests/Fuzz/run` builds it with -sanitize=fuzzer,address -DFUZZING; a plain
+        // build replays files through the targets (`binarybert-fuzz TARGET FILE...`).
+        .executableTarget(name: "BinaryBERTFuzz", dependencies: ["FuzzTargets"], swiftSettings: checked),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets", "Numerics"]),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
         .testTarget(name: "BERTTests", dependencies: ["BERT", "Numerics", "Storage"]),
         .testTarget(name: "TextTests", dependencies: ["Text"]),

@@ -71,7 +71,13 @@ public enum SurfaceCSV {
 
     /// Reads a finished file: every row whole and of `grid`, each point at most once.
     public static func read(_ url: URL, grid: SurfaceGrid) throws -> [Int: SurfacePoint] {
-        let text = try String(contentsOf: url, encoding: .utf8)
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw LandscapeError.badFile(path: url.path, reason: "cannot be read")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw LandscapeError.badFile(path: url.path, reason: "is not UTF-8 text")
+        }
         var points: [Int: SurfacePoint] = [:]
         for (n, line) in text.split(separator: "\n").enumerated() {
             if n == 0 { guard line == header else { throw LandscapeError.badFile(path: url.path, reason: "line 1 is not the header \(header)") }; continue }

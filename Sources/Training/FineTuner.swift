@@ -36,9 +36,20 @@ public struct TrainingSummary: Codable, Sendable {
     public var wallSeconds: Double
     public var trainSeconds: Double
     public var options: FineTuneOptions
+    /// What made it: the command line, the thread count (results do not depend on it: the kernels cut work by
+    /// shape only) and the sha256 of the training and dev examples (`EncodedDataset.fingerprint`).
+    public var command: [String]?
+    public var threads: Int?
+    public var trainDataSha256: String?
+    public var devDataSha256: String?
 
     public init(task: String, primaryMetric: String, best: [String: Double], bestStep: Int, final: [String: Double], steps: Int,
-                trainExamples: Int, devExamples: Int, wallSeconds: Double, trainSeconds: Double, options: FineTuneOptions) {
+                trainExamples: Int, devExamples: Int, wallSeconds: Double, trainSeconds: Double, options: FineTuneOptions,
+                trainDataSha256: String? = nil, devDataSha256: String? = nil) {
+        self.command = CommandLine.arguments
+        self.threads = Parallel.threads
+        self.trainDataSha256 = trainDataSha256
+        self.devDataSha256 = devDataSha256
         self.task = task
         self.primaryMetric = primaryMetric
         self.best = best
@@ -292,7 +303,8 @@ public final class FineTuner<T: BLASReal> {
         let summary = TrainingSummary(task: train.task.name, primaryMetric: metricName, best: state.bestMetrics,
                                       bestStep: state.bestStep, final: final, steps: step, trainExamples: train.count,
                                       devExamples: dev.count, wallSeconds: Date().timeIntervalSince(wallStart),
-                                      trainSeconds: state.trainSeconds, options: options)
+                                      trainSeconds: state.trainSeconds, options: options,
+                                      trainDataSha256: trainData, devDataSha256: devData)
         try summary.write(to: output)
         return summary
     }

@@ -26,7 +26,7 @@ final class StorageTests: XCTestCase {
         let file = dir.appendingPathComponent("plain")
         try AtomicFile.write("x", to: file)
         XCTAssertThrowsError(try AtomicFile.write("y", to: file.appendingPathComponent("inner.csv"))) { error in
-            XCTAssertTrue("\(error)".contains("not a directory"), "\(error)")
+            XCTAssertEqual("\(error)", "Cannot write '\(file.path)/inner.csv': Not a directory.")
         }
     }
 
