@@ -62,15 +62,40 @@ public struct AdaptiveSplitResult: Codable, Sendable {
 public enum AdaptiveSplitPipeline {
     public static let optionsFile = "adaptive-split-options.json"
 
+    /// Copies a finished sensitivity table (`sensitivity.csv` and its provenance `sensitivity.json`) from another
+    /// output into `output` when `output` has none yet; `run` then checks that provenance against its own options.
+    public static func adoptSensitivities(from source: URL, into output: URL) throws {
+        let fm = FileManager.default
+        let names = ["sensitivity.csv", "sensitivity.json"]
+        guard !fm.fileExists(atPath: output.appendingPathComponent(names[0]).path) else { return }
+        guard names.allSatisfy({ fm.fileExists(atPath: source.appendingPathComponent($0).path) }) else {
+            throw QuantizationError.badSpec(file: source.path, reason: "holds no finished sensitivity table (sensitivity.csv and sensitivity.json)")
+        }
+        for name in names.reversed() {
+            try ModelDirectory.atomicWrite(try Data(contentsOf: source.appendingPathComponent(name)), to: output.appendingPathComponent(name))
+        }
+    }
+
+    /// The feasible packed sizes on the teacher's layout: all binary (nothing split) … every matrix split.
+    public static func teacherRange(_ teacher: BertModel<Float>) -> SplitSizeRange {
+        let names = QuantizationSpec.defaultQuantizedTensors(teacher.table)
+        let layout = SplitCandidate.of(names.compactMap { teacher.table[$0] }, latent: teacher.parameters.pointer)
+        return SplitSizeRange(teacher.table, candidates: layout)
+    }
+
+    /// The budget in MB at `fraction` of the teacher's range (0: all binary, 1: fully split), rounded down to a byte.
+    public static func budgetMegabytes(fraction: Double, teacher: BertModel<Float>) -> Double {
+        let r = teacherRange(teacher)
+        return Double(r.allBinaryBytes + Int((Double(r.fullySplitBytes - r.allBinaryBytes) * fraction).rounded(.down))) / 1_048_576
+    }
+
     public static func run(options: AdaptiveSplitOptions, teacher: BertModel<Float>, train: EncodedDataset, dev: EncodedDataset,
                            output: URL, tokenizerSource: URL, threads: Int, version: String,
                            progress: ProgressReporter = ProgressReporter()) throws -> AdaptiveSplitResult {
         let fm = FileManager.default
         try fm.createDirectory(at: output, withIntermediateDirectories: true)
         // The budget is checked first, on the teacher's layout (the ternary base has the same tensors).
-        let names = QuantizationSpec.defaultQuantizedTensors(teacher.table)
-        let layout = SplitCandidate.of(names.compactMap { teacher.table[$0] }, latent: teacher.parameters.pointer)
-        _ = try SplitSizeRange(teacher.table, candidates: layout).bytes(forMegabytes: options.budgetMegabytes)
+        _ = try teacherRange(teacher).bytes(forMegabytes: options.budgetMegabytes)
         try checkOptions(options, in: output)
         func dir(_ name: String) -> URL { output.appendingPathComponent(name) }
         func finished(_ d: URL) -> Bool { fm.fileExists(atPath: d.appendingPathComponent(TrainingSummary.fileName).path) }
@@ -104,7 +129,7 @@ public enum AdaptiveSplitPipeline {
             throw QuantizationError.badSpec(file: ternaryDir.path, reason: "has no quantization.json: not a ternary model")
         }
 
-        guard ternary.spec.quantizedTensors == names, ternary.model.table.totalCount == teacher.table.totalCount else {
+        guard ternary.spec.quantizedTensors == QuantizationSpec.defaultQuantizedTensors(teacher.table), ternary.model.table.totalCount == teacher.table.totalCount else {
             throw QuantizationError.badSpec(file: ternaryDir.path, reason: "does not quantize the teacher's tensors of the paper's policy (or has another shape)")
         }
         // The sizes at the base's latent weights (its exact zeros); a budget inside the teacher's range but outside

@@ -40,6 +40,7 @@ public struct ReportCollector {
         t[ReportFiles.interpolation] = try interpolation()
         t[ReportFiles.exactness] = try exactness()
         t[ReportFiles.trainingCurvature] = try trainingCurvature()
+        if !plan.spec.adaptiveSplitFractions.isEmpty { t[ReportFiles.adaptiveSplit] = try adaptiveSplit() }
         return t
     }
 
@@ -259,7 +260,34 @@ public struct ReportCollector {
 }
 
 /// The file names of the report's tables (each SVG `NAME.svg` or `NAME.VIEW.svg` is drawn from `NAME.csv`).
+extension ReportCollector {
+    /// Adaptive splitting: one row per run (the ends once per rule, where every rule starts and ends) with its
+    /// packed size, what it split and the final binary model's dev accuracy.
+    func adaptiveSplit() throws -> TidyTable {
+        var t = TidyTable(columns: ["run", "rule", "selection", "gain", "budget_fraction", "budget_mb", "packed_mb", "matrices_split",
+                                    "planned_gain", "mixed_accuracy", "split_accuracy", "accuracy", "split_relative_error", "dev_examples"])
+        let runs = ReportPlan.adaptiveRuns(plan.spec.adaptiveSplitFractions)
+        let rules = ["max · measured", "max · curvature", "random", "min · measured", "min · curvature"]
+        for run in runs {
+            let r = try json("\(plan.work)/adaptive/\(run.name)/adaptive-split.json")
+            let end = run.fraction == 0 || run.fraction == 1
+            let rule = run.selection == "random" ? "random" : "\(run.selection) · \(run.gain)"
+            for each in end ? rules : [rule] {
+                let parts = each.components(separatedBy: " · ")
+                t.append(["run": run.name, "rule": each, "selection": parts[0], "gain": parts.count > 1 ? parts[1] : "",
+                          "budget_fraction": Self.n(run.fraction), "budget_mb": Self.n(r["options"]?["budget_mb"]?.double),
+                          "packed_mb": Self.n(r["packed_mb"]?.double), "matrices_split": Self.n(r["choice"]?["split"]?.array.map { Double($0.count) }),
+                          "planned_gain": Self.n(r["choice"]?["gain"]?.double), "mixed_accuracy": Self.n(r["mixed_metric"]?.double),
+                          "split_accuracy": Self.n(r["split_metric"]?.double), "accuracy": Self.n(r["final_metric"]?.double),
+                          "split_relative_error": Self.n(r["split_relative_error"]?.double), "dev_examples": Self.n(r["dev_examples"]?.double)])
+            }
+        }
+        return t
+    }
+}
+
 public enum ReportFiles {
+    public static let adaptiveSplit = "adaptive-split.csv"
     public static let accuracy = "fig1-accuracy-bits.csv"
     public static let ones = "fig2-ones.csv"
     public static let filterLatent = "fig2-filter-latent.csv"

@@ -86,7 +86,42 @@ public struct ReportPlan: Sendable {
             plan.addTraining(seed: seed, snapshots: k == 0)
             if k == 0 { plan.addProbes() }
         }
+        plan.addAdaptiveSplit()
         return plan.stages
+    }
+
+    /// The adaptive-split runs (`adaptive/<run>`): both ends of the size range and, per interior budget, max and min
+    /// with each gain and one seeded random selection; the first run computes the sensitivities, the others adopt them.
+    public static func adaptiveRuns(_ fractions: [Double]) -> [(name: String, fraction: Double, selection: String, gain: String)] {
+        guard !fractions.isEmpty else { return [] }
+        var runs: [(String, Double, String, String)] = [("all-binary", 0, "max", "measured"), ("fully-split", 1, "max", "measured")]
+        for f in fractions {
+            let pct = Int((f * 100).rounded())
+            for gain in ["measured", "curvature"] { runs.append(("b\(pct)-max-\(gain)", f, "max", gain)) }
+            runs.append(("b\(pct)-random", f, "random", "measured"))
+            for gain in ["measured", "curvature"] { runs.append(("b\(pct)-min-\(gain)", f, "min", gain)) }
+        }
+        return runs
+    }
+
+    mutating func addAdaptiveSplit() {
+        let runs = Self.adaptiveRuns(spec.adaptiveSplitFractions)
+        guard let seed = spec.seeds.first, !runs.isEmpty else { return }
+        let first = "\(work)/adaptive/\(runs[0].name)"
+        let epochs = String(spec.adaptiveSplitEpochs)
+        for (k, run) in runs.enumerated() {
+            let out = "\(work)/adaptive/\(run.name)"
+            add(ReportStage(id: out, title: "adaptive splitting, \(run.name)",
+                            arguments: ["adaptive-split", "--teacher", model(Self.teacher, seed: seed), "--ternary", model(Self.ternary, seed: seed)]
+                                + data + ["--output", out, "--budget-fraction", Self.number(run.fraction), "--selection", run.selection,
+                                          "--gain", run.gain, "--selection-seed", String(Int((run.fraction * 100).rounded())),
+                                          "--skip-stage1", "--mixed-epochs", epochs, "--finetune-epochs", epochs,
+                                          "--probe-examples", String(spec.adaptiveSplitProbeExamples), "--probe-seed", "0",
+                                          "--trace-matvecs", String(spec.adaptiveSplitTraceMatvecs), "--batch-size", String(spec.batchSize),
+                                          "--lr", String(spec.studentLearningRate), "--eval-every", String(spec.evalEvery), "--seed", String(seed)]
+                                + (k == 0 ? [] : ["--sensitivities", first]) + subset + threading,
+                            output: out, cost: Double(stageSteps(epochs: spec.adaptiveSplitEpochs * 2)) * stepCost * 1.5 + (k == 0 ? 300 : 30)))
+        }
     }
 
     mutating func addTraining(seed: UInt64, snapshots: Bool) {

@@ -22,6 +22,8 @@ public struct ReportRenderer {
     }
 
     func records(_ name: String) throws -> [[String: String]] { try table(name).records }
+    /// Whether the run included adaptive splitting (its table exists).
+    var hasAdaptiveSplit: Bool { (try? table(ReportFiles.adaptiveSplit)) != nil }
 
     /// Writes every figure, the derived tables and REPORT.md; returns the files written and the claims' verdicts.
     @discardableResult
@@ -86,6 +88,12 @@ public struct ReportRenderer {
         p.group = "model"; p.panel = "block"; p.panelFormat = "{} block (all layers)"
         p.title = "Top Hessian eigenvalue along distillation"; p.xLabel = "step (stage 1, then stage 2)"; p.yLabel = "λ_max"
         try draw(p, from: ReportFiles.trainingCurvature, to: "training-curvature.svg")
+        if hasAdaptiveSplit {
+            p = TidyPlot(x: "packed_mb", y: ["accuracy"])
+            p.group = "rule"; p.title = "Adaptive splitting: dev accuracy against packed size (§3.3)"
+            p.xLabel = "packed size (MB)"; p.yLabel = "dev accuracy of the binary model"
+            try draw(p, from: ReportFiles.adaptiveSplit, to: "adaptive-split.svg")
+        }
         // Verdicts and the report.
         let claims = try self.claims()
         var v = TidyTable(columns: ["claim", "text", "statistic", "estimate", "standard_error", "threshold", "verdict", "basis"])

@@ -59,6 +59,13 @@ public struct ReportSpec: Codable, Equatable, Sendable {
     /// Curvature along training: examples of the objective and Lanczos budget per snapshot and block.
     public var trainingCurvatureExamples: Int
     public var trainingCurvatureMaxHvps: Int
+    /// Adaptive splitting (§3.3) on the first seed's teacher and ternary model: the budgets as fractions of the
+    /// feasible range (empty: skipped), the epochs of the mixed model and of the binary fine-tuning, and the examples
+    /// and Hutch++ products of the sensitivities. Each interior budget runs max and min with both gains and random.
+    public var adaptiveSplitFractions: [Double]
+    public var adaptiveSplitEpochs: Int
+    public var adaptiveSplitProbeExamples: Int
+    public var adaptiveSplitTraceMatvecs: Int
 
     /// The embedded default: MiniLM-L6 on rt-polarity.
     public static let defaultModel = "assets/models/all-MiniLM-L6-v2"
@@ -76,7 +83,9 @@ public struct ReportSpec: Codable, Equatable, Sendable {
                 eigenPoints: 11, eigenRadius: 0.25, interpolationPoints: 9,
                 perModuleLayers: "first,last", perModuleBatches: 2, perModuleBatchSize: 12, perModuleMaxHvps: 16,
                 spectraExamples: 24, traceProbes: 12, densityRuns: 2, densitySteps: 12, lanczosMaxHvps: 20, lanczosTolerance: 1e-2,
-                trainingCurvatureExamples: 12, trainingCurvatureMaxHvps: 8)
+                trainingCurvatureExamples: 12, trainingCurvatureMaxHvps: 8,
+                // Too long for the quick preset's 20 minutes (Analyses/adaptive-split/run.sh runs its reduced form).
+                adaptiveSplitFractions: [], adaptiveSplitEpochs: 1, adaptiveSplitProbeExamples: 64, adaptiveSplitTraceMatvecs: 12)
         case .paper:
             return ReportSpec(
                 preset: .paper, model: defaultModel, task: defaultTask, data: defaultData, seeds: [42, 43, 44], maxLength: 64,
@@ -86,7 +95,9 @@ public struct ReportSpec: Codable, Equatable, Sendable {
                 eigenPoints: 21, eigenRadius: 0.25, interpolationPoints: 21,
                 perModuleLayers: "all", perModuleBatches: 4, perModuleBatchSize: 32, perModuleMaxHvps: 80,
                 spectraExamples: 64, traceProbes: 30, densityRuns: 4, densitySteps: 40, lanczosMaxHvps: 60, lanczosTolerance: 1e-3,
-                trainingCurvatureExamples: 32, trainingCurvatureMaxHvps: 30)
+                trainingCurvatureExamples: 32, trainingCurvatureMaxHvps: 30,
+                adaptiveSplitFractions: [0.2, 0.4, 0.6, 0.8], adaptiveSplitEpochs: 2, adaptiveSplitProbeExamples: 128,
+                adaptiveSplitTraceMatvecs: 30)
         }
     }
 
@@ -129,5 +140,11 @@ public struct ReportSpec: Codable, Equatable, Sendable {
         }
         if let b = uniformBits.first(where: { ![4, 8].contains($0) }) { throw ReportError.badSpec("uniform_bits takes 4 and 8, not \(b)") }
         if Set(seeds).count != seeds.count { throw ReportError.badSpec("seeds repeat a seed") }
+        if let f = adaptiveSplitFractions.first(where: { !($0 > 0 && $0 < 1) }) {
+            throw ReportError.badSpec("adaptive_split_fractions lie strictly between 0 and 1 (the ends always run), not \(f)")
+        }
+        guard adaptiveSplitEpochs >= 1, adaptiveSplitProbeExamples >= 1, adaptiveSplitTraceMatvecs >= 6 else {
+            throw ReportError.badSpec("adaptive_split_epochs and adaptive_split_probe_examples must be ≥ 1, adaptive_split_trace_matvecs ≥ 6")
+        }
     }
 }

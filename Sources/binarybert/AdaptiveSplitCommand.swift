@@ -33,7 +33,11 @@ struct AdaptiveSplitCommand: ParsableCommand {
     @Option(help: "Task name.") var task: String
     @Option(help: "Data directory.") var data: String
     @Option(help: "Output directory.") var output: String
-    @Option(help: "Size budget of the packed model in MB (1024² bytes).") var budget: Double
+    @Option(help: "Size budget of the packed model in MB (1024² bytes).") var budget: Double?
+    @Option(help: "Start from the finished sensitivity table of another adaptive-split output with the same base and probe options (its sensitivity.csv and .json are copied; their provenance is checked).")
+    var sensitivities: String?
+    @Option(help: "Size budget as a fraction of the feasible range, in [0, 1] (0: all binary, 1: every matrix split; instead of --budget).")
+    var budgetFraction: Double?
     @Option(help: "Sensitivity that drives the selection: \(SplitGain.allCases.map(\.rawValue).joined(separator: ", ")).")
     var gain: SplitGain = .measured
     @Option(help: "Selection rule: \(SplitSelection.allCases.map(\.rawValue).joined(separator: ", ")) (max: exact knapsack; random and min: controls).")
@@ -60,7 +64,11 @@ struct AdaptiveSplitCommand: ParsableCommand {
     @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
-        guard budget.isFinite, budget > 0 else { throw ValidationError("--budget must be a positive number of MB, not \(budget)") }
+        switch (budget, budgetFraction) {
+        case let (b?, nil): try OptionCheck.positive(b, "--budget")
+        case let (nil, f?): try OptionCheck.number(f, "--budget-fraction", in: 0.0...1.0)
+        default: throw ValidationError("give one of --budget MB and --budget-fraction F")
+        }
         guard resolution >= 1 else { throw ValidationError("--resolution must be at least 1 byte, not \(resolution)") }
         guard probeExamples >= 1, probeBatchSize >= 1 else { throw ValidationError("--probe-examples and --probe-batch-size must be at least 1") }
         guard traceMatvecs >= 6 else { throw ValidationError("--trace-matvecs must be at least 6 (Hutch++ uses 3 groups of 2 or more), not \(traceMatvecs)") }
@@ -91,13 +99,17 @@ struct AdaptiveSplitCommand: ParsableCommand {
                                                       tokenizer: tokenizer, maxLength: maxLength))
         let dev = EncodedDataset(try DatasetLoader.loadReporting(task: spec, dataDirectory: dataDir, split: "dev"), tokenizer: tokenizer, maxLength: maxLength)
         let teacherModel = try ModelDirectory.load(teacherDir, as: Float.self)
-        var o = AdaptiveSplitOptions(budgetMegabytes: budget, teacher: teacher, task: task, data: data)
+        let megabytes = budget ?? AdaptiveSplitPipeline.budgetMegabytes(fraction: budgetFraction!, teacher: teacherModel)
+        var o = AdaptiveSplitOptions(budgetMegabytes: megabytes, teacher: teacher, task: task, data: data)
         o.gain = gain; o.selection = selection; o.selectionSeed = selectionSeed; o.resolutionBytes = resolution
         o.probeExamples = probeExamples; o.probeBatchSize = probeBatchSize; o.probeSeed = probeSeed
         o.traceMatvecs = traceMatvecs; o.traceSeed = traceSeed; o.dtype = dtype.rawValue
         o.ternaryEpochs = ternaryEpochs; o.mixedEpochs = mixedEpochs; o.fineTuneEpochs = finetuneEpochs; o.skipStage1 = skipStage1
         o.batchSize = batchSize; o.learningRate = lr; o.seed = seed; o.evalEvery = evalEvery; o.maxLength = maxLength
         o.ternary = ternary; o.trainSubset = examples.subset ?? examples.limit; o.trainSubsetSeed = examples.subset != nil ? examples.subsetSeed : nil
+        if let source = sensitivities {
+            try AdaptiveSplitPipeline.adoptSensitivities(from: URL(fileURLWithPath: source), into: URL(fileURLWithPath: output))
+        }
         let result = try AdaptiveSplitPipeline.run(options: o, teacher: teacherModel, train: train, dev: dev, output: URL(fileURLWithPath: output),
                                                    tokenizerSource: teacherDir, threads: Parallel.threads, version: BinaryBERTVersion.string)
         try printJSONLine(result)

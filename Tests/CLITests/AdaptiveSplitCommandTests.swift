@@ -48,3 +48,28 @@ extension CommandLineTests {
         XCTAssertTrue(other.stderr.contains("other options"), other.stderr)
     }
 }
+
+extension CommandLineTests {
+    /// `--budget-fraction` places the budget inside the feasible range; `--sensitivities` adopts another output's table.
+    func testAdaptiveSplitBudgetFractionAndAdoptedSensitivities() throws {
+        let dir = try temporaryDirectory()
+        let (model, data) = try makeTinyTask(in: dir)
+        func command(_ out: URL, _ extra: [String]) -> [String] {
+            ["adaptive-split", "--teacher", model.path, "--task", "sst-2", "--data", data.path, "--output", out.path,
+             "--ternary-epochs", "1", "--mixed-epochs", "1", "--finetune-epochs", "1", "--max-length", "16", "--batch-size", "8",
+             "--probe-examples", "8", "--probe-batch-size", "4", "--trace-matvecs", "6", "--resolution", "64", "--threads", "1"] + extra
+        }
+        let first = dir.appendingPathComponent("first"), second = dir.appendingPathComponent("second")
+        let a = try run(command(first, ["--budget-fraction", "0"]))
+        XCTAssertEqual(a.status, 0, a.stderr)
+        let b = try run(command(second, ["--budget-fraction", "0.5", "--sensitivities", first.path, "--ternary", first.appendingPathComponent("ternary").path]))
+        XCTAssertEqual(b.status, 0, b.stderr)
+        XCTAssertEqual(try Data(contentsOf: second.appendingPathComponent("sensitivity.csv")), try Data(contentsOf: first.appendingPathComponent("sensitivity.csv")))
+        let result = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(b.stdout.utf8)) as? [String: Any])
+        let range = try XCTUnwrap((result["choice"] as? [String: Any])?["range"] as? [String: Int])
+        let (low, high) = (range["all_binary_bytes"]!, range["fully_split_bytes"]!)
+        XCTAssertLessThanOrEqual(try XCTUnwrap(result["packed_bytes"] as? Int), low + (high - low) / 2)
+        try assertRefused(command(dir.appendingPathComponent("x"), ["--budget-fraction", "1.5"]), "--budget-fraction must be a number in [0, 1], not 1.5")
+        try assertRefused(command(dir.appendingPathComponent("x"), ["--budget", "4", "--budget-fraction", "0.5"]), "give one of --budget MB and --budget-fraction F")
+    }
+}

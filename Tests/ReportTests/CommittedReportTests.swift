@@ -96,3 +96,41 @@ final class CommittedReportTests: XCTestCase {
         }
     }
 }
+
+/// Adaptive splitting in the report: the paper preset plans its runs (the first computes the sensitivities, the
+/// rest adopt them), and a table of their results renders a figure and a section.
+final class AdaptiveSplitReportTests: XCTestCase {
+    func testPaperPresetPlansTheAdaptiveSplitRuns() throws {
+        let plan = try ReportPlan(spec: .preset(.paper), work: "w", layers: 6, trainExamples: 8000, threads: 2)
+        let runs = plan.build().filter { $0.id.hasPrefix("adaptive/") }
+        XCTAssertEqual(runs.count, 2 + 4 * 5, "two ends and five rules at four budgets")
+        XCTAssertFalse(runs[0].arguments.contains("--sensitivities"))
+        XCTAssertTrue(runs.dropFirst().allSatisfy { $0.arguments.contains("--sensitivities") && $0.arguments.contains("w/adaptive/all-binary") })
+        let fractions = Set(runs.compactMap { r in r.arguments.firstIndex(of: "--budget-fraction").map { r.arguments[$0 + 1] } })
+        XCTAssertEqual(fractions, ["0", "1", "0.2", "0.4", "0.6", "0.8"])
+        let quick = try ReportPlan(spec: .preset(.quick), work: "w", layers: 6, trainExamples: 640, threads: 2)
+        XCTAssertTrue(quick.build().allSatisfy { !$0.id.hasPrefix("adaptive/") }, "the quick preset leaves it out")
+    }
+
+    func testAnAdaptiveSplitTableRendersItsFigureAndSection() throws {
+        let committed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Plots/quick")
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("report-adaptive-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: committed, to: copy)
+        addTeardownBlock { try? FileManager.default.removeItem(at: copy) }
+        var t = TidyTable(columns: ["run", "rule", "selection", "gain", "budget_fraction", "packed_mb", "accuracy", "dev_examples"])
+        for (run, rule, mb, acc) in [("all-binary", "max · measured", 3.8, 0.70), ("b20-max-measured", "max · measured", 4.4, 0.73),
+                                     ("b20-random", "random", 4.4, 0.71), ("fully-split", "max · measured", 6.7, 0.74),
+                                     ("all-binary", "random", 3.8, 0.70), ("fully-split", "random", 6.7, 0.74)] {
+            t.append(["run": run, "rule": rule, "selection": String(rule.prefix(3)), "gain": "measured", "budget_fraction": "0.2",
+                      "packed_mb": String(mb), "accuracy": String(acc), "dev_examples": "1000"])
+        }
+        try t.write(to: copy.appendingPathComponent(ReportFiles.adaptiveSplit))
+        let written = try ReportRenderer(directory: copy).render().files
+        XCTAssertTrue(written.contains("adaptive-split.svg"))
+        let md = try String(contentsOf: copy.appendingPathComponent(ReportFiles.report), encoding: .utf8)
+        XCTAssertTrue(md.contains("## Adaptive splitting (`adaptive-split.csv`)"), md)
+        XCTAssertTrue(md.contains("| max · measured | 1 | 0.73 |"), md)
+        XCTAssertTrue(md.contains("max-gain (measured) minus the best control: 0.02"), md)
+    }
+}
