@@ -2,7 +2,7 @@ import Foundation
 import Numerics
 import XCTest
 
-/// The SIGKILL harness: each resumable command is killed at seeded random moments, then continued the way a user
+/// The SIGKILL harness: each resumable command (finetune, quantize, landscape, adaptive-split, hessian --per-module) is killed at seeded random moments, then continued the way a user
 /// (or `Analyses/lib.sh`) continues it — `--resume` when the output holds progress, a fresh start otherwise — until
 /// it finishes; its final files must equal, byte for byte, those of an uninterrupted run, and no temporary or
 /// half-written checkpoint may remain.
@@ -15,6 +15,8 @@ extension CommandLineTests {
         var hasProgress: (URL) -> Bool
         /// Files (relative to the output) whose bytes must match the uninterrupted run.
         var files: [String]
+        /// What of a file must match (default: all of it; e.g. a table without its timing column).
+        var compared: (Data) -> Data = { $0 }
     }
 
     func exists(_ dir: URL, _ names: [String]) -> Bool {
@@ -43,7 +45,7 @@ extension CommandLineTests {
         let r = try run(c.command(reference, false))
         XCTAssertEqual(r.status, 0, "\(c.name): \(r.stderr)")
         let duration = Date().timeIntervalSince(t0)
-        let expected = try c.files.map { try Data(contentsOf: reference.appendingPathComponent($0)) }
+        let expected = try c.files.map { c.compared(try Data(contentsOf: reference.appendingPathComponent($0))) }
         var rng = SeededRNG(seed: seed, stream: 0xC1A5)
         for k in 0..<kills {
             let out = dir.appendingPathComponent("\(c.name)-killed-\(k)")
@@ -62,7 +64,7 @@ extension CommandLineTests {
                 attempts += 1
             }
             for (file, bytes) in zip(c.files, expected) {
-                XCTAssertEqual(try? Data(contentsOf: out.appendingPathComponent(file)), bytes,
+                XCTAssertEqual((try? Data(contentsOf: out.appendingPathComponent(file))).map(c.compared), bytes,
                                "\(c.name) killed after \(delays.map { String(format: "%.3f s", $0) }): \(file) differs from the uninterrupted run")
             }
             let left = FileManager.default.enumerator(atPath: out.path)?.compactMap { $0 as? String }
@@ -105,5 +107,20 @@ extension CommandLineTests {
              "--probe-examples", "8", "--probe-batch-size", "4", "--trace-matvecs", "6", "--resolution", "64", "--threads", "1"]
         }, hasProgress: { _ in false }, files: ["selection.json", "final/model.safetensors", "packed/model.packed.safetensors"])
         try checkKilledRunsResume(adaptive, kills: 3, seed: 4, in: dir)
+        // The per-module curvature table continues cell by cell from per-module.csv.partial (no flag); cells are
+        // compared without their timing column.
+        var perModule = KillCase(name: "hessian-per-module", command: { out, _ in
+            ["hessian", "--model", model.path, "--task", "sst-2", "--data", data.path, "--per-module", "--batches", "2",
+             "--examples", "16", "--batch-size", "8", "--max-length", "16", "--max-hvps", "12", "--threads", "1", "--output", out.path]
+        }, hasProgress: { _ in false }, files: ["per-module.csv"])
+        perModule.compared = { data in
+            let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map { line -> String in
+                var f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                if f.count == 10 { f.remove(at: 8) }   // seconds
+                return f.joined(separator: ",")
+            }
+            return Data(lines.joined(separator: "\n").utf8)
+        }
+        try checkKilledRunsResume(perModule, kills: 4, seed: 5, in: dir)
     }
 }
