@@ -28,6 +28,9 @@ public struct AdaptiveSplitResult: Codable, Sendable {
     public var probeIndicesSha256: String
     public var trainExamples: Int
     public var devExamples: Int
+    /// `EncodedDataset.fingerprint` of the training and dev examples (task, data, subset and truncation).
+    public var trainDataSha256: String
+    public var devDataSha256: String
     public var threads: Int
     public var version: String
 
@@ -46,7 +49,7 @@ public struct AdaptiveSplitResult: Codable, Sendable {
         case primaryMetric = "primary_metric", ternaryMetric = "ternary_metric", mixedMetric = "mixed_metric"
         case splitMetric = "split_metric", finalMetric = "final_metric", teacherSha256 = "teacher_sha256"
         case ternarySha256 = "ternary_sha256", probeIndicesSha256 = "probe_indices_sha256", trainExamples = "train_examples"
-        case devExamples = "dev_examples", threads, version
+        case devExamples = "dev_examples", trainDataSha256 = "train_data_sha256", devDataSha256 = "dev_data_sha256", threads, version
     }
 
     public static let fileName = "adaptive-split.json"
@@ -219,7 +222,8 @@ public enum AdaptiveSplitPipeline {
             splitMetric: choice.split.isEmpty ? try metric(mixedDir) : try metric(splitDir), finalMetric: try metric(finalDir),
             teacherSha256: try SHA256.hex(file: tokenizerSource.appendingPathComponent(ModelDirectory.weightsFile)),
             ternarySha256: try SHA256.hex(file: ternaryDir.appendingPathComponent(ModelDirectory.weightsFile)),
-            probeIndicesSha256: examples.indicesHash, trainExamples: train.count, devExamples: dev.count, threads: threads, version: version)
+            probeIndicesSha256: examples.indicesHash, trainExamples: train.count, devExamples: dev.count,
+            trainDataSha256: train.fingerprint, devDataSha256: dev.fingerprint, threads: threads, version: version)
         try writeJSON(result, to: dir(AdaptiveSplitResult.fileName))
         try writeJSON(result, to: finalDir.appendingPathComponent(AdaptiveSplitResult.fileName))
         return result
