@@ -52,6 +52,11 @@ extension CommandLineTests {
         ] {
             try assertRefused(quantize + extra, message, output: out)
         }
+        // An --output that is a file is refused and left as it was.
+        let file = dir.appendingPathComponent("a-file")
+        try "keep".write(to: file, atomically: true, encoding: .utf8)
+        try assertRefused(finetune.map { $0 == out.path ? file.path : $0 }, "--output must be a directory, and this is a file")
+        XCTAssertEqual(try String(contentsOf: file, encoding: .utf8), "keep")
         // As finetune, quantize --resume continues a run and never silently starts one.
         try assertRefused(quantize + ["--resume"], "holds no checkpoint and no finished stage 1", output: out)
         try assertRefused(finetune + ["--resume"], "cannot resume: no ", output: out)
@@ -169,5 +174,38 @@ extension CommandLineTests {
         // A torn trainer state is refused with a sentence, not loaded.
         try "{\"step\": 3, \"best".write(to: out.appendingPathComponent("checkpoint-last/trainer_state.json"), atomically: true, encoding: .utf8)
         try assertRefused(base + ["--max-length", "16", "--limit", "32", "--resume"], "is torn or not a trainer state")
+    }
+}
+
+extension CommandLineTests {
+    /// A full disk (a small tmpfs; skipped where the test cannot mount one): training stops with the reason, no
+    /// temporary is left, and what was written before stays loadable.
+    func testDiskFullStopsTrainingCleanly() throws {
+        let dir = try temporaryDirectory()
+        let (model, data) = try makeTinyTask(in: dir)
+        let disk = dir.appendingPathComponent("disk")
+        try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
+        func mount(_ arguments: [String]) -> Bool {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: arguments[0])
+            p.arguments = Array(arguments.dropFirst())
+            p.standardError = FileHandle.nullDevice
+            guard (try? p.run()) != nil else { return false }
+            p.waitUntilExit()
+            return p.terminationStatus == 0
+        }
+        guard mount(["/bin/mount", "-t", "tmpfs", "-o", "size=120k", "tmpfs", disk.path]) else { throw XCTSkip("cannot mount a tmpfs here") }
+        defer { _ = mount(["/bin/umount", disk.path]) }
+        let out = disk.appendingPathComponent("out")
+        let r = try run(["finetune", "--model", model.path, "--task", "sst-2", "--data", data.path, "--output", out.path,
+                         "--max-length", "16", "--epochs", "3", "--batch-size", "8", "--eval-every", "2", "--threads", "1"])
+        XCTAssertFalse(r.signaled, r.stderr)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("No space left on device"), r.stderr)
+        let left = FileManager.default.enumerator(atPath: out.path)?.compactMap { $0 as? String }.filter { $0.contains(".tmp-") || $0.hasSuffix(".partial") } ?? []
+        XCTAssertEqual(left, [], "temporaries left on the full disk")
+        if FileManager.default.fileExists(atPath: out.appendingPathComponent("model.safetensors").path) {
+            XCTAssertNoThrow(try ModelDirectory.load(out, as: Float.self), "the best model written before the disk filled loads")
+        }
     }
 }
