@@ -62,6 +62,15 @@ public struct AdaptiveSplitResult: Codable, Sendable {
 ///
 /// OUTPUT/ternary (unless given), sensitivity.csv, selection.json, mixed/, split/ (float64), final/, packed/,
 /// adaptive-split.json.
+/// `split/split-metrics.json`: the split model's dev metrics and its float64 check against the mixed model, kept so
+/// that a resumed run does not split again to report it.
+struct SplitCheck: Codable {
+    static let fileName = "split-metrics.json"
+    var dev: [String: Double]
+    var splitRelativeError: Double
+    enum CodingKeys: String, CodingKey { case dev, splitRelativeError = "split_relative_error" }
+}
+
 public enum AdaptiveSplitPipeline {
     public static let optionsFile = "adaptive-split-options.json"
 
@@ -166,24 +175,25 @@ public enum AdaptiveSplitPipeline {
 
         // 5. TWS of its ternary part, in float64, checked against the mixed model.
         let splitDir = dir("split")
-        guard let mixed64 = try QuantizedModelDirectory.load(mixedDir, as: Double.self) else {
-            throw QuantizationError.badSpec(file: mixedDir.path, reason: "has no quantization.json")
-        }
+        let checkFile = splitDir.appendingPathComponent(SplitCheck.fileName)
         let relative: Double
         if choice.split.isEmpty {
             relative = 0   // nothing to split: the all-binary model is its own final form
+        } else if finished(splitDir), let kept = try? JSONDecoder().decode(SplitCheck.self, from: Data(contentsOf: checkFile)) {
+            relative = kept.splitRelativeError   // a resumed run reads the check it made instead of splitting again
         } else {
+            guard let mixed64 = try QuantizedModelDirectory.load(mixedDir, as: Double.self) else {
+                throw QuantizationError.badSpec(file: mixedDir.path, reason: "has no quantization.json")
+            }
             let (split64, _) = try mixed64.splitIntoBinary()
             relative = try relativeLogitError(mixed64.model, split64.model, batches: examples.batches(train))
-            if !finished(splitDir) {
-                progress.note(String(format: "adaptive-split 5/7: split the ternary part exactly (relative logit error %.2e in float64)", relative))
-                try QuantizedModelDirectory.save(split64, to: splitDir, tokenizerSource: tokenizerSource)
-                let metrics = try Evaluator.evaluate(split64.model, on: dev).metrics
-                try writeJSON(["dev": metrics], to: splitDir.appendingPathComponent("split-metrics.json"))
-                try TrainingSummary(task: train.task.name, primaryMetric: train.task.primaryMetric, best: metrics, bestStep: 0, final: metrics,
-                                    steps: 0, trainExamples: train.count, devExamples: dev.count, wallSeconds: 0, trainSeconds: 0,
-                                    options: FineTuneOptions()).write(to: splitDir)
-            }
+            progress.note(String(format: "adaptive-split 5/7: split the ternary part exactly (relative logit error %.2e in float64)", relative))
+            try QuantizedModelDirectory.save(split64, to: splitDir, tokenizerSource: tokenizerSource)
+            let metrics = try Evaluator.evaluate(split64.model, on: dev).metrics
+            try writeJSON(SplitCheck(dev: metrics, splitRelativeError: relative), to: checkFile)
+            try TrainingSummary(task: train.task.name, primaryMetric: train.task.primaryMetric, best: metrics, bestStep: 0, final: metrics,
+                                steps: 0, trainExamples: train.count, devExamples: dev.count, wallSeconds: 0, trainSeconds: 0,
+                                options: FineTuneOptions()).write(to: splitDir)
         }
 
         // 6. Binary fine-tuning of the split model.
