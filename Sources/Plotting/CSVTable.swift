@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// A tidy CSV file (RFC 4180: a header row, then one record per line; quoted fields may hold commas, quotes as "" and
 /// line breaks). Errors name the file and the line of the record at fault.
@@ -12,7 +13,7 @@ public struct CSVTable: Sendable {
     public init(contentsOf url: URL) throws {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw PlottingError.unreadableFile(path: url.path, reason: error.localizedDescription)
+            throw PlottingError.unreadableFile(path: url.path, reason: IOErrorText.reason(error))
         }
         try self.init(text: String(decoding: data, as: UTF8.self), source: url.path)
     }

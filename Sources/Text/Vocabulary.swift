@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// A WordPiece vocabulary: token strings and their ids (the line number in `vocab.txt`, from 0).
 ///
@@ -23,7 +24,7 @@ public struct Vocabulary: Sendable {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw TextError.unreadableFile(path: path, reason: error.localizedDescription)
+            throw TextError.unreadableFile(path: path, reason: IOErrorText.reason(error))
         }
         let bytes = [UInt8](data)
         guard String(validating: bytes, as: UTF8.self) != nil else {

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import Text
 
 /// Example files for `tokenize` and `forward`: one example per line, a tab separating the two sentences of a pair.
@@ -16,7 +17,7 @@ enum InputLines {
                 throw TextError.fileNotFound(path: url.path)
             }
             do { data = try Data(contentsOf: url) } catch {
-                throw TextError.unreadableFile(path: url.path, reason: error.localizedDescription)
+                throw TextError.unreadableFile(path: url.path, reason: IOErrorText.reason(error))
             }
         }
         var lines: [String] = []

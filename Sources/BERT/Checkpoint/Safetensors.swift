@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import Numerics
 
 // safetensors (https://github.com/huggingface/safetensors) file layout:
@@ -92,7 +93,7 @@ public struct SafetensorsFile: @unchecked Sendable {
         do {
             data = try Data(contentsOf: url, options: .alwaysMapped)
         } catch {
-            throw CheckpointError.unreadable(file: file, reason: Self.reason(for: error))
+            throw CheckpointError.unreadable(file: file, reason: IOErrorText.reason(error))
         }
         try self.init(url: url, data: data)
     }
@@ -385,13 +386,6 @@ public struct SafetensorsFile: @unchecked Sendable {
 
     private static func format(_ range: Range<Int>) -> String { "[\(range.lowerBound), \(range.upperBound))" }
 
-    static func reason(for error: Error) -> String {
-        let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError {
-            return "\(nsError.localizedDescription) (\(underlying.localizedDescription))"
-        }
-        return nsError.localizedDescription
-    }
 }
 
 // MARK: - Minimal JSON model for the header

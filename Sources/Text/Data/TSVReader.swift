@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// Reads unquoted tab-separated files line by line.
 ///
@@ -34,7 +35,7 @@ struct TSVReader {
         do {
             raw = [UInt8](try Data(contentsOf: url, options: .mappedIfSafe))
         } catch {
-            throw DatasetError.unreadable(file: url.path, reason: error.localizedDescription)
+            throw DatasetError.unreadable(file: url.path, reason: IOErrorText.reason(error))
         }
         if raw.starts(with: [0xEF, 0xBB, 0xBF]) { raw.removeFirst(3) }
         if TSVReader.isValidUTF8(raw) {
