@@ -171,7 +171,8 @@ public struct ReportRenderer {
         var variance = 0.0
         for s in seeds {
             var d = 0.0
-            for (model, w) in weights {
+            // In a fixed order: a dictionary's iteration order changes from process to process, and so would the sum's last bit.
+            for (model, w) in weights.sorted(by: { $0.key < $1.key }) {
                 guard let r = rows.first(where: { $0["seed"] == s && $0["model"] == model }) else { return (.nan, nil) }
                 d += w * r.number("accuracy")
                 variance += w * w * Estimate.binomialError(r.number("accuracy"), n: r.number("dev_examples")).squared
