@@ -202,7 +202,7 @@ public final class FineTuner<T: BLASReal> {
         }
         func requireFiniteWeights(step: Int, batch: String) throws {
             if let i = T.kernelFirstNonFinite(model.parameters.pointer, model.parameters.count) {
-                let name = model.table.views.first { $0.offset <= i && i < $0.offset + $0.count }?.name ?? "?"
+                let name = model.table.view(containing: i)?.name ?? "?"
                 throw TrainingError.nonFinite(what: "the weights (\(name))", step: step, batch: batch, lastGoodCheckpoint: lastGood())
             }
         }
@@ -274,7 +274,7 @@ public final class FineTuner<T: BLASReal> {
                     throw TrainingError.nonFinite(what: "the loss", step: step + 1, batch: batchName, lastGoodCheckpoint: lastGood())
                 }
                 if let i = T.kernelFirstNonFinite(model.gradients.pointer, model.gradients.count) {
-                    let name = model.table.views.first { $0.offset <= i && i < $0.offset + $0.count }?.name ?? "?"
+                    let name = model.table.view(containing: i)?.name ?? "?"
                     throw TrainingError.nonFinite(what: "the gradient of \(name)", step: step + 1, batch: batchName, lastGoodCheckpoint: lastGood())
                 }
                 let lr = schedule.rate(at: step)

@@ -59,6 +59,11 @@ public struct ParameterTable: Sendable {
         return v
     }
 
+    /// The view holding the flat buffer's element `offset` (e.g. to name where a non-finite value sits).
+    public func view(containing offset: Int) -> ParameterView? {
+        views.first { $0.offset <= offset && offset < $0.offset + $0.count }
+    }
+
     public func views(module: ModuleKind, layer: Int? = nil) -> [ParameterView] {
         views.filter { $0.module == module && (layer == nil || $0.layer == layer) }
     }
