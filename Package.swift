@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "AdaptiveSplit", dependencies: ["BERT", "Curvature", "Numerics", "Quantization", "Training"], swiftSettings: checked),
         .target(name: "Landscape", dependencies: ["BERT", "Curvature", "Numerics", "Quantization"], swiftSettings: checked),
         .target(name: "Plotting", dependencies: ["Storage"]),
-        .target(name: "Report", dependencies: ["BERT", "Text", "Training", "Plotting", "Storage"]),
+        .target(name: "Report", dependencies: ["BERT", "Numerics", "Text", "Training", "Plotting", "Storage"]),
         .executableTarget(
             name: "binarybert",
             dependencies: [

@@ -1,5 +1,6 @@
 import BERT
 import Foundation
+import Numerics
 import Storage
 import Text
 
@@ -43,7 +44,10 @@ public struct ReportJob {
     }
 
     /// The plan for this spec, after checking the model and data it names.
-    public func plan() throws -> ReportPlan {
+    public func plan() throws -> ReportPlan { try planAndBaseline().plan }
+
+    /// The plan, and the dev set's majority-class fraction (0 for regression): the score of a model that learned nothing.
+    func planAndBaseline() throws -> (plan: ReportPlan, baseline: Double) {
         let config = URL(fileURLWithPath: spec.model).appendingPathComponent("config.json")
         guard FileManager.default.fileExists(atPath: config.path) else {
             throw ReportError.badSpec("\(config.path) is missing: --model needs a model directory (run scripts/fetch-assets for the default)")
@@ -53,18 +57,25 @@ public struct ReportJob {
         }
         let task = try Tasks.named(spec.task)
         let train = try DatasetLoader.load(task: task, dataDirectory: URL(fileURLWithPath: spec.data), split: "train")
-        _ = try DatasetLoader.load(task: task, dataDirectory: URL(fileURLWithPath: spec.data), split: "dev")
-        return try ReportPlan(spec: spec, work: work, layers: Int(layers), trainExamples: train.examples.count, threads: threads)
+        let dev = try DatasetLoader.load(task: task, dataDirectory: URL(fileURLWithPath: spec.data), split: "dev")
+        var counts: [Int: Int] = [:]
+        for l in dev.labels { if let c = l.classIndex { counts[c, default: 0] += 1 } }
+        let baseline = task.isRegression || dev.count == 0 ? 0 : Double(counts.values.max() ?? 0) / Double(dev.count)
+        _ = try ReportSpec.layerList(spec.perModuleLayers, layers: Int(layers))
+        if let n = spec.trainSubset, n > train.examples.count {
+            log("report: train_subset \(n) exceeds the \(train.examples.count) training examples of \(spec.data); all of them are used")
+        }
+        return (try ReportPlan(spec: spec, work: work, layers: Int(layers), trainExamples: train.examples.count, threads: threads), baseline)
     }
 
     public func run() throws -> Summary {
         let start = Date()
-        let plan = try self.plan()
+        let (plan, baseline) = try planAndBaseline()
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let runner = StageRunner(executable: executable, work: URL(fileURLWithPath: work), log: log)
         let (records, reused) = try runner.run(plan.stages)
         log("report: collecting the results into \(output.path)")
-        let tables = try ReportCollector(plan: plan, records: records).collect()
+        let tables = try ReportCollector(plan: plan, records: records, baseline: baseline).collect()
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         for (name, table) in tables { try table.write(to: output.appendingPathComponent(name)) }
         try AtomicFile.write(try provenance(plan: plan, records: records), to: output.appendingPathComponent(ReportFiles.provenance), createParent: true)
@@ -84,6 +95,7 @@ public struct ReportJob {
         }
         let object: JSONValue = .object([
             "spec": specObject, "command": .string(command), "version": .string(version), "threads": .number(Double(threads)),
+            "blas_core": .string(BLASInfo.coreName),
             "task": .string(spec.task), "data": .string(spec.data), "model": .string(spec.model),
             "data_sha256": .string(try Self.hashDirectory(URL(fileURLWithPath: spec.data))),
             "model_sha256": .string(try Self.hashFile(URL(fileURLWithPath: spec.model).appendingPathComponent(ModelDirectory.weightsFile))),

@@ -4,32 +4,58 @@ extension ReportRenderer {
     static func g(_ v: Double, _ digits: Int = 4) -> String { v.isFinite ? String(format: "%.\(digits)g", v) : "—" }
     static func pm(_ m: Double, _ s: Double?) -> String { s.map { "\(g(m)) ± \(g($0, 2))" } ?? g(m) }
 
-    /// REPORT.md: provenance, the verdicts with their rule, and each figure with its numbers and a two-line reading.
-    func markdown(_ claims: [Claim]) throws -> String {
+    /// Distinct values in order of first appearance.
+    static func ordered(_ values: [String]) -> [String] {
+        var seen = Set<String>()
+        return values.filter { seen.insert($0).inserted }
+    }
+
+    /// "0.12 [0.05, 0.19]" for an estimate over replicates, "0.12" without an interval.
+    static func interval(_ e: ReplicateEstimate, _ digits: Int = 3) -> String {
+        guard let lo = e.low, let hi = e.high else { return g(e.mean, digits) }
+        return "\(g(e.mean, digits)) [\(g(lo, digits)), \(g(hi, digits))]"
+    }
+
+    /// Mean ± std over replicates of the values, with their count.
+    static func spread(_ xs: [Double], _ digits: Int = 4) -> String {
+        let v = xs.filter(\.isFinite)
+        return pm(Estimate.mean(v), Estimate.standardDeviation(v)) + (v.count > 1 ? " (\(v.count))" : "")
+    }
+
+    /// REPORT.md: provenance, the verdicts with their rule, and each figure with its numbers and a reading whose every
+    /// number is computed here from the CSV its section names.
+    func markdown(_ claims: [Claim], _ set: ReportClaims) throws -> String {
         let spec = provenance["spec"]
         var md: [String] = []
         let preset = spec?["preset"]?.string ?? "?"
+        let level = Estimate.percent(confidence)
+        let reps = set.replicates
         md.append("# Is a binary BERT harder to train than a ternary one? (`\(preset)` preset)")
         md.append("")
         let subset = spec?["train_subset"]?.double.map { "a seeded subset of \(Int($0)) training examples" } ?? "the full training split"
-        let seeds = (spec?["seeds"]?.array ?? []).compactMap(\.double).map { String(Int($0)) }.joined(separator: ", ")
         md.append("Task **\(provenance["task"]?.string ?? "?")** on `\(provenance["data"]?.string ?? "?")` (sha256 `\(String((provenance["data_sha256"]?.string ?? "").prefix(16)))…`), "
                   + "model `\(provenance["model"]?.string ?? "?")` (sha256 `\(String((provenance["model_sha256"]?.string ?? "").prefix(16)))…`): \(subset), "
-                  + "max length \(Int(spec?["max_length"]?.double ?? 0)), seeds \(seeds). Made by `\(provenance["command"]?.string ?? "binarybert report")` "
-                  + "(\(provenance["version"]?.string ?? "?"), \(Int(provenance["threads"]?.double ?? 0)) threads); its \(Int(provenance["stages"]?.array?.count ?? 0)) stages took "
-                  + "\(StageRunner.duration(provenance["stage_seconds"]?.double ?? 0)) in all. Every number below is computed from the CSV beside this file that its "
-                  + "section names (`report.json`: the spec, every command, the hashes); the students are W·A8 (8-bit activations).")
+                  + "max length \(Int(spec?["max_length"]?.double ?? 0)); one teacher (seed \(Int(spec?["teacher_seed"]?.double ?? 0))) and "
+                  + "**\(reps.count) replicate\(reps.count == 1 ? "" : "s")** (seeds \(reps.joined(separator: ", "))), each a complete training of every student "
+                  + "with its own probe draws. Made by `\(provenance["command"]?.string ?? "binarybert report")` "
+                  + "(\(provenance["version"]?.string ?? "?"), \(Int(provenance["threads"]?.double ?? 0)) threads, BLAS core \(provenance["blas_core"]?.string ?? "?")); "
+                  + "its \(Int(provenance["stages"]?.array?.count ?? 0)) stages took \(StageRunner.duration(provenance["stage_seconds"]?.double ?? 0)) in all. "
+                  + "Every number below is computed from the CSV beside this file that its section names (`report.json`: the spec, every command, the hashes); "
+                  + "the students are W·A8 (8-bit activations).")
         md.append("")
-        md.append("## Verdicts")
+        md.append("## Verdicts (`\(ReportFiles.verdicts)`, `\(ReportFiles.forest)`)")
         md.append("")
-        md.append("| claim | statistic | estimate ± SE | verdict | from |")
-        md.append("|---|---|---|---|---|")
+        md.append("| claim | statistic (one value per replicate) | mean [\(level) % t-interval] | replicates agreeing | verdict | from |")
+        md.append("|---|---|---|---|---|---|")
         for c in claims {
-            md.append("| \(c.text) | \(c.statistic) | \(Self.pm(c.estimate, c.standardError)) | **\(c.verdict.rawValue)** | `\(c.basis)` |")
+            md.append("| \(c.text) | \(c.statistic) | \(Self.interval(c.estimate)) | \(c.agreement) | **\(c.verdict.rawValue)**"
+                      + "\(c.note.isEmpty ? "" : " (\(c.note))") | `\(c.basis)` |")
         }
         md.append("")
-        md.append("Rule: " + Verdict.ruleText + " Accuracy standard errors are over seeds when there are several, else binomial on the dev set; "
-                  + "surface and curvature ratios are geometric means of paired ratios, SE on the log scale.")
+        md.append("Rule: " + Verdict.ruleText(confidence: confidence) + " A verdict moves between supported and not supported only when the whole "
+                  + "interval crosses the threshold, which rounding-level changes (another BLAS kernel or machine) do not do; they can move a claim to or from inconclusive.")
+        md.append("")
+        md.append("![forest plot](forest.svg)")
         md.append("")
 
         // Fig. 1
@@ -38,29 +64,35 @@ extension ReportRenderer {
         md.append("")
         md.append("![Fig. 1](fig1-accuracy-bits.svg)")
         md.append("")
-        md.append("| model | weight bits | dev accuracy (mean ± std over seeds) | seeds |")
+        md.append("| model | weight bits | dev accuracy (mean ± std (replicates)) | learned (of replicates) |")
         md.append("|---|---|---|---|")
-        var meanOf: [String: Double] = [:]
         var order: [String] = []
         for r in acc where !order.contains(r["model"]!) { order.append(r["model"]!) }
         for m in order {
-            let xs = acc.filter { $0["model"] == m }.map { $0.number("accuracy") }
-            meanOf[m] = Estimate.mean(xs)
-            let bits = acc.first { $0["model"] == m }!["weight_bits"]!
-            md.append("| \(m) | \(bits) | \(Self.pm(Estimate.mean(xs), Estimate.standardDeviation(xs))) | \(xs.count) |")
+            let rows = acc.filter { $0["model"] == m }
+            md.append("| \(m) | \(rows[0]["weight_bits"]!) | \(Self.spread(rows.map { $0.number("accuracy") })) | "
+                      + "\(rows.filter { $0["learned"] == "true" }.count) of \(rows.count) |")
         }
         md.append("")
-        let a4 = meanOf[ReportPlan.uniform(4)] ?? .nan, a2 = meanOf[ReportPlan.ternary] ?? .nan, a1 = meanOf[ReportPlan.bwn] ?? .nan
-        md.append("Reading: from 4 to 2 weight bits the dev accuracy changes by \(Self.g(a2 - a4, 3)), from 2 to 1 bit (BWN) by \(Self.g(a1 - a2, 3)). "
-                  + "The split-and-fine-tuned binary model (TWS) reaches \(Self.g(meanOf[ReportPlan.tws] ?? .nan)) against BWN's \(Self.g(a1)).")
+        let baseline = acc.first?.number("majority_baseline") ?? .nan
+        let margin = spec?["learned_margin"]?.double ?? .nan
+        func claimText(_ id: String) -> String {
+            guard let c = claims.first(where: { $0.id == id }) else { return "—" }
+            return "\(Self.interval(c.estimate)) (\(c.agreement) replicates agree, \(c.verdict.rawValue))"
+        }
+        md.append("Reading: the 2 → 1-bit drop is \(claimText("fig1-drop-2-1")); the 4 → 2-bit drop is \(claimText("fig1-drop-4-2")). "
+                  + "A model *learned* when its dev accuracy is at least \(Self.g(baseline + margin, 3)) (the majority class, \(Self.g(baseline, 3)), plus the "
+                  + "spec's margin \(Self.g(margin, 2))); curvature and surface claims use only the replicates whose ternary and BWN students both learned. "
+                  + "BWN gets the TWS route's steps (twice the ternary student's per stage).")
         md.append("")
 
         // Fig. 2
         md.append("## Fig. 2: loss surfaces (`\(ReportFiles.ones)`, `\(ReportFiles.filterLatent)`, `\(ReportFiles.filterQuantized)`, `\(ReportFiles.statistics)`)")
         md.append("")
         md.append("The paper's all-ones probe (value of layer 0 along x, of layer 1 along y, in units of mean|W|, latent weights re-quantized at every point), "
-                  + "then filter-normalized random directions of value@0,1 in the latent and the quantized space (first direction seed drawn; statistics over all seeds). "
-                  + "The full-precision teacher has one space and stands beside the students in each figure.")
+                  + "then filter-normalized random directions of value@0,1 in the latent and the quantized space. The figures show the first replicate; "
+                  + "the statistics cover every replicate (each with its own directions and probe examples). The full-precision teacher has one space and "
+                  + "stands beside the students in each figure.")
         md.append("")
         for stem in ["fig2-ones", "fig2-filter-latent", "fig2-filter-quantized"] {
             md.append("![\(stem) surface](\(stem).surface.svg)")
@@ -70,7 +102,9 @@ extension ReportRenderer {
         md.append("![centre slices](fig2-slices.svg)")
         md.append("")
         let stats = try records(ReportFiles.statistics)
-        let shown = ["loss_center", "sharpness_r3", "roughness", "curvature_x", "curvature_y", "nonconvex_fraction"]
+        let shown = ["loss_center", "mean_rise", "sharpness_r3", "roughness", "curvature_x", "nonconvex_fraction"]
+        md.append("Per-replicate values (mean over the replicate's direction seeds), then mean ± std over replicates:")
+        md.append("")
         md.append("| probe | space | model | " + shown.joined(separator: " | ") + " |")
         md.append("|---|---|---|" + String(repeating: "---|", count: shown.count))
         var keys: [String] = []
@@ -82,41 +116,55 @@ extension ReportRenderer {
             let parts = k.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             let rows = stats.filter { $0["probe"] == parts[0] && $0["space"] == parts[1] && $0["model"] == parts[2] }
             let cells = shown.map { name -> String in
-                let xs = rows.filter { $0["statistic"] == name }.map { $0.number("value") }.filter(\.isFinite)
-                return xs.isEmpty ? "—" : Self.pm(Estimate.mean(xs), Estimate.standardDeviation(xs))
+                let perRep = reps.map { r in Estimate.mean(rows.filter { $0["replicate"] == r && $0["statistic"] == name }.map { $0.number("value") }.filter(\.isFinite)) }
+                return perRep.allSatisfy { !$0.isFinite } ? "—" : Self.spread(perRep)
             }
-            let seedsCount = Set(rows.map { $0["direction_seed"]! }).count
-            md.append("| \(parts[0])\(seedsCount > 1 ? " (\(seedsCount) seeds)" : "") | \(parts[1]) | \(parts[2]) | " + cells.joined(separator: " | ") + " |")
+            md.append("| \(parts[0]) | \(parts[1]) | \(parts[2]) | " + cells.joined(separator: " | ") + " |")
         }
         md.append("")
-        let sharp = try surfaceRatio("sharpness_r3", space: "latent"), rough = try surfaceRatio("roughness", space: "latent")
-        md.append("Reading: in the latent space, BWN's ε-sharpness within the full radius is \(Self.g(sharp.ratio, 3))× the ternary model's "
-                  + "(±2 SE: \(Self.g(sharp.low ?? .nan, 3))–\(Self.g(sharp.high ?? .nan, 3))) and its roughness \(Self.g(rough.ratio, 3))× "
-                  + "(\(Self.g(rough.low ?? .nan, 3))–\(Self.g(rough.high ?? .nan, 3))), over \(sharp.pairs) direction seeds. "
-                  + "Statistics' definitions are in each scan's `surface.json` (sharpness: max(L − L₀) within the radius; roughness: mean |ΔL| between neighbours per grid step).")
+        md.append("Reading: the all-ones surface's mean rise, BWN minus ternary: \(claimText("fig2-ones-rise")). In the latent space BWN's log sharpness ratio is "
+                  + "\(claimText("fig2-latent-sharpness_r3")) and its log roughness ratio \(claimText("fig2-latent-roughness")); in the quantized space "
+                  + "\(claimText("fig2-quantized-sharpness_r3")) and \(claimText("fig2-quantized-roughness")). Statistics' definitions are in each scan's "
+                  + "`surface.json` (sharpness: max(L − L₀) within the radius; roughness: mean |ΔL| between neighbours per grid step; mean_rise: mean of L − L₀ over the grid).")
         md.append("")
 
         // Fig. 3
         let ratios = try records(ReportFiles.ratios)
-        md.append("## Fig. 3: top Hessian eigenvalue per module kind (`\(ReportFiles.perModule)`, `\(ReportFiles.ratios)`)")
+        md.append("## Fig. 3: top Hessian eigenvalue per module kind (`\(ReportFiles.perModule)`, `\(ReportFiles.ratios)`, `\(ReportFiles.perLayer)`)")
         md.append("")
         md.append("![Fig. 3](fig3-ratios.svg)")
         md.append("")
-        md.append("| module | ternary / FP (±2 SE) | BWN / FP (±2 SE) | BWN / ternary (±2 SE) | cells |")
+        md.append("Geometric mean over replicates of each replicate's mean log-ratio over its (layer, batch) cells, with the \(level) % t-interval:")
+        md.append("")
+        md.append("| module | ternary / FP | BWN / FP | BWN / ternary | replicates |")
         md.append("|---|---|---|---|---|")
         for m in Self.moduleOrder {
             let name = Self.moduleNames[m]!
             func cell(_ pair: String) -> String {
                 guard let r = ratios.first(where: { $0["pair"] == pair && $0["module"] == name }) else { return "—" }
-                return "\(Self.g(r.number("ratio"), 3)) [\(Self.g(r.number("low"), 3)), \(Self.g(r.number("high"), 3))]"
+                return r.number("low").isFinite ? "\(Self.g(r.number("ratio"), 3)) [\(Self.g(r.number("low"), 3)), \(Self.g(r.number("high"), 3))]" : Self.g(r.number("ratio"), 3)
             }
-            let bt = try moduleRatio(ReportPlan.bwn, ReportPlan.ternary, module: m)
-            md.append("| \(name) | \(cell("ternary / FP")) | \(cell("BWN / FP")) | \(Self.g(bt.ratio, 3)) [\(Self.g(bt.low ?? .nan, 3)), \(Self.g(bt.high ?? .nan, 3))] | \(bt.pairs) |")
+            let count = ratios.first { $0["pair"] == "BWN / ternary" && $0["module"] == name }?["replicates"] ?? "0"
+            md.append("| \(name) | \(cell("ternary / FP")) | \(cell("BWN / FP")) | \(cell("BWN / ternary")) | \(count) |")
         }
-        let layers = Set(try records(ReportFiles.perModule).map { $0["layer"]! }).sorted { (Int($0) ?? 0) < (Int($1) ?? 0) }
         md.append("")
-        md.append("Reading: λ_max per (layer, mini-batch) cell on layers \(layers.joined(separator: ", ")), Lanczos on each block's exact Hessian of the STE "
-                  + "surrogate in ŵ; ratios pair the models' cells. Where an interval spans 1 the two models' curvature is not told apart on this data.")
+        let perLayer = try records(ReportFiles.perLayer)
+        let layers = Self.ordered(perLayer.map { $0["layer"]! })
+        md.append("BWN / ternary per layer (layers are a factor, not replicates):")
+        md.append("")
+        md.append("| module | " + layers.map { "layer \($0)" }.joined(separator: " | ") + " |")
+        md.append("|---|" + String(repeating: "---|", count: layers.count))
+        for m in Self.moduleOrder {
+            let name = Self.moduleNames[m]!
+            let cells = layers.map { l -> String in
+                guard let r = perLayer.first(where: { $0["module"] == name && $0["layer"] == l }) else { return "—" }
+                return r.number("low").isFinite ? "\(Self.g(r.number("ratio"), 3)) [\(Self.g(r.number("low"), 3)), \(Self.g(r.number("high"), 3))]" : Self.g(r.number("ratio"), 3)
+            }
+            md.append("| \(name) | " + cells.joined(separator: " | ") + " |")
+        }
+        md.append("")
+        md.append("Reading: λ_max per (layer, mini-batch) cell, Lanczos on each block's exact Hessian of the STE surrogate in ŵ. Over all module kinds "
+                  + "BWN's log-ratio to the ternary model is \(claimText("fig3-overall")). Where an interval spans 1 the two models' curvature is not told apart.")
         md.append("")
 
         // Spectra
@@ -126,24 +174,24 @@ extension ReportRenderer {
         md.append("![density](spectra-density.svg)")
         md.append("![eigen-1d](eigen-1d.svg)")
         md.append("")
-        md.append("| model | λ_max | trace (Hutch++) ± SE | trace (SLQ) ± SE | loss |")
+        md.append("| model | λ_max | trace (Hutch++) | trace (SLQ) | loss |")
         md.append("|---|---|---|---|---|")
-        for r in traces {
-            md.append("| \(r["model"]!) | \(Self.g(r.number("lambda_max"))) | \(Self.pm(r.number("trace"), r.number("trace_se"))) | "
-                      + "\(Self.pm(r.number("slq_trace"), r.number("slq_trace_se"))) | \(Self.g(r.number("loss"))) |")
+        for m in ReportPlan.probed {
+            let rows = traces.filter { $0["model"] == m }
+            func col(_ c: String) -> String { Self.spread(rows.map { $0.number(c) }) }
+            md.append("| \(m) | \(col("lambda_max")) | \(col("trace")) | \(col("slq_trace")) | \(col("loss")) |")
         }
         md.append("")
         let eigen = try records(ReportFiles.eigen1D)
-        let worst = traces.map { t -> String in
-            let m = t["model"]!
+        let worst = ReportPlan.probed.map { m -> String in
             let measured = eigen.filter { $0["model"] == m && $0["curve"] == "measured" }
             let model = eigen.filter { $0["model"] == m && $0["curve"] != "measured" }
             let edge = measured.max { abs($0.number("offset")) < abs($1.number("offset")) }
             let q = model.first { $0["offset"] == edge?["offset"] }
             return "\(m) \(Self.g(edge?.number("loss_change") ?? .nan, 3)) measured vs \(Self.g(q?.number("loss_change") ?? .nan, 3)) by ½λx²"
         }
-        md.append("Reading: at the end of the eigenvector scan the loss change is " + worst.joined(separator: "; ") + ". "
-                  + "Where the two differ, the top eigenvalue alone does not describe the surface at that distance.")
+        md.append("Mean ± std over replicates (count). Reading: BWN minus ternary trace: \(claimText("trace")). At the end of the first replicate's eigenvector scan the loss change is "
+                  + worst.joined(separator: "; ") + "; where the two differ, the top eigenvalue alone does not describe the surface at that distance.")
         md.append("")
 
         // Quadratic check
@@ -151,13 +199,16 @@ extension ReportRenderer {
         md.append("")
         md.append("| model | L(w) latent | L(ŵ) quantized | measured L(ŵ) − L(w) | gᵀε | ½εᵀHε | predicted / measured | ‖ε‖ |")
         md.append("|---|---|---|---|---|---|---|---|")
-        for r in try records(ReportFiles.quadratic) {
-            md.append("| \(r["model"]!) | \(Self.g(r.number("loss_latent"))) | \(Self.g(r.number("loss_quantized"))) | \(Self.g(r.number("measured"))) | "
-                      + "\(Self.g(r.number("gradient_term"))) | \(Self.g(r.number("curvature_term"))) | \(Self.g(r.number("ratio"), 3)) | \(Self.g(r.number("epsilon_norm"), 3)) |")
+        let quad = try records(ReportFiles.quadratic)
+        for m in [ReportPlan.ternary, ReportPlan.bwn] {
+            let rows = quad.filter { $0["model"] == m }
+            func col(_ c: String, _ d: Int = 4) -> String { Self.spread(rows.map { $0.number(c) }, d) }
+            md.append("| \(m) | \(col("loss_latent")) | \(col("loss_quantized")) | \(col("measured")) | \(col("gradient_term")) | \(col("curvature_term")) | "
+                      + "\(col("ratio", 3)) | \(col("epsilon_norm", 3)) |")
         }
         md.append("")
-        md.append("Reading: ε = ŵ − w over every quantized tensor; a ratio near 1 means the second-order model explains the quantization loss, "
-                  + "far from 1 (or negative) that ε is too large for it to be local.")
+        md.append("Mean ± std over replicates (count). Reading: ε = ŵ − w over every quantized tensor; a ratio near 1 means the second-order model explains the "
+                  + "quantization loss, far from 1 (or negative) that ε is too large for it to be local.")
         md.append("")
 
         // TWS
@@ -167,48 +218,67 @@ extension ReportRenderer {
         md.append("![loss](tws-curves.loss.svg)")
         md.append("![interpolation](tws-interpolation.svg)")
         md.append("")
-        md.append("| model | weight bits | dev accuracy (mean ± std) | size (MB) |")
+        md.append("| model | weight bits | dev accuracy (mean ± std (replicates)) | packed size (MB) |")
         md.append("|---|---|---|---|")
         let sizes = try records(ReportFiles.sizes)
-        var sizeOrder: [String] = []
-        for r in sizes where !sizeOrder.contains(r["model"]!) { sizeOrder.append(r["model"]!) }
-        for m in sizeOrder {
+        for m in Self.ordered(sizes.map { $0["model"]! }) {
             let rows = sizes.filter { $0["model"] == m }
-            let xs = rows.map { $0.number("accuracy") }
-            md.append("| \(m) | \(rows[0]["weight_bits"]!) | \(Self.pm(Estimate.mean(xs), Estimate.standardDeviation(xs))) | \(Self.g(rows[0].number("megabytes"), 3)) |")
+            md.append("| \(m) | \(rows[0]["weight_bits"]!) | \(Self.spread(rows.map { $0.number("accuracy") })) | \(Self.g(rows[0].number("megabytes"), 3)) |")
         }
+        md.append("")
+        // Whether the training was long enough: the best stage-2 evaluation before the last one means the dev accuracy had
+        // stopped improving (the kept model is the best on dev either way).
+        let curves = try records(ReportFiles.curves)
+        var plateau: [String] = []
+        for m in Self.ordered(curves.map { $0["model"]! }) {
+            var stopped = 0, runs = 0, evaluations = 0
+            for r in reps {
+                let evals = curves.filter { $0["model"] == m && $0["replicate"] == r && $0["stage"] == "2" && !($0["dev_accuracy"] ?? "").isEmpty }
+                guard evals.count >= 1 else { continue }
+                runs += 1
+                evaluations = max(evaluations, evals.count)
+                let accs = evals.map { $0.number("dev_accuracy") }
+                if let best = accs.indices.max(by: { accs[$0] < accs[$1] || (accs[$0] == accs[$1] && $0 > $1) }), best < accs.count - 1 { stopped += 1 }
+            }
+            plateau.append("\(m) \(stopped) of \(runs)")
+        }
+        md.append("Training length: runs whose best stage-2 dev accuracy came before their last evaluation (so the accuracy had stopped improving): "
+                  + plateau.joined(separator: ", ") + ". With a single evaluation per stage this cannot be told, and reads 0.")
         md.append("")
         let line = try records(ReportFiles.interpolation)
         func at(_ l: String, _ x: Double) -> Double { line.first { $0["line"] == l && $0.number("x") == x }?.number("loss") ?? .nan }
-        let ends = try records(ReportFiles.exactness)
-        func end(_ m: String, _ x: Double) -> Double { ends.first { $0["model"] == m && $0.number("x") == x }?.number("loss") ?? .nan }
-        md.append("Reading: in float64 (`\(ReportFiles.exactness)`) the split model's loss is \(String(format: "%.15g", end("split", 0))) against the ternary model's "
-                  + "\(String(format: "%.15g", end("ternary", 0))) (relative difference \(Self.g(abs(end("split", 0) - end("ternary", 0)) / end("ternary", 0), 2))); in float32 the lines "
-                  + "start at \(Self.g(at("split → TWS", 0), 7)) and \(Self.g(at("ternary → TWS", 0), 7)) (the halves rounded to float32 move α by ~1e-8, which the 8-bit activation "
-                  + "rounding can amplify). At x = 1 (the fine-tuned TWS weights with the start's activation clips) the loss is \(Self.g(at("split → TWS", 1), 5)). "
-                  + "Sizes are the packed exports' (1 MB = 1024² bytes; the teacher's is its float32 safetensors).")
+        md.append("Reading: TWS minus BWN (same total steps): \(claimText("tws-beats-bwn")). Digits of agreement between the split and the ternary model's "
+                  + "loss in float64 (`\(ReportFiles.exactness)`): \(claimText("tws-exact")). In float32 the first replicate's lines start at "
+                  + "\(Self.g(at("split → TWS", 0), 7)) and \(Self.g(at("ternary → TWS", 0), 7)); at x = 1 (the fine-tuned TWS weights with the start's "
+                  + "activation clips) the loss is \(Self.g(at("split → TWS", 1), 5)). Sizes are the first replicate's packed exports "
+                  + "(1 MB = 1024² bytes; the teacher's is its float32 safetensors). The distillation loss of BWN against the ternary student at equal "
+                  + "steps: \(claimText("distillation-loss")).")
         md.append("")
 
         // Curvature along training
         let along = try records(ReportFiles.trainingCurvature)
-        md.append("## Curvature along training (`\(ReportFiles.trainingCurvature)`)")
+        md.append("## Curvature along training (`\(ReportFiles.trainingCurvature)`, `\(ReportFiles.matchedLoss)`)")
         md.append("")
         md.append("![curvature along training](training-curvature.svg)")
         md.append("")
-        md.append("| model | block | snapshots | λ_max at the start | λ_max at the end | max | converged |")
-        md.append("|---|---|---|---|---|---|---|")
+        md.append("| model | block | snapshots per replicate | λ_max at step 0 | λ_max at the end | converged |")
+        md.append("|---|---|---|---|---|---|")
         for model in [ReportPlan.ternary, ReportPlan.bwn] {
             for block in TrainingCurvature.blocks {
                 let rows = along.filter { $0["model"] == model && $0["block"] == block.name }
-                guard let first = rows.first, let last = rows.last else { continue }
-                let values = rows.map { $0.number("lambda_max") }
-                md.append("| \(model) | \(block.name) | \(rows.count) | \(Self.g(first.number("lambda_max"))) | \(Self.g(last.number("lambda_max"))) | "
-                          + "\(Self.g(values.max() ?? .nan)) | \(rows.filter { $0["converged"] == "true" }.count)/\(rows.count) |")
+                guard !rows.isEmpty else { continue }
+                let starts = reps.map { r in rows.first { $0["replicate"] == r }?.number("lambda_max") ?? .nan }
+                let ends = reps.map { r in rows.last { $0["replicate"] == r }?.number("lambda_max") ?? .nan }
+                md.append("| \(model) | \(block.name) | \(rows.count / max(reps.count, 1)) | \(Self.spread(starts)) | \(Self.spread(ends)) | "
+                          + "\(rows.filter { $0["converged"] == "true" }.count)/\(rows.count) |")
             }
         }
         md.append("")
-        md.append("Reading: λ_max of all layers' value (and FFN-output) matrices at every kept snapshot of both distillation stages, Lanczos warm-started from the "
-                  + "previous snapshot's eigenvector. A student whose curve stays higher trains on a sharper surface throughout, which speaks to \"harder to train\" directly.")
+        md.append("Reading: λ_max of all layers' value (and FFN-output) matrices at every kept snapshot of both distillation stages. At step 0, before any "
+                  + "training, BWN's value block is at \(claimText("training-value-initial")) (log-ratio to the ternary model's): that is the quantizer's "
+                  + "effect. After it, through distillation: \(claimText("training-value")) (value), \(claimText("training-ffn-output")) (FFN-output). "
+                  + "At matched training loss (each student's snapshot nearest the lowest probe loss both reach, `\(ReportFiles.matchedLoss)`): "
+                  + "\(claimText("matched-loss-value")) (value), \(claimText("matched-loss-ffn-output")) (FFN-output).")
         md.append("")
         if hasAdaptiveSplit { md += try adaptiveSplitSection() }
         return md.joined(separator: "\n")

@@ -25,7 +25,11 @@ public struct ReportRenderer {
     /// Whether the run included adaptive splitting (its table exists).
     var hasAdaptiveSplit: Bool { (try? table(ReportFiles.adaptiveSplit)) != nil }
 
-    /// Writes every figure, the derived tables and REPORT.md; returns the files written and the claims' verdicts.
+    /// The spec's confidence level (report.json), 0.95 when absent.
+    var confidence: Double { provenance["spec"]?["confidence"]?.double ?? 0.95 }
+    func claimSet() throws -> ReportClaims { try ReportClaims(confidence: confidence, records: records) }
+
+    /// Writes every figure, the derived tables and REPORT.md; returns the files written and the claims.
     @discardableResult
     public func render() throws -> (files: [String], claims: [Claim]) {
         var written: [String] = []
@@ -36,9 +40,12 @@ public struct ReportRenderer {
             try AtomicFile.write(document.text, to: directory.appendingPathComponent(svg), createParent: true)
             written.append(svg)
         }
+        let set = try claimSet()
+        let n = set.replicates.count
         // Fig. 1
         var p = TidyPlot(x: "weight_bits", y: ["accuracy"])
-        p.group = "series"; p.xSpacing = .log2; p.title = "Dev accuracy against weight bits (A8, mean ± std)"
+        p.group = "series"; p.xSpacing = .log2
+        p.title = "Dev accuracy against weight bits (A8; line: mean over \(n) replicate\(n == 1 ? "" : "s"), band: ± std)"
         p.xLabel = "weight bits"; p.yLabel = "dev accuracy"
         try draw(p, from: ReportFiles.accuracy, to: "fig1-accuracy-bits.svg")
         // Fig. 2
@@ -49,7 +56,7 @@ public struct ReportRenderer {
             for (kind, view) in [(TidyPlot.Kind.surface, "surface"), (.contour, "contour")] {
                 var g = TidyPlot(kind: kind, x: "x", y: ["y"])
                 g.z = "loss"; g.panel = "model"; g.panelFormat = "{}"; g.columns = 3; g.colorLabel = "training loss"
-                g.title = "Fig. 2, \(what): training loss on one colour scale"
+                g.title = "Fig. 2, \(what): training loss on one colour scale (replicate \(set.replicates.first ?? "?"))"
                 let short = kind == .surface
                 g.xLabel = ones ? (short ? "x (layer 0 value)" : "x · mean|W| on layer 0's value") : (short ? "x" : "x (filter-normalized, value@0,1)")
                 g.yLabel = ones ? (short ? "y (layer 1 value)" : "y · mean|W| on layer 1's value") : (short ? "y" : "y (filter-normalized, value@0,1)")
@@ -57,54 +64,88 @@ public struct ReportRenderer {
             }
         }
         p = TidyPlot(x: "offset", y: ["loss"])
-        p.group = "model"; p.panel = "panel"; p.panelFormat = "{}"; p.title = "All-ones probe, centre slices (latent space)"
+        p.group = "model"; p.panel = "panel"; p.panelFormat = "{}"; p.title = "All-ones probe, centre slices (latent space, replicate \(set.replicates.first ?? "?"))"
         p.xLabel = "offset (units of mean|W|)"; p.yLabel = "training loss"
         try draw(p, from: ReportFiles.slices, to: "fig2-slices.svg")
-        // Fig. 3
-        try store(ReportFiles.ratios, try ratios()); written.append(ReportFiles.ratios)
+        // Fig. 3: ratios over replicates on a log axis (the intervals are computed on the log scale).
+        try store(ReportFiles.ratios, try ratios(set)); written.append(ReportFiles.ratios)
+        try store(ReportFiles.perLayer, try perLayer(set)); written.append(ReportFiles.perLayer)
         var bar = TidyPlot(kind: .bar, x: "module", y: ["ratio"])
-        bar.group = "pair"; bar.errorColumns = ("low", "high"); bar.reference = 1
-        bar.title = "Top Hessian eigenvalue per module kind, relative to the full-precision model (Fig. 3)"
-        bar.xLabel = "module"; bar.yLabel = "λ_max ratio (geometric mean, ±2 SE)"
+        bar.group = "pair"; bar.errorColumns = ("low", "high"); bar.reference = 1; bar.ySpacing = .log10
+        bar.title = "Top Hessian eigenvalue per module kind (Fig. 3): geometric mean over replicates, \(Estimate.percent(confidence)) % t-interval"
+        bar.xLabel = "module"; bar.yLabel = "λ_max ratio (log scale)"
         try draw(bar, from: ReportFiles.ratios, to: "fig3-ratios.svg")
         // Spectra, eigenvector scans, TWS, curvature along training.
         p = TidyPlot(kind: .density, x: "eigenvalue", y: ["density"])
-        p.group = "model"; p.title = "Spectral density of value@0,1 (SLQ, smoothed)"; p.xLabel = "eigenvalue"; p.yLabel = "density"
+        p.group = "model"; p.title = "Spectral density of value@0,1 (SLQ, smoothed; replicate \(set.replicates.first ?? "?"))"
+        p.xLabel = "eigenvalue"; p.yLabel = "density"
         try draw(p, from: ReportFiles.density, to: "spectra-density.svg")
         p = TidyPlot(x: "offset", y: ["loss_change"])
         p.group = "curve"; p.panel = "model"; p.panelFormat = "{}"; p.columns = 3
-        p.title = "Loss along the top Hessian eigenvector of value@0,1"; p.xLabel = "offset along the unit eigenvector"; p.yLabel = "L − L₀"
+        p.title = "Loss along the top Hessian eigenvector of value@0,1 (replicate \(set.replicates.first ?? "?"))"
+        p.xLabel = "offset along the unit eigenvector"; p.yLabel = "L − L₀"
         try draw(p, from: ReportFiles.eigen1D, to: "eigen-1d.svg")
-        for (column, view, label) in [("dev_accuracy", "accuracy", "dev accuracy"), ("train_loss", "loss", "distillation loss since the last evaluation")] {
-            p = TidyPlot(x: "position", y: [column])
-            p.group = "model"; p.connectGaps = true
-            p.title = "Distillation of the ternary, BWN and TWS students"; p.xLabel = "step (stage 1, then stage 2)"; p.yLabel = label
+        for (column, view, label) in [("dev_accuracy", "accuracy", "dev accuracy"), ("train_loss", "loss", "distillation loss (mean since the last log)")] {
+            p = TidyPlot(x: "step", y: [column])
+            p.group = "model"; p.panel = "stage"; p.panelFormat = "stage {}"; p.connectGaps = true
+            p.title = "Distillation of the ternary, BWN and TWS students (mean ± std over replicates; stage 1: attention and hidden states, stage 2: logits)"
+            p.xLabel = "step within the stage"; p.yLabel = label
             try draw(p, from: ReportFiles.curves, to: "tws-curves.\(view).svg")
         }
         p = TidyPlot(x: "x", y: ["loss"])
-        p.group = "line"; p.title = "Start (x = 0) to fine-tuned TWS (x = 1)"; p.xLabel = "x"; p.yLabel = "training loss"
+        p.group = "line"; p.title = "Start (x = 0) to fine-tuned TWS (x = 1), replicate \(set.replicates.first ?? "?")"; p.xLabel = "x"; p.yLabel = "training loss"
         try draw(p, from: ReportFiles.interpolation, to: "tws-interpolation.svg")
         p = TidyPlot(x: "position", y: ["lambda_max"])
         p.group = "model"; p.panel = "block"; p.panelFormat = "{} block (all layers)"
-        p.title = "Top Hessian eigenvalue along distillation"; p.xLabel = "step (stage 1, then stage 2)"; p.yLabel = "λ_max"
+        p.title = "Top Hessian eigenvalue along distillation (mean ± std over replicates)"; p.xLabel = "step (stage 1, then stage 2)"; p.yLabel = "λ_max"
         try draw(p, from: ReportFiles.trainingCurvature, to: "training-curvature.svg")
+        try store(ReportFiles.matchedLoss, try matchedLoss(set)); written.append(ReportFiles.matchedLoss)
         if hasAdaptiveSplit {
             p = TidyPlot(x: "packed_mb", y: ["accuracy"])
             p.group = "rule"; p.title = "Adaptive splitting: dev accuracy against packed size (§3.3)"
             p.xLabel = "packed size (MB)"; p.yLabel = "dev accuracy of the binary model"
             try draw(p, from: ReportFiles.adaptiveSplit, to: "adaptive-split.svg")
         }
-        // Verdicts and the report.
-        let claims = try self.claims()
-        var v = TidyTable(columns: ["claim", "text", "statistic", "estimate", "standard_error", "threshold", "verdict", "basis"])
+        // Verdicts, the forest plot and the report.
+        let claims = try set.all()
+        var v = TidyTable(columns: ["claim", "text", "statistic", "estimate", "standard_error", "low", "high", "confidence", "threshold",
+                                    "replicates", "agree", "verdict", "note", "basis"])
+        var f = TidyTable(columns: ["claim", "unit", "replicate", "value", "judged", "estimate", "low", "high", "threshold", "verdict"])
         for c in claims {
-            v.append(["claim": c.id, "text": c.text, "basis": c.basis, "statistic": c.statistic, "estimate": TidyTable.number(c.estimate),
-                      "standard_error": TidyTable.number(c.standardError), "threshold": TidyTable.number(c.threshold), "verdict": c.verdict.rawValue])
+            let e = c.estimate
+            v.append(["claim": c.id, "text": c.text, "statistic": c.statistic, "estimate": TidyTable.number(e.mean),
+                      "standard_error": TidyTable.number(e.standardError), "low": TidyTable.number(e.low), "high": TidyTable.number(e.high),
+                      "confidence": TidyTable.number(confidence), "threshold": TidyTable.number(c.threshold), "replicates": String(e.count),
+                      "agree": String(e.agreeing), "verdict": c.verdict.rawValue, "note": c.note, "basis": c.basis])
+            for r in c.replicates {
+                f.append(["claim": c.id, "unit": c.unit, "replicate": r.replicate, "value": TidyTable.number(r.value), "judged": r.judged ? "true" : "false",
+                          "estimate": TidyTable.number(e.mean), "low": TidyTable.number(e.low), "high": TidyTable.number(e.high),
+                          "threshold": TidyTable.number(c.threshold), "verdict": c.verdict.rawValue])
+            }
         }
         try store(ReportFiles.verdicts, v); written.append(ReportFiles.verdicts)
-        try AtomicFile.write(try markdown(claims), to: directory.appendingPathComponent(ReportFiles.report), createParent: true)
+        try store(ReportFiles.forest, f); written.append(ReportFiles.forest)
+        try AtomicFile.write(try forestPlot(n: n).render().text, to: directory.appendingPathComponent("forest.svg"), createParent: true)
+        written.append("forest.svg")
+        try AtomicFile.write(try markdown(claims, set), to: directory.appendingPathComponent(ReportFiles.report), createParent: true)
         written.append(ReportFiles.report)
         return (written, claims)
+    }
+
+    /// The forest plot, from forest.csv alone: one row per claim, one dot per judged replicate.
+    func forestPlot(n: Int) throws -> ForestPlot {
+        var rows: [ForestPlot.Row] = []
+        for r in try records(ReportFiles.forest) {
+            let id = r["claim"]!
+            if let k = rows.firstIndex(where: { $0.label == id }) {
+                if r["judged"] == "true" { rows[k].points.append(r.number("value")) }
+                continue
+            }
+            let lo = r.number("low"), hi = r.number("high")
+            rows.append(ForestPlot.Row(label: id, panel: r["unit"]!, estimate: r.number("estimate"), low: lo.isFinite ? lo : nil, high: hi.isFinite ? hi : nil,
+                                       threshold: r.number("threshold"), points: r["judged"] == "true" ? [r.number("value")] : [], verdict: r["verdict"]!))
+        }
+        return ForestPlot(title: "Every claim: per-replicate values, mean and \(Estimate.percent(confidence)) % t-interval over \(n) replicates (forest.csv)", rows: rows)
     }
 
     /// The tables derived while rendering (read like the collected ones).
@@ -118,149 +159,51 @@ public struct ReportRenderer {
 
     // MARK: Derived numbers
 
-    static let moduleNames = ["mha-qk": "MHA-QK", "mha-v": "MHA-V", "mha-o": "MHA-O", "ffn-mid": "FFN-Mid", "ffn-out": "FFN-Out"]
-    static let moduleOrder = ["mha-qk", "mha-v", "mha-o", "ffn-mid", "ffn-out"]
+    static let moduleNames = ReportClaims.moduleNames
+    static let moduleOrder = ReportClaims.moduleOrder
+    static let pairs = [(ReportPlan.ternary, ReportPlan.teacher, "ternary / FP"), (ReportPlan.bwn, ReportPlan.teacher, "BWN / FP"),
+                        (ReportPlan.bwn, ReportPlan.ternary, "BWN / ternary")]
 
-    /// λ_max of `a` over `b` per module kind, paired by (layer, batch) cell.
-    func moduleRatio(_ a: String, _ b: String, module: String) throws -> Estimate.Ratio {
-        let cells = try records(ReportFiles.perModule).filter { $0["module"] == module }
-        var of: [String: [String: Double]] = [:]
-        for c in cells { of[c["model"]!, default: [:]]["\(c["layer"]!)/\(c["batch"]!)"] = c.number("lambda_max") }
-        let keys = (of[a] ?? [:]).keys.sorted()
-        return Estimate.pairedRatio(keys.compactMap { k in of[b]?[k].map { (of[a]![k]!, $0) } })
-    }
-
-    /// Fig. 3's bars: ternary/FP and BWN/FP per module kind.
-    func ratios() throws -> TidyTable {
-        var t = TidyTable(columns: ["pair", "module", "ratio", "low", "high", "cells"])
-        for (model, pair) in [(ReportPlan.ternary, "ternary / FP"), (ReportPlan.bwn, "BWN / FP")] {
+    /// Fig. 3's bars: ternary/FP, BWN/FP and BWN/ternary per module kind over replicates.
+    func ratios(_ set: ReportClaims) throws -> TidyTable {
+        var t = TidyTable(columns: ["pair", "module", "ratio", "low", "high", "replicates"])
+        for (a, b, pair) in Self.pairs {
             for m in Self.moduleOrder {
-                let r = try moduleRatio(model, ReportPlan.teacher, module: m)
-                t.append(["pair": pair, "module": Self.moduleNames[m]!, "ratio": TidyTable.number(r.ratio), "low": TidyTable.number(r.low ?? r.ratio),
-                          "high": TidyTable.number(r.high ?? r.ratio), "cells": String(r.pairs)])
+                let r = try set.moduleRatio(a, b, module: m)
+                t.append(["pair": pair, "module": Self.moduleNames[m]!, "ratio": TidyTable.number(r.ratio), "low": TidyTable.number(r.low),
+                          "high": TidyTable.number(r.high), "replicates": String(r.n)])
             }
         }
         return t
     }
 
-    /// One claim of the paper, its statistic (oriented: larger supports the claim) and verdict.
-    public struct Claim: Sendable {
-        public var id: String
-        public var text: String
-        public var statistic: String
-        public var estimate: Double
-        public var standardError: Double?
-        public var threshold: Double
-        public var verdict: Verdict
-        /// What the number rests on.
-        public var basis: String
-    }
-
-    func accuracies() throws -> [String: [Double]] {
-        var out: [String: [Double]] = [:]
-        for r in try records(ReportFiles.accuracy) { out[r["model"]!, default: []].append(r.number("accuracy")) }
-        return out
-    }
-
-    /// The difference of two linear combinations of mean accuracies with its standard error: over seeds when there
-    /// are several (paired), else binomial on the dev set.
-    func accuracyContrast(_ weights: [String: Double]) throws -> (Double, Double?) {
-        let rows = try records(ReportFiles.accuracy)
-        let seeds = Array(Set(rows.map { $0["seed"]! })).sorted()
-        var perSeed: [Double] = []
-        var variance = 0.0
-        for s in seeds {
-            var d = 0.0
-            // In a fixed order: a dictionary's iteration order changes from process to process, and so would the sum's last bit.
-            for (model, w) in weights.sorted(by: { $0.key < $1.key }) {
-                guard let r = rows.first(where: { $0["seed"] == s && $0["model"] == model }) else { return (.nan, nil) }
-                d += w * r.number("accuracy")
-                variance += w * w * Estimate.binomialError(r.number("accuracy"), n: r.number("dev_examples")).squared
-            }
-            perSeed.append(d)
-        }
-        let k = Double(seeds.count)
-        return (Estimate.mean(perSeed), seeds.count >= 2 ? Estimate.standardError(perSeed) : (variance / (k * k)).squareRoot())
-    }
-
-    func statistic(_ probe: String, _ space: String?, _ model: String, _ name: String) throws -> [(Int, Double)] {
-        try records(ReportFiles.statistics).filter {
-            $0["probe"] == probe && (space == nil || $0["space"] == space) && $0["model"] == model && $0["statistic"] == name
-        }.map { (Int($0["direction_seed"] ?? "") ?? 0, $0.number("value")) }
-    }
-
-    func surfaceRatio(_ name: String, space: String) throws -> Estimate.Ratio {
-        let b = Dictionary(try statistic("filter", space, ReportPlan.bwn, name), uniquingKeysWith: { a, _ in a })
-        let t = Dictionary(try statistic("filter", space, ReportPlan.ternary, name), uniquingKeysWith: { a, _ in a })
-        return Estimate.pairedRatio(b.keys.sorted().compactMap { k in t[k].map { (b[k]!, $0) } })
-    }
-
-    public func claims() throws -> [Claim] {
-        var claims: [Claim] = []
-        let bits = try records(ReportFiles.accuracy).map { Int($0["weight_bits"]!) ?? 0 }
-        // C1: the drop from 2 to 1 bit is larger than from 4 to 2.
-        if bits.contains(4) {
-            let (d, se) = try accuracyContrast([ReportPlan.uniform(4): -1, ReportPlan.ternary: 2, ReportPlan.bwn: -1])
-            claims.append(Claim(id: "fig1-sharp-drop", text: "Accuracy drops sharply from ternary to binary weights (Fig. 1)",
-                                statistic: "(acc₂ − acc₁) − (acc₄ − acc₂)", estimate: d, standardError: se, threshold: 0,
-                                verdict: Verdict.rule(estimate: d, standardError: se), basis: ReportFiles.accuracy))
-        }
-        for (space, label) in [("latent", "latent"), ("quantized", "quantized")] {
-            for (stat, what) in [("sharpness_r3", "steeper"), ("roughness", "more irregular")] {
-                let r = try surfaceRatio(stat, space: space)
-                claims.append(Claim(id: "fig2-\(label)-\(stat)", text: "BWN's loss surface is \(what) than the ternary model's (Fig. 2, \(label) space, filter-normalized value@0,1)",
-                                    statistic: "log(\(stat) BWN / ternary), paired by direction seed", estimate: r.logMean,
-                                    standardError: r.logStandardError, threshold: 0,
-                                    verdict: Verdict.rule(estimate: r.logMean, standardError: r.logStandardError), basis: ReportFiles.statistics))
-            }
-        }
-        var parts: [Verdict] = []
-        var logs: [Double] = []
+    /// BWN / ternary per module kind and layer, over replicates (layers are a factor, not replicates).
+    func perLayer(_ set: ReportClaims) throws -> TidyTable {
+        var t = TidyTable(columns: ["module", "layer", "ratio", "low", "high", "replicates"])
+        let layers = Set(try records(ReportFiles.perModule).map { $0["layer"]! }).sorted { (Int($0) ?? 0) < (Int($1) ?? 0) }
         for m in Self.moduleOrder {
-            let r = try moduleRatio(ReportPlan.bwn, ReportPlan.ternary, module: m)
-            parts.append(Verdict.rule(estimate: r.logMean, standardError: r.logStandardError))
-            logs.append(r.logMean)
-            claims.append(Claim(id: "fig3-\(m)", text: "BWN's top Hessian eigenvalue exceeds the ternary model's, \(Self.moduleNames[m]!) (Fig. 3)",
-                                statistic: "log(λ_max BWN / ternary), paired by layer and batch", estimate: r.logMean,
-                                standardError: r.logStandardError, threshold: 0, verdict: parts.last!, basis: ReportFiles.perModule))
+            for l in layers {
+                let r = try set.moduleRatio(ReportPlan.bwn, ReportPlan.ternary, module: m, layer: l)
+                t.append(["module": Self.moduleNames[m]!, "layer": l, "ratio": TidyTable.number(r.ratio), "low": TidyTable.number(r.low),
+                          "high": TidyTable.number(r.high), "replicates": String(r.n)])
+            }
         }
-        claims.append(Claim(id: "fig3-overall", text: "BWN's top Hessian eigenvalues exceed the ternary model's (Fig. 3, all module kinds)",
-                            statistic: "majority of the module kinds", estimate: Estimate.mean(logs), standardError: nil, threshold: 0,
-                            verdict: Verdict.majority(parts), basis: ReportFiles.perModule))
-        let traces = Dictionary(try records(ReportFiles.traces).map { ($0["model"]!, $0) }, uniquingKeysWith: { a, _ in a })
-        if let b = traces[ReportPlan.bwn], let t = traces[ReportPlan.ternary] {
-            let d = b.number("trace") - t.number("trace")
-            let se = (b.number("trace_se").squared + t.number("trace_se").squared).squareRoot()
-            claims.append(Claim(id: "trace", text: "BWN's Hessian trace of value@0,1 exceeds the ternary model's",
-                                statistic: "trace BWN − trace ternary (Hutch++)", estimate: d, standardError: se.isFinite ? se : nil, threshold: 0,
-                                verdict: Verdict.rule(estimate: d, standardError: se.isFinite ? se : nil), basis: ReportFiles.traces))
+        return t
+    }
+
+    /// The snapshots each replicate's matched-loss view compares.
+    func matchedLoss(_ set: ReportClaims) throws -> TidyTable {
+        var t = TidyTable(columns: ["replicate", "block", "level", "model", "stage", "step", "loss", "lambda_max"])
+        for r in set.replicates {
+            for block in TrainingCurvature.blocks {
+                guard let m = try set.matchedLoss(block: block.name, replicate: r) else { continue }
+                for (name, p) in [(ReportPlan.ternary, m.ternary), (ReportPlan.bwn, m.bwn)] {
+                    t.append(["replicate": r, "block": block.name, "level": TidyTable.number(m.level), "model": name, "stage": p.stage,
+                              "step": p.step, "loss": TidyTable.number(p.loss), "lambda_max": TidyTable.number(p.lambda)])
+                }
+            }
         }
-        var along: [Verdict] = []
-        for block in TrainingCurvature.blocks {
-            let rows = try records(ReportFiles.trainingCurvature).filter { $0["block"] == block.name }
-            var of: [String: [String: Double]] = [:]
-            for r in rows { of[r["model"]!, default: [:]]["\(r["stage"]!)/\(r["step"]!)"] = r.number("lambda_max") }
-            let keys = (of[ReportPlan.bwn] ?? [:]).keys.sorted()
-            let ratio = Estimate.pairedRatio(keys.compactMap { k in of[ReportPlan.ternary]?[k].map { (of[ReportPlan.bwn]![k]!, $0) } })
-            along.append(Verdict.rule(estimate: ratio.logMean, standardError: ratio.logStandardError))
-            claims.append(Claim(id: "training-\(block.name)", text: "BWN's \(block.name) block stays sharper than the ternary model's through distillation",
-                                statistic: "log(λ_max BWN / ternary), paired by snapshot", estimate: ratio.logMean,
-                                standardError: ratio.logStandardError, threshold: 0, verdict: along.last!, basis: ReportFiles.trainingCurvature))
-        }
-        let (gap, gapSE) = try accuracyContrast([ReportPlan.tws: 1, ReportPlan.bwn: -1])
-        claims.append(Claim(id: "tws-beats-bwn", text: "TWS (split ternary + fine-tuning) reaches a higher accuracy than BWN",
-                            statistic: "acc(TWS) − acc(BWN)", estimate: gap, standardError: gapSE, threshold: 0,
-                            verdict: Verdict.rule(estimate: gap, standardError: gapSE), basis: ReportFiles.accuracy))
-        let ends = try records(ReportFiles.exactness)
-        let l0 = ends.first { $0["model"] == "ternary" && $0.number("x") == 0 }?.number("loss") ?? .nan
-        let s0 = ends.first { $0["model"] == "split" && $0.number("x") == 0 }?.number("loss") ?? .nan
-        // Digits of agreement: −log10 of the relative difference (16 where the two are equal to the last bit).
-        let relative = abs(s0 - l0) / abs(l0)
-        let digits = relative > 0 ? -log10(relative) : 16
-        claims.append(Claim(id: "tws-exact", text: "The split binary model sits exactly on the ternary model's loss (float64)",
-                            statistic: "−log10 |L(split) − L(ternary)| / L(ternary), against 9 digits", estimate: digits, standardError: 0, threshold: 9,
-                            verdict: digits.isFinite ? Verdict.rule(estimate: digits, standardError: 0, threshold: 9) : .inconclusive, basis: ReportFiles.exactness))
-        return claims
+        return t
     }
 }
 

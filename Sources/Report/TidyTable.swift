@@ -37,7 +37,23 @@ public struct TidyTable: Sendable, Equatable {
         do { t = try CSVTable(contentsOf: url) } catch { throw ReportError.badResult(path: url.path, reason: "\(error)") }
         var table = TidyTable(columns: t.header)
         table.rows = t.rows
+        try table.checkNumbers(source: url.path)
         return table
+    }
+
+    static func parses(_ s: String) -> Bool { s == "nan" || s == "inf" || s == "-inf" || Double(s) != nil }
+
+    /// A column whose cells are numbers holds only numbers (or empty cells): one cell that does not parse (a
+    /// corrupted `8.93e-07x`) is refused, naming the file, row and column, instead of being read as nan.
+    func checkNumbers(source: String) throws {
+        for (c, name) in columns.enumerated() {
+            let cells = rows.map { c < $0.count ? $0[c] : "" }
+            guard cells.contains(where: { !$0.isEmpty && Self.parses($0) }) else { continue }
+            if let bad = cells.firstIndex(where: { !$0.isEmpty && !Self.parses($0) }) {
+                let shown = cells[bad].unicodeScalars.map { $0.isASCII && $0.value >= 32 ? String($0) : "\\u{\(String($0.value, radix: 16))}" }.joined()
+                throw ReportError.badResult(path: source, reason: "row \(bad + 2), column \(name): \"\(shown)\" is not a number (the column's other cells are)")
+            }
+        }
     }
 
     /// The rows as dictionaries keyed by column.

@@ -12,14 +12,17 @@ struct ReportCommand: ParsableCommand {
         abstract: "Run an analysis preset end to end (teacher, students, TWS, probes) and write figures, CSVs and REPORT.md with verdicts.",
         discussion: """
         --preset quick (the README's main job: MiniLM-L6 on rt-polarity, a 640-example training subset, max length 32, \
-        one seed, small grids; ≤ 20 minutes on 2 cores) or paper (full data, 3 seeds, 41×41 surfaces, every layer in \
-        the per-module table, 4 batches per module). The specs are Analyses/report/<preset>.json (--print-spec prints \
-        them; --spec FILE runs your own). --model/--task/--data run the same analysis on another encoder or GLUE folder \
-        (e.g. --task mrpc --data glue_data, the paper's task for Fig. 2). Models and scans go to --work (default \
-        runs/report-<preset>[-<task>]), the figures, their CSVs, report.json and REPORT.md to --output (default \
-        Plots/<preset>[-<task>]). A finished stage is never run again; an interrupted run (even by SIGKILL) resumes \
-        where it stopped; a stage whose options changed is refused. --render-only redraws the figures and REPORT.md \
-        from the CSVs in --output.
+        three replicates, small grids; ≤ 20 minutes on 2 cores), standard (five replicates, 1,600 examples, every layer \
+        in the per-module table; the README's headline, ≤ 2.5 hours on 2 cores) or paper (full data, five replicates, \
+        41×41 surfaces, adaptive splitting; cluster scale). A replicate is a complete training of every student with \
+        its own seed and its own probe draws; each claim's verdict comes from its per-replicate values (mean, \
+        t-interval at n − 1 degrees of freedom). The specs are Analyses/report/<preset>.json (--print-spec prints \
+        them; --spec FILE runs your own, decoded strictly). --model/--task/--data run the same analysis on another \
+        encoder or GLUE folder (e.g. --task mrpc --data glue_data, the paper's task for Fig. 2). Models and scans go to \
+        --work (default runs/report-<preset>[-<task>]), the figures, their CSVs, report.json and REPORT.md to --output \
+        (default Plots/<preset>[-<task>]). A finished stage is never run again; an interrupted run (even by SIGKILL) \
+        resumes where it stopped; a stage whose options changed is refused. --render-only redraws the figures and \
+        REPORT.md from the CSVs in --output.
         """)
 
     @Option(help: "Analysis preset: \(ReportSpec.Preset.allCases.map(\.rawValue).joined(separator: ", ")).") var preset: ReportSpec.Preset = .quick
@@ -38,7 +41,7 @@ struct ReportCommand: ParsableCommand {
         var s: ReportSpec
         if let spec {
             guard let data = FileManager.default.contents(atPath: spec) else { throw ValidationError("--spec \(spec) cannot be read") }
-            do { s = try ReportSpec.decode(data) } catch { throw ValidationError("--spec \(spec) is not a report spec: \(error)") }
+            do { s = try ReportSpec.decode(data) } catch { throw ValidationError("--spec \(spec): \(error)") }
         } else {
             s = ReportSpec.preset(preset)
         }

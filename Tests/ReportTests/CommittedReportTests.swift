@@ -55,7 +55,8 @@ final class CommittedReportTests: XCTestCase {
         let (committed, copy) = try committedCopy()
         // Remove everything the renderer derives, then draw it again from the collected tables alone.
         let derived = try FileManager.default.contentsOfDirectory(atPath: copy.path)
-            .filter { $0.hasSuffix(".svg") || $0 == ReportFiles.report || $0 == ReportFiles.verdicts || $0 == ReportFiles.ratios }
+            .filter { $0.hasSuffix(".svg") || [ReportFiles.report, ReportFiles.verdicts, ReportFiles.ratios, ReportFiles.forest, ReportFiles.perLayer,
+                                                 ReportFiles.matchedLoss].contains($0) }
         for f in derived { try FileManager.default.removeItem(at: copy.appendingPathComponent(f)) }
         let written = try ReportRenderer(directory: copy).render().files
         XCTAssertEqual(Set(written), Set(derived), "the committed report has other derived files than the renderer writes")
@@ -65,34 +66,99 @@ final class CommittedReportTests: XCTestCase {
         }
     }
 
-    /// Two claims recomputed independently of the renderer, from the CSVs the report cites.
-    func testVerdictsFollowTheRuleFromTheCSVs() throws {
-        let (_, copy) = try committedCopy()
-        let verdicts = try TidyTable.read(copy.appendingPathComponent(ReportFiles.verdicts)).records
-        func verdict(_ id: String) -> String? { verdicts.first { $0["claim"] == id }?["verdict"] }
-        // TWS − BWN accuracy; one seed: binomial standard errors on the dev set.
-        let acc = try TidyTable.read(copy.appendingPathComponent(ReportFiles.accuracy)).records
-        let seeds = Set(acc.map { $0["seed"]! })
-        if seeds.count == 1 {
-            let t = acc.first { $0["model"] == "tws" }!, b = acc.first { $0["model"] == "bwn" }!
-            let (pt, pb, n) = (Double(t["accuracy"]!)!, Double(b["accuracy"]!)!, Double(t["dev_examples"]!)!)
-            let se = (pt * (1 - pt) / n + pb * (1 - pb) / n).squareRoot()
-            let expected = pt - pb - 2 * se > 0 ? "supported" : pt - pb + 2 * se < 0 ? "not supported" : "inconclusive"
-            XCTAssertEqual(verdict("tws-beats-bwn"), expected)
+    /// Every committed report directory (the quick run, and the standard run once it is committed).
+    static var reports: [String] {
+        ["Plots/quick", "Plots/standard"].filter { FileManager.default.fileExists(atPath: root.appendingPathComponent("\($0)/REPORT.md").path) }
+    }
+
+    /// 97.5 % quantiles of Student's t for 1–12 degrees of freedom, from a printed table.
+    static let t975: [Double] = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179]
+
+    /// Every verdict and number of the verdict table recomputed from the CSVs with the t-rule, independently of the
+    /// renderer: the estimate, interval and "k of n" from forest.csv's per-replicate values, and those values from
+    /// the tables the claims cite (accuracy, exactness, per-module cells, surface statistics).
+    func testEveryVerdictIsRecomputedFromTheCSVsWithTheTRule() throws {
+        XCTAssertFalse(Self.reports.isEmpty, "no committed report")
+        for report in Self.reports {
+            let dir = Self.root.appendingPathComponent(report)
+            func table(_ name: String) throws -> [[String: String]] { try TidyTable.read(dir.appendingPathComponent(name)).records }
+            let verdicts = try table(ReportFiles.verdicts), forest = try table(ReportFiles.forest)
+            let markdown = try String(contentsOf: dir.appendingPathComponent(ReportFiles.report), encoding: .utf8)
+            XCTAssertGreaterThanOrEqual(verdicts.count, 20, report)
+            for v in verdicts {
+                let id = v["claim"]!
+                let rows = forest.filter { $0["claim"] == id }
+                let xs = rows.filter { $0["judged"] == "true" }.map { Double($0["value"]!)! }
+                let threshold = Double(v["threshold"]!)!
+                XCTAssertEqual(Int(v["replicates"]!), xs.count, "\(report) \(id)")
+                let expected: String
+                if xs.count >= 2 {
+                    XCTAssertEqual(Double(v["confidence"]!), 0.95)
+                    let m = xs.reduce(0, +) / Double(xs.count)
+                    let sd = (xs.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(xs.count - 1)).squareRoot()
+                    let half = Self.t975[xs.count - 2] * sd / Double(xs.count).squareRoot()
+                    XCTAssertEqual(Double(v["estimate"]!)!, m, accuracy: 1e-12 * max(1, abs(m)), "\(report) \(id)")
+                    XCTAssertEqual(Double(v["low"]!)!, m - half, accuracy: 2e-3 * max(half, 1e-9) + 1e-12, "\(report) \(id)")
+                    XCTAssertEqual(Double(v["high"]!)!, m + half, accuracy: 2e-3 * max(half, 1e-9) + 1e-12, "\(report) \(id)")
+                    // Away from the boundary the table's three decimals decide the verdict.
+                    expected = m - half > threshold ? "supported" : m + half < threshold ? "not supported" : "inconclusive"
+                    let agree = xs.filter { m > threshold ? $0 > threshold : $0 < threshold }.count
+                    XCTAssertEqual(Int(v["agree"]!), agree, "\(report) \(id)")
+                    XCTAssertTrue(markdown.contains("| \(agree) of \(xs.count) | **\(expected)**"), "\(report): REPORT.md's row of \(id)")
+                } else {
+                    expected = "not judged"
+                }
+                XCTAssertEqual(v["verdict"], expected, "\(report) \(id)")
+            }
+            // The per-replicate values from the cited tables.
+            let acc = try table(ReportFiles.accuracy)
+            func a(_ model: String, _ r: String) -> Double { Double(acc.first { $0["model"] == model && $0["replicate"] == r }!["accuracy"]!)! }
+            let ends = try table(ReportFiles.exactness)
+            let cells = try table(ReportFiles.perModule), stats = try table(ReportFiles.statistics)
+            for row in forest {
+                let r = row["replicate"]!, value = Double(row["value"]!)!
+                switch row["claim"]! {
+                case "fig1-drop-2-1": XCTAssertEqual(value, a("ternary", r) - a("bwn", r), accuracy: 1e-15)
+                case "tws-beats-bwn": XCTAssertEqual(value, a("tws", r) - a("bwn", r), accuracy: 1e-15)
+                case "fig1-sharp-drop":
+                    XCTAssertEqual(value, a("ternary", r) - a("bwn", r) - max(a("w4a8", r) - a("ternary", r), 0), accuracy: 1e-15)
+                case "tws-exact":
+                    let l = Double(ends.first { $0["replicate"] == r && $0["model"] == "ternary" && Double($0["x"]!) == 0 }!["loss"]!)!
+                    let s = Double(ends.first { $0["replicate"] == r && $0["model"] == "split" && Double($0["x"]!) == 0 }!["loss"]!)!
+                    XCTAssertEqual(value, s == l ? 16 : min(16, -log10(abs(s - l) / abs(l))), accuracy: 1e-12)
+                case "fig3-mha-qk":
+                    var logs: [Double] = []
+                    for c in cells where c["replicate"] == r && c["module"] == "mha-qk" && c["model"] == "bwn" {
+                        let t = cells.first { $0["replicate"] == r && $0["module"] == "mha-qk" && $0["model"] == "ternary"
+                            && $0["layer"] == c["layer"] && $0["batch"] == c["batch"] }!
+                        let (lb, lt) = (Double(c["lambda_max"]!)!, Double(t["lambda_max"]!)!)
+                        if lb > 0 && lt > 0 { logs.append(log(lb / lt)) }
+                    }
+                    XCTAssertEqual(value, logs.reduce(0, +) / Double(logs.count), accuracy: 1e-12)
+                case "fig2-latent-roughness":
+                    func st(_ m: String) -> [String: Double] {
+                        var o: [String: Double] = [:]
+                        for s in stats where s["replicate"] == r && s["probe"] == "filter" && s["space"] == "latent" && s["model"] == m
+                            && s["statistic"] == "roughness" { o[s["direction_seed"]!] = Double(s["value"]!)! }
+                        return o
+                    }
+                    let b = st("bwn"), t = st("ternary")
+                    let logs = b.keys.sorted().map { log(b[$0]! / t[$0]!) }
+                    XCTAssertEqual(value, logs.reduce(0, +) / Double(logs.count), accuracy: 1e-12)
+                default: break
+                }
+            }
         }
-        // The split model's loss at x = 0 against the ternary model's, in float64.
-        let ends = try TidyTable.read(copy.appendingPathComponent(ReportFiles.exactness)).records
-        let l = ends.first { $0["model"] == "ternary" && Double($0["x"]!) == 0 }.flatMap { Double($0["loss"]!) }!
-        let s = ends.first { $0["model"] == "split" && Double($0["x"]!) == 0 }.flatMap { Double($0["loss"]!) }!
-        XCTAssertEqual(ends.first?["dtype"], "float64")
-        XCTAssertEqual(verdict("tws-exact"), abs(s - l) / l < 1e-9 ? "supported" : "not supported")
-        // Every verdict in the table appears in REPORT.md's verdict table.
-        let markdown = try String(contentsOf: copy.appendingPathComponent(ReportFiles.report), encoding: .utf8)
-        for v in verdicts { XCTAssertTrue(markdown.contains("**\(v["verdict"]!)**"), v["claim"]!) }
-        // The README quotes every verdict as the report gives it.
+    }
+
+    /// The README quotes every verdict of its headline run (the standard run once committed, else the quick run) as
+    /// the report gives it, with its "k of n".
+    func testTheReadmeQuotesTheHeadlineVerdicts() throws {
+        let headline = Self.reports.contains("Plots/standard") ? "Plots/standard" : "Plots/quick"
+        let verdicts = try TidyTable.read(Self.root.appendingPathComponent("\(headline)/\(ReportFiles.verdicts)")).records
         let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
         for v in verdicts {
-            XCTAssertTrue(readme.contains("\(v["text"]!): **\(v["verdict"]!)**"), "README does not quote the verdict of \(v["claim"]!)")
+            XCTAssertTrue(readme.contains("\(v["text"]!): **\(v["verdict"]!)**"), "README does not quote the verdict of \(v["claim"]!) in \(headline)")
         }
     }
 }
@@ -102,14 +168,14 @@ final class CommittedReportTests: XCTestCase {
 final class AdaptiveSplitReportTests: XCTestCase {
     func testPaperPresetPlansTheAdaptiveSplitRuns() throws {
         let plan = try ReportPlan(spec: .preset(.paper), work: "w", layers: 6, trainExamples: 8000, threads: 2)
-        let runs = plan.build().filter { $0.id.hasPrefix("adaptive/") }
+        let runs = plan.stages.filter { $0.id.hasPrefix("adaptive/") }
         XCTAssertEqual(runs.count, 2 + 4 * 5, "two ends and five rules at four budgets")
         XCTAssertFalse(runs[0].arguments.contains("--sensitivities"))
         XCTAssertTrue(runs.dropFirst().allSatisfy { $0.arguments.contains("--sensitivities") && $0.arguments.contains("w/adaptive/all-binary") })
         let fractions = Set(runs.compactMap { r in r.arguments.firstIndex(of: "--budget-fraction").map { r.arguments[$0 + 1] } })
         XCTAssertEqual(fractions, ["0", "1", "0.2", "0.4", "0.6", "0.8"])
         let quick = try ReportPlan(spec: .preset(.quick), work: "w", layers: 6, trainExamples: 640, threads: 2)
-        XCTAssertTrue(quick.build().allSatisfy { !$0.id.hasPrefix("adaptive/") }, "the quick preset leaves it out")
+        XCTAssertTrue(quick.stages.allSatisfy { !$0.id.hasPrefix("adaptive/") }, "the quick preset leaves it out")
     }
 
     func testAnAdaptiveSplitTableRendersItsFigureAndSection() throws {

@@ -1,0 +1,126 @@
+import XCTest
+@testable import Report
+
+/// Specs are decoded strictly and validated against the stages' own ranges before any work; each refusal is one
+/// sentence naming the key.
+final class ReportSpecTests: XCTestCase {
+    func quickJSON() throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: try ReportSpec.preset(.quick).json()) as? [String: Any])
+    }
+
+    func refusal(_ object: [String: Any]) -> String? {
+        do {
+            let s = try ReportSpec.decode(try JSONSerialization.data(withJSONObject: object))
+            try s.validate()
+            return nil
+        } catch { return "\(error)" }
+    }
+
+    func refusal(text: String) -> String? {
+        do {
+            try ReportSpec.decode(Data(text.utf8)).validate()
+            return nil
+        } catch { return "\(error)" }
+    }
+
+    func testPresetsRoundTripAndValidate() throws {
+        for p in ReportSpec.Preset.allCases {
+            let s = ReportSpec.preset(p)
+            XCTAssertNoThrow(try s.validate(), p.rawValue)
+            XCTAssertEqual(try ReportSpec.decode(try s.json()), s)
+        }
+        XCTAssertGreaterThanOrEqual(ReportSpec.preset(.quick).replicateSeeds.count, 3)
+        XCTAssertGreaterThanOrEqual(ReportSpec.preset(.standard).replicateSeeds.count, 5)
+    }
+
+    func testUnknownRepeatedAndMissingKeysAreNamed() throws {
+        var o = try quickJSON()
+        o["probe_exampels"] = 16
+        XCTAssertEqual(refusal(o), "report spec: unknown key \"probe_exampels\" (did you mean \"probe_examples\"?)")
+        let text = String(decoding: try ReportSpec.preset(.quick).json(), as: UTF8.self)
+            .replacingOccurrences(of: "\"batch_size\" : 32,", with: "\"batch_size\" : 32,\n  \"batch_size\" : 16,")
+        XCTAssertTrue(refusal(text: text)?.contains("the key \"batch_size\" appears twice (line") ?? false, refusal(text: text) ?? "accepted")
+        o = try quickJSON()
+        o.removeValue(forKey: "log_every")
+        XCTAssertEqual(refusal(o), "report spec: the key \"log_every\" is missing")
+        o = try quickJSON()
+        o.removeValue(forKey: "train_subset")
+        XCTAssertNil(refusal(o), "train_subset may be left out (the whole split)")
+        XCTAssertEqual(refusal(text: "[1, 2]"), "report spec: the file is not a JSON object")
+    }
+
+    func testWrongKindsOfValueNameTheKey() throws {
+        for (key, value) in [("batch_size", 16.5 as Any), ("batch_size", -1 as Any), ("replicate_seeds", "1" as Any), ("bwn_single_budget", 3 as Any)] {
+            var o = try quickJSON()
+            o[key] = value
+            let message = refusal(o) ?? "accepted"
+            XCTAssertTrue(message.contains(key) && !message.contains("valid JSON"), "\(key) = \(value): \(message)")
+        }
+        let huge = String(decoding: try ReportSpec.preset(.quick).json(), as: UTF8.self)
+            .replacingOccurrences(of: "\"batch_size\" : 32", with: "\"batch_size\" : 1180591620717411303424")
+        XCTAssertTrue(refusal(text: huge)?.contains("\"batch_size\"") ?? false, refusal(text: huge) ?? "accepted")
+    }
+
+    func testRangesAndRepeatsAreRefusedBeforeAnyWork() throws {
+        let cases: [(String, Any, String)] = [
+            ("replicate_seeds", [1, 2, 1], "replicate_seeds repeats the seed 1"),
+            ("uniform_bits", [8, 8], "uniform_bits repeats 8"),
+            ("uniform_bits", [3], "uniform_bits takes 4 and 8, not 3"),
+            ("trace_probes", 5, "trace_probes is 5; it takes a whole number from 6 to"),
+            ("lanczos_tolerance", 1.0, "lanczos_tolerance is 1.0; it takes a number in (0.0, 1.0)"),
+            ("per_module_layers", "bogus", "per_module_layers is \"bogus\""),
+            ("per_module_layers", "0,0", "per_module_layers repeats layer 0"),
+            ("ones_points", 100_001, "ones_points is 100001"),
+            ("train_subset", 32, "train_subset is 32; it needs at least two batches"),
+            ("confidence", 1.5, "confidence is 1.5"),
+        ]
+        for (key, value, expected) in cases {
+            var o = try quickJSON()
+            o[key] = value
+            let message = refusal(o) ?? "accepted"
+            XCTAssertTrue(message.contains(expected), "\(key) = \(value): \(message)")
+        }
+        XCTAssertThrowsError(try ReportSpec.layerList("0,7", layers: 6)) { XCTAssertTrue("\($0)".contains("layer 7")) }
+        var one = try quickJSON()
+        one["replicate_seeds"] = [7]
+        XCTAssertNil(refusal(one), "a one-replicate run is allowed (its verdicts say they cannot be judged)")
+    }
+}
+
+/// The plan: one shared teacher, then every student and every probe for every replicate, each with its own seeds.
+final class ReportPlanTests: XCTestCase {
+    func argument(_ stage: ReportStage, _ flag: String) -> String? {
+        stage.arguments.firstIndex(of: flag).map { stage.arguments[$0 + 1] }
+    }
+
+    func testEveryReplicateTrainsEveryStudentAndRunsEveryProbe() throws {
+        let spec = ReportSpec.preset(.quick)
+        let plan = try ReportPlan(spec: spec, work: "w", layers: 6, trainExamples: 640, threads: 2)
+        let ids = plan.stages.map(\.id)
+        XCTAssertEqual(Set(ids).count, ids.count, "stage ids are unique")
+        XCTAssertEqual(ids.filter { $0.hasSuffix("teacher") && !$0.contains("probes") }, ["teacher"], "one shared teacher")
+        var perReplicate: [Set<String>] = []
+        for seed in spec.replicateSeeds {
+            let prefix = "rep-\(seed)/"
+            let mine = Set(ids.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }.filter { !$0.hasSuffix("-packed") })
+            for model in ["ternary", "bwn", "tws-split", "tws"] + spec.uniformBits.map { "w\($0)a8" } { XCTAssertTrue(mine.contains(model), "\(seed): \(model)") }
+            perReplicate.append(mine)
+            let ternary = try XCTUnwrap(plan.stages.first { $0.id == prefix + "ternary" })
+            let bwn = try XCTUnwrap(plan.stages.first { $0.id == prefix + "bwn" })
+            XCTAssertEqual(Int(argument(bwn, "--epochs")!)!, 2 * Int(argument(ternary, "--epochs")!)!, "BWN gets the TWS route's steps")
+            XCTAssertEqual(argument(ternary, "--seed"), String(seed))
+            XCTAssertEqual(argument(ternary, "--teacher"), "w/teacher")
+            // The replicate's own probe draws.
+            for stage in plan.stages where stage.id.hasPrefix(prefix + "probes/") {
+                if let s = argument(stage, "--sample-seed") { XCTAssertEqual(s, String(seed), stage.id) }
+                if let s = argument(stage, "--seed") { XCTAssertEqual(s, String(seed), stage.id) }
+                if let s = argument(stage, "--direction-seed") { XCTAssertEqual(s, String(seed * 1000), stage.id) }
+            }
+        }
+        XCTAssertTrue(perReplicate.allSatisfy { $0 == perReplicate[0] }, "every replicate runs the same stages")
+        XCTAssertTrue(perReplicate[0].contains("probes/per-module") && perReplicate[0].contains("probes/spectra"))
+        XCTAssertEqual(ids.filter { $0.hasSuffix("-packed") }.count, 3, "packed exports of the first replicate only")
+        // Curvature along training: one stage per model, block and distillation stage.
+        XCTAssertEqual(perReplicate[0].filter { $0.hasPrefix("probes/along-training/") }.count, 2 * 2 * 2)
+    }
+}
