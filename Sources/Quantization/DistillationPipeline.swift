@@ -14,8 +14,6 @@ public struct DistillationOptions: Sendable {
     public var evalEvery = 100
     /// Keep the student every N steps of each stage (`OUTPUT/stage1/snapshots/`, `OUTPUT/snapshots/`); nil: none.
     public var snapshotEvery: Int?
-    /// Log the distillation loss every N steps of each stage (`train_log.csv`); nil: at evaluations only.
-    public var logEvery: Int?
     public var warmupFraction = 0.1
     public var weightDecay = 0.01
     /// Skip stage 1 (intermediate-layer distillation), e.g. when teacher and student differ in shape.
@@ -34,7 +32,6 @@ public struct DistillationOptions: Sendable {
         o.seed = seed &+ UInt64(stage)
         o.evalEvery = evalEvery
         o.snapshotEvery = snapshotEvery
-        o.logEvery = logEvery
         o.warmupFraction = warmupFraction
         o.weightDecay = weightDecay
         return o

@@ -19,9 +19,6 @@ public struct FineTuneOptions: Codable, Sendable, Equatable {
     public var evalBatchSize = 64
     /// Keep the model every N optimizer steps (and before the first) in `OUTPUT/snapshots/step-NNNNNN/`; nil: none.
     public var snapshotEvery: Int?
-    /// Add a `train_log.csv` row every N optimizer steps with the mean training loss since the previous such row
-    /// (`dev_metric` empty); nil: rows at evaluations only.
-    public var logEvery: Int?
 
     public init() {}
 }
@@ -141,12 +138,6 @@ struct TrainerState: Codable {
     /// `EncodedDataset.fingerprint` of the training set and of the dev set: a resume on other data is refused.
     var trainData: String
     var devData: String
-    /// The training loss summed since the last `logEvery` row and its step count, so a resumed run logs the same rows.
-    var logLoss: Double?
-    var logSteps: Int?
-    /// The same for the loss an evaluation row reports (the mean since the previous evaluation).
-    var windowLoss: Double?
-    var windowSteps: Int?
 }
 
 /// Fine-tunes a model with a task loss: seeded shuffling and dropout, BertAdam, warm-up then linear decay,
@@ -218,8 +209,7 @@ public final class FineTuner<T: BLASReal> {
         try hooks.optimizerCreated?(optimizer)
         let metricName = train.task.primaryMetric
         let wallStart = Date()
-        var windowLoss = state.windowLoss ?? 0, windowSteps = state.windowSteps ?? 0, windowExamples = 0
-        var logLoss = state.logLoss ?? 0, logSteps = state.logSteps ?? 0
+        var windowLoss = 0.0, windowSteps = 0, windowExamples = 0
         var windowStart = Date()
 
         func evaluateAndKeepBest(step: Int, epoch: Int) throws {
@@ -235,8 +225,6 @@ public final class FineTuner<T: BLASReal> {
             state.log.append(TrainingLogRow(step: step, epoch: epoch, loss: windowSteps > 0 ? windowLoss / Double(windowSteps) : .nan,
                                             lr: schedule.rate(at: max(0, step - 1)), devMetric: metric,
                                             examplesPerSecond: elapsed > 0 ? Double(windowExamples) / elapsed : 0))
-            // The checkpoint below resumes after this row: its window starts empty.
-            state.windowLoss = 0; state.windowSteps = 0
             var note = String(format: "eval step %d (epoch %d): dev %@ %.4f, dev loss %.4f", step, epoch, metricName, metric, result.loss)
             if !hooks.keepBest || (state.bestMetric.map({ metric > $0 }) ?? true) {
                 state.bestMetric = metric
@@ -297,14 +285,6 @@ public final class FineTuner<T: BLASReal> {
                 state.trainSeconds += Date().timeIntervalSince(t0)
                 windowLoss += loss; windowSteps += 1; windowExamples += batches[b].count
                 let rate = Double(windowExamples) / max(1e-9, Date().timeIntervalSince(windowStart))
-                logLoss += loss; logSteps += 1
-                if let every = options.logEvery, step % every == 0 {
-                    state.log.append(TrainingLogRow(step: step, epoch: epoch + 1, loss: logLoss / Double(logSteps), lr: lr, devMetric: nil,
-                                                    examplesPerSecond: rate))
-                    logLoss = 0; logSteps = 0
-                }
-                state.logLoss = logLoss; state.logSteps = logSteps
-                state.windowLoss = windowLoss; state.windowSteps = windowSteps
                 progress.step(step, of: totalSteps, epoch: epoch + 1, loss: windowLoss / Double(windowSteps), lr: lr, examplesPerSecond: rate)
                 if let every = options.snapshotEvery, step % every == 0 || step == totalSteps { try saveSnapshot(step) }
                 let endOfEpoch = b == batches.count - 1

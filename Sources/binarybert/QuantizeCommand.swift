@@ -43,8 +43,6 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "Evaluate every N steps.") var evalEvery = 100
     @Option(help: "Keep the student every N steps of each stage (and before the first) in OUTPUT/stage1/snapshots/step-NNNNNN and OUTPUT/snapshots/, e.g. for curvature along training.")
     var saveEvery: Int?
-    @Option(help: "Log the mean distillation loss every N steps of each stage in train_log.csv (default: at evaluations only).")
-    var logEvery: Int?
     @Flag(help: "Skip stage 1.") var skipStage1 = false
     @Flag(help: "Continue an interrupted run in OUTPUT with the same options (a finished stage 1 is loaded, an unfinished stage continues from its checkpoint-last/).")
     var resume = false
@@ -55,7 +53,6 @@ struct QuantizeCommand: ParsableCommand {
         guard [1, 2, 4, 8].contains(weightBits) else { throw ValidationError("--weight-bits must be 1, 2, 4 or 8") }
         guard [4, 8, 32].contains(actBits) else { throw ValidationError("--act-bits must be 4, 8 or 32") }
         if let saveEvery, saveEvery <= 0 { throw ValidationError("--save-every must be positive, not \(saveEvery)") }
-        if let logEvery { try OptionCheck.positive(logEvery, "--log-every") }
         try OptionCheck.positive(batchSize, "--batch-size", max: 65_536)
         try OptionCheck.positive(evalEvery, "--eval-every")
         try OptionCheck.epochs(epochs, allowZero: true)
@@ -136,7 +133,6 @@ struct QuantizeCommand: ParsableCommand {
         options.evalEvery = evalEvery
         options.skipStage1 = skipStage1
         options.snapshotEvery = saveEvery
-        options.logEvery = logEvery
         FileHandle.standardError.write("quantize: \(student.spec.method) W\(student.spec.weightBits)A\(actBits), train \(train.count), dev \(dev.count)\n".data(using: .utf8)!)
         let summary = epochs == 0
             ? try DistillationPipeline.evaluateInitial(student: student, train: train, dev: dev, options: options,
