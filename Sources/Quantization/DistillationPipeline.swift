@@ -14,6 +14,12 @@ public struct DistillationOptions: Sendable {
     public var evalEvery = 100
     /// Keep the student every N steps of each stage (`OUTPUT/stage1/snapshots/`, `OUTPUT/snapshots/`); nil: none.
     public var snapshotEvery: Int?
+    /// Log the mean training loss every N steps of each stage (`FineTuneOptions.logEvery`); nil: at evaluations only.
+    public var logEvery: Int?
+    /// Evaluate stage 1 on dev at its evaluation points (its dev metric is reported, never used to choose: stage 1
+    /// keeps its last state). False skips those evaluations, as the official scripts do; stage 1 still saves its
+    /// model, log rows and checkpoint there.
+    public var evaluateStage1 = true
     public var warmupFraction = 0.1
     public var weightDecay = 0.01
     /// Skip stage 1 (intermediate-layer distillation), e.g. when teacher and student differ in shape.
@@ -32,6 +38,8 @@ public struct DistillationOptions: Sendable {
         o.seed = seed &+ UInt64(stage)
         o.evalEvery = evalEvery
         o.snapshotEvery = snapshotEvery
+        o.logEvery = logEvery
+        if stage == 1 && !evaluateStage1 { o.skipEvaluation = true }
         o.warmupFraction = warmupFraction
         o.weightDecay = weightDecay
         return o

@@ -58,6 +58,28 @@ public enum AtomicFile {
         syncDirectory(to.deletingLastPathComponent())
     }
 
+    /// Makes every regular file of `source` (hidden names excepted) also a file of `directory` under the same name, as
+    /// a hard link (each one linked under a temporary name and renamed over the target, so a reader sees the old file
+    /// or the new one), then flushes the directory. For a write whose bytes an earlier write already holds: the data
+    /// is not written twice. Returns false when the file system cannot link (the caller writes instead); targets
+    /// already replaced stay replaced. Nothing may change a linked file in place afterwards (every writer here
+    /// replaces files by rename).
+    public static func linkFiles(from source: URL, into directory: URL) -> Bool {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: source.path) else { return false }
+        for name in names.sorted() where !name.hasPrefix(".") {
+            let from = source.appendingPathComponent(name), to = directory.appendingPathComponent(name)
+            var info = stat()
+            guard lstat(from.path, &info) == 0 else { return false }
+            guard (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            let tmp = temporaryURL(for: to)
+            unlink(tmp.path)
+            guard link(from.path, tmp.path) == 0 else { return false }
+            guard Foundation.rename(tmp.path, to.path) == 0 else { unlink(tmp.path); return false }
+        }
+        syncDirectory(directory)
+        return true
+    }
+
     /// Flushes a directory's entries (new, renamed and removed names) to disk. Best effort: some file systems refuse
     /// `fsync` on a directory, which loses nothing but durability across a power loss.
     public static func syncDirectory(_ directory: URL) {

@@ -19,8 +19,18 @@ public struct FineTuneOptions: Codable, Sendable, Equatable {
     public var evalBatchSize = 64
     /// Keep the model every N optimizer steps (and before the first) in `OUTPUT/snapshots/step-NNNNNN/`; nil: none.
     public var snapshotEvery: Int?
+    /// Add a row to `train_log.csv` every N optimizer steps with the mean training loss since the previous row (its
+    /// dev_metric empty); nil: rows at evaluations only. An evaluation row's loss stays the mean since the previous
+    /// evaluation.
+    public var logEvery: Int?
+    /// true: no dev evaluation at the evaluation points, which only save there (the model, a `train_log.csv` row
+    /// without dev_metric, the checkpoint); the last model is kept and `metrics.json` has no metrics. For a stage whose
+    /// model nothing chooses on dev (stage 1 of distillation). nil: evaluate (and nothing is written to JSON).
+    public var skipEvaluation: Bool?
 
     public init() {}
+
+    var evaluates: Bool { skipEvaluation != true }
 }
 
 /// What a finished run reports (also written to `metrics.json`).
@@ -133,11 +143,22 @@ struct TrainerState: Codable {
     var bestMetrics: [String: Double]
     var lastMetrics: [String: Double] = [:]
     var log: [TrainingLogRow]
+    /// The training loss summed over the steps since the last evaluation and since the last log row (nil in
+    /// checkpoints written before these were kept: zero), so that a resumed run logs what an uninterrupted one does.
+    var evalWindow: LossWindow?
+    var logWindow: LossWindow?
     var trainSeconds: Double
     var options: FineTuneOptions
     /// `EncodedDataset.fingerprint` of the training set and of the dev set: a resume on other data is refused.
     var trainData: String
     var devData: String
+}
+
+/// A sum of training losses over consecutive steps.
+struct LossWindow: Codable, Equatable {
+    var loss = 0.0
+    var steps = 0
+    var mean: Double { steps > 0 ? loss / Double(steps) : .nan }
 }
 
 /// Fine-tunes a model with a task loss: seeded shuffling and dropout, BertAdam, warm-up then linear decay,
@@ -209,36 +230,45 @@ public final class FineTuner<T: BLASReal> {
         try hooks.optimizerCreated?(optimizer)
         let metricName = train.task.primaryMetric
         let wallStart = Date()
-        var windowLoss = 0.0, windowSteps = 0, windowExamples = 0
-        var windowStart = Date()
+        var window = state.evalWindow ?? LossWindow(), logWindow = state.logWindow ?? LossWindow()
+        var windowExamples = 0, logExamples = 0
+        var windowStart = Date(), logStart = Date()
+        /// The model directory a snapshot was last written to, and its step: a save of the same step links its files.
+        var lastSnapshot: (step: Int, directory: URL)?
 
         func evaluateAndKeepBest(step: Int, epoch: Int) throws {
             // Nothing non-finite is ever saved, as best or as checkpoint.
             try requireFiniteWeights(step: step, batch: "before evaluating")
-            let result = try Evaluator.evaluate(model, on: dev, batchSize: options.evalBatchSize)
-            guard result.loss.isFinite else {
+            let result = options.evaluates ? try Evaluator.evaluate(model, on: dev, batchSize: options.evalBatchSize) : nil
+            if let result, !result.loss.isFinite {
                 throw TrainingError.nonFinite(what: "the dev loss", step: step, batch: "evaluation", lastGoodCheckpoint: lastGood())
             }
-            let metric = result.metrics[metricName] ?? .nan
-            state.lastMetrics = result.metrics
+            let metric = result.map { $0.metrics[metricName] ?? .nan }
+            state.lastMetrics = result?.metrics ?? [:]
             let elapsed = Date().timeIntervalSince(windowStart)
-            state.log.append(TrainingLogRow(step: step, epoch: epoch, loss: windowSteps > 0 ? windowLoss / Double(windowSteps) : .nan,
+            state.log.append(TrainingLogRow(step: step, epoch: epoch, loss: window.mean,
                                             lr: schedule.rate(at: max(0, step - 1)), devMetric: metric,
                                             examplesPerSecond: elapsed > 0 ? Double(windowExamples) / elapsed : 0))
-            var note = String(format: "eval step %d (epoch %d): dev %@ %.4f, dev loss %.4f", step, epoch, metricName, metric, result.loss)
-            if !hooks.keepBest || (state.bestMetric.map({ metric > $0 }) ?? true) {
+            var note = result.map { String(format: "eval step %d (epoch %d): dev %@ %.4f, dev loss %.4f", step, epoch, metricName, metric!, $0.loss) }
+                ?? String(format: "step %d (epoch %d): no dev evaluation", step, epoch)
+            if !hooks.keepBest || metric == nil || (state.bestMetric.map({ metric! > $0 }) ?? true) {
                 state.bestMetric = metric
                 state.bestStep = step
-                state.bestMetrics = result.metrics
-                if let save = hooks.saveModel {
+                state.bestMetrics = result?.metrics ?? [:]
+                if let snapshot = lastSnapshot, snapshot.step == step, hooks.saveModel != nil,
+                   AtomicFile.linkFiles(from: snapshot.directory, into: output) {
+                    // The snapshot of this step holds the same bytes `saveModel` would write: its files are linked.
+                } else if let save = hooks.saveModel {
                     try save(output)
                 } else {
                     try ModelDirectory.save(model, to: output, tokenizerSource: tokenizerSource,
-                                            metadata: ["step": String(step), metricName: String(metric)])
+                                            metadata: ["step": String(step)].merging(metric.map { [metricName: String($0)] } ?? [:]) { a, _ in a })
                 }
-                note += hooks.keepBest ? " (best so far, saved)" : " (saved)"
+                note += hooks.keepBest && metric != nil ? " (best so far, saved)" : " (saved)"
             }
             progress.note(note)
+            window = LossWindow(); logWindow = LossWindow()
+            state.evalWindow = window; state.logWindow = logWindow
             if hooks.supportsResume { try saveCheckpoint(state: state, optimizer: optimizer) }
             try TrainingLog.write(state.log, to: output.appendingPathComponent("train_log.csv"))
         }
@@ -258,6 +288,7 @@ public final class FineTuner<T: BLASReal> {
             }
             try? fm.removeItem(at: final)
             try fm.moveItem(at: partial, to: final)
+            lastSnapshot = (step, final)
         }
         if step == 0, options.snapshotEvery != nil { try saveSnapshot(0) }
         while step < totalSteps {
@@ -283,15 +314,25 @@ public final class FineTuner<T: BLASReal> {
                 step += 1
                 state.step = step
                 state.trainSeconds += Date().timeIntervalSince(t0)
-                windowLoss += loss; windowSteps += 1; windowExamples += batches[b].count
+                window.loss += loss; window.steps += 1; windowExamples += batches[b].count
+                logWindow.loss += loss; logWindow.steps += 1; logExamples += batches[b].count
+                state.evalWindow = window; state.logWindow = logWindow
                 let rate = Double(windowExamples) / max(1e-9, Date().timeIntervalSince(windowStart))
-                progress.step(step, of: totalSteps, epoch: epoch + 1, loss: windowLoss / Double(windowSteps), lr: lr, examplesPerSecond: rate)
+                progress.step(step, of: totalSteps, epoch: epoch + 1, loss: window.mean, lr: lr, examplesPerSecond: rate)
                 if let every = options.snapshotEvery, step % every == 0 || step == totalSteps { try saveSnapshot(step) }
                 let endOfEpoch = b == batches.count - 1
                 if step % options.evalEvery == 0 || endOfEpoch {
                     try evaluateAndKeepBest(step: step, epoch: epoch + 1)
-                    windowLoss = 0; windowSteps = 0; windowExamples = 0; windowStart = Date()
-                } else if let stop = stopAfter, step >= stop, hooks.supportsResume {
+                    windowExamples = 0; logExamples = 0; windowStart = Date(); logStart = windowStart
+                } else if let every = options.logEvery, step % every == 0 {
+                    let elapsed = Date().timeIntervalSince(logStart)
+                    state.log.append(TrainingLogRow(step: step, epoch: epoch + 1, loss: logWindow.mean, lr: lr, devMetric: nil,
+                                                    examplesPerSecond: elapsed > 0 ? Double(logExamples) / elapsed : 0))
+                    logWindow = LossWindow(); state.logWindow = logWindow
+                    logExamples = 0; logStart = Date()
+                    try TrainingLog.write(state.log, to: output.appendingPathComponent("train_log.csv"))
+                }
+                if step % options.evalEvery != 0 && !endOfEpoch, let stop = stopAfter, step >= stop, hooks.supportsResume {
                     try requireFiniteWeights(step: step, batch: "before saving the checkpoint")
                     try saveCheckpoint(state: state, optimizer: optimizer)
                 }

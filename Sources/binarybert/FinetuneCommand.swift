@@ -25,6 +25,8 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Maximum tokens per example (truncation: longest first).") var maxLength = 128
     @Option(help: "Seed for the new head, shuffling and dropout.") var seed: UInt64 = 42
     @Option(help: "Evaluate on dev every N steps (and at the end of each epoch).") var evalEvery = 100
+    @Option(help: "Add a row to train_log.csv every N steps with the mean training loss since the previous row (dev_metric empty).")
+    var logEvery: Int?
     @Option(help: "Warm-up fraction of the steps.") var warmup = 0.1
     @Option(help: "Decoupled weight decay (not on biases and LayerNorm).") var weightDecay = 0.01
     @OptionGroup var examples: TrainingSubsetOptions
@@ -36,6 +38,7 @@ struct FinetuneCommand: ParsableCommand {
         try OptionCheck.epochs(epochs)
         try OptionCheck.positive(batchSize, "--batch-size", max: 65_536)
         try OptionCheck.positive(evalEvery, "--eval-every")
+        try OptionCheck.positive(logEvery, "--log-every")
         try OptionCheck.maxLength(maxLength)
         try OptionCheck.learningRate(lr)
         try OptionCheck.number(warmup, "--warmup", in: 0.0..<1.0)
@@ -67,6 +70,7 @@ struct FinetuneCommand: ParsableCommand {
         options.learningRate = lr
         options.seed = seed
         options.evalEvery = evalEvery
+        options.logEvery = logEvery
         options.warmupFraction = warmup
         options.weightDecay = weightDecay
         FileHandle.standardError.write("""

@@ -44,6 +44,10 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "Keep the student every N steps of each stage (and before the first) in OUTPUT/stage1/snapshots/step-NNNNNN and OUTPUT/snapshots/, e.g. for curvature along training.")
     var saveEvery: Int?
     @Flag(help: "Skip stage 1.") var skipStage1 = false
+    @Option(help: "Add a row to train_log.csv every N steps of each stage with the mean training loss since the previous row (dev_metric empty).")
+    var logEvery: Int?
+    @Flag(help: "Do not evaluate stage 1 on dev (it keeps its last state whatever its dev metric; stage1/train_log.csv rows get no dev_metric, stage1/metrics.json no metrics).")
+    var noStage1Eval = false
     @Flag(help: "Continue an interrupted run in OUTPUT with the same options (a finished stage 1 is loaded, an unfinished stage continues from its checkpoint-last/).")
     var resume = false
     @OptionGroup var examples: TrainingSubsetOptions
@@ -55,6 +59,7 @@ struct QuantizeCommand: ParsableCommand {
         if let saveEvery, saveEvery <= 0 { throw ValidationError("--save-every must be positive, not \(saveEvery)") }
         try OptionCheck.positive(batchSize, "--batch-size", max: 65_536)
         try OptionCheck.positive(evalEvery, "--eval-every")
+        try OptionCheck.positive(logEvery, "--log-every")
         try OptionCheck.epochs(epochs, allowZero: true)
         try OptionCheck.epochs(teacherEpochs, "--teacher-epochs")
         try OptionCheck.maxLength(maxLength)
@@ -133,6 +138,8 @@ struct QuantizeCommand: ParsableCommand {
         options.evalEvery = evalEvery
         options.skipStage1 = skipStage1
         options.snapshotEvery = saveEvery
+        options.logEvery = logEvery
+        options.evaluateStage1 = !noStage1Eval
         FileHandle.standardError.write("quantize: \(student.spec.method) W\(student.spec.weightBits)A\(actBits), train \(train.count), dev \(dev.count)\n".data(using: .utf8)!)
         let summary = epochs == 0
             ? try DistillationPipeline.evaluateInitial(student: student, train: train, dev: dev, options: options,

@@ -28,6 +28,7 @@ extension CommandLineTests {
             (["--epochs", "99999999999999999999"], "--epochs"),
             (["--batch-size", "0"], "--batch-size must be an integer in [1, 65536], not 0"),
             (["--eval-every", "0"], "--eval-every must be an integer in [1, 2147483647], not 0"),
+            (["--log-every", "0"], "--log-every must be an integer in [1, 2147483647], not 0"),
             (["--lr=-1"], "--lr must be a number in (0, 1], not -1.0"),
             (["--lr", "nan"], "--lr must be a number in (0, 1], not nan"),
             (["--lr", "1e3"], "--lr must be a number in (0, 1], not 1000.0"),
@@ -47,6 +48,7 @@ extension CommandLineTests {
         for (extra, message) in [
             (["--batch-size", "0"], "--batch-size must be an integer in [1, 65536], not 0"),
             (["--eval-every", "0"], "--eval-every must be an integer in [1, 2147483647], not 0"),
+            (["--log-every=-3"], "--log-every must be an integer in [1, 2147483647], not -3"),
             (["--lr=-1"], "--lr must be a number in (0, 1], not -1.0"),
             (["--max-length", "1"], "--max-length must be an integer in [2, 65536], not 1"),
         ] {

@@ -115,6 +115,49 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(fromSaved.final, expected.final)
     }
 
+    /// Without stage-1 evaluation the run trains the same weights and keeps the same best model; stage 1 logs no dev
+    /// metric and reports none. A save at a snapshot's step links the snapshot's files instead of writing them again.
+    func testSkippingStage1EvaluationChangesNoWeights() throws {
+        let train = SyntheticTask.data(count: 64, seed: 1), dev = SyntheticTask.data(count: 32, seed: 2)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("bb-nostage1eval-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let quiet = ProgressReporter(enabled: false)
+        let teacher = try randomTinyTeacher(seed: 6)
+        func binarized() throws -> QuantizedBertModel<Double> {
+            let base = try copy(of: teacher)
+            return try QuantizedBertModel(model: base, spec: QuantizationSpec(
+                method: "bwn", weightBits: 1, activationBits: 8, quantizedTensors: QuantizationSpec.defaultQuantizedTensors(base.table)))
+        }
+        var options = DistillationOptions()
+        options.epochsPerStage = 1; options.batchSize = 16; options.learningRate = 5e-4; options.evalEvery = 1000
+        options.snapshotEvery = 2
+        let a = try binarized(), b = try binarized()
+        let expected = try DistillationPipeline.run(student: a, teacher: teacher, train: train, dev: dev, options: options,
+                                                    output: root.appendingPathComponent("a"), tokenizerSource: nil, progress: quiet)
+        options.evaluateStage1 = false
+        let summary = try DistillationPipeline.run(student: b, teacher: teacher, train: train, dev: dev, options: options,
+                                                   output: root.appendingPathComponent("b"), tokenizerSource: nil, progress: quiet)
+        XCTAssertEqual(a.model.parameters.array, b.model.parameters.array)
+        XCTAssertEqual(summary.best, expected.best)
+        XCTAssertEqual(summary.final, expected.final)
+        let fm = FileManager.default
+        for dir in ["a", "b", "a/stage1", "b/stage1"] {
+            XCTAssertEqual(try Data(contentsOf: root.appendingPathComponent("\(dir)/model.safetensors")),
+                           try Data(contentsOf: root.appendingPathComponent("a/\(dir.hasSuffix("stage1") ? "stage1/" : "")model.safetensors")))
+            // The last snapshot (step 4) and the model saved at step 4 are one file.
+            let saved = try fm.attributesOfItem(atPath: root.appendingPathComponent("\(dir)/model.safetensors").path)
+            let snap = try fm.attributesOfItem(atPath: root.appendingPathComponent("\(dir)/snapshots/step-000004/model.safetensors").path)
+            XCTAssertEqual(saved[.systemFileNumber] as? Int, snap[.systemFileNumber] as? Int, dir)
+        }
+        let log = try String(contentsOf: root.appendingPathComponent("b/stage1/train_log.csv"), encoding: .utf8)
+        let row = log.split(separator: "\n")[1].split(separator: ",", omittingEmptySubsequences: false)
+        XCTAssertEqual(row[0], "4")
+        XCTAssertEqual(row[4], "")
+        let stage1 = try JSONDecoder().decode(TrainingSummary.self, from: Data(contentsOf: root.appendingPathComponent("b/stage1/metrics.json")))
+        XCTAssertEqual(stage1.best, [:])
+        XCTAssertEqual(stage1.options.skipEvaluation, true)
+    }
+
     /// A 2-layer, 2-head, hidden-16 classifier with dropout and random weights (std 0.2).
     private func randomTinyTeacher(seed: UInt64) throws -> BertModel<Double> {
         let config = BertConfig(vocabSize: 50, hiddenSize: 16, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 32,

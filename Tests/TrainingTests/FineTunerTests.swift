@@ -68,6 +68,47 @@ final class FineTunerTests: XCTestCase {
         XCTAssertEqual(a.parameters.array, c.parameters.array)
     }
 
+    /// `logEvery` adds rows with the mean loss since the previous row of any kind; evaluation rows keep the mean since
+    /// the previous evaluation; a run interrupted inside both windows resumes to the same log.
+    func testLogEveryRowsAndResumedLog() throws {
+        let train = syntheticData(count: 96, seed: 1), dev = syntheticData(count: 32, seed: 2)
+        var o = options()
+        o.epochs = 2        // 6 steps per epoch
+        o.evalEvery = 5     // evaluations at 5, 6, 10, 12
+        o.logEvery = 3      // log rows at 3 and 9
+        func rows(_ out: URL) throws -> [[String]] {
+            let csv = try String(contentsOf: out.appendingPathComponent("train_log.csv"), encoding: .utf8)
+            // examples_per_s is a timing: left out.
+            return csv.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).dropLast().map(String.init) }
+        }
+        func run(_ model: BertModel<Float>, _ out: URL, losses: UnsafeMutablePointer<[Double]>?, resume: Bool = false,
+                 stopAfter: Int? = nil) throws -> TrainingSummary? {
+            var hooks = TrainingHooks<Float>()
+            hooks.lossAndGradient = { tokens, targets, rng in
+                let loss = try model.lossAndGradient(tokens, targets: targets, training: true, rng: &rng)
+                losses?.pointee.append(loss)
+                return loss
+            }
+            return try FineTuner(model: model, train: train, dev: dev, options: o, output: out, tokenizerSource: nil,
+                                 progress: ProgressReporter(enabled: false), hooks: hooks).run(resume: resume, stopAfter: stopAfter)
+        }
+        var losses: [Double] = []
+        let outA = temporaryDirectory("log-a")
+        _ = try run(try tinyModel(), outA, losses: &losses)
+        let a = try rows(outA)
+        XCTAssertEqual(a.map { $0[0] }, ["3", "5", "6", "9", "10", "12"])
+        XCTAssertEqual(a.map { $0[4].isEmpty }, [true, false, false, true, false, false])
+        func mean(_ r: ClosedRange<Int>) -> String { String(format: "%.6f", losses[(r.lowerBound - 1)...(r.upperBound - 1)].reduce(0, +) / Double(r.count)) }
+        XCTAssertEqual(a.map { $0[2] }, [mean(1...3), mean(1...5), mean(6...6), mean(7...9), mean(7...10), mean(11...12)])
+
+        for stop in [4, 9] {
+            let outB = temporaryDirectory("log-b\(stop)")
+            XCTAssertNil(try run(try tinyModel(), outB, losses: nil, stopAfter: stop))
+            _ = try run(try tinyModel(seed: 99), outB, losses: nil, resume: true)
+            XCTAssertEqual(try rows(outB), a, "stopped after \(stop)")
+        }
+    }
+
     func testScheduleMatchesBERT() {
         let s = LinearWarmupSchedule(peak: 1e-4, totalSteps: 100, warmupFraction: 0.1)
         XCTAssertEqual(s.rate(at: 0), 0)
