@@ -86,6 +86,8 @@ public struct ReportCollector {
     func units(_ dir: String, seedDirectory: Bool, replicate seed: UInt64) -> [(UInt64?, String)] {
         guard seedDirectory else { return [(nil, dir)] }
         let base = plan.directionSeed(seed)
+        // `landscape` writes one seed into its output itself, several into seed-S subdirectories.
+        guard plan.spec.directionSeeds > 1 else { return [(base, dir)] }
         return (0..<UInt64(plan.spec.directionSeeds)).map { (base + $0, "\(dir)/seed-\(base + $0)") }
     }
 

@@ -153,7 +153,7 @@ public struct ReportPlan: Sendable {
                             arguments: ["quantize", "--teacher", teacher] + data + ["--output", out, "--weight-bits", String(bits),
                                         "--epochs", String(epochs), "--lr", String(spec.studentLearningRate),
                                         "--batch-size", String(spec.batchSize), "--eval-every", String(spec.evalEvery),
-                                        "--log-every", String(spec.logEvery), "--seed", s]
+                                        "--log-every", String(spec.logEvery), "--no-stage1-eval", "--seed", s]
                                 + extra + subset + threading,
                             output: out, resume: .quantize,
                             cost: Double(stageSteps(epochs: epochs) * (extra.contains("--skip-stage1") ? 1 : 2)) * stepCost * 1.5 + 3 * Self.evalCost))

@@ -30,13 +30,14 @@ final class CommandLineTests: XCTestCase {
         try p.run()
         // stderr is drained on its own thread: read one after the other, a child that fills the stderr pipe (64 KB)
         // while the stdout read waits would never exit.
-        var e = Data()
+        final class Box: @unchecked Sendable { var data = Data() }
+        let e = Box()
         let drained = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async { e = err.fileHandleForReading.readDataToEndOfFile(); drained.signal() }
+        DispatchQueue.global().async { e.data = err.fileHandleForReading.readDataToEndOfFile(); drained.signal() }
         let o = out.fileHandleForReading.readDataToEndOfFile()
         drained.wait()
         p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self),
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e.data, as: UTF8.self),
                       signaled: p.terminationReason == .uncaughtSignal)
     }
 
