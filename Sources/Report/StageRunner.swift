@@ -24,6 +24,17 @@ public final class StageRunner {
     /// The environment variable a child reads to die with its parent (set to the parent's pid).
     public static let parentVariable = "BINARYBERT_PARENT_PID"
 
+    /// Launcher variables a stage would read as "compute only your shard" (`landscape` shards by MPI, PMI and Slurm
+    /// ranks): a report owns its whole plan, so its children never see them, and a stage's completion always means
+    /// its outputs are complete whatever allocation the report itself runs in.
+    public static let launcherVariables = ["OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "PMI_RANK", "PMI_SIZE", "SLURM_ARRAY_TASK_ID",
+                                           "SLURM_ARRAY_TASK_COUNT", "SLURM_ARRAY_TASK_MIN", "SLURM_PROCID", "SLURM_NTASKS"]
+
+    /// The report's environment without the launcher variables.
+    public static func childEnvironment(_ environment: [String: String]) -> [String: String] {
+        environment.filter { !launcherVariables.contains($0.key) }
+    }
+
     public init(executable: URL, work: URL, log: @escaping (String) -> Void) {
         self.executable = executable
         self.work = work
@@ -101,7 +112,7 @@ public final class StageRunner {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
+        var environment = Self.childEnvironment(ProcessInfo.processInfo.environment)
         environment[Self.parentVariable] = String(getpid())
         process.environment = environment
         let stdoutURL = markers.appendingPathComponent(markerURL(stage.id).lastPathComponent + ".stdout")

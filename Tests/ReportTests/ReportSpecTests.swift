@@ -124,3 +124,14 @@ final class ReportPlanTests: XCTestCase {
         XCTAssertEqual(perReplicate[0].filter { $0.hasPrefix("probes/along-training/") }.count, 2 * 2 * 2)
     }
 }
+
+/// A report run inside a multi-task allocation hands its children none of the launcher variables a stage would read
+/// as "compute only your shard".
+final class StageEnvironmentTests: XCTestCase {
+    func testLauncherVariablesDoNotReachTheStages() {
+        let env = ["SLURM_PROCID": "0", "SLURM_NTASKS": "2", "OMPI_COMM_WORLD_RANK": "1", "PMI_RANK": "0", "SLURM_ARRAY_TASK_ID": "3",
+                   "PATH": "/usr/bin", "SLURM_JOB_ID": "7"]
+        let child = StageRunner.childEnvironment(env)
+        XCTAssertEqual(child, ["PATH": "/usr/bin", "SLURM_JOB_ID": "7"])
+    }
+}
