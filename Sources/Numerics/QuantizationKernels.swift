@@ -48,15 +48,29 @@ extension BLASReal {
     }
 
     public static func kernelClampedRange(_ x: UnsafePointer<Self>, _ n: Int, lo: Double, hi: Double) -> (min: Double, max: Double) {
-        sliceReduce(n, workPerItem: 2, empty: (min: Double.infinity, max: -Double.infinity), { a, b in
-            var mn = Double.infinity, mx = -Double.infinity
-            for i in a..<b {
-                let c = Swift.min(Swift.max(Double(x[i]), lo), hi)
-                mn = Swift.min(mn, c)
-                mx = Swift.max(mx, c)
+        // Clamping is monotone, so the extremes of the clamped values are the clamped extremes of x: the scan compares
+        // in the storage type (exact) with four independent lanes, NaNs skipped as by Swift.min/max.
+        let (mn, mx) = sliceReduce(n, workPerItem: 2, empty: (min: Self.infinity, max: -Self.infinity), { a, b in
+            var n0 = Self.infinity, n1 = Self.infinity, n2 = Self.infinity, n3 = Self.infinity
+            var x0 = -Self.infinity, x1 = -Self.infinity, x2 = -Self.infinity, x3 = -Self.infinity
+            var i = a
+            while i + 4 <= b {
+                let v0 = x[i], v1 = x[i + 1], v2 = x[i + 2], v3 = x[i + 3]
+                n0 = v0 < n0 ? v0 : n0; n1 = v1 < n1 ? v1 : n1; n2 = v2 < n2 ? v2 : n2; n3 = v3 < n3 ? v3 : n3
+                x0 = v0 > x0 ? v0 : x0; x1 = v1 > x1 ? v1 : x1; x2 = v2 > x2 ? v2 : x2; x3 = v3 > x3 ? v3 : x3
+                i += 4
             }
-            return (mn, mx)
-        }, combine: { (Swift.min($0.min, $1.min), Swift.max($0.max, $1.max)) })
+            while i < b {
+                let v = x[i]
+                n0 = v < n0 ? v : n0; x0 = v > x0 ? v : x0
+                i += 1
+            }
+            n0 = n1 < n0 ? n1 : n0; n2 = n3 < n2 ? n3 : n2; n0 = n2 < n0 ? n2 : n0
+            x0 = x1 > x0 ? x1 : x0; x2 = x3 > x2 ? x3 : x2; x0 = x2 > x0 ? x2 : x0
+            return (n0, x0)
+        }, combine: { ($1.min < $0.min ? $1.min : $0.min, $1.max > $0.max ? $1.max : $0.max) })
+        guard mn <= mx else { return (Double.infinity, -Double.infinity) }   // no value but NaN
+        return (Swift.min(Swift.max(Double(mn), lo), hi), Swift.min(Swift.max(Double(mx), lo), hi))
     }
 
     public static func kernelFakeQuantizeClamped(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int,

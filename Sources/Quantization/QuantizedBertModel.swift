@@ -37,6 +37,8 @@ public final class QuantizedBertModel<T: BLASReal> {
     /// LAQ's α for each quantized view (parallel to `quantizedViews`; one per row for the word embedding, one per
     /// tensor otherwise); empty for the other quantizers, whose scales are functions of w.
     public internal(set) var laqScales: [[Double]] = []
+    /// The ranges of `model.parameters` outside the quantized views (offset, count), which `refresh()` copies as they are.
+    private let passThrough: [(offset: Int, count: Int)]
 
     public init(model: BertModel<T>, spec: QuantizationSpec) throws {
         self.model = model
@@ -49,6 +51,13 @@ public final class QuantizedBertModel<T: BLASReal> {
             views.append(v)
         }
         quantizedViews = views
+        var ranges: [(offset: Int, count: Int)] = [], next = 0
+        for v in views.sorted(by: { $0.offset < $1.offset }) {
+            if v.offset > next { ranges.append((next, v.offset - next)) }
+            next = max(next, v.offset + v.count)
+        }
+        if next < model.table.totalCount { ranges.append((next, model.table.totalCount - next)) }
+        passThrough = ranges
         let names = Set(spec.quantizedTensors)
         if let unknown = (Array((spec.tensorBits ?? [:]).keys) + (spec.splitTensors ?? [])).sorted().first(where: { !names.contains($0) }) {
             throw QuantizationError.badSpec(file: QuantizationSpec.fileName, reason: "tensor_bits or split_tensors name \(unknown), which is not a quantized tensor")
@@ -177,7 +186,16 @@ public final class QuantizedBertModel<T: BLASReal> {
     /// Recomputes ŵ from the latent weights; call after every update of `model.parameters` / `secondHalf`.
     public func refresh() {
         let p = model.parameters.pointer, q = quantized.pointer
-        q.update(from: p, count: model.table.totalCount)   // unquantized tensors pass through
+        for r in passThrough { (q + r.offset).update(from: p + r.offset, count: r.count) }   // unquantized tensors pass through
+        if secondHalf == nil {
+            // Each view is quantized alone into its own range: the same values whichever thread does it.
+            let groups = refreshGroups(Parallel.threads)
+            let quantize = { (k: Int) in _ = self.quantize(view: k, latent: p + self.quantizedViews[k].offset, into: q + self.quantizedViews[k].offset) }
+            if groups.count <= 1 { for k in quantizedViews.indices { quantize(k) } } else {
+                DispatchQueue.concurrentPerform(iterations: groups.count) { g in for k in groups[g] { quantize(k) } }
+            }
+            return
+        }
         for (k, v) in quantizedViews.enumerated() {
             quantize(view: k, latent: p + v.offset, into: q + v.offset)
             if let w2 = secondHalf, isSplitView[k] {
@@ -190,6 +208,24 @@ public final class QuantizedBertModel<T: BLASReal> {
             for v in splitBiasViews { T.axpy(n: v.count, alpha: 1, x: w2.pointer + v.offset, incx: 1, y: q + v.offset, incy: 1) }
         }
     }
+
+    /// The quantized views cut into `parts` groups of about equal size (largest first, each to the smallest group),
+    /// in view order inside a group; the tensors spread over the threads in `refresh()`, the rows of a per-row view
+    /// (the word embedding) over them again.
+    private func refreshGroups(_ parts: Int) -> [[Int]] {
+        if let cached = groupCache, cached.parts == parts { return cached.groups }
+        let n = max(1, min(parts, quantizedViews.count))
+        var groups = [[Int]](repeating: [], count: n), sizes = [Int](repeating: 0, count: n)
+        for k in quantizedViews.indices.sorted(by: { (quantizedViews[$0].count, $1) > (quantizedViews[$1].count, $0) }) {
+            let g = sizes.indices.min { (sizes[$0], $0) < (sizes[$1], $1) }!
+            groups[g].append(k)
+            sizes[g] += quantizedViews[k].count
+        }
+        groups = groups.map { $0.sorted() }.filter { !$0.isEmpty }
+        groupCache = (parts, groups)
+        return groups
+    }
+    private var groupCache: (parts: Int, groups: [[Int]])?
 
     /// The scales (α per tensor, or per row for the word embedding) of the current latent weights, by tensor name
     /// (LAQ: the stored α).

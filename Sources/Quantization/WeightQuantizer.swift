@@ -54,7 +54,16 @@ public enum WeightQuantizer: Sendable, Equatable, Codable {
     /// Returns the scale of each row: α for ternary (TWN; LAQ fitted with d ≡ 1 from TWN's α) and binary, s = (2^(bits−1) − 1)/max|w| for uniform, 1 for full precision.
     @discardableResult
     public func quantize<T: BLASReal>(_ w: UnsafePointer<T>, into q: UnsafeMutablePointer<T>, rows: Int, cols: Int) -> [Double] {
-        (0..<rows).map { r in quantizeRow(self, w + r * cols, q + r * cols, cols) }
+        guard rows > 1 else { return rows == 1 ? [quantizeRow(self, w, q, cols)] : [] }
+        // Rows are independent (each computed alone, in order): the same values on any number of threads.
+        var scales = [Double](repeating: 0, count: rows)
+        scales.withUnsafeMutableBufferPointer { out in
+            let out = out
+            Parallel.forSlices(rows, workPerItem: cols) { lo, hi in
+                for r in lo..<hi { out[r] = quantizeRow(self, w + r * cols, q + r * cols, cols) }
+            }
+        }
+        return scales
     }
 }
 
@@ -76,7 +85,10 @@ func quantizeRow<T: BLASReal>(_ quantizer: WeightQuantizer, _ w: UnsafePointer<T
     case .ternary:
         let (alpha, delta) = ternaryScale(w, n)
         let a = T(alpha)
-        for i in 0..<n { q[i] = abs(Double(w[i])) > delta ? (w[i] > 0 ? a : -a) : 0 }
+        for i in 0..<n {
+            let signed = w[i] > 0 ? a : -a
+            q[i] = abs(Double(w[i])) > delta ? signed : 0
+        }
         return alpha
     case .lossAwareTernary:
         let alpha = LossAwareTernarization.fit(w, count: n, from: ternaryScale(w, n).alpha, secondMoment: nil, epsilon: 0)
@@ -100,7 +112,12 @@ func ternaryScale<T: BLASReal>(_ w: UnsafePointer<T>, _ n: Int) -> (alpha: Doubl
     for i in 0..<n { sum += abs(Double(w[i])) }
     let delta = n > 0 ? 0.7 * sum / Double(n) : 0
     var kept = 0.0, count = 0
-    for i in 0..<n where abs(Double(w[i])) > delta { kept += abs(Double(w[i])); count += 1 }
+    // Branch-free (about half the entries pass, at random): adding +0 leaves the sum as it was.
+    for i in 0..<n {
+        let a = abs(Double(w[i])), keep = a > delta
+        kept += keep ? a : 0
+        count += keep ? 1 : 0
+    }
     return (count > 0 ? kept / Double(count) : 0, delta)
 }
 

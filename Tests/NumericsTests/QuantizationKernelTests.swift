@@ -22,6 +22,23 @@ final class QuantizationKernelTests: XCTestCase {
         check(Double.self)
     }
 
+    /// The clamped range skips NaNs, clamps infinities and reports (∞, −∞) when nothing but NaN is there, as the
+    /// element-wise reference does.
+    func testClampedRangeEdgeValues() {
+        func reference(_ x: [Float], lo: Double, hi: Double) -> (Double, Double) {
+            var mn = Double.infinity, mx = -Double.infinity
+            for v in x { let c = min(max(Double(v), lo), hi); mn = min(mn, c); mx = max(mx, c) }
+            return (mn, mx)
+        }
+        for x: [Float] in [[.nan, 1, -3, .infinity, 0.5], [.nan, .nan], [], [-.infinity, .nan, 2, 7, 1, 1, 1, 1, 1, -1],
+                           [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.25]] {
+            let r = Float.kernelClampedRange(x, x.count, lo: -2.5, hi: 2.25)
+            let e = reference(x, lo: -2.5, hi: 2.25)
+            XCTAssertEqual(r.min, e.0, "\(x)")
+            XCTAssertEqual(r.max, e.1, "\(x)")
+        }
+    }
+
     private func check<T: BLASReal>(_ type: T.Type) {
         for (n, threads) in [(7, 1), (70_001, 1), (70_001, 3), (200_003, 2)] {
             let x = values(T.self, n, seed: UInt64(n))
