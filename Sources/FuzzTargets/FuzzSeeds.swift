@@ -3,6 +3,7 @@ import Curvature
 import Foundation
 import Landscape
 import Quantization
+import Report
 import Text
 
 extension FuzzTarget {
@@ -31,6 +32,11 @@ extension FuzzTarget {
                     ("mrpc.tsv", Data([index("mrpc")]) + text("Quality\t#1 ID\t#2 ID\t#1 String\t#2 String\n1\t1\t2\tA b.\tA b c.\n")),
                     ("sts-b.tsv", Data([index("sts-b")]) + text("index\tgenre\tfilename\tyear\told_index\tsource1\tsource2\tsentence1\tsentence2\tscore\n0\ta\tb\tc\td\te\tf\tA man.\tA man plays.\t4.2\n")),
                     ("rt-polarity.txt", Data([index("rt-polarity")]) + text("1\t2.5\tA gripping, well-acted film.\n2\t-1.7\tDull and flat.\n"))]
+        case .reportSpec:
+            return [("quick.json", try ReportSpec.preset(.quick).json()), ("paper.json", try ReportSpec.preset(.paper).json())]
+        case .reportTable:
+            return [("per-module.csv", text("replicate,model,module,layer,batch,lambda_max\n1,bwn,mha-qk,0,0,8.93e-07\n1,ternary,mha-qk,0,0,nan\n")),
+                    ("verdicts.csv", text("claim,text,estimate,verdict\nfig1,\"Accuracy drops, sharply\",0.1,supported\n"))]
         case .csv:
             return [("tidy.csv", text("model,x,loss,metric\nbinary,-1,0.71,0.5\nbinary,0,0.69,0.52\n\"ternary, split\",1,0.7,\n"))]
         case .surface:

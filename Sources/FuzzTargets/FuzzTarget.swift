@@ -40,6 +40,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case spec
     /// An eigenvector file (`hessian --warm-start`) against a tiny model's selection.
     case eigenvectors
+    /// A report spec (`report --spec`), decoded strictly and validated.
+    case reportSpec = "report-spec"
+    /// A report table read back for `report --render-only` (every number cell checked).
+    case reportTable = "report-table"
 
     /// Runs the parser on `data`; errors are the expected outcome for most inputs and are swallowed.
     public func run(_ data: Data) {
@@ -117,6 +121,14 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             let url = try w.scratch("eigenvectors").appendingPathComponent("eigenvectors.safetensors")
             try data.write(to: url)
             _ = try EigenvectorFile.read(url, selection: Array(w.table.views.prefix(3)))
+        case .reportSpec:
+            let spec = try ReportSpec.decode(data)
+            try spec.validate()
+            _ = try ReportPlan(spec: spec, work: "w", layers: 6, trainExamples: 640, threads: 1)
+        case .reportTable:
+            let url = try w.scratch("report-table").appendingPathComponent("table.csv")
+            try data.write(to: url)
+            _ = try TidyTable.read(url).records
         }
     }
 }

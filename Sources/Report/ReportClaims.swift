@@ -67,13 +67,12 @@ public struct ReportClaims {
         let estimate = ReplicateEstimate(values: rows.filter(\.2).map(\.1), threshold: threshold, confidence: confidence)
         var notes: [String] = []
         if !unlearned.isEmpty {
-            notes.append("replicate\(unlearned.count > 1 ? "s" : "") \(unlearned.joined(separator: ", ")) left out: the ternary or BWN student "
-                         + "did not clear the majority class by the margin (curvature of a collapsed model measures the collapse)")
+            notes.append("left out: replicate\(unlearned.count > 1 ? "s" : "") \(unlearned.joined(separator: ", ")), whose ternary or BWN student did not learn")
         }
         let undefined = rows.filter { $0.2 == false && !unlearned.contains($0.0) }.map(\.0)
         if !undefined.isEmpty { notes.append("no value in replicate\(undefined.count > 1 ? "s" : "") \(undefined.joined(separator: ", "))") }
         if estimate.count < 2 {
-            notes.append(replicates.count < 2 ? "one replicate: no interval, so no verdict" : "fewer than two replicates left to judge by")
+            notes.append(replicates.count < 2 ? "one replicate: no interval, so no verdict" : "fewer than two replicates left")
         }
         return Claim(id: id, text: text, statistic: statistic, unit: unit, threshold: threshold, replicates: rows, estimate: estimate,
                      note: notes.joined(separator: "; "), basis: basis)

@@ -45,7 +45,7 @@ public struct ReportRenderer {
         // Fig. 1
         var p = TidyPlot(x: "weight_bits", y: ["accuracy"])
         p.group = "series"; p.xSpacing = .log2
-        p.title = "Dev accuracy against weight bits (A8; line: mean over \(n) replicate\(n == 1 ? "" : "s"), band: ± std)"
+        p.title = "Dev accuracy against weight bits (A8; mean ± std over \(n) replicate\(n == 1 ? "" : "s"))"
         p.xLabel = "weight bits"; p.yLabel = "dev accuracy"
         try draw(p, from: ReportFiles.accuracy, to: "fig1-accuracy-bits.svg")
         // Fig. 2
@@ -72,7 +72,7 @@ public struct ReportRenderer {
         try store(ReportFiles.perLayer, try perLayer(set)); written.append(ReportFiles.perLayer)
         var bar = TidyPlot(kind: .bar, x: "module", y: ["ratio"])
         bar.group = "pair"; bar.errorColumns = ("low", "high"); bar.reference = 1; bar.ySpacing = .log10
-        bar.title = "Top Hessian eigenvalue per module kind (Fig. 3): geometric mean over replicates, \(Estimate.percent(confidence)) % t-interval"
+        bar.title = "Top Hessian eigenvalue per module kind (Fig. 3): mean over replicates, \(Estimate.percent(confidence)) % t-interval"
         bar.xLabel = "module"; bar.yLabel = "λ_max ratio (log scale)"
         try draw(bar, from: ReportFiles.ratios, to: "fig3-ratios.svg")
         // Spectra, eigenvector scans, TWS, curvature along training.
@@ -85,13 +85,16 @@ public struct ReportRenderer {
         p.title = "Loss along the top Hessian eigenvector of value@0,1 (replicate \(set.replicates.first ?? "?"))"
         p.xLabel = "offset along the unit eigenvector"; p.yLabel = "L − L₀"
         try draw(p, from: ReportFiles.eigen1D, to: "eigen-1d.svg")
-        for (column, view, label) in [("dev_accuracy", "accuracy", "dev accuracy"), ("train_loss", "loss", "distillation loss (mean since the last log)")] {
-            p = TidyPlot(x: "step", y: [column])
-            p.group = "model"; p.panel = "stage"; p.panelFormat = "stage {}"; p.connectGaps = true
-            p.title = "Distillation of the ternary, BWN and TWS students (mean ± std over replicates; stage 1: attention and hidden states, stage 2: logits)"
-            p.xLabel = "step within the stage"; p.yLabel = label
-            try draw(p, from: ReportFiles.curves, to: "tws-curves.\(view).svg")
-        }
+        p = TidyPlot(x: "step", y: ["dev_accuracy"])
+        p.group = "model"; p.filters = ["stage=2"]; p.connectGaps = true
+        p.title = "Dev accuracy during stage 2 (mean ± std over replicates)"
+        p.xLabel = "step of stage 2 (logit distillation)"; p.yLabel = "dev accuracy"
+        try draw(p, from: ReportFiles.curves, to: "tws-curves.accuracy.svg")
+        p = TidyPlot(x: "step", y: ["train_loss"])
+        p.group = "model"; p.panel = "stage"; p.panelFormat = "stage {}"; p.connectGaps = true
+        p.title = "Distillation loss per stage (mean ± std over replicates)"
+        p.xLabel = "step within the stage"; p.yLabel = "loss (mean since the last log)"
+        try draw(p, from: ReportFiles.curves, to: "tws-curves.loss.svg")
         p = TidyPlot(x: "x", y: ["loss"])
         p.group = "line"; p.title = "Start (x = 0) to fine-tuned TWS (x = 1), replicate \(set.replicates.first ?? "?")"; p.xLabel = "x"; p.yLabel = "training loss"
         try draw(p, from: ReportFiles.interpolation, to: "tws-interpolation.svg")

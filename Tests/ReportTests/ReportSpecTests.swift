@@ -135,3 +135,17 @@ final class StageEnvironmentTests: XCTestCase {
         XCTAssertEqual(child, ["PATH": "/usr/bin", "SLURM_JOB_ID": "7"])
     }
 }
+
+/// `report --render-only` never computes from a partly read table: a number column's bad cell is refused by name.
+final class TidyTableStrictnessTests: XCTestCase {
+    func testACorruptNumberCellIsRefusedWithFileRowAndColumn() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tidy-\(UUID().uuidString).csv")
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        try "model,module,lambda_max\nbwn,mha-qk,1.5\nternary,mha-qk,8.93e-07x\nfp,mha-qk,nan\n".write(to: url, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try TidyTable.read(url)) {
+            XCTAssertEqual("\($0)", "\(url.path): row 3, column lambda_max: \"8.93e-07x\" is not a number (the column's other cells are)")
+        }
+        try "model,x\nbwn,\nternary,-inf\n".write(to: url, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try TidyTable.read(url).rows.count, 2, "empty cells and spelled-out non-finite values are numbers")
+    }
+}
