@@ -23,6 +23,19 @@ public enum AtomicFile {
         }
     }
 
+    /// Replaces `url` with the concatenation of `chunks` (written one after another, never joined in memory).
+    public static func write(chunks: [Data], to url: URL, createParent: Bool = false) throws {
+        let tmp = temporaryURL(for: url)
+        if createParent { try createDirectory(url.deletingLastPathComponent()) }
+        do {
+            try writeSynced(chunks: chunks, to: tmp)
+            try rename(tmp, to: url)
+        } catch StorageError.unwritable(_, let reason) {
+            unlink(tmp.path)
+            throw StorageError.unwritable(path: url.path, reason: reason)
+        }
+    }
+
     /// Replaces `url` with the UTF-8 bytes of `text`.
     public static func write(_ text: String, to url: URL, createParent: Bool = false) throws {
         try write(Data(text.utf8), to: url, createParent: createParent)
@@ -30,10 +43,15 @@ public enum AtomicFile {
 
     /// Writes a fresh file (creating or truncating it) and flushes it to disk; no rename.
     public static func writeSynced(_ data: Data, to url: URL) throws {
+        try writeSynced(chunks: [data], to: url)
+    }
+
+    /// Writes a fresh file from consecutive chunks and flushes it to disk; no rename.
+    public static func writeSynced(chunks: [Data], to url: URL) throws {
         let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StorageError.unwritable(path: url.path, reason: IOErrorText.errnoText()) }
         var failure: String?
-        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+        for data in chunks where failure == nil { data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             guard var p = raw.baseAddress else { return }
             var left = raw.count
             while left > 0 {
@@ -44,7 +62,7 @@ public enum AtomicFile {
                 }
                 p += n; left -= n
             }
-        }
+        } }
         if failure == nil && fsync(fd) != 0 { failure = IOErrorText.errnoText() }
         if close(fd) != 0 && failure == nil { failure = IOErrorText.errnoText() }
         if let failure { throw StorageError.unwritable(path: url.path, reason: failure) }

@@ -18,7 +18,7 @@ public struct SafetensorsWriter {
         let name: String
         let dtype: SafetensorsDType
         let shape: [Int]
-        let bytes: [UInt8]
+        let bytes: Data
     }
 
     public var metadata: [String: String]
@@ -46,20 +46,20 @@ public struct SafetensorsWriter {
             return
         }
         guard check(name, shape: shape, count: values.count) else { return }
-        var bytes = [UInt8](repeating: 0, count: values.count * dtype.byteSize)
+        #if _endian(little)
+        let bytes = Data(UnsafeRawBufferPointer(values))   // one copy, no zero-filling first
+        #else
+        var bytes = Data(count: values.count * dtype.byteSize)
         if values.count > 0 {
             bytes.withUnsafeMutableBytes { out in
-                #if _endian(little)
-                out.copyMemory(from: UnsafeRawBufferPointer(values))
-                #else
                 let raw = UnsafeRawBufferPointer(values)
                 let size = dtype.byteSize
                 for i in 0 ..< values.count {
                     for b in 0 ..< size { out[i * size + b] = raw[i * size + size - 1 - b] }
                 }
-                #endif
             }
         }
+        #endif
         entries.append(Entry(name: name, dtype: dtype, shape: shape, bytes: bytes))
         names.insert(name)
     }
@@ -72,7 +72,7 @@ public struct SafetensorsWriter {
     /// Adds a byte tensor stored as U8 (e.g. packed quantization codes).
     public mutating func add(_ name: String, shape: [Int], bytes: [UInt8]) {
         guard check(name, shape: shape, count: bytes.count) else { return }
-        entries.append(Entry(name: name, dtype: .U8, shape: shape, bytes: bytes))
+        entries.append(Entry(name: name, dtype: .U8, shape: shape, bytes: Data(bytes)))
         names.insert(name)
     }
 
@@ -84,13 +84,21 @@ public struct SafetensorsWriter {
         for value in integers {
             withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
         }
-        entries.append(Entry(name: name, dtype: .I64, shape: shape, bytes: bytes))
+        entries.append(Entry(name: name, dtype: .I64, shape: shape, bytes: Data(bytes)))
         names.insert(name)
     }
 
     /// The complete file image (length prefix, padded header, data section).
     /// - Throws: `.malformedTensor` (with `file` as given) for a mistake made while adding.
     public func serialized(file: String = "<memory>") throws -> Data {
+        var image = Data()
+        image.reserveCapacity(8 + dataByteCount + 4096)
+        for chunk in try chunks(file: file) { image.append(chunk) }
+        return image
+    }
+
+    /// The file image as consecutive pieces: length prefix and padded header, then each tensor's data.
+    private func chunks(file: String) throws -> [Data] {
         if let pendingError {
             throw CheckpointError.malformedTensor(file: file, tensor: pendingError.tensor, reason: pendingError.reason)
         }
@@ -98,19 +106,17 @@ public struct SafetensorsWriter {
         let padding = (8 - header.utf8.count % 8) % 8
         header += String(repeating: " ", count: padding)
         let headerBytes = Array(header.utf8)
-        var image = Data()
-        image.reserveCapacity(8 + headerBytes.count + dataByteCount)
-        withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { image.append(contentsOf: $0) }
-        image.append(contentsOf: headerBytes)
-        for entry in entries { image.append(contentsOf: entry.bytes) }
-        return image
+        var prefix = Data()
+        withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { prefix.append(contentsOf: $0) }
+        prefix.append(contentsOf: headerBytes)
+        return [prefix] + entries.map(\.bytes)
     }
 
     /// Writes the file crash-safely (`AtomicFile`: a temporary beside it, fsync, rename), so a reader sees the old
     /// file or the whole new one; no temporary file is left behind, whether the write succeeds or fails.
     /// - Throws: `.malformedTensor` for a mistake made while adding, `StorageError.unwritable` if it cannot be written.
     public func write(to url: URL) throws {
-        try AtomicFile.write(try serialized(file: url.path), to: url)
+        try AtomicFile.write(chunks: try chunks(file: url.path), to: url)   // the pieces are written in turn, not joined first
     }
 
     // MARK: Internals
