@@ -88,6 +88,19 @@ extension CommandLineTests {
         }, hasProgress: { self.exists($0, ["stage1/metrics.json", "stage1/checkpoint-last", "stage1/checkpoint-last.old"] + checkpoints) },
            files: ["model.safetensors", "quantization.json", "stage1/model.safetensors"])
         try checkKilledRunsResume(quantize, kills: 6, seed: 2, in: dir)
+        // Log rows every step, snapshots (the last one linked as the saved model), stage 1 without dev evaluation: the
+        // logs resume to the same rows (without their timing column).
+        let withoutTiming: (Data) -> Data = { data in
+            Data(String(decoding: data, as: UTF8.self).split(separator: "\n")
+                .map { $0.split(separator: ",", omittingEmptySubsequences: false).dropLast().joined(separator: ",") }
+                .joined(separator: "\n").utf8)
+        }
+        let logged = KillCase(name: "quantize-logged", command: { out, resume in
+            ["quantize", "--teacher", model.path, "--output", out.path, "--weight-bits", "1", "--epochs", "1", "--eval-every", "3",
+             "--log-every", "1", "--save-every", "2", "--no-stage1-eval"] + task + (resume ? ["--resume"] : [])
+        }, hasProgress: { self.exists($0, ["stage1/metrics.json", "stage1/checkpoint-last", "stage1/checkpoint-last.old"] + checkpoints) },
+           files: ["train_log.csv", "stage1/train_log.csv"], compared: withoutTiming)
+        try checkKilledRunsResume(logged, kills: 4, seed: 3, in: dir)
     }
 
     func testKilledScansAndAdaptiveSplitsResumeToTheSameBytes() throws {
