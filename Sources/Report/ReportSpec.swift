@@ -97,9 +97,9 @@ public struct ReportSpec: Codable, Equatable, Sendable {
                 snapshotEvery: 16, learnedMargin: 0.05, confidence: 0.95,
                 probeExamples: 16, onesPoints: 7, filterPoints: 7, filterRadius: 1, directionSeeds: 1,
                 eigenPoints: 9, eigenRadius: 0.25, interpolationPoints: 5,
-                perModuleLayers: "first,last", perModuleBatches: 1, perModuleBatchSize: 16, perModuleMaxHvps: 12,
-                spectraExamples: 16, traceProbes: 12, densityRuns: 1, densitySteps: 12, lanczosMaxHvps: 16, lanczosTolerance: 1e-2,
-                trainingCurvatureExamples: 12, trainingCurvatureMaxHvps: 8,
+                perModuleLayers: "first,last", perModuleBatches: 1, perModuleBatchSize: 12, perModuleMaxHvps: 10,
+                spectraExamples: 12, traceProbes: 9, densityRuns: 1, densitySteps: 10, lanczosMaxHvps: 12, lanczosTolerance: 1e-2,
+                trainingCurvatureExamples: 8, trainingCurvatureMaxHvps: 8,
                 // Too long for the quick preset's 20 minutes (Analyses/adaptive-split/run.sh runs its reduced form).
                 adaptiveSplitFractions: [], adaptiveSplitEpochs: 1, adaptiveSplitProbeExamples: 64, adaptiveSplitTraceMatvecs: 12)
         case .standard:
