@@ -14,7 +14,7 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
         case let .stageFailed(stage, status, command):
             return "stage \(stage) failed (exit \(status)); its command was: \(command)"
         case let .changedStage(stage, marker):
-            return "stage \(stage) finished earlier with other options (\(marker)); give another --output, or delete that file to redo it"
+            return "stage \(stage) finished earlier with other options (\(marker)); give another --work, or delete that marker (and the stage's output) to redo it"
         case let .missingResult(stage, path): return "stage \(stage) finished but \(path) is missing"
         case let .badResult(path, reason): return "\(path): \(reason)"
         }

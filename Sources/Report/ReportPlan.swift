@@ -74,7 +74,8 @@ public struct ReportPlan: Sendable {
     static func grid(_ lo: Double, _ hi: Double, _ n: Int) -> String { "\(number(lo)):\(number(hi)):\(n)" }
     static func number(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v) }
 
-    /// Relative seconds of one training step and one scan point at the quick preset's size (measured on 2 cores).
+    /// Seconds of one training step and one scan point at the quick preset's size, measured on 2 cores (AMD EPYC,
+    /// OpenBLAS SkylakeX kernels): the plan's per-stage estimates came within ~20 % of the quick run's stage seconds.
     var stepCost: Double { Double(spec.batchSize * spec.maxLength) / 1024 * 0.9 }
     var pointCost: Double { Double(spec.probeExamples * spec.maxLength) / 1024 * 0.25 }
 
@@ -234,7 +235,7 @@ public struct ReportPlan: Sendable {
                         arguments: ["hessian", "--model", model(Self.ternary), "--model", model(Self.bwn)] + data
                             + ["--select", "all-quantized@*", "--top-k", "0", "--quadratic-check"] + objective(spec.probeExamples)
                             + ["--seed", String(seed), "--dtype", "float32", "--output", "\(probes)/quadratic"] + threading,
-                        output: "\(probes)/quadratic", cost: 4 * hvp + 5))
+                        output: "\(probes)/quadratic", cost: Double(spec.probeExamples * spec.maxLength) / 1024 * 40 + 5))
         // Ternary → fine-tuned TWS and split → fine-tuned TWS in ŵ (ŵ₁ + ŵ₂ for the split models): the split is exact, so
         // both lines must coincide, and at x = 0 the split model must sit on the ternary loss.
         let n = spec.interpolationPoints
@@ -244,7 +245,7 @@ public struct ReportPlan: Sendable {
                             arguments: ["landscape", "--model", model(name)] + data + ["--space", "quantized", "--select", "all@*+embeddings+pooler+classifier",
                                         "--directions", "model:\(model(Self.tws))", "--x=\(Self.grid(-0.5, 1.5, n))"]
                                 + objective(spec.probeExamples) + ["--output", out] + threading,
-                            output: out, cost: Double(n) * pointCost + 3))
+                            output: out, cost: Double(n) * pointCost * 2 + 5))
         }
         // The same two lines' ends in float64, where the split is exact to rounding: the check of the TWS claim.
         for (name, label) in [(Self.ternary, "ternary"), (Self.split, "split")] {
@@ -253,7 +254,7 @@ public struct ReportPlan: Sendable {
                             arguments: ["landscape", "--model", model(name)] + data + ["--space", "quantized", "--select", "all@*+embeddings+pooler+classifier",
                                         "--directions", "model:\(model(Self.tws))", "--x=0:1:2", "--dtype", "float64"]
                                 + objective(spec.probeExamples) + ["--output", out] + threading,
-                            output: out, cost: 4 * pointCost + 4))
+                            output: out, cost: 8 * pointCost + 6))
         }
         // λ_max of each block at every kept snapshot: one `hessian` per model, block and distillation stage (its
         // snapshots are the command's models, labelled by their step folders).
@@ -269,7 +270,7 @@ public struct ReportPlan: Sendable {
                                         + objective(spec.trainingCurvatureExamples)
                                         + ["--seed", String(seed), "--dtype", "float32", "--output", out] + threading,
                                     output: out, cost: Double(kept.count) * (Double(spec.trainingCurvatureMaxHvps) * 0.5
-                                        * Double(spec.trainingCurvatureExamples * spec.maxLength) / 1024 * 0.7 + 1) + 2))
+                                        * Double(spec.trainingCurvatureExamples * spec.maxLength) / 1024 * 0.7 + 2.5) + 2))
                 }
             }
         }

@@ -105,14 +105,14 @@ public struct ReportSpec: Codable, Equatable, Sendable {
         case .standard:
             return ReportSpec(
                 preset: .standard, model: defaultModel, task: defaultTask, data: defaultData, replicateSeeds: [1, 2, 3, 4, 5],
-                teacherSeed: 42, maxLength: 32, batchSize: 32, trainSubset: 1600, subsetSeed: 0, evalEvery: 25, logEvery: 5,
-                teacherEpochs: 3, teacherLearningRate: 5e-5, studentEpochs: 2, bwnSingleBudget: true, studentLearningRate: 5e-5,
-                uniformBits: [8, 4], snapshotEvery: 25, learnedMargin: 0.05, confidence: 0.95,
-                probeExamples: 64, onesPoints: 9, filterPoints: 9, filterRadius: 1, directionSeeds: 2,
-                eigenPoints: 11, eigenRadius: 0.25, interpolationPoints: 9,
-                perModuleLayers: "all", perModuleBatches: 1, perModuleBatchSize: 64, perModuleMaxHvps: 16,
-                spectraExamples: 64, traceProbes: 18, densityRuns: 2, densitySteps: 16, lanczosMaxHvps: 24, lanczosTolerance: 1e-2,
-                trainingCurvatureExamples: 32, trainingCurvatureMaxHvps: 10,
+                teacherSeed: 42, maxLength: 32, batchSize: 32, trainSubset: 1024, subsetSeed: 0, evalEvery: 16, logEvery: 4,
+                teacherEpochs: 3, teacherLearningRate: 5e-5, studentEpochs: 1, bwnSingleBudget: false, studentLearningRate: 5e-5,
+                uniformBits: [8, 4], snapshotEvery: 32, learnedMargin: 0.05, confidence: 0.95,
+                probeExamples: 64, onesPoints: 9, filterPoints: 9, filterRadius: 1, directionSeeds: 1,
+                eigenPoints: 11, eigenRadius: 0.25, interpolationPoints: 7,
+                perModuleLayers: "all", perModuleBatches: 1, perModuleBatchSize: 32, perModuleMaxHvps: 8,
+                spectraExamples: 64, traceProbes: 12, densityRuns: 1, densitySteps: 16, lanczosMaxHvps: 16, lanczosTolerance: 1e-2,
+                trainingCurvatureExamples: 32, trainingCurvatureMaxHvps: 8,
                 adaptiveSplitFractions: [], adaptiveSplitEpochs: 1, adaptiveSplitProbeExamples: 64, adaptiveSplitTraceMatvecs: 12)
         case .paper:
             return ReportSpec(
