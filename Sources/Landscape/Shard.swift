@@ -25,11 +25,15 @@ public struct Shard: Equatable, Sendable, CustomStringConvertible {
     public static func fromEnvironment(_ env: [String: String]) throws -> Shard? {
         func pair(_ rank: String, _ size: String, offset: String? = nil) throws -> Shard? {
             guard let r = env[rank], let s = env[size] else { return nil }
-            guard var k = Int(r), let n = Int(s), n >= 1 else {
-                throw LandscapeError.badOption(option: "the environment", reason: "has \(rank)=\(r) and \(size)=\(s), which are not a rank and a size")
+            // Ranks and sizes are small: anything outside ±10⁹ is refused before any arithmetic (−2⁶³ − offset would trap).
+            let bound = 1_000_000_000
+            guard var k = Int(r), let n = Int(s), n >= 1, n <= bound, k.magnitude <= UInt(bound) else {
+                throw LandscapeError.badOption(option: "the environment", reason: "has \(rank)=\(r) and \(size)=\(s), which are not a rank and a size (0…10⁹)")
             }
             if let offset, let o = env[offset] {
-                guard let m = Int(o) else { throw LandscapeError.badOption(option: "the environment", reason: "has \(offset)=\(o), not an integer") }
+                guard let m = Int(o), m.magnitude <= UInt(bound) else {
+                    throw LandscapeError.badOption(option: "the environment", reason: "has \(offset)=\(o), not an integer within ±10⁹")
+                }
                 k -= m
             }
             guard k >= 0, k < n else {

@@ -16,7 +16,12 @@ public struct GridAxis: Equatable, Sendable, CustomStringConvertible {
         guard lo.isFinite, hi.isFinite else { throw LandscapeError.badOption(option: option, reason: "'\(text)' has a non-finite bound") }
         guard n >= 1, n <= 100_000 else { throw LandscapeError.badOption(option: option, reason: "'\(text)' needs N in 1...100000") }
         guard n == 1 || lo < hi else { throw LandscapeError.badOption(option: option, reason: "'\(text)' needs MIN < MAX when N > 1") }
+        // MAX − MIN must itself be finite (−1e308:1e308 overflows it to inf, and every interior point to nan or inf).
+        guard (hi - lo).isFinite, abs(lo) <= 1e15, abs(hi) <= 1e15 else {
+            throw LandscapeError.badOption(option: option, reason: "'\(text)' has bounds beyond ±1e15 (offsets are multiples of a direction's scale)")
+        }
         self.init(min: lo, max: hi, count: n)
+        guard values.allSatisfy(\.isFinite) else { throw LandscapeError.badOption(option: option, reason: "'\(text)' gives a non-finite point") }
     }
 
     /// The i-th offset: MIN + (MAX − MIN)·i/(N − 1), MAX exactly at the end.

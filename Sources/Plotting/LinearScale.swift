@@ -21,10 +21,12 @@ public struct LinearScale: AxisScale, Equatable {
             let half = lo == 0 ? 0.5 : abs(lo) * 0.05
             lo -= half; hi += half
         }
-        let step = LinearScale.niceStep((hi - lo) / Double(max(1, targetTicks)))
+        // Halves keep the span finite for data near ±Double.greatestFiniteMagnitude (hi − lo itself would overflow).
+        let step = LinearScale.niceStep((hi / 2 - lo / 2) / Double(max(1, targetTicks)) * 2)
         if domain == nil {
-            lo = (lo / step).rounded(.down) * step
-            hi = (hi / step).rounded(.up) * step
+            let (wideLo, wideHi) = ((lo / step).rounded(.down) * step, (hi / step).rounded(.up) * step)
+            if wideLo.isFinite { lo = wideLo }
+            if wideHi.isFinite { hi = wideHi }
         }
         self.lower = lo
         self.upper = hi
@@ -35,13 +37,14 @@ public struct LinearScale: AxisScale, Equatable {
 
     /// The pixel of `value`.
     public func callAsFunction(_ value: Double) -> Double {
-        pixelStart + (value - lower) / (upper - lower) * (pixelEnd - pixelStart)
+        pixelStart + (value / 2 - lower / 2) / (upper / 2 - lower / 2) * (pixelEnd - pixelStart)
     }
 
     /// The multiples of `step` inside the domain.
     public var ticks: [Double] {
         let first = (lower / step - 1e-9).rounded(.up), last = (upper / step + 1e-9).rounded(.down)
-        guard first <= last else { return [] }
+        // At most a few thousand ticks, and only indices an Int holds (a degenerate step must not trap here).
+        guard first <= last, abs(first) < 1e15, abs(last) < 1e15, last - first <= 10_000 else { return [] }
         return (Int(first)...Int(last)).map { Double($0) * step }
     }
 

@@ -145,6 +145,11 @@ public final class ActivationQuantizerSet: ActivationQuantizing {
             guard let site = byKey[key] else { throw QuantizationError.badSpec(file: QuantizationSpec.fileName, reason: "unknown activation site \(key)") }
             states[site] = state
         }
+        // Every site needs its trained state: a missing one would run with a default clip or step, silently another model.
+        if let missing = ActivationSite.all(layers: layers).first(where: { states[$0] == nil }) {
+            throw QuantizationError.badSpec(file: QuantizationSpec.fileName,
+                                            reason: "activation_quantizers has no entry for \(missing) (\(serialized.count) of \(byKey.count) sites given)")
+        }
         self.init(states: states)
     }
 }

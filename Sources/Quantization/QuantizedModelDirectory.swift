@@ -24,6 +24,11 @@ public enum QuantizedModelDirectory {
     /// Loads a quantized model, or nil when the directory has no quantization.json.
     public static func load<T: BLASReal>(_ directory: URL, as type: T.Type = T.self) throws -> QuantizedBertModel<T>? {
         guard let spec = try QuantizationSpec.load(directory) else { return nil }
+        // A saved quantized model carries its activation quantizers' trained clips or steps; defaults would be another model.
+        if spec.activationBits < 32 && spec.activationQuantizers == nil {
+            throw QuantizationError.badSpec(file: directory.appendingPathComponent(QuantizationSpec.fileName).path,
+                                            reason: "has activation_bits \(spec.activationBits) but no activation_quantizers (the trained clip values or LSQ steps)")
+        }
         let model = try ModelDirectory.load(directory, as: T.self, extraPrefixes: [QuantizationSpec.secondHalfPrefix])
         let q = try QuantizedBertModel(model: model, spec: spec)
         if let w2 = q.secondHalf {

@@ -70,8 +70,8 @@ struct ReportCommand: ParsableCommand {
         let suffix = spec.task == ReportSpec.defaultTask ? "" : "-\(spec.task)"
         let outputURL = URL(fileURLWithPath: output ?? "Plots/\(spec.preset.rawValue)\(suffix)")
         if renderOnly {
-            let renderer = try ReportRenderer(directory: outputURL)
-            let files = try renderer.render().files
+            // Locked like a run's output: two renderings (or a run and a rendering) never write into one folder at once.
+            let files = try OutputClaim.with(outputURL.path) { try ReportRenderer(directory: outputURL).render().files }
             try printJSONLine(["output": outputURL.path, "files": files.joined(separator: ",")])
             return
         }
@@ -91,6 +91,8 @@ struct ReportCommand: ParsableCommand {
                                    estimated_seconds: plan.stages.reduce(0) { $0 + $1.cost }.rounded()))
             return
         }
-        try printJSONLine(try job.run())
+        // The output folder is claimed for the whole run (the work folder has its own lock): a second report with
+        // another --work cannot write into it meanwhile.
+        try printJSONLine(try OutputClaim.with(outputURL.path) { try job.run() })
     }
 }

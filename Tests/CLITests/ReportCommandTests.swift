@@ -88,6 +88,18 @@ extension CommandLineTests {
         XCTAssertEqual(render.status, 0, render.stderr)
         XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent("REPORT.md")), markdown)
 
+        // The output folder is locked while a report or a rendering writes it: a second one is refused, naming it.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        holder.arguments = [out.appendingPathComponent(".lock").path, "sleep", "30"]
+        try holder.run()
+        defer { holder.terminate(); holder.waitUntilExit() }
+        usleep(300_000)
+        let locked = try run(["report", "--render-only", "--output", out.path])
+        XCTAssertNotEqual(locked.status, 0)
+        XCTAssertTrue(locked.stderr.contains(out.path), locked.stderr)
+        holder.terminate(); holder.waitUntilExit()
+
         // A stage whose options changed is refused, naming it.
         let changed = try run(arguments.map { $0 == "quick" ? "quick" : $0 } + ["--spec", try writeSpec(in: dir, change: "probe_examples", to: 24)])
         XCTAssertNotEqual(changed.status, 0)

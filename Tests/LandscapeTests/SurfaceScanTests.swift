@@ -101,6 +101,11 @@ final class SurfaceScanTests: XCTestCase {
         XCTAssertNil(try Shard.fromEnvironment(["SLURM_PROCID": "0", "SLURM_NTASKS": "1"]))
         XCTAssertNil(try Shard.fromEnvironment([:]))
         XCTAssertThrowsError(try Shard.fromEnvironment(["PMI_RANK": "3", "PMI_SIZE": "2"]))
+        // Extreme values are refused in a sentence, never trap in the offset arithmetic.
+        XCTAssertThrowsError(try Shard.fromEnvironment(["SLURM_ARRAY_TASK_ID": "-9223372036854775808", "SLURM_ARRAY_TASK_MIN": "1",
+                                                        "SLURM_ARRAY_TASK_COUNT": "4"])) { XCTAssertTrue("\($0)".contains("SLURM_ARRAY_TASK_ID"), "\($0)") }
+        XCTAssertThrowsError(try Shard.fromEnvironment(["SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "9223372036854775807",
+                                                        "SLURM_ARRAY_TASK_COUNT": "4"]))
         XCTAssertThrowsError(try Shard(parsing: "2/2")) { XCTAssertTrue("\($0)".contains("--shard '2/2' must be K/N"), "\($0)") }
         XCTAssertEqual(try Shard(parsing: "1/3").stem, "part-1-of-3")
     }
@@ -112,6 +117,10 @@ final class SurfaceScanTests: XCTestCase {
         XCTAssertThrowsError(try GridAxis(parsing: "1:-1:5", option: "--y")) { XCTAssertTrue("\($0)".hasPrefix("--y '1:-1:5' needs MIN < MAX"), "\($0)") }
         XCTAssertThrowsError(try GridAxis(parsing: "0:1", option: "--x"))
         XCTAssertThrowsError(try GridAxis(parsing: "0:nan:3", option: "--x"))
+        // Finite bounds whose span overflows (the issue's -1e308:1e308:3 wrote x = nan and loss nan with exit 0).
+        XCTAssertThrowsError(try GridAxis(parsing: "-1e308:1e308:3", option: "--x")) { XCTAssertTrue("\($0)".contains("beyond ±1e15"), "\($0)") }
+        XCTAssertThrowsError(try GridAxis(parsing: "0:1e300:3", option: "--x"))
+        XCTAssertNoThrow(try GridAxis(parsing: "-1000:1000:3", option: "--x"))
     }
 
     /// A prefix cache over the --cache-mb budget is refused before any point, naming the option and the size.

@@ -22,3 +22,15 @@ final class ForestPlotTests: XCTestCase {
         }
     }
 }
+
+final class ExtremeValueScaleTests: XCTestCase {
+    /// Data near ±Double.greatestFiniteMagnitude (`plot` of a column holding ±1.7e308) maps to finite pixels with
+    /// labelled ticks instead of trapping in the tick arithmetic.
+    func testHugeValuesGiveFinitePixelsAndTicks() {
+        let s = LinearScale(covering: [-1.7e308, 1.7e308], pixels: (0, 100))
+        XCTAssertTrue(s(-1.7e308).isFinite && s(1.7e308).isFinite && s(0).isFinite)
+        XCTAssertEqual(s(0), 50, accuracy: 1e-9)
+        XCTAssertFalse(s.ticks.isEmpty)
+        XCTAssertTrue(s.ticks.allSatisfy(\.isFinite))
+    }
+}

@@ -123,4 +123,30 @@ final class QuantizedActivationModelTests: XCTestCase {
         try PackedModel.export(q, to: packedDir)
         XCTAssertEqual(try PackedModel.load(packedDir, as: Double.self).forward(batch).logits!.array, expected)
     }
+
+    /// A quantized model directory whose quantization.json lacks the activation quantizers, or one site of them, is
+    /// refused by name instead of running with default clips or steps (another model, silently).
+    func testMissingActivationQuantizerStatesAreRefused() throws {
+        let q = try model(actBits: 8)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bb-aq-missing-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try QuantizedModelDirectory.save(q, to: dir)
+        let url = dir.appendingPathComponent(QuantizationSpec.fileName)
+        let original = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        var object = original
+        object.removeValue(forKey: "activation_quantizers")
+        try JSONSerialization.data(withJSONObject: object).write(to: url)
+        XCTAssertThrowsError(try QuantizedModelDirectory.load(dir, as: Double.self)) {
+            XCTAssertTrue("\($0)".contains("no activation_quantizers"), "\($0)")
+        }
+        object = original
+        var sites = try XCTUnwrap(object["activation_quantizers"] as? [String: Any])
+        let dropped = sites.keys.sorted()[0]
+        sites.removeValue(forKey: dropped)
+        object["activation_quantizers"] = sites
+        try JSONSerialization.data(withJSONObject: object).write(to: url)
+        XCTAssertThrowsError(try QuantizedModelDirectory.load(dir, as: Double.self)) {
+            XCTAssertTrue("\($0)".contains("has no entry for \(dropped)"), "\($0)")
+        }
+    }
 }
