@@ -57,7 +57,7 @@ public enum LandscapeRun {
         let cacheBytes = r.prefixCache
             ? SurfaceProbe<T>.cacheBytes(objective, views: union, space: space, affine: r.affine, directions: r.grid.isTwoDimensional ? 2 : 1) : 0
         if cacheBytes > r.cacheMB << 20 {
-            throw LandscapeError.badOption(option: "--cache-mb", reason: "is \(r.cacheMB) MB but the prefix cache of \(objective.exampleCount) examples needs \(cacheBytes >> 20) MB: raise it, use fewer --examples, or --no-cache")
+            throw LandscapeError.badOption(option: "--cache-mb", reason: "is \(r.cacheMB) MB but the prefix cache of \(objective.exampleCount) examples needs \(Self.megabytes(cacheBytes)) MB: raise it, use fewer --examples, or --no-cache")
         }
 
         var out: [Unit] = []
@@ -148,4 +148,7 @@ public enum LandscapeRun {
         case .steps: return "ŵ + δ with each quantized tensor's direction at RMS = its quantization step (per row for an embedding)"
         }
     }
+
+    /// Bytes as MB for a message: rounded up, so a need below 1 MB never reads "needs 0 MB".
+    static func megabytes(_ bytes: Int) -> Int { (bytes + (1 << 20) - 1) >> 20 }
 }

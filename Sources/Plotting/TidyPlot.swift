@@ -190,7 +190,10 @@ public struct TidyPlot: Sendable {
             conditions.append((try table.column(String(filter[..<eq])), String(filter[filter.index(after: eq)...])))
         }
         let kept = table.rows.indices.filter { r in conditions.allSatisfy { table.rows[r][$0.0] == $0.1 } }
-        guard !kept.isEmpty else { throw PlottingError.noData("no row of \(source) matches \(filters.joined(separator: " and "))") }
+        guard !kept.isEmpty else {
+            throw PlottingError.noData(filters.isEmpty ? "\(source) has no data rows (only its header)"
+                                                       : "no row of \(source) matches \(filters.joined(separator: " and "))")
+        }
         return kept
     }
 }

@@ -9,7 +9,10 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .nonFinite(what, step, batch, checkpoint):
-            return "\(what) became NaN or infinite at step \(step) (\(batch)); stopped (try a smaller --lr). "
+            // The advice fits the cause: a loss or gradient that diverged wants a smaller step; weights that are already
+            // non-finite came from the model or the checkpoint loaded, which a smaller --lr does not mend.
+            let advice = what.hasPrefix("the weights") ? "check the model or checkpoint it started from" : "try a smaller --lr"
+            return "\(what) became NaN or infinite at step \(step) (\(batch)); stopped (\(advice)). "
                 + (checkpoint.map { "The last good checkpoint is \($0)." } ?? "No checkpoint had been written yet.")
         case let .emptyDataset(what): return "\(what) has no examples"
         case let .resumeMismatch(why): return "cannot resume: \(why)"
