@@ -43,6 +43,20 @@ public struct SurfaceGrid: Equatable, Sendable {
 
     public init(x: GridAxis, y: GridAxis?) { self.x = x; self.y = y }
 
+    /// The most points one scan may have: every point keeps a few numbers in memory and a row of surface.csv, and
+    /// 4 million points (a 2001 × 2001 grid) already take days to evaluate.
+    public static let maxPoints = 4_000_000
+
+    /// The grid of `--x`/`--y`, refused before any work when it has more points than `maxPoints`.
+    public static func checked(x: GridAxis, y: GridAxis?) throws -> SurfaceGrid {
+        let points = x.count.multipliedReportingOverflow(by: y?.count ?? 1)
+        guard !points.overflow, points.partialValue <= maxPoints else {
+            throw LandscapeError.badOption(option: y == nil ? "--x" : "--x/--y",
+                                           reason: "give \(x.count) × \(y?.count ?? 1) points; a scan takes at most \(maxPoints) (e.g. 2001 × 2001)")
+        }
+        return SurfaceGrid(x: x, y: y)
+    }
+
     public var pointCount: Int { x.count * (y?.count ?? 1) }
     public var isTwoDimensional: Bool { y != nil }
     public func index(i: Int, j: Int) -> Int { j * x.count + i }

@@ -53,7 +53,7 @@ struct BenchLandscapeCommand: ParsableCommand {
         let set = try DatasetLoader.loadReporting(task: spec, dataDirectory: URL(fileURLWithPath: data), split: split.rawValue, skipBadRows: false)
         let encoded = EncodedDataset(set, tokenizer: tokenizer, maxLength: maxLength)
         let chosen = try ProbeExamples(available: encoded.count, count: min(examples, encoded.count), sampleSeed: nil, batchSize: batchSize, packed: batching.packs([probe.model.activationQuantizer]))
-        let grid = SurfaceGrid(x: try GridAxis(parsing: x, option: "--x"), y: try GridAxis(parsing: y, option: "--y"))
+        let grid = try SurfaceGrid.checked(x: try GridAxis(parsing: x, option: "--x"), y: try GridAxis(parsing: y, option: "--y"))
         var results: [LandscapeBenchmark.Result] = []
         for s in select {
             let objective = try LossObjective(model: probe.model, batches: chosen.batches(encoded))

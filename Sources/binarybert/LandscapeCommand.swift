@@ -141,7 +141,7 @@ struct LandscapeCommand: ParsableCommand {
         guard maxLength <= probe.model.config.maxPositionEmbeddings else {
             throw ValidationError("--max-length \(maxLength) exceeds \(probe.label)'s max_position_embeddings \(probe.model.config.maxPositionEmbeddings)")
         }
-        let grid = SurfaceGrid(x: try GridAxis(parsing: x, option: "--x"), y: try y.map { try GridAxis(parsing: $0, option: "--y") })
+        let grid = try SurfaceGrid.checked(x: try GridAxis(parsing: x, option: "--x"), y: try y.map { try GridAxis(parsing: $0, option: "--y") })
         let tokenizer = try BertTokenizer(modelDirectory: probe.directory)
         let dataURL = URL(fileURLWithPath: data!)
         let set = try DatasetLoader.loadReporting(task: spec, dataDirectory: dataURL, split: split.rawValue, skipBadRows: false)

@@ -121,6 +121,10 @@ final class SurfaceScanTests: XCTestCase {
         XCTAssertThrowsError(try GridAxis(parsing: "-1e308:1e308:3", option: "--x")) { XCTAssertTrue("\($0)".contains("beyond ±1e15"), "\($0)") }
         XCTAssertThrowsError(try GridAxis(parsing: "0:1e300:3", option: "--x"))
         XCTAssertNoThrow(try GridAxis(parsing: "-1000:1000:3", option: "--x"))
+        // A grid inside each axis's limit but far too large as a whole is refused before any allocation.
+        let wide = try GridAxis(parsing: "-1:1:100000", option: "--x")
+        XCTAssertThrowsError(try SurfaceGrid.checked(x: wide, y: wide)) { XCTAssertTrue("\($0)".contains("100000 × 100000 points"), "\($0)") }
+        XCTAssertNoThrow(try SurfaceGrid.checked(x: wide, y: nil))
     }
 
     /// A prefix cache over the --cache-mb budget is refused before any point, naming the option and the size.
