@@ -12,19 +12,24 @@ public enum AtomicFile {
 
     /// Replaces `url` with `data`; a missing parent directory is an error unless `createParent`.
     public static func write(_ data: Data, to url: URL, createParent: Bool = false) throws {
-        let tmp = temporaryURL(for: url)
-        if createParent { try createDirectory(url.deletingLastPathComponent()) }
-        do {
-            try writeSynced(data, to: tmp)
-            try rename(tmp, to: url)
-        } catch StorageError.unwritable(_, let reason) {
-            unlink(tmp.path)
-            throw StorageError.unwritable(path: url.path, reason: reason)
+        try write(chunks: [data], to: url, createParent: createParent)
+    }
+
+    /// The file a write replaces: a symbolic link's target (resolved through every link), so that writing "onto" a
+    /// link updates what it points to instead of replacing the link with a regular file.
+    static func target(of url: URL) -> URL {
+        var current = url
+        for _ in 0..<40 {
+            guard let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: current.path) else { return current }
+            current = destination.hasPrefix("/") ? URL(fileURLWithPath: destination)
+                : current.deletingLastPathComponent().appendingPathComponent(destination)
         }
+        return current
     }
 
     /// Replaces `url` with the concatenation of `chunks` (written one after another, never joined in memory).
-    public static func write(chunks: [Data], to url: URL, createParent: Bool = false) throws {
+    public static func write(chunks: [Data], to given: URL, createParent: Bool = false) throws {
+        let url = target(of: given)
         let tmp = temporaryURL(for: url)
         if createParent { try createDirectory(url.deletingLastPathComponent()) }
         do {

@@ -21,6 +21,18 @@ final class StorageTests: XCTestCase {
         XCTAssertEqual(names(url.deletingLastPathComponent()), ["a.json"])
     }
 
+    /// Writing onto a symbolic link (e.g. `plot --output link.svg`) updates the link's target; the link stays a link.
+    func testWriteThroughASymbolicLinkKeepsTheLink() throws {
+        let dir = try temporaryDirectory()
+        let target = dir.appendingPathComponent("figure.svg"), link = dir.appendingPathComponent("link.svg")
+        try AtomicFile.write("old", to: target)
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "figure.svg")
+        try AtomicFile.write("new", to: link)
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: link.path), "figure.svg")
+        XCTAssertEqual(try String(contentsOf: target, encoding: .utf8), "new")
+        XCTAssertEqual(names(dir), ["figure.svg", "link.svg"])
+    }
+
     func testWriteIntoAFileAsParentNamesIt() throws {
         let dir = try temporaryDirectory()
         let file = dir.appendingPathComponent("plain")
