@@ -25,9 +25,30 @@ public enum IOErrorText {
             case NSFileWriteVolumeReadOnlyError: return "read-only file system"
             case NSFileReadCorruptFileError: return "the file is corrupt or not in the expected format"
             case NSFileReadInapplicableStringEncodingError: return "the text is not valid UTF-8"
+            case NSFileWriteFileExistsError: return "a file of that name is in the way (a folder is needed there)"
             default: break
             }
         }
         return e.localizedDescription
+    }
+
+    /// What is wrong at `path` when an error carries no reason of its own: a parent that is a file, a directory
+    /// where a file was expected, a folder that cannot be written, or nil when nothing is visibly wrong.
+    public static func explain(path: String) -> String? {
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        if fm.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { return "is a directory where a file is needed" }
+            return fm.isWritableFile(atPath: path) ? nil : "cannot be written (permission denied or a read-only file system)"
+        }
+        var parent = (path as NSString).deletingLastPathComponent
+        while !parent.isEmpty && parent != "/" {
+            if fm.fileExists(atPath: parent, isDirectory: &isDirectory) {
+                if !isDirectory.boolValue { return "its parent \(parent) is a file, not a directory" }
+                return fm.isWritableFile(atPath: parent) ? nil : "its folder \(parent) cannot be written (permission denied or a read-only file system)"
+            }
+            parent = (parent as NSString).deletingLastPathComponent
+        }
+        return nil
     }
 }
