@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Does a larger probe budget move the per-replicate statistic? On the quick report's first replicate (its teacher,
 # ternary and BWN models in runs/report-quick/), recomputes the per-module table (Fig. 3: λ_max per module kind and
-# layer) with the quick preset's budget and with larger ones — more Lanczos products per cell, more examples per
+# layer) with the quick preset's budget (10 Lanczos products, 12 examples) and with larger ones — more Lanczos products per cell, more examples per
 # mini-batch — and writes, per budget and module kind, the replicate's statistic log(λ_max BWN / ternary) and the
 # seconds it took (summarize.py → Plots/probe-budget.csv, .md). Resumable: a finished budget is not run again.
 # Usage: bash Analyses/probe-budget/run.sh [WORK]   (WORK: the quick report's work directory)
@@ -14,7 +14,7 @@ SEED=$(ls -d "$WORK"/rep-* | head -1); SEED=${SEED##*rep-}
 OUT=runs/probe-budget
 mkdir -p "$OUT"
 # budget name, max HVPs per cell, examples per mini-batch
-for budget in "quick 12 16" "hvps24 24 16" "hvps48 48 16" "examples32 12 32" "examples64 24 64"; do
+for budget in "quick 10 12" "hvps20 20 12" "examples32 10 32" "examples64 10 64"; do
     set -- $budget
     [ -f "$OUT/$1/per-module/per-module.csv" ] && continue
     start=$(date +%s)

@@ -3,16 +3,27 @@ seconds, beside the quick preset's budget; writes OUT.csv and OUT.md. Usage: sum
 import csv
 import math
 import os
+import statistics
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from tidy import atomic_write, csv_text  # noqa: E402
 
-BUDGETS = [("quick", 12, 16), ("hvps24", 24, 16), ("hvps48", 48, 16), ("examples32", 12, 32), ("examples64", 24, 64)]
+BUDGETS = [("quick", 10, 12), ("hvps20", 20, 12), ("examples32", 10, 32), ("examples64", 10, 64)]
 MODULES = ["mha-qk", "mha-v", "mha-o", "ffn-mid", "ffn-out"]
 
 
-def main(runs, out):
+def replicate_spread(forest):
+    """The standard deviation over the quick run's replicates of each module kind's statistic (forest.csv)."""
+    values = {}
+    with open(forest, newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            if r["claim"].startswith("fig3-") and r["claim"] != "fig3-overall" and r["judged"] == "true":
+                values.setdefault(r["claim"][5:], []).append(float(r["value"]))
+    return {m: statistics.stdev(v) for m, v in values.items() if len(v) >= 2}
+
+
+def main(runs, out, forest="Plots/quick/forest.csv"):
     rows = []
     for name, hvps, examples in BUDGETS:
         path = os.path.join(runs, name, "per-module", "per-module.csv")
@@ -36,9 +47,12 @@ def main(runs, out):
         sys.exit("no finished budget in " + runs)
     atomic_write(out + ".csv", csv_text(rows, list(rows[0].keys())))
     base = {r["module"]: r["log_ratio"] for r in rows if r["budget"] == "quick"}
+    spread = replicate_spread(forest) if os.path.exists(forest) else {}
     lines = ["# Probe budget of the per-module table (one replicate of the quick run)", "",
-             "log(λ_max BWN / ternary), mean over layers 0 and 5, per budget; the change from the quick preset's budget "
-             "(12 Lanczos products, 16 examples) beside it, and each budget's seconds for 3 models × 5 kinds × 2 layers.", "",
+             "log(λ_max BWN / ternary), mean over layers 0 and 5, per budget; in brackets the change from the quick preset's budget "
+             "(10 Lanczos products, 12 examples), and each budget's seconds for 3 models × 5 kinds × 2 layers. The last row is the "
+             "standard deviation of the same statistic between the quick run's replicates (`forest.csv`): a budget is large enough "
+             "when raising it moves the statistic by much less than that.", "",
              "| budget | max HVPs | examples | seconds | " + " | ".join(MODULES) + " |", "|---|---|---|---|" + "---|" * len(MODULES)]
     for name, hvps, examples in BUDGETS:
         rs = {r["module"]: r for r in rows if r["budget"] == name}
@@ -46,6 +60,8 @@ def main(runs, out):
             continue
         cells = [f"{rs[m]['log_ratio']:.3f} ({rs[m]['log_ratio'] - base.get(m, float('nan')):+.3f})" for m in MODULES]
         lines.append(f"| {name} | {hvps} | {examples} | {rs[MODULES[0]]['seconds']:.0f} | " + " | ".join(cells) + " |")
+    if spread:
+        lines.append("| between replicates (sd) | | | | " + " | ".join(f"{spread.get(m, float('nan')):.3f}" for m in MODULES) + " |")
     lines.append("")
     atomic_write(out + ".md", "\n".join(lines))
 

@@ -73,7 +73,7 @@ public final class StageRunner {
     public func run(_ stages: [ReportStage]) throws -> (records: [Record], reused: Int) {
         let fm = FileManager.default
         try fm.createDirectory(at: markers, withIntermediateDirectories: true)
-        let lock = try OutputLock(directory: work)
+        let lock = try OutputLock(directory: work, option: "--work")
         defer { lock.release() }
         let done = try stages.map { try finished($0) }
         let total = stages.count

@@ -10,7 +10,7 @@ public final class OutputLock {
     private var fd: Int32
 
     /// Creates `directory` if needed and takes its lock, or throws `.locked` naming the live holder.
-    public init(directory: URL) throws {
+    public init(directory: URL, option: String = "--output") throws {
         try AtomicFile.createDirectory(directory)
         let path = directory.appendingPathComponent(Self.fileName).path
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
@@ -21,7 +21,8 @@ public final class OutputLock {
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             close(fd)
             if code == EWOULDBLOCK {
-                throw StorageError.locked(directory: directory.path, holder: holder.map { $0.isEmpty ? "a process starting up" : $0 } ?? "unknown holder")
+                throw StorageError.locked(directory: directory.path, holder: holder.map { $0.isEmpty ? "a process starting up" : $0 } ?? "unknown holder",
+                                          option: option)
             }
             throw StorageError.unwritable(path: path, reason: "cannot lock it: \(IOErrorText.errnoText(code))")
         }

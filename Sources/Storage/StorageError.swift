@@ -4,15 +4,16 @@ import Foundation
 public enum StorageError: Error, CustomStringConvertible, Equatable {
     /// A file or directory could not be created, written, synced or renamed (disk full, read-only, no permission, ...).
     case unwritable(path: String, reason: String)
-    /// Another live process holds the output directory's lock.
-    case locked(directory: String, holder: String)
+    /// Another live process holds the directory's lock; `option` is how the user named the directory (`--output`,
+    /// `--work`), so the advice names the option to change.
+    case locked(directory: String, holder: String, option: String)
 
     public var description: String {
         switch self {
         case let .unwritable(path, reason):
             return "Cannot write '\(path)': \(reason)."
-        case let .locked(directory, holder):
-            return "Output directory '\(directory)' is in use by another run (\(holder)); wait for it to finish or choose another output."
+        case let .locked(directory, holder, option):
+            return "'\(directory)' (\(option)) is in use by another run (\(holder)); wait for it to finish or give another \(option)."
         }
     }
 }

@@ -11,7 +11,7 @@ enum OutputClaim {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
             throw StorageError.unwritable(path: path, reason: "\(option) must be a directory, and this is a file")
         }
-        let lock = try OutputLock(directory: URL(fileURLWithPath: path))
+        let lock = try OutputLock(directory: URL(fileURLWithPath: path), option: option)
         let removed = Temporaries.removeStale(in: lock.directory, leftovers: TrainingCheckpoint.isLeftover)
         if !removed.isEmpty {
             FileHandle.standardError.write("removed \(removed.count) file(s) left by an interrupted run: \(removed.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", "))\n".data(using: .utf8)!)

@@ -72,7 +72,8 @@ final class StorageTests: XCTestCase {
         let dir = try temporaryDirectory()
         let first = try OutputLock(directory: dir.appendingPathComponent("out"))
         XCTAssertThrowsError(try OutputLock(directory: dir.appendingPathComponent("out"))) { error in
-            guard case StorageError.locked(_, let holder) = error else { return XCTFail("\(error)") }
+            guard case StorageError.locked(_, let holder, let option) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(option, "--output")
             XCTAssertTrue(holder.hasPrefix("pid \(getpid()) on "), holder)
         }
         first.release()
