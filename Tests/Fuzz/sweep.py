@@ -261,6 +261,31 @@ def main():
     s.run("forward over its input", ["forward", "--model", model, "--input", ids, "--output", ids])
     s.run("forward into the model", ["forward", "--model", model, "--input", ids, "--output", os.path.join(model, "model.safetensors")])
     s.run("plot a missing CSV", ["plot", "--csv", os.path.join(work, "nope.csv"), "--x", "x", "--y", "y", "--output", os.path.join(work, "p.svg")])
+    # Report specs: every class the strict decoder refuses, before any stage runs.
+    printed = subprocess.run([a.binary, "report", "--print-spec"], capture_output=True, text=True).stdout
+    spec = json.loads(printed)
+    spec_path = os.path.join(work, "spec.json")
+    report_out, report_work = os.path.join(work, "report-out"), os.path.join(work, "report-work")
+    for label, text in [("a repeated key", printed.replace('"batch_size" : 32,', '"batch_size" : 32,\n  "batch_size" : 16,')),
+                        ("a misspelled key", printed.replace('"probe_examples"', '"probe_exampels"')),
+                        ("16.5 for an integer", printed.replace('"batch_size" : 32', '"batch_size" : 16.5')),
+                        ("2**70 for an integer", printed.replace('"batch_size" : 32', '"batch_size" : 1180591620717411303424')),
+                        ("ones_points 2**32", printed.replace('"ones_points" : 7', '"ones_points" : 4294967296')),
+                        ("a repeated bit width", json.dumps({**spec, "uniform_bits": [8, 8]})),
+                        ("repeated replicate seeds", json.dumps({**spec, "replicate_seeds": [1, 1]})),
+                        ("trace_probes 5", json.dumps({**spec, "trace_probes": 5})),
+                        ("per_module_layers bogus", json.dumps({**spec, "per_module_layers": "bogus"})),
+                        ("train_subset one batch", json.dumps({**spec, "train_subset": 32})),
+                        ("not an object", "[1, 2]"), ("empty", "")]:
+        open(spec_path, "w").write(text)
+        s.run(f"report --spec with {label}", ["report", "--spec", spec_path, "--model", model, "--task", task, "--data", data_dir,
+                                              "--work", report_work, "--output", report_out], output=report_out)
+    # A render from tables with a corrupt number.
+    os.makedirs(report_out, exist_ok=True)
+    open(os.path.join(report_out, "report.json"), "w").write("{}")
+    open(os.path.join(report_out, "fig1-accuracy-bits.csv"), "w").write("replicate,model,accuracy\n1,bwn,0.7x\n1,ternary,0.8\n")
+    s.run("report --render-only with a corrupt number", ["report", "--render-only", "--output", report_out])
+    shutil.rmtree(report_out, ignore_errors=True)
 
     print(json.dumps({"binary": a.binary, "cases": s.cases, "failures": s.failures, "seconds": round(time.time() - start, 1)},
                      indent=1))
