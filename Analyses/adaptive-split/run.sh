@@ -17,10 +17,13 @@ source Analyses/lib.sh
 require_binary
 THREADS="${THREADS:-$(nproc)}"
 ROOT="${ROOT:-runs/adaptive-split}"
-BASE="${BASE:-runs/report-quick/seed-42}"
-[ -f "$BASE/teacher/metrics.json" ] && [ -f "$BASE/ternary/metrics.json" ] || {
-    echo "adaptive-split: $BASE/teacher and $BASE/ternary are missing: run bash scripts/run-default first" >&2; exit 1; }
-COMMON=(--teacher "$BASE/teacher" --ternary "$BASE/ternary" --task rt-polarity --data "$DATA" --max-length 32
+# The quick report's shared teacher and its first replicate's TWN student (the committed Plots/adaptive-split.* were
+# made from the single-seed quick report that came before replicates: its teacher and TWN model, 640 sentences).
+TEACHER="${TEACHER:-runs/report-quick/teacher}"
+TERNARY="${TERNARY:-runs/report-quick/rep-1/ternary}"
+[ -f "$TEACHER/metrics.json" ] && [ -f "$TERNARY/metrics.json" ] || {
+    echo "adaptive-split: $TEACHER and $TERNARY are missing: run bash scripts/run-default first" >&2; exit 1; }
+COMMON=(--teacher "$TEACHER" --ternary "$TERNARY" --task rt-polarity --data "$DATA" --max-length 32
         --subset 640 --subset-seed 0 --skip-stage1 --mixed-epochs 1 --finetune-epochs 1 --eval-every 1000
         --probe-examples 64 --probe-seed 0 --trace-matvecs 12 --resolution 256 --threads "$THREADS")
 
