@@ -118,9 +118,9 @@ final class SurfaceScanTests: XCTestCase {
         XCTAssertThrowsError(try GridAxis(parsing: "0:1", option: "--x"))
         XCTAssertThrowsError(try GridAxis(parsing: "0:nan:3", option: "--x"))
         // Finite bounds whose span overflows (the issue's -1e308:1e308:3 wrote x = nan and loss nan with exit 0).
-        XCTAssertThrowsError(try GridAxis(parsing: "-1e308:1e308:3", option: "--x")) { XCTAssertTrue("\($0)".contains("beyond ±1e15"), "\($0)") }
-        XCTAssertThrowsError(try GridAxis(parsing: "0:1e300:3", option: "--x"))
-        XCTAssertNoThrow(try GridAxis(parsing: "-1000:1000:3", option: "--x"))
+        XCTAssertThrowsError(try GridAxis(parsing: "-1e308:1e308:3", option: "--x")) { XCTAssertTrue("\($0)".contains("span MAX − MIN too large"), "\($0)") }
+        // Huge but representable offsets stay allowed: a scan that blows the loss up records NaN (a CLI test relies on it).
+        XCTAssertTrue(try GridAxis(parsing: "0:1e300:3", option: "--x").values.allSatisfy(\.isFinite))
         // A grid inside each axis's limit but far too large as a whole is refused before any allocation.
         let wide = try GridAxis(parsing: "-1:1:100000", option: "--x")
         XCTAssertThrowsError(try SurfaceGrid.checked(x: wide, y: wide)) { XCTAssertTrue("\($0)".contains("100000 × 100000 points"), "\($0)") }
