@@ -29,7 +29,7 @@ public struct BarChart: Sendable {
     }
 
     /// Distinct values in order of first appearance.
-    static func ordered(_ values: [String]) -> [String] {
+    public static func ordered(_ values: [String]) -> [String] {
         var seen = Set<String>()
         return values.filter { seen.insert($0).inserted }
     }

@@ -86,15 +86,11 @@ public struct ReplicateEstimate: Sendable, Equatable {
     }
 
     public var count: Int { values.count }
-    public var mean: Double { values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count) }
+    public var mean: Double { Estimate.mean(values) }
     public var degreesOfFreedom: Int { max(count - 1, 0) }
 
     /// Sample standard deviation (n − 1); nil below two replicates.
-    public var standardDeviation: Double? {
-        guard count >= 2 else { return nil }
-        let m = mean
-        return (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(count - 1)).squareRoot()
-    }
+    public var standardDeviation: Double? { Estimate.standardDeviation(values) }
 
     public var standardError: Double? { standardDeviation.map { $0 / Double(count).squareRoot() } }
     /// The t multiplier of the interval; nil below two replicates.

@@ -61,7 +61,6 @@ public struct ReportJob {
         var counts: [Int: Int] = [:]
         for l in dev.labels { if let c = l.classIndex { counts[c, default: 0] += 1 } }
         let baseline = task.isRegression || dev.count == 0 ? 0 : Double(counts.values.max() ?? 0) / Double(dev.count)
-        _ = try ReportSpec.layerList(spec.perModuleLayers, layers: Int(layers))
         if let n = spec.trainSubset, n > train.examples.count {
             log("report: train_subset \(n) exceeds the \(train.examples.count) training examples of \(spec.data); all of them are used")
         }

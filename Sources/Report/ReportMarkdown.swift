@@ -1,13 +1,13 @@
 import Foundation
+import Plotting
 
 extension ReportRenderer {
     static func g(_ v: Double, _ digits: Int = 4) -> String { v.isFinite ? String(format: "%.\(digits)g", v) : "—" }
     static func pm(_ m: Double, _ s: Double?) -> String { s.map { "\(g(m)) ± \(g($0, 2))" } ?? g(m) }
 
-    /// Distinct values in order of first appearance.
-    static func ordered(_ values: [String]) -> [String] {
-        var seen = Set<String>()
-        return values.filter { seen.insert($0).inserted }
+    /// A ratio row of fig3-ratios.csv or fig3-per-layer.csv: "1.2 [0.8, 1.9]", or the ratio alone without an interval.
+    static func ratioCell(_ r: [String: String]) -> String {
+        r.number("low").isFinite ? "\(g(r.number("ratio"), 3)) [\(g(r.number("low"), 3)), \(g(r.number("high"), 3))]" : g(r.number("ratio"), 3)
     }
 
     /// "0.12 [0.05, 0.19]" for an estimate over replicates, "0.12" without an interval.
@@ -141,15 +141,14 @@ extension ReportRenderer {
         for m in Self.moduleOrder {
             let name = Self.moduleNames[m]!
             func cell(_ pair: String) -> String {
-                guard let r = ratios.first(where: { $0["pair"] == pair && $0["module"] == name }) else { return "—" }
-                return r.number("low").isFinite ? "\(Self.g(r.number("ratio"), 3)) [\(Self.g(r.number("low"), 3)), \(Self.g(r.number("high"), 3))]" : Self.g(r.number("ratio"), 3)
+                ratios.first(where: { $0["pair"] == pair && $0["module"] == name }).map(Self.ratioCell) ?? "—"
             }
             let count = ratios.first { $0["pair"] == "BWN / ternary" && $0["module"] == name }?["replicates"] ?? "0"
             md.append("| \(name) | \(cell("ternary / FP")) | \(cell("BWN / FP")) | \(cell("BWN / ternary")) | \(count) |")
         }
         md.append("")
         let perLayer = try records(ReportFiles.perLayer)
-        let layers = Self.ordered(perLayer.map { $0["layer"]! })
+        let layers = BarChart.ordered(perLayer.map { $0["layer"]! })
         md.append("BWN / ternary per layer (layers are a factor, not replicates):")
         md.append("")
         md.append("| module | " + layers.map { "layer \($0)" }.joined(separator: " | ") + " |")
@@ -157,8 +156,7 @@ extension ReportRenderer {
         for m in Self.moduleOrder {
             let name = Self.moduleNames[m]!
             let cells = layers.map { l -> String in
-                guard let r = perLayer.first(where: { $0["module"] == name && $0["layer"] == l }) else { return "—" }
-                return r.number("low").isFinite ? "\(Self.g(r.number("ratio"), 3)) [\(Self.g(r.number("low"), 3)), \(Self.g(r.number("high"), 3))]" : Self.g(r.number("ratio"), 3)
+                perLayer.first(where: { $0["module"] == name && $0["layer"] == l }).map(Self.ratioCell) ?? "—"
             }
             md.append("| \(name) | " + cells.joined(separator: " | ") + " |")
         }
@@ -221,7 +219,7 @@ extension ReportRenderer {
         md.append("| model | weight bits | dev accuracy (mean ± std (replicates)) | packed size (MB) |")
         md.append("|---|---|---|---|")
         let sizes = try records(ReportFiles.sizes)
-        for m in Self.ordered(sizes.map { $0["model"]! }) {
+        for m in BarChart.ordered(sizes.map { $0["model"]! }) {
             let rows = sizes.filter { $0["model"] == m }
             md.append("| \(m) | \(rows[0]["weight_bits"]!) | \(Self.spread(rows.map { $0.number("accuracy") })) | \(Self.g(rows[0].number("megabytes"), 3)) |")
         }
@@ -230,7 +228,7 @@ extension ReportRenderer {
         // stopped improving (the kept model is the best on dev either way).
         let curves = try records(ReportFiles.curves)
         var plateau: [String] = []
-        for m in Self.ordered(curves.map { $0["model"]! }) {
+        for m in BarChart.ordered(curves.map { $0["model"]! }) {
             var stopped = 0, runs = 0, evaluations = 0
             for r in reps {
                 let evals = curves.filter { $0["model"] == m && $0["replicate"] == r && $0["stage"] == "2" && !($0["dev_accuracy"] ?? "").isEmpty }

@@ -26,6 +26,7 @@ public struct ReportPlan: Sendable {
     public init(spec: ReportSpec, work: String, layers: Int, trainExamples: Int, threads: Int) throws {
         try spec.validate()
         guard layers >= 2 else { throw ReportError.badSpec("the report probes value@0,1: the model needs at least 2 layers, not \(layers)") }
+        _ = try ReportSpec.layerList(spec.perModuleLayers, layers: layers)
         guard trainExamples > 0 else { throw ReportError.badSpec("the training split of \(spec.data) is empty") }
         self.spec = spec
         self.layers = layers

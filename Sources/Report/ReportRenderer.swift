@@ -21,7 +21,13 @@ public struct ReportRenderer {
         return t
     }
 
-    func records(_ name: String) throws -> [[String: String]] { try table(name).records }
+    /// A table's rows keyed by column, built once per table: the claims and REPORT.md look rows up many times.
+    func records(_ name: String) throws -> [[String: String]] {
+        if let r = cache.records[name] { return r }
+        let r = try table(name).records
+        cache.records[name] = r
+        return r
+    }
     /// Whether the run included adaptive splitting (its table exists).
     var hasAdaptiveSplit: Bool { (try? table(ReportFiles.adaptiveSplit)) != nil }
 
@@ -42,6 +48,8 @@ public struct ReportRenderer {
         }
         let set = try claimSet()
         let n = set.replicates.count
+        // The figures that show one run's grid, spectrum or line show the first replicate's.
+        let first = set.replicates.first ?? "?"
         // Fig. 1
         var p = TidyPlot(x: "weight_bits", y: ["accuracy"])
         p.group = "series"; p.xSpacing = .log2
@@ -56,7 +64,7 @@ public struct ReportRenderer {
             for (kind, view) in [(TidyPlot.Kind.surface, "surface"), (.contour, "contour")] {
                 var g = TidyPlot(kind: kind, x: "x", y: ["y"])
                 g.z = "loss"; g.panel = "model"; g.panelFormat = "{}"; g.columns = 3; g.colorLabel = "training loss"
-                g.title = "Fig. 2, \(what): training loss on one colour scale (replicate \(set.replicates.first ?? "?"))"
+                g.title = "Fig. 2, \(what): training loss on one colour scale (replicate \(first))"
                 let short = kind == .surface
                 g.xLabel = ones ? (short ? "x (layer 0 value)" : "x · mean|W| on layer 0's value") : (short ? "x" : "x (filter-normalized, value@0,1)")
                 g.yLabel = ones ? (short ? "y (layer 1 value)" : "y · mean|W| on layer 1's value") : (short ? "y" : "y (filter-normalized, value@0,1)")
@@ -64,7 +72,7 @@ public struct ReportRenderer {
             }
         }
         p = TidyPlot(x: "offset", y: ["loss"])
-        p.group = "model"; p.panel = "panel"; p.panelFormat = "{}"; p.title = "All-ones probe, centre slices (latent space, replicate \(set.replicates.first ?? "?"))"
+        p.group = "model"; p.panel = "panel"; p.panelFormat = "{}"; p.title = "All-ones probe, centre slices (latent space, replicate \(first))"
         p.xLabel = "offset (units of mean|W|)"; p.yLabel = "training loss"
         try draw(p, from: ReportFiles.slices, to: "fig2-slices.svg")
         // Fig. 3: ratios over replicates on a log axis (the intervals are computed on the log scale).
@@ -77,12 +85,12 @@ public struct ReportRenderer {
         try draw(bar, from: ReportFiles.ratios, to: "fig3-ratios.svg")
         // Spectra, eigenvector scans, TWS, curvature along training.
         p = TidyPlot(kind: .density, x: "eigenvalue", y: ["density"])
-        p.group = "model"; p.title = "Spectral density of value@0,1 (SLQ, smoothed; replicate \(set.replicates.first ?? "?"))"
+        p.group = "model"; p.title = "Spectral density of value@0,1 (SLQ, smoothed; replicate \(first))"
         p.xLabel = "eigenvalue"; p.yLabel = "density"
         try draw(p, from: ReportFiles.density, to: "spectra-density.svg")
         p = TidyPlot(x: "offset", y: ["loss_change"])
         p.group = "curve"; p.panel = "model"; p.panelFormat = "{}"; p.columns = 3
-        p.title = "Loss along the top Hessian eigenvector of value@0,1 (replicate \(set.replicates.first ?? "?"))"
+        p.title = "Loss along the top Hessian eigenvector of value@0,1 (replicate \(first))"
         p.xLabel = "offset along the unit eigenvector"; p.yLabel = "L − L₀"
         try draw(p, from: ReportFiles.eigen1D, to: "eigen-1d.svg")
         p = TidyPlot(x: "step", y: ["dev_accuracy"])
@@ -96,7 +104,7 @@ public struct ReportRenderer {
         p.xLabel = "step within the stage"; p.yLabel = "loss (mean since the last log)"
         try draw(p, from: ReportFiles.curves, to: "tws-curves.loss.svg")
         p = TidyPlot(x: "x", y: ["loss"])
-        p.group = "line"; p.title = "Start (x = 0) to fine-tuned TWS (x = 1), replicate \(set.replicates.first ?? "?")"; p.xLabel = "x"; p.yLabel = "training loss"
+        p.group = "line"; p.title = "Start (x = 0) to fine-tuned TWS (x = 1), replicate \(first)"; p.xLabel = "x"; p.yLabel = "training loss"
         try draw(p, from: ReportFiles.interpolation, to: "tws-interpolation.svg")
         p = TidyPlot(x: "position", y: ["lambda_max"])
         p.group = "model"; p.panel = "block"; p.panelFormat = "{} block (all layers)"
@@ -153,10 +161,11 @@ public struct ReportRenderer {
 
     /// The tables derived while rendering (read like the collected ones).
     let cache = Cache()
-    final class Cache { var tables: [String: TidyTable] = [:] }
+    final class Cache { var tables: [String: TidyTable] = [:]; var records: [String: [[String: String]]] = [:] }
     /// Writes a derived table and keeps it for the rest of the rendering.
     func store(_ name: String, _ t: TidyTable) throws {
         cache.tables[name] = t
+        cache.records[name] = nil
         try t.write(to: directory.appendingPathComponent(name))
     }
 
@@ -208,8 +217,4 @@ public struct ReportRenderer {
         }
         return t
     }
-}
-
-extension Double {
-    var squared: Double { self * self }
 }
