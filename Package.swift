@@ -47,9 +47,9 @@ let package = Package(
         .target(name: "Text", dependencies: ["Storage"], swiftSettings: checked),
         .target(name: "Training", dependencies: ["BERT", "Text", "Numerics", "Storage"], swiftSettings: checked),
         .target(name: "Quantization", dependencies: ["BERT", "Numerics", "Training"], swiftSettings: checked),
-        .target(name: "Curvature", dependencies: ["BERT", "Numerics", "Quantization", "Text", "Training"], swiftSettings: checked),
+        .target(name: "Curvature", dependencies: ["BERT", "Numerics", "Quantization", "Storage", "Text", "Training"], swiftSettings: checked),
         .target(name: "AdaptiveSplit", dependencies: ["BERT", "Curvature", "Numerics", "Quantization", "Training"], swiftSettings: checked),
-        .target(name: "Landscape", dependencies: ["BERT", "Curvature", "Numerics", "Quantization"], swiftSettings: checked),
+        .target(name: "Landscape", dependencies: ["BERT", "Curvature", "Numerics", "Quantization", "Storage"], swiftSettings: checked),
         .target(name: "Plotting", dependencies: ["Storage"]),
         .target(name: "Report", dependencies: ["BERT", "Numerics", "Text", "Training", "Plotting", "Storage"]),
         .executableTarget(

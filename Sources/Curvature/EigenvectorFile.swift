@@ -24,9 +24,14 @@ public enum EigenvectorFile {
         try writer.write(to: url)
     }
 
-    /// Reads a vector for `selection` from `url`: every selected tensor must be present with its shape.
-    public static func read(_ url: URL, selection: [ParameterView]) throws -> [Double] {
+    /// Reads a vector for `selection` from `url`: every selected tensor must be present with its shape. When
+    /// `model` (a model's sha256) is given and the file records another `model_sha256`, the file was computed on
+    /// another model with the same tensor names: refused unless `allowOtherModel`.
+    public static func read(_ url: URL, selection: [ParameterView], model: String? = nil, allowOtherModel: Bool = false) throws -> [Double] {
         let file = try SafetensorsFile(contentsOf: url)
+        if let model, !allowOtherModel, let recorded = file.metadata["model_sha256"], recorded != model {
+            throw CurvatureError.badFile(path: url.path, reason: "was computed on another model (model_sha256 \(recorded.prefix(12))…, this model's is \(model.prefix(12))…); pass --allow-other-model if that is intended")
+        }
         var out: [Double] = []
         for v in selection {
             guard let info = file[v.name] else {

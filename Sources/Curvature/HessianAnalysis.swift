@@ -1,6 +1,7 @@
 import BERT
 import Foundation
 import Numerics
+import Storage
 
 /// What `binarybert hessian` computes for one model on one selection: extreme eigenpairs (Lanczos or power iteration),
 /// a trace estimate, a spectral density and the quadratic check, with every count and time, and the eigenvectors on disk.
@@ -26,7 +27,26 @@ public enum HessianAnalysis {
         public var gridPoints = 256
         public var quadraticCheck = false
         public var warmStart: [URL] = []
+        /// Accept warm-start files whose recorded model sha256 is another model's.
+        public var allowOtherModel = false
         public init() {}
+
+        /// Refuses, before any work, a request whose largest Krylov basis or sketch (vectors of `dimension` float64
+        /// entries) exceeds the memory available; the solvers check again where they allocate.
+        public func requireMemory(dimension n: Int) throws {
+            var largest: (vectors: Int, what: String, advice: String)?
+            func consider(_ vectors: Int, _ what: String, _ advice: String) {
+                if vectors > largest?.vectors ?? -1 { largest = (vectors, what, advice) }
+            }
+            if topK > 0 || bottomK > 0 {
+                consider(method == .lanczos ? min(n, maxHVPs) + 2 : 4, "The Lanczos basis", "ask for fewer --max-hvps or a smaller --select")
+            }
+            if trace && estimator == .hutchpp { consider(min(n, probes / 3) + 4, "The Hutch++ sketch", "ask for fewer --probes or a smaller --select") }
+            if density { consider(min(n, steps) + 2, "The SLQ Lanczos basis", "ask for fewer --steps or a smaller --select") }
+            guard let largest else { return }
+            try MemoryBudget.require(MemoryBudget.product(largest.vectors, n, MemoryLayout<Double>.stride),
+                                     for: "\(largest.what) (\(largest.vectors) vectors of \(n) entries)", advice: largest.advice)
+        }
     }
 
     public struct DensityReport: Encodable {
@@ -83,9 +103,10 @@ public enum HessianAnalysis {
         try op.checkFixed(seed: r.seed)
         var report = Report(model: probe.description, loss: loss, accuracy: accuracy, space: r.space, dimension: op.dimension,
                             eigenvectorFiles: [], hvps: 2, seconds: 0)
+        try r.requireMemory(dimension: op.dimension)
+        let start = try r.warmStart.map { try EigenvectorFile.read($0, selection: fileViews, model: probe.sha256, allowOtherModel: r.allowOtherModel) }
         let directory = output.appendingPathComponent(probe.label)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let start = try r.warmStart.map { try EigenvectorFile.read($0, selection: fileViews) }
 
         func save(_ result: EigenResult, prefix: String) throws {
             for (i, v) in result.vectors.enumerated() {

@@ -1,5 +1,6 @@
 import Foundation
 import Numerics
+import Storage
 
 /// Which end of the spectrum an eigensolver looks for.
 public enum SpectrumEnd: String, Codable, Sendable, CaseIterable {
@@ -70,6 +71,9 @@ public enum Lanczos {
         let clock = Date()
         let m = min(n, max(o.maxMatvecs, o.count))
         var rng = SeededRNG(seed: o.seed, stream: 0x1A2C_2050)
+        try MemoryBudget.require(MemoryBudget.product(m + 2, n, MemoryLayout<Double>.stride),
+                                 for: "The Lanczos basis (\(m) vectors of \(n) entries)",
+                                 advice: "ask for fewer matrix-vector products or a smaller parameter selection")
         let basis = Buffer<Double>(count: m * n)   // row j = q_j
         let w = Buffer<Double>(count: n), coeff = Buffer<Double>(count: m)
         var alphas: [Double] = [], betas: [Double] = []

@@ -1,6 +1,7 @@
 import BERT
 import Foundation
 import Numerics
+import Storage
 
 /// The module kinds of the paper's Fig. 3, each a block of one Transformer layer's weight matrices.
 public enum CurvatureModule: String, CaseIterable, Codable, Sendable {
@@ -59,7 +60,7 @@ public final class PerModuleTable {
     public let url: URL
     public private(set) var rows: [PerModuleRow] = []
     private var done = Set<String>()
-    private let handle: FileHandle
+    private let handle: AppendFile
     public var partialURL: URL { url.appendingPathExtension("partial") }
 
     public init(url: URL) throws {
@@ -85,11 +86,8 @@ public final class PerModuleTable {
         }
         // Rewrite the partial file without a torn tail, atomically, then append to it.
         try ModelDirectory.atomicWrite(Data(keep.utf8), to: partial)
-        handle = try FileHandle(forWritingTo: partial)
-        try handle.seekToEnd()
+        handle = try AppendFile(partial)
     }
-
-    deinit { try? handle.close() }
 
     public func contains(model: String, module: CurvatureModule, layer: Int, batch: Int) -> Bool {
         done.contains(PerModuleRow(model: model, module: module, layer: layer, batch: batch, lambdaMax: 0, lambdaMin: 0,
@@ -99,8 +97,7 @@ public final class PerModuleTable {
     public func append(_ row: PerModuleRow) throws {
         guard done.insert(row.key).inserted else { return }
         rows.append(row)
-        try handle.write(contentsOf: Data((row.csvLine + "\n").utf8))
-        try handle.synchronize()
+        try handle.append(row.csvLine)
     }
 
     /// Writes the CSV (rows sorted by model order given, module, layer, batch) atomically and drops the partial file.

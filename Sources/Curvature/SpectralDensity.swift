@@ -1,5 +1,6 @@
 import Foundation
 import Numerics
+import Storage
 
 /// Stochastic Lanczos quadrature (SLQ): for each run a Rademacher start vector (normalized), m Lanczos steps with full
 /// re-orthogonalization, and the quadrature of the tridiagonal T: nodes = T's eigenvalues, weights = the SQUARED
@@ -63,6 +64,9 @@ public struct SpectralDensity: Codable, Sendable {
     /// (the quadrature is then exact for the start vector).
     static func tridiagonal(_ op: LinearOperator, start: [Double], steps m: Int, seed: UInt64) throws -> ([Double], [Double], Int) {
         let n = op.dimension
+        try MemoryBudget.require(MemoryBudget.product(m + 2, n, MemoryLayout<Double>.stride),
+                                 for: "The SLQ Lanczos basis (\(m) steps of \(n) entries)",
+                                 advice: "ask for fewer SLQ steps or a smaller parameter selection")
         let basis = Buffer<Double>(count: m * n), w = Buffer<Double>(count: n), coeff = Buffer<Double>(count: m)
         basis.pointer.update(from: start, count: n)
         guard normalize(basis.pointer, n) else { throw CurvatureError.badRequest("SLQ: zero start vector") }

@@ -1,5 +1,6 @@
 import Foundation
 import Numerics
+import Storage
 
 /// A stochastic estimate of tr(A) with its standard error.
 public struct TraceEstimate: Codable, Sendable {
@@ -63,6 +64,9 @@ public enum TraceEstimator {
         let n = op.dimension
         var rng = SeededRNG(seed: seed, stream: 0x7ACE_2)
         let rank = min(k, n)
+        try MemoryBudget.require(MemoryBudget.product(rank + 4, n, MemoryLayout<Double>.stride),
+                                 for: "The Hutch++ sketch (\(rank) vectors of \(n) entries)",
+                                 advice: "ask for fewer trace probes or a smaller parameter selection")
         // Sketch AS and orthonormalize it (modified Gram–Schmidt, two passes; dependent columns dropped).
         var q: [[Double]] = []
         let s = Buffer<Double>(count: n), a = Buffer<Double>(count: n)

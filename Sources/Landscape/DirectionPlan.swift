@@ -40,7 +40,7 @@ public struct DirectionPlan<T: BLASReal> {
         func loaded(_ kind: DirectionKind, views: [ParameterView]) throws -> [[Double]]? {
             switch kind {
             case let .hessian(path), let .file(path):
-                let flat = try EigenvectorFile.read(URL(fileURLWithPath: path), selection: views)
+                let flat = try EigenvectorFile.read(URL(fileURLWithPath: path), selection: views, model: probe.sha256, allowOtherModel: r.allowOtherModel)
                 var k = 0
                 return views.map { v in defer { k += v.count }; return Array(flat[k..<(k + v.count)]) }
             case let .model(path):

@@ -2,6 +2,7 @@ import BERT
 import Curvature
 import Foundation
 import Numerics
+import Storage
 
 /// A whole `binarybert landscape` request on one model: builds the directions (for each direction seed), resolves
 /// the space, and runs one resumable `SurfaceScan` per seed — into OUTPUT itself for one seed, into OUTPUT/seed-S
@@ -20,6 +21,8 @@ public struct LandscapeRequest {
     public var shard: Shard?
     public var prefixCache = true
     public var cacheMB = 1024
+    /// Accept `hessian:`/`file:` direction files whose recorded model sha256 is another model's.
+    public var allowOtherModel = false
     /// The affine shortcut for the entry stage's dense layer outside the latent space (`SurfaceProbe`).
     public var affine = true
     /// Identity entries of the objective (task, split, examples' hash, max length, batch size, dtype).
@@ -59,6 +62,9 @@ public enum LandscapeRun {
         if cacheBytes > r.cacheMB << 20 {
             throw LandscapeError.badOption(option: "--cache-mb", reason: "is \(r.cacheMB) MB but the prefix cache of \(objective.exampleCount) examples needs \(Self.megabytes(cacheBytes)) MB: raise it, use fewer --examples, or --no-cache")
         }
+
+        try MemoryBudget.require(cacheBytes, for: "The prefix cache of \(objective.exampleCount) examples",
+                                 advice: "use fewer --examples or --no-cache")
 
         var out: [Unit] = []
         for seed in seeds {

@@ -1,5 +1,6 @@
 import BERT
 import Foundation
+import Storage
 
 /// The tidy surface file `i,j,x,y,loss,metric`. While a scan runs, points are appended to `<file>.partial` and
 /// flushed to disk one by one; a rerun reads it back, drops a torn last line (a kill mid-write) and truncates the
@@ -47,19 +48,13 @@ public enum SurfaceCSV {
     }
 
     /// Opens `url` for appending (writing the header to a new file).
-    public static func openForAppend(_ url: URL) throws -> FileHandle {
-        if !FileManager.default.fileExists(atPath: url.path) || (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) == 0 {
-            try Data((header + "\n").utf8).write(to: url)
-        }
-        let h = try FileHandle(forWritingTo: url)
-        try h.seekToEnd()
-        return h
+    public static func openForAppend(_ url: URL) throws -> AppendFile {
+        try AppendFile(url, header: header)
     }
 
     /// Appends one row and flushes it to disk.
-    public static func append(_ p: SurfacePoint, to h: FileHandle) throws {
-        try h.write(contentsOf: Data((p.csvLine + "\n").utf8))
-        try h.synchronize()
+    public static func append(_ p: SurfacePoint, to file: AppendFile) throws {
+        try file.append(p.csvLine)
     }
 
     /// The file's bytes for `points`, sorted by linear index.

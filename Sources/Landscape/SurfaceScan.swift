@@ -99,7 +99,7 @@ public enum SurfaceScan {
             let todo = owned.filter { points[$0] == nil }
             if points.count > 0 { progress("resuming: \(owned.count - todo.count)/\(owned.count) points already in \(partial.lastPathComponent)") }
             let handle = try SurfaceCSV.openForAppend(partial)
-            defer { try? handle.close() }
+            defer { handle.close() }
             var lastReport = Date.distantPast
             let start = Date()
             for (n, k) in todo.enumerated() {

@@ -15,7 +15,11 @@ public struct CSVTable: Sendable {
         do { data = try Data(contentsOf: url) } catch {
             throw PlottingError.unreadableFile(path: url.path, reason: IOErrorText.reason(error))
         }
-        try self.init(text: String(decoding: data, as: UTF8.self), source: url.path)
+        switch StrictUTF8.decode(data) {
+        case let .success(text): try self.init(text: text, source: url.path)
+        case let .failure(bad):
+            throw PlottingError.malformedCSV(path: url.path, line: bad.line, reason: "holds bytes that are not UTF-8: '\(bad.excerpt)'")
+        }
     }
 
     public init(text: String, source: String) throws {

@@ -7,6 +7,8 @@ public enum StorageError: Error, CustomStringConvertible, Equatable {
     /// Another live process holds the directory's lock; `option` is how the user named the directory (`--output`,
     /// `--work`), so the advice names the option to change.
     case locked(directory: String, holder: String, option: String)
+    /// A request needs more memory than the machine has available (checked before allocating).
+    case memory(what: String, needs: String, available: String, advice: String)
 
     public var description: String {
         switch self {
@@ -14,6 +16,8 @@ public enum StorageError: Error, CustomStringConvertible, Equatable {
             return "Cannot write '\(path)': \(reason)."
         case let .locked(directory, holder, option):
             return "'\(directory)' (\(option)) is in use by another run (\(holder)); wait for it to finish or give another \(option)."
+        case let .memory(what, needs, available, advice):
+            return "\(what) needs \(needs) but \(available) of memory are available; \(advice)."
         }
     }
 }

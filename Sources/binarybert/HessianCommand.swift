@@ -71,6 +71,7 @@ struct HessianCommand: ParsableCommand {
     @Option(help: "Space: \(HessianAnalysis.Space.allCases.map(\.rawValue).joined(separator: ", ")) (pair: a split model's halves).")
     var space: HessianAnalysis.Space = .effective
     @Option(help: "Start Lanczos from these eigenvector files of an earlier run (repeatable).") var warmStart: [String] = []
+    @Flag(help: "Accept --warm-start files computed on another model (same tensor names, another sha256).") var allowOtherModel = false
     @Option(help: "Compute in \(DType.allCases.map(\.rawValue).joined(separator: " or ")).") var dtype: DType = .float64
     @Option(help: "Seed of every random vector.") var seed: UInt64 = 0
     @Option(help: "Output directory.") var output: String
@@ -161,6 +162,7 @@ struct HessianCommand: ParsableCommand {
             request.estimator = estimator; request.density = density; request.runs = runs; request.steps = steps
             request.sigma = sigma; request.gridPoints = grid; request.quadraticCheck = quadraticCheck
             request.warmStart = warmStart.map { URL(fileURLWithPath: $0) }
+            request.allowOtherModel = allowOtherModel
             var reports: [Any] = []
             var selectionInfo: [String: Any] = [:]
             for p in probes {

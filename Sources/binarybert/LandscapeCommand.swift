@@ -64,6 +64,7 @@ struct LandscapeCommand: ParsableCommand {
     @Flag(help: "Outside the latent space, compute the first perturbed dense layer per point instead of from its affine basis (bit-identical to --no-cache).")
     var noAffine = false
     @Option(help: "Largest prefix cache in MB; a larger one is refused.") var cacheMb = 1024
+    @Flag(help: "Accept hessian:/file: direction files computed on another model (same tensor names, another sha256).") var allowOtherModel = false
     @Option(help: "Compute in \(DType.allCases.map(\.rawValue).joined(separator: " or ")).") var dtype: DType = .float32
     @Option(parsing: .upToNextOption, help: "Merge the part-K-of-N files of these directories (then only --output applies).") var merge: [String] = []
     @Option(help: "Output directory.") var output: String?
@@ -164,6 +165,7 @@ struct LandscapeCommand: ParsableCommand {
         request.prefixCache = !noCache
         request.affine = !noAffine
         request.cacheMB = cacheMb
+        request.allowOtherModel = allowOtherModel
         request.objectiveIdentity = [
             "--task": spec.name, "--split": split.rawValue, "--examples (indices sha256)": chosen.indicesHash,
             "--max-length": String(maxLength), "--batch-size": String(batchSize), "--dtype": dtypeName,

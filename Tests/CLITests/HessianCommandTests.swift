@@ -66,6 +66,33 @@ extension CommandLineTests {
         let coldTop = try XCTUnwrap(models[1]["top"] as? [String: Any])
         XCTAssertLessThan(try XCTUnwrap(warmTop["matvecs"] as? Int), try XCTUnwrap(coldTop["matvecs"] as? Int))
         XCTAssertEqual((warmTop["values"] as? [Double])?[0] ?? 0, (coldTop["values"] as? [Double])?[0] ?? 1, accuracy: 1e-6)
+
+        // The full-precision model's eigenvectors have the same tensor names but another model's sha256: a warm start
+        // of the BWN model from them is refused unless asked for.
+        let fpFiles = try XCTUnwrap(models[0]["eigenvector_files"] as? [String]).prefix(1)
+        let foreignArgs = ["hessian", "--model", bwn.path, "--task", "sst-2", "--data", data.path, "--select", "value@0,1", "--top-k", "1",
+                           "--examples", "24", "--batch-size", "8", "--max-length", "16", "--max-hvps", "200"]
+            + fpFiles.flatMap { ["--warm-start", $0] }
+        let refused = try run(foreignArgs + ["--output", dir.appendingPathComponent("foreign").path])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("was computed on another model"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("--allow-other-model"), refused.stderr)
+        let allowed = try run(foreignArgs + ["--allow-other-model", "--output", dir.appendingPathComponent("foreign-allowed").path])
+        XCTAssertEqual(allowed.status, 0, allowed.stderr)
+    }
+
+    func testLanczosBasisBeyondTheMachinesMemoryIsRefusedBeforeAllocating() throws {
+        let dir = try temporaryDirectory()
+        let (_, bwn, data) = try makeHessianModels(in: dir)
+        // A tiny model's full basis fits any machine, so the budget is capped at 1 MB by the environment: the basis of
+        // every parameter (thousands of vectors of thousands of entries) is then refused before it is allocated.
+        let r = try run(["hessian", "--model", bwn.path, "--task", "sst-2", "--data", data.path, "--select", "all@*", "--top-k", "1",
+                         "--examples", "8", "--batch-size", "8", "--max-length", "16", "--max-hvps", "100000",
+                         "--output", dir.appendingPathComponent("huge").path],
+                        environment: ["BINARYBERT_MEMORY_LIMIT_MB": "1"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("The Lanczos basis"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("of memory are available"), r.stderr)
     }
 
     func testPerModuleTableResumesWithoutRecomputing() throws {

@@ -69,14 +69,15 @@ class Sweep:
         self.binary, self.work = binary, work
         self.cases, self.failures = 0, []
 
-    def run(self, label, args, output=None, expect=None):
-        """One case: must fail cleanly; `expect` (a substring) must appear in the message when given."""
+    def run(self, label, args, output=None, expect=None, env=None):
+        """One case: must fail cleanly; `expect` (a substring) must appear in the message when given; `env` adds
+        environment variables."""
         self.cases += 1
         if output and os.path.exists(output):
             shutil.rmtree(output) if os.path.isdir(output) else os.remove(output)
         try:
-            p = subprocess.run([self.binary] + args, capture_output=True, text=True, timeout=120,
-                               env=dict(os.environ, SWIFT_BACKTRACE="enable=no"))
+            p = subprocess.run([self.binary] + args, capture_output=True, text=True, errors="surrogateescape", timeout=120,
+                               env=dict(os.environ, SWIFT_BACKTRACE="enable=no", **(env or {})))
         except subprocess.TimeoutExpired:
             self.failures.append({"case": label, "why": "hang (over 120 s)", "command": args})
             return
@@ -91,6 +92,8 @@ class Sweep:
             why = "trap or raw Foundation error text"
         elif not err:
             why = "no message"
+        elif "\ufffd" in err or any("\udc80" <= c <= "\udcff" for c in err):
+            why = "raw or replaced non-UTF-8 bytes in the message"
         elif len(lines) > 3 and "Usage:" not in err:
             why = f"{len(lines)} lines of message"
         elif expect and not any(e in err for e in ([expect] if isinstance(expect, str) else expect)):
@@ -285,6 +288,25 @@ def main():
     open(os.path.join(report_out, "report.json"), "w").write("{}")
     open(os.path.join(report_out, "fig1-accuracy-bits.csv"), "w").write("replicate,model,accuracy\n1,bwn,0.7x\n1,ternary,0.8\n")
     s.run("report --render-only with a corrupt number", ["report", "--render-only", "--output", report_out])
+    open(os.path.join(report_out, "fig1-accuracy-bits.csv"), "wb").write(b"replicate,model,acc\xff\xfeuracy\n1,bwn,0.7\n")
+    s.run("report --render-only with a header that is not UTF-8", ["report", "--render-only", "--output", report_out],
+          expect="not UTF-8")
+    shutil.rmtree(report_out, ignore_errors=True)
+    # Curvature requests: a Lanczos basis beyond the memory there is, a warm start computed on another model.
+    hessian = ["hessian", "--model", model, "--task", task, "--data", data_dir, "--max-length", "8", "--examples", "8",
+               "--batch-size", "8", "--output", out]
+    s.run("hessian basis beyond memory", hessian + ["--select", "all@*", "--top-k", "1", "--max-hvps", "100000"],
+          output=out, expect="of memory are available", env={"BINARYBERT_MEMORY_LIMIT_MB": "1"})
+    names = sorted(k for k in header if k != "__metadata__" and ".attention.self.value.weight" in k)
+    foreign = os.path.join(work, "foreign.safetensors")
+    blob, entries = b"", {"__metadata__": {"model_sha256": "0" * 64}}
+    for name in names:
+        n = header[name]["shape"][0] * header[name]["shape"][1]
+        entries[name] = {"dtype": "F64", "shape": header[name]["shape"], "data_offsets": [len(blob), len(blob) + 8 * n]}
+        blob += struct.pack(f"<{n}d", *([0.1] * n))
+    write_safetensors(foreign, entries, blob)
+    s.run("hessian --warm-start from another model", hessian + ["--select", "value@0,1", "--top-k", "1", "--warm-start", foreign],
+          output=out, expect="another model")
     shutil.rmtree(report_out, ignore_errors=True)
 
     print(json.dumps({"binary": a.binary, "cases": s.cases, "failures": s.failures, "seconds": round(time.time() - start, 1)},

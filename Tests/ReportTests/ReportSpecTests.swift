@@ -148,4 +148,14 @@ final class TidyTableStrictnessTests: XCTestCase {
         try "model,x\nbwn,\nternary,-inf\n".write(to: url, atomically: true, encoding: .utf8)
         XCTAssertEqual(try TidyTable.read(url).rows.count, 2, "empty cells and spelled-out non-finite values are numbers")
     }
+
+    func testAHeaderWithBytesThatAreNotUTF8IsRefusedWithTheBytesEscaped() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tidy-\(UUID().uuidString).csv")
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        try (Data("model,lambda".utf8) + Data([0xFF, 0xFE]) + Data("max\nbwn,1.5\n".utf8)).write(to: url)
+        XCTAssertThrowsError(try TidyTable.read(url)) {
+            XCTAssertTrue("\($0)".contains("\(url.path):1: holds bytes that are not UTF-8: 'model,lambda\\xFF\\xFEmax'"), "\($0)")
+            XCTAssertFalse("\($0)".contains("\u{FFFD}"))
+        }
+    }
 }

@@ -132,3 +132,77 @@ final class StorageTests: XCTestCase {
         XCTAssertEqual(IOErrorText.reason(StorageError.unwritable(path: "/x", reason: "r")), "Cannot write '/x': r.")
     }
 }
+
+final class MemoryBudgetTests: XCTestCase {
+    func testProductsThatOverflowCountAsTooMuch() throws {
+        XCTAssertEqual(MemoryBudget.product(3, 4, 8), 96)
+        XCTAssertNil(MemoryBudget.product(1 << 40, 1 << 30))
+        XCTAssertNil(MemoryBudget.product(-1, 8))
+        XCTAssertThrowsError(try MemoryBudget.require(nil, for: "A grid", advice: "use fewer points", available: 1 << 30)) { error in
+            XCTAssertEqual("\(error)", "A grid needs more bytes than a 64-bit count holds but 1.0 GB of memory are available; use fewer points.")
+        }
+    }
+
+    func testARequestAboveWhatIsAvailableIsRefusedWithItsSizes() throws {
+        XCTAssertNoThrow(try MemoryBudget.require(1 << 20, for: "A basis", advice: "ask for less", available: 1 << 21))
+        XCTAssertThrowsError(try MemoryBudget.require(34 << 30, for: "The Lanczos basis (100 vectors of 10 entries)",
+                                                      advice: "ask for fewer matrix-vector products", available: 6 << 30)) { error in
+            XCTAssertEqual("\(error)", "The Lanczos basis (100 vectors of 10 entries) needs 34.0 GB but 6.0 GB of memory are available; ask for fewer matrix-vector products.")
+        }
+        // Unknown availability refuses nothing.
+        XCTAssertNoThrow(try MemoryBudget.require(Int.max, for: "x", advice: "y", available: nil))
+        XCTAssertEqual(MemoryBudget.describe(512), "512 bytes")
+        XCTAssertEqual(MemoryBudget.describe(1536), "1.5 KB")
+    }
+
+    func testThisMachineReportsWhatItHas() throws {
+        #if os(Linux)
+        let available = try XCTUnwrap(MemoryBudget.availableBytes())
+        XCTAssertGreaterThan(available, 1 << 20)
+        #endif
+    }
+}
+
+final class StrictUTF8Tests: XCTestCase {
+    func testValidTextDecodes() throws {
+        XCTAssertEqual(try StrictUTF8.decode(Data("model,λ_max\nbwn,1.5\n".utf8)).get(), "model,λ_max\nbwn,1.5\n")
+    }
+
+    func testAStrayByteIsReportedOnItsLineEscaped() {
+        var bytes = Array("model,layer\nbwn,0\n".utf8)
+        bytes += [0x61, 0x63, 0xFF, 0x63] + Array(",1\n".utf8)
+        guard case let .failure(bad) = StrictUTF8.decode(Data(bytes)) else { return XCTFail("accepted invalid UTF-8") }
+        XCTAssertEqual(bad.line, 3)
+        XCTAssertEqual(bad.excerpt, "ac\\xFFc,1")
+        // Overlong encodings, surrogates and truncated sequences are invalid; control bytes are escaped in excerpts.
+        for seq: [UInt8] in [[0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xE2, 0x82], [0xF4, 0x90, 0x80, 0x80]] {
+            guard case .failure = StrictUTF8.decode(Data(seq)) else { return XCTFail("accepted \(seq)") }
+        }
+        XCTAssertEqual(StrictUTF8.escaped([0x41, 0x09, 0xCE, 0xBB]), "A\\x09λ")
+    }
+}
+
+final class AppendFileTests: XCTestCase {
+    func testLinesAreAppendedAfterTheHeaderOnce() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("append-\(UUID().uuidString).csv")
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        do {
+            let f = try AppendFile(url, header: "i,loss")
+            try f.append("0,1.5")
+        }
+        let again = try AppendFile(url, header: "i,loss")
+        try again.append("1,2.5")
+        again.close()
+        XCTAssertEqual(try String(contentsOf: url, encoding: .utf8), "i,loss\n0,1.5\n1,2.5\n")
+    }
+
+    func testAFullDiskNamesTheFile() throws {
+        // /dev/full answers every write with ENOSPC, as a disk that fills mid-scan does.
+        guard FileManager.default.fileExists(atPath: "/dev/full") else { throw XCTSkip("no /dev/full") }
+        XCTAssertThrowsError(try AppendFile(URL(fileURLWithPath: "/dev/full"), header: "i,loss")) {
+            XCTAssertEqual("\($0)", "Cannot write '/dev/full': No space left on device.")
+        }
+        let f = try AppendFile(URL(fileURLWithPath: "/dev/full"))
+        XCTAssertThrowsError(try f.append("0,1.5")) { XCTAssertTrue("\($0)".contains("'/dev/full'"), "\($0)") }
+    }
+}
