@@ -58,7 +58,7 @@ def main():
             if not (os.path.exists(evaluated) and os.path.exists(metrics)):
                 continue
             e, m = load_json(evaluated), load_json(metrics)
-            recorded = m["best"][m["primaryMetric"]]
+            recorded = m["best"][m.get("primary_metric", m.get("primaryMetric"))]
             if round(recorded * e["examples"]) != round(e["accuracy"] * e["examples"]):
                 sys.exit(f"{evaluated}: re-evaluated accuracy {e['accuracy']:.4f} differs from the {recorded:.4f} "
                          f"that {metrics} recorded")

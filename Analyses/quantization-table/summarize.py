@@ -65,7 +65,7 @@ def main():
             if os.path.exists(packed):
                 with open(packed) as f:
                     p = json.load(f)
-                size, paper = p.get("megabytes"), p.get("paperMegabytes")
+                size, paper = p.get("megabytes"), p.get("paper_megabytes", p.get("paperMegabytes"))
             weights = os.path.join(run_dir, "model.safetensors")
             if config in FULL_PRECISION and os.path.exists(weights):
                 size = os.path.getsize(weights) / 1048576  # float32 safetensors: the FP size
@@ -73,10 +73,10 @@ def main():
             # A student's metrics.json times stage 2 only, so without <config>.seconds (written for runs done in one
             # go) its wall time is unknown; a teacher's covers its whole fine-tuning.
             wall = float(open(seconds).read()) if os.path.exists(seconds) else \
-                m.get("wallSeconds") if config in FULL_PRECISION else None
+                m.get("wall_seconds", m.get("wallSeconds")) if config in FULL_PRECISION else None
             label, wb, ab, width, _ = CONFIGS[config]
             rows.append({"seed": seed, "config": config, "model": label, "weight_bits": wb, "activation_bits": ab,
-                         "width": width, "dev_accuracy": 100 * m["best"]["accuracy"], "best_step": m["bestStep"],
+                         "width": width, "dev_accuracy": 100 * m["best"]["accuracy"], "best_step": m.get("best_step", m.get("bestStep")),
                          "packed_mb": size, "paper_mb": paper, "wall_seconds": wall})
 
     fields = ["seed", "config", "model", "weight_bits", "activation_bits", "width", "dev_accuracy", "best_step",

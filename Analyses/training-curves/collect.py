@@ -52,7 +52,7 @@ def stage_rows(seed, config, stage, stage_dir):
     if not (os.path.exists(metrics) and os.path.exists(log)):
         return []
     m = load_json(metrics)
-    steps_per_epoch = math.ceil(m["trainExamples"] / m["options"]["batchSize"])
+    steps_per_epoch = math.ceil(m.get("train_examples", m.get("trainExamples")) / m["options"].get("batch_size", m["options"].get("batchSize")))
     label, bits, _ = CURVES[config]
     rows, previous = [], 0
     with open(log) as f:
@@ -91,7 +91,7 @@ def main():
             if os.path.exists(start_metrics):
                 start = load_json(start_metrics)
                 stage1.insert(0, dict(stage1[0], step=0, epoch=0.0, train_loss=None,
-                                      dev_accuracy=100 * start["best"][start["primaryMetric"]]))
+                                      dev_accuracy=100 * start["best"][start.get("primary_metric", start.get("primaryMetric"))]))
             rows += stage1 + stage2
             runs.append({"seed": seed, "config": config, "stages_finished": 1 + bool(stage2)})
 

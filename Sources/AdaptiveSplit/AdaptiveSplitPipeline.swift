@@ -1,6 +1,7 @@
 import BERT
 import Curvature
 import Foundation
+import Storage
 import Numerics
 import Quantization
 import Training
@@ -218,7 +219,7 @@ public enum AdaptiveSplitPipeline {
         progress.note(String(format: "adaptive-split 7/7: packed %.4f MB (budget %.4f MB)", size.megabytes, options.budgetMegabytes))
 
         func metric(_ d: URL) throws -> Double {
-            let s = try JSONDecoder().decode(TrainingSummary.self, from: Data(contentsOf: d.appendingPathComponent(TrainingSummary.fileName)))
+            let s = try JSONFormat.decoder().decode(TrainingSummary.self, from: Data(contentsOf: d.appendingPathComponent(TrainingSummary.fileName)))
             return s.best[s.primaryMetric] ?? .nan
         }
         let chosen = Set(choice.split)
@@ -292,8 +293,7 @@ public enum AdaptiveSplitPipeline {
     }
 
     static func writeJSON<V: Encodable>(_ value: V, to url: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let encoder = JSONFormat.encoder()
         try ModelDirectory.atomicWrite(try encoder.encode(value), to: url)
     }
 }

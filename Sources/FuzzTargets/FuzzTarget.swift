@@ -1,6 +1,7 @@
 import BERT
 import Curvature
 import Foundation
+import Storage
 import Landscape
 import Numerics
 import Plotting

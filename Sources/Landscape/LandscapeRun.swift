@@ -87,18 +87,18 @@ public enum LandscapeRun {
                 directions["cosine_after_orthogonalization"] = dy.cosine(dx)
             }
             var identity = r.objectiveIdentity
-            identity["--model (sha256)"] = probe.sha256
-            identity["--space"] = space.rawValue
-            identity["--select"] = r.select
-            identity["--y-select"] = r.ySelect ?? ""
-            identity["--include-biases"] = String(r.includeBiases)
-            identity["--one-d"] = r.oneD.rawValue
-            identity["--directions"] = r.directions.description
-            identity["--y-directions"] = r.grid.isTwoDimensional ? yKind.description : ""
-            identity["--direction-seed"] = seed.map(String.init) ?? ""
-            identity["--x"] = r.grid.x.description
-            identity["--y"] = r.grid.y?.description ?? ""
-            identity["affine shortcut (--no-affine)"] = affine != nil ? "on" : "off"
+            identity["model_sha256"] = probe.sha256
+            identity["space"] = space.rawValue
+            identity["select"] = r.select
+            identity["y_select"] = r.ySelect ?? ""
+            identity["include_biases"] = String(r.includeBiases)
+            identity["one_d"] = r.oneD.rawValue
+            identity["directions"] = r.directions.description
+            identity["y_directions"] = r.grid.isTwoDimensional ? yKind.description : ""
+            identity["direction_seed"] = seed.map(String.init) ?? ""
+            identity["x"] = r.grid.x.description
+            identity["y"] = r.grid.y?.description ?? ""
+            identity["affine"] = affine != nil ? "on" : "off"
             var sidecar = r.provenance
             sidecar["model"] = probe.description
             sidecar["space"] = space.rawValue

@@ -46,7 +46,7 @@ public enum SurfaceMerge {
             throw LandscapeError.incomplete(path: directories.map(\.path).joined(separator: ", "), reason: "shard \(missing)/\(n) is missing (part-\(missing)-of-\(n).json)")
         }
         let reference = try SurfaceScan.readJSON(byShard[0]!)
-        let identity = reference["identity"] as? [String: String] ?? [:]
+        let identity = ScanIdentity.normalized(reference["identity"] as? [String: String] ?? [:])
         guard let gridInfo = reference["grid"] as? [String: Any], let xs = gridInfo["x"] as? String else {
             throw LandscapeError.badFile(path: byShard[0]!.path, reason: "has no grid")
         }
@@ -57,7 +57,7 @@ public enum SurfaceMerge {
         var partsInfo: [[String: Any]] = []
         for k in 0..<n {
             let url = byShard[k]!
-            try SurfaceScan.checkIdentity(url, identity)
+            try ScanIdentity.check(url, identity)
             let doc = try SurfaceScan.readJSON(url)
             guard doc["status"] as? String == "complete" else { throw LandscapeError.incomplete(path: url.path, reason: "this shard has not finished (rerun it)") }
             let csv = url.deletingLastPathComponent().appendingPathComponent("part-\(k)-of-\(n).csv")

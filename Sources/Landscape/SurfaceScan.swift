@@ -34,19 +34,6 @@ public enum SurfaceScan {
         try ModelDirectory.atomicWrite(data + Data("\n".utf8), to: url)
     }
 
-    /// Values of identity keys that sidecars written before the key existed lack: what those scans did.
-    static let legacyIdentity = ["--batching": "padded", "affine shortcut (--no-affine)": "off"]
-
-    /// Refuses a sidecar whose identity differs from `identity`, naming the first key that differs.
-    static func checkIdentity(_ url: URL, _ identity: [String: String]) throws {
-        guard FileManager.default.fileExists(atPath: url.path) else { return }
-        var stored = try readJSON(url)["identity"] as? [String: String] ?? [:]
-        for (key, value) in legacyIdentity where stored[key] == nil && identity[key] != nil { stored[key] = value }
-        for key in Set(stored.keys).union(identity.keys).sorted() where stored[key] != identity[key] {
-            throw LandscapeError.mismatch(path: url.path, key: key, stored: stored[key] ?? "(absent)", requested: identity[key] ?? "(absent)")
-        }
-    }
-
     /// The statistics block of a sidecar.
     static func statisticsJSON(_ s: SurfaceStatistics) -> [String: Any] {
         Dictionary(uniqueKeysWithValues: s.values.map { ($0.name, json($0.value)) })
@@ -70,7 +57,7 @@ public enum SurfaceScan {
         let csv = directory.appendingPathComponent("\(stem).csv")
         let partial = directory.appendingPathComponent("\(stem).csv.partial")
         let jsonURL = directory.appendingPathComponent("\(stem).json")
-        try checkIdentity(jsonURL, identity)
+        try ScanIdentity.check(jsonURL, identity)
         let owned = (0..<grid.pointCount).filter { shard?.owns($0) ?? true }
         var document = sidecar
         document["identity"] = identity

@@ -1,5 +1,6 @@
 import BERT
 import Foundation
+import Storage
 import Numerics
 
 /// The deployable form of a quantized model: quantized tensors as packed integer codes (1 bit per binary weight,
@@ -25,6 +26,18 @@ public enum PackedModel {
         public var floatParameters: Int
 
         public var megabytes: Double { Double(totalBytes) / 1_048_576 }
+    }
+
+    /// What `export --packed` prints: the sizes, MB (1024² bytes of the data section) and the quantizer.
+    public struct ExportSummary: Encodable, Sendable {
+        public var totalBytes: Int, paperMegabytes: Double, quantizedWeights: Int, floatParameters: Int
+        public var megabytes: Double
+        public var method: String
+
+        public init(_ r: SizeReport, method: String) {
+            totalBytes = r.totalBytes; paperMegabytes = r.paperMegabytes; quantizedWeights = r.quantizedWeights
+            floatParameters = r.floatParameters; megabytes = r.megabytes; self.method = method
+        }
     }
 
     /// Codes of one row for `quantizer`, from the quantized values ŵ and the row's scale.
@@ -123,8 +136,7 @@ public enum PackedModel {
         report.paperMegabytes = Double(paperBytes) / 1_048_576
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try writer.write(to: directory.appendingPathComponent(fileName))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let encoder = JSONFormat.encoder()
         var config = q.model.config
         config.numLabels = q.model.classes
         try ModelDirectory.atomicWrite(try encoder.encode(config), to: directory.appendingPathComponent(ModelDirectory.configFile))

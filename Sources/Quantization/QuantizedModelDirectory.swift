@@ -1,5 +1,6 @@
 import BERT
 import Foundation
+import Storage
 import Numerics
 
 /// A quantized model directory: the HF layout with the latent weights in model.safetensors (the second halves of a
@@ -16,8 +17,7 @@ public enum QuantizedModelDirectory {
         }
         try ModelDirectory.save(q.model, to: directory, tokenizerSource: tokenizerSource,
                                 metadata: metadata.merging(["quantization": q.spec.method]) { a, _ in a }, extraTensors: extras)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let encoder = JSONFormat.encoder()
         try ModelDirectory.atomicWrite(try encoder.encode(q.currentSpec), to: directory.appendingPathComponent(QuantizationSpec.fileName))
     }
 

@@ -1,5 +1,6 @@
 import BERT
 import Foundation
+import Storage
 import Numerics
 import Training
 
@@ -22,12 +23,10 @@ enum QuantizedTrainingState {
             try writer.write(to: dir.appendingPathComponent(tensorsFile))
         }
         if let aq = student.activationQuantizers {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try ModelDirectory.atomicWrite(try encoder.encode(aq.checkpoint), to: dir.appendingPathComponent(activationFile))
+            try ModelDirectory.atomicWrite(try JSONFormat.file(aq.checkpoint), to: dir.appendingPathComponent(activationFile))
         }
         if student.quantizer == .lossAwareTernary {
-            try ModelDirectory.atomicWrite(try JSONEncoder().encode(student.laqScales), to: dir.appendingPathComponent(lossAwareFile))
+            try ModelDirectory.atomicWrite(try JSONFormat.file(student.laqScales), to: dir.appendingPathComponent(lossAwareFile))
         }
     }
 
@@ -50,7 +49,7 @@ enum QuantizedTrainingState {
                 throw QuantizationError.badSpec(file: url.path, reason: "cannot read the activation quantizers' state")
             }
             let checkpoint: ActivationQuantizerSet.Checkpoint
-            do { checkpoint = try JSONDecoder().decode(ActivationQuantizerSet.Checkpoint.self, from: data) } catch {
+            do { checkpoint = try JSONFormat.decoder().decode(ActivationQuantizerSet.Checkpoint.self, from: data) } catch {
                 throw QuantizationError.badSpec(file: url.path, reason: "not an activation quantizer checkpoint (\(error))")
             }
             try aq.restore(checkpoint)

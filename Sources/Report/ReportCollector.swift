@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import Plotting
 
 /// Reads the finished stages' outputs (metrics.json, train_log.csv, surface.csv/json, hessian.json, per-module.csv)
@@ -59,7 +60,7 @@ public struct ReportCollector {
 
     /// A model's dev metric: accuracy for classification, the task's primary metric otherwise.
     static func metric(_ m: JSONValue) -> Double? {
-        m["best"]?["accuracy"]?.double ?? m["primaryMetric"]?.string.flatMap { m["best"]?[$0]?.double }
+        m["best"]?["accuracy"]?.double ?? m[anyOf: ["primary_metric", "primaryMetric"]]?.string.flatMap { m["best"]?[$0]?.double }
     }
 
     /// Fig. 1: dev accuracy of the kept (best) model of every replicate and bit width, and the shared teacher's once;
@@ -72,7 +73,7 @@ public struct ReportCollector {
             let acc = Self.metric(m)
             t.append(["replicate": replicate, "model": name, "series": series, "weight_bits": String(bits),
                       "activation_bits": name == ReportPlan.teacher ? "32" : "8", "accuracy": Self.n(acc),
-                      "dev_examples": Self.n(m["devExamples"]?.double), "majority_baseline": Self.n(baseline),
+                      "dev_examples": Self.n(m[anyOf: ["dev_examples", "devExamples"]]?.double), "majority_baseline": Self.n(baseline),
                       "learned": (acc ?? -.infinity) >= baseline + plan.spec.learnedMargin ? "true" : "false"])
         }
         try row("", ReportPlan.teacher, "full precision (shared teacher)", 32, plan.model(ReportPlan.teacher, replicate: first))

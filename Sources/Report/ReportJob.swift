@@ -101,9 +101,7 @@ public struct ReportJob {
             "layers": .number(Double(plan.layers)), "train_examples": .number(Double(plan.trainExamples)),
             "stages": .array(stages), "stage_seconds": .number(records.reduce(0) { $0 + $1.seconds.rounded() }),
         ])
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try e.encode(object) + Data("\n".utf8)
+        return try JSONFormat.file(object) + Data("\n".utf8)
     }
 
     static func hashFile(_ url: URL) throws -> String {

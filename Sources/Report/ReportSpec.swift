@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// One analysis, described once: the model and data, the training recipe of the teacher and the students, and the
 /// probe settings of every figure. `ReportPlan` turns it into commands; `Analyses/report/<preset>.json` is this
@@ -132,10 +133,7 @@ public struct ReportSpec: Codable, Equatable, Sendable {
 
     /// The spec as the JSON committed in `Analyses/report/` (sorted keys, snake_case, a trailing newline).
     public func json() throws -> Data {
-        let e = JSONEncoder()
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try e.encode(self) + Data("\n".utf8)
+        try JSONFormat.file(self) + Data("\n".utf8)
     }
 
     /// What each key takes, for the sentences of a refused spec.
@@ -162,9 +160,7 @@ public struct ReportSpec: Codable, Equatable, Sendable {
             throw ReportError.badSpec("unknown key \"\(unknown)\"\(near.map { editDistance($0, unknown) <= 3 ? " (did you mean \"\($0)\"?)" : "" } ?? "")")
         }
         try checkKinds(data)
-        let d = JSONDecoder()
-        d.keyDecodingStrategy = .convertFromSnakeCase
-        do { return try d.decode(ReportSpec.self, from: data) } catch {
+        do { return try JSONFormat.decoder().decode(ReportSpec.self, from: data) } catch {
             throw ReportError.badSpec(StrictJSON.describe(error, expectations: expectations))
         }
     }
@@ -180,6 +176,7 @@ public struct ReportSpec: Codable, Equatable, Sendable {
             func shown(_ v: JSONValue) -> String {
                 switch v {
                 case let .number(n): return TidyTable.number(n)
+                case let .integer(i): return String(i)
                 case let .string(s): return "\"\(s)\""
                 case let .bool(b): return String(b)
                 case .null: return "null"
@@ -188,6 +185,7 @@ public struct ReportSpec: Codable, Equatable, Sendable {
                 }
             }
             func whole(_ v: JSONValue, unsigned: Bool) -> Bool {
+                if case let .integer(i) = v { return abs(i) <= 9_007_199_254_740_992 && (!unsigned || i >= 0) }
                 guard case let .number(n) = v else { return false }
                 return n == n.rounded() && abs(n) <= 9_007_199_254_740_992 && (!unsigned || n >= 0)
             }

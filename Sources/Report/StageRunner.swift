@@ -133,9 +133,7 @@ public final class StageRunner {
         // The last line that parses as JSON is the command's result.
         let result = text.split(separator: "\n").reversed().lazy.compactMap { try? JSONValue.parse(Data($0.utf8)) }.first
         let record = Record(id: stage.id, arguments: stage.arguments, seconds: Date().timeIntervalSince(t0), result: result)
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        try AtomicFile.write(try e.encode(record), to: markerURL(stage.id), createParent: true)
+        try AtomicFile.write(try JSONFormat.file(record), to: markerURL(stage.id), createParent: true)
         return record
     }
 

@@ -77,9 +77,7 @@ public struct TrainingSummary: Codable, Sendable {
 
     /// Writes the summary as `directory/metrics.json` (pretty, sorted keys, atomically).
     public func write(to directory: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try ModelDirectory.atomicWrite(try encoder.encode(self), to: directory.appendingPathComponent(TrainingSummary.fileName))
+        try ModelDirectory.atomicWrite(try JSONFormat.file(self), to: directory.appendingPathComponent(TrainingSummary.fileName))
     }
 }
 
@@ -364,9 +362,7 @@ public final class FineTuner<T: BLASReal> {
             moments.add("exp_avg_sq", shape: [optimizer.secondMoment.count], values: UnsafeBufferPointer(optimizer.secondMoment.buffer))
             try moments.write(to: dir.appendingPathComponent("optimizer.safetensors"))
             try hooks.saveState?(dir)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try ModelDirectory.atomicWrite(try encoder.encode(state), to: dir.appendingPathComponent(TrainingCheckpoint.stateFile))
+            try ModelDirectory.atomicWrite(try JSONFormat.file(state), to: dir.appendingPathComponent(TrainingCheckpoint.stateFile))
         } catch {
             // A write that fails (disk full, ...) leaves the previous checkpoint as it was and no half-written one.
             try? fm.removeItem(at: dir)
@@ -380,13 +376,25 @@ public final class FineTuner<T: BLASReal> {
     }
 
     private func restore(optimizer: BertAdam<T>, totalSteps: Int, trainData: String, devData: String) throws -> TrainerState {
-        guard let dir = TrainingCheckpoint.resumable(in: output) else {
+        guard var dir = TrainingCheckpoint.resumable(in: output) else {
             throw TrainingError.resumeMismatch("no \(checkpointDirectory.appendingPathComponent(TrainingCheckpoint.stateFile).path)")
+        }
+        // A kill inside the swap leaves `checkpoint-last.old/`: beside a whole current checkpoint it is stale, alone it
+        // is the checkpoint and takes the current name back (a resumed run that saves no checkpoint leaves neither).
+        let fm = FileManager.default
+        let previous = output.appendingPathComponent(TrainingCheckpoint.previous)
+        if dir.lastPathComponent == TrainingCheckpoint.current {
+            try? fm.removeItem(at: previous)
+        } else {
+            try? fm.removeItem(at: checkpointDirectory)
+            try fm.moveItem(at: previous, to: checkpointDirectory)
+            AtomicFile.syncDirectory(output)
+            dir = checkpointDirectory
         }
         let stateURL = dir.appendingPathComponent(TrainingCheckpoint.stateFile)
         guard let data = try? Data(contentsOf: stateURL) else { throw TrainingError.resumeMismatch("cannot read \(stateURL.path)") }
         let state: TrainerState
-        do { state = try JSONDecoder().decode(TrainerState.self, from: data) } catch {
+        do { state = try JSONFormat.decoder().decode(TrainerState.self, from: data) } catch {
             throw TrainingError.resumeMismatch("\(stateURL.path) is torn or not a trainer state; delete \(dir.path) to start over")
         }
         guard state.options == options else {

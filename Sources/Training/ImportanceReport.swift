@@ -1,5 +1,6 @@
 import BERT
 import Foundation
+import Storage
 
 /// `importance.json`: the head and neuron scores of a full model, the orderings applied before slicing (new
 /// index j = old index order[l][j]) and how they were measured. A sliced model keeps the first
@@ -38,8 +39,7 @@ public struct ImportanceReport: Codable, Sendable {
 
     public func write(to directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let encoder = JSONFormat.encoder()
         try ModelDirectory.atomicWrite(try encoder.encode(self), to: directory.appendingPathComponent(Self.fileName))
     }
 }

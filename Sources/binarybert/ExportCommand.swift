@@ -1,6 +1,7 @@
 import ArgumentParser
 import BERT
 import Foundation
+import Storage
 import Quantization
 
 /// `binarybert export --packed`: the deployable packed form of a quantized model, and its size.
@@ -23,11 +24,6 @@ struct ExportCommand: ParsableCommand {
         }
         // The tokenizer goes along, so `evaluate` and `forward --text` work on the packed directory as on the model.
         let report = try PackedModel.export(q, to: URL(fileURLWithPath: output), tokenizerSource: URL(fileURLWithPath: model))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var object = try JSONSerialization.jsonObject(with: try encoder.encode(report)) as! [String: Any]
-        object["megabytes"] = report.megabytes
-        object["method"] = q.spec.method
-        print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+        print(try JSONFormat.line(PackedModel.ExportSummary(report, method: q.spec.method)))
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
+import Storage
 
-/// Prints `value` as one line of JSON with sorted keys on standard output (the commands' machine-readable result).
+/// Prints `value` as one line of JSON (the project's convention: snake_case, sorted keys) on standard output: the
+/// commands' machine-readable result.
 func printJSONLine<V: Encodable>(_ value: V) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    print(try JSONFormat.line(value))
 }

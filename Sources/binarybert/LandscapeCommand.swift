@@ -167,9 +167,9 @@ struct LandscapeCommand: ParsableCommand {
         request.cacheMB = cacheMb
         request.allowOtherModel = allowOtherModel
         request.objectiveIdentity = [
-            "--task": spec.name, "--split": split.rawValue, "--examples (indices sha256)": chosen.indicesHash,
-            "--max-length": String(maxLength), "--batch-size": String(batchSize), "--dtype": dtypeName,
-            "--batching": chosen.batching,
+            "task": spec.name, "split": split.rawValue, "examples_indices_sha256": chosen.indicesHash,
+            "max_length": String(maxLength), "batch_size": String(batchSize), "dtype": dtypeName,
+            "batching": chosen.batching,
         ]
         request.provenance = [
             "version": BinaryBERTVersion.string, "command": CommandLine.arguments, "threads": Parallel.threads, "blas_core": BLASInfo.coreName,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BERT
 import Foundation
+import Storage
 import Training
 
 /// The teacher of a narrower student (`quantize --width W`, W < 1): the full-precision teacher ranked by importance
@@ -38,7 +39,7 @@ enum WidthTeacher {
         let fm = FileManager.default
         let metricsURL = dir.appendingPathComponent(TrainingSummary.fileName)
         if resume, let data = try? Data(contentsOf: metricsURL) {
-            let summary = try JSONDecoder().decode(TrainingSummary.self, from: data)
+            let summary = try JSONFormat.decoder().decode(TrainingSummary.self, from: data)
             guard summary.options == options.fineTune else {
                 throw ValidationError("\(dir.path) holds a teacher fine-tuned with other options; remove it or change OUTPUT")
             }

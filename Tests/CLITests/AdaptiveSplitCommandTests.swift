@@ -38,6 +38,7 @@ extension CommandLineTests {
         }
         let spec = try String(contentsOf: out.appendingPathComponent("final/quantization.json"), encoding: .utf8)
         for name in split { XCTAssertTrue(spec.contains(name), name) }
+        XCTAssertEqual(try nonSnakeCaseKeys(under: [out]), [], "every JSON document adaptive splitting writes is snake_case")
         // A rerun reuses everything and reports the same result; other options are refused.
         let again = try run(command(budget, ["--gain", "curvature"]))
         XCTAssertEqual(again.status, 0, again.stderr)

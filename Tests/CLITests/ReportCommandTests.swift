@@ -74,6 +74,8 @@ extension CommandLineTests {
             bytes[svg] = data
         }
         let markdown = try Data(contentsOf: out.appendingPathComponent("REPORT.md"))
+        // Every JSON document the report and its stages wrote names its fields in snake_case.
+        XCTAssertEqual(try nonSnakeCaseKeys(under: [work, out]), [])
 
         // A second run does no work and writes the same bytes.
         let second = try run(arguments)
@@ -104,6 +106,32 @@ extension CommandLineTests {
         let changed = try run(arguments.map { $0 == "quick" ? "quick" : $0 } + ["--spec", try writeSpec(in: dir, change: "probe_examples", to: 24)])
         XCTAssertNotEqual(changed.status, 0)
         XCTAssertTrue(changed.stderr.contains("finished earlier with other options"), changed.stderr)
+    }
+
+    /// Keys of the JSON documents below `roots` that are not snake_case, as "file: key". Names used as map keys —
+    /// tensors and quantizer sites (they hold a dot) — and Hugging Face's own tokenizer files are left aside.
+    func nonSnakeCaseKeys(under roots: [URL]) throws -> [String] {
+        var found: Set<String> = []
+        let foreign: Set<String> = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"]
+        func walk(_ value: Any, _ file: String) {
+            if let o = value as? [String: Any] {
+                for (k, v) in o {
+                    let snake = k.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+                    if !snake && !k.contains(".") { found.insert("\(file): \(k)") }
+                    walk(v, file)
+                }
+            } else if let a = value as? [Any] {
+                for v in a { walk(v, file) }
+            }
+        }
+        for root in roots {
+            guard let e = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else { continue }
+            for case let url as URL in e where url.pathExtension == "json" && !foreign.contains(url.lastPathComponent) {
+                let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url), options: [.fragmentsAllowed])
+                walk(object, url.path.replacingOccurrences(of: root.path + "/", with: ""))
+            }
+        }
+        return found.sorted()
     }
 
     /// Pids of the processes whose command line mentions `text`.

@@ -80,6 +80,7 @@ extension CommandLineTests {
         XCTAssertEqual(metrics["width"] as? Double, 0.5)
         XCTAssertEqual(metrics["width_ranked"] as? Bool, true)
         XCTAssertEqual(metrics["width_teacher"] as? String, teacher.path)
+        XCTAssertEqual(try nonSnakeCaseKeys(under: [out]), [], "every JSON document quantize writes is snake_case")
 
         let bad = try run(["quantize", "--teacher", model.path, "--task", "sst-2", "--data", data.path, "--output", out.path,
                            "--weight-bits", "2", "--width", "1.5"])
@@ -106,7 +107,7 @@ extension CommandLineTests {
         let a = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
         let b = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(a["best"] as? [String: Double], b["best"] as? [String: Double])
-        XCTAssertEqual(a["bestStep"] as? Int, b["bestStep"] as? Int)
+        XCTAssertEqual(a["best_step"] as? Int, b["best_step"] as? Int)
     }
 
     /// `quantize --epochs 0` trains nothing: the binarized teacher (post-training BWN, W1A4 with LSQ steps set from

@@ -8,7 +8,7 @@ final class SurfaceScanTests: XCTestCase {
     let grid = SurfaceGrid(x: GridAxis(min: -1, max: 1, count: 5), y: GridAxis(min: -0.5, max: 1, count: 4))
     func bowl(_ x: Double, _ y: Double) -> (loss: Double, metric: Double?) { (x * x + 2 * y * y + 0.1 * x * y, 0.5) }
 
-    func scan(_ dir: URL, shard: Shard? = nil, identity: [String: String] = ["--space": "latent"],
+    func scan(_ dir: URL, shard: Shard? = nil, identity: [String: String] = ["space": "latent"],
               evaluate: ((Double, Double) throws -> (loss: Double, metric: Double?))? = nil) throws -> SurfaceScan.Outcome {
         try SurfaceScan.run(grid: grid, shard: shard, directory: dir, identity: identity, sidecar: ["version": "test"], directionSeed: 1,
                             progress: { _ in }, evaluate: evaluate ?? bowl)
@@ -35,8 +35,24 @@ final class SurfaceScanTests: XCTestCase {
         _ = try scan(dir)
         let again = try scan(dir, evaluate: { _, _ in XCTFail("recomputed"); return (0, nil) })
         XCTAssertEqual(again.computed, 0)
-        XCTAssertThrowsError(try scan(dir, identity: ["--space": "quantized"])) { e in
+        XCTAssertThrowsError(try scan(dir, identity: ["space": "quantized"])) { e in
             XCTAssertEqual("\(e)", "\(dir.appendingPathComponent("surface.json").path) was made with --space = latent, this run asks for quantized: rerun with the same options or use another --output")
+        }
+    }
+
+    func testASidecarKeyedByOptionSpellingsIsReadUnderTheFieldNames() throws {
+        let dir = try LandscapeFixtures.directory(self)
+        _ = try scan(dir, identity: ["space": "latent", "batch_size": "8", "affine": "on"])
+        // Sidecars written before the identity had field names keyed it by the options' spellings.
+        let url = dir.appendingPathComponent("surface.json")
+        var doc = try SurfaceScan.readJSON(url)
+        doc["identity"] = ["--space": "latent", "--batch-size": "8", "affine shortcut (--no-affine)": "on"]
+        try SurfaceScan.writeJSON(doc, to: url)
+        let again = try scan(dir, identity: ["space": "latent", "batch_size": "8", "affine": "on"],
+                             evaluate: { _, _ in XCTFail("recomputed"); return (0, nil) })
+        XCTAssertEqual(again.computed, 0)
+        XCTAssertThrowsError(try scan(dir, identity: ["space": "latent", "batch_size": "16", "affine": "off"])) { e in
+            XCTAssertTrue("\(e)".contains("was made with --batch-size = 8, this run asks for 16"), "\(e)")
         }
     }
 

@@ -1,6 +1,7 @@
 import XCTest
 import BERT
 import Numerics
+import Storage
 import Training
 @testable import Quantization
 
@@ -102,7 +103,7 @@ final class PipelineTests: XCTestCase {
         XCTAssertFalse(saved.activationQuantizers!.needsInitialization, "the LSQ steps are saved initialised")
         XCTAssertEqual(try Evaluator.evaluate(saved.model, on: dev).metrics, initial.best)
         let metricsFile = try Data(contentsOf: root.appendingPathComponent("initial/metrics.json"))
-        XCTAssertEqual(try JSONDecoder().decode(TrainingSummary.self, from: metricsFile).best, initial.best)
+        XCTAssertEqual(try JSONFormat.decoder().decode(TrainingSummary.self, from: metricsFile).best, initial.best)
 
         let direct = try binarized()
         let expected = try DistillationPipeline.run(student: direct, teacher: teacher, train: train, dev: dev, options: options,
@@ -153,7 +154,7 @@ final class PipelineTests: XCTestCase {
         let row = log.split(separator: "\n")[1].split(separator: ",", omittingEmptySubsequences: false)
         XCTAssertEqual(row[0], "4")
         XCTAssertEqual(row[4], "")
-        let stage1 = try JSONDecoder().decode(TrainingSummary.self, from: Data(contentsOf: root.appendingPathComponent("b/stage1/metrics.json")))
+        let stage1 = try JSONFormat.decoder().decode(TrainingSummary.self, from: Data(contentsOf: root.appendingPathComponent("b/stage1/metrics.json")))
         XCTAssertEqual(stage1.best, [:])
         XCTAssertEqual(stage1.options.skipEvaluation, true)
     }

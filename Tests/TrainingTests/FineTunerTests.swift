@@ -107,6 +107,20 @@ final class FineTunerTests: XCTestCase {
             _ = try run(try tinyModel(seed: 99), outB, losses: nil, resume: true)
             XCTAssertEqual(try rows(outB), a, "stopped after \(stop)")
         }
+
+        // A kill inside the checkpoint swap leaves checkpoint-last.old/: stale beside checkpoint-last/ (removed on
+        // resume), or the only checkpoint (renamed back); either way the run ends as the uninterrupted one.
+        let fm = FileManager.default
+        for alone in [false, true] {
+            let outC = temporaryDirectory("swap-\(alone)")
+            XCTAssertNil(try run(try tinyModel(), outC, losses: nil, stopAfter: 9))
+            let current = outC.appendingPathComponent("checkpoint-last"), old = outC.appendingPathComponent("checkpoint-last.old")
+            if alone { try fm.moveItem(at: current, to: old) } else { try fm.copyItem(at: current, to: old) }
+            _ = try run(try tinyModel(seed: 99), outC, losses: nil, resume: true)
+            XCTAssertEqual(try rows(outC), a, "checkpoint-last.old \(alone ? "alone" : "beside checkpoint-last")")
+            XCTAssertFalse(fm.fileExists(atPath: old.path))
+            XCTAssertTrue(fm.fileExists(atPath: current.path))
+        }
     }
 
     func testScheduleMatchesBERT() {

@@ -127,8 +127,7 @@ public enum ModelDirectory {
         }
         for extra in extraTensors { writer.add(extra.name, shape: extra.shape, values: extra.values) }
         try writer.write(to: directory.appendingPathComponent(weightsFile))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let encoder = JSONFormat.encoder()
         var config = model.config
         config.numLabels = model.classes
         try atomicWrite(try encoder.encode(config), to: directory.appendingPathComponent(configFile))

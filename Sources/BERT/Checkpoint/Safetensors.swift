@@ -387,37 +387,3 @@ public struct SafetensorsFile: @unchecked Sendable {
     private static func format(_ range: Range<Int>) -> String { "[\(range.lowerBound), \(range.upperBound))" }
 
 }
-
-// MARK: - Minimal JSON model for the header
-
-/// A JSON value with integers kept apart from other numbers, so that offsets and dimensions are exact.
-enum JSONValue: Decodable, Equatable {
-    case null
-    case bool(Bool)
-    case integer(Int)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
-
-    init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Int.self) {
-            self = .integer(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else if let value = try? container.decode([String: JSONValue].self) {
-            self = .object(value)
-        } else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "unrecognized JSON value")
-        }
-    }
-}
