@@ -40,13 +40,16 @@ public struct BarChart: Sendable {
     public func render(width: Double = 640, height: Double = 360) -> SVGDocument {
         let n = SVGDocument.number, m = LineChart.margin
         let names = seriesNames, cats = categories
-        let legend = names.count > 1 ? 44 + 7 * Double(names.map(\.count).max() ?? 0) : 0
-        var svg = SVGDocument(width: width + legend, height: height)
-        let left = m.left, right = width - m.right, top = m.top, bottom = height - m.bottom
+        let shown = names.map { TextBox.fitted($0, width: TextBox.width(of: String(repeating: "m", count: 40))) }
+        let legend = names.count > 1 ? 40 + (shown.map { TextBox.width(of: $0) }.max() ?? 0) : 0
+        let fullHeight = max(height, names.count > 1 ? m.top + 8 + Double(names.count) * 18 : 0)
+        var svg = SVGDocument(width: width + legend, height: fullHeight)
+        let top = m.top, bottom = height - m.bottom
         var ys = bars.flatMap { [$0.value, $0.lower ?? $0.value, $0.upper ?? $0.value] }
         if ySpacing == .linear { ys.append(0) }
         if let reference { ys.append(reference) }
         let sy = ySpacing.scale(covering: ys, pixels: (bottom, top), targetTicks: max(2, Int((bottom - top) / 50)), domain: yDomain)
+        let left = max(m.left, 36 + (sy.ticks.map { TextBox.width(of: sy.label($0)) }.max() ?? 0)), right = width - m.right
         for t in sy.ticks {
             let p = sy(t)
             svg.add("line", ["x1": n(left), "y1": n(p), "x2": n(right), "y2": n(p), "stroke": "#e6e6e6"])
@@ -54,10 +57,12 @@ public struct BarChart: Sendable {
         }
         let slot = (right - left) / Double(max(cats.count, 1))
         let barWidth = slot * 0.8 / Double(max(names.count, 1))
-        let base = ySpacing == .linear ? sy(max(0, sy.ticks.first ?? 0)) : sy.pixelStart
+        // Bars grow from zero, or on a log axis from the reference (a ratio of 1) when there is one.
+        let base = ySpacing == .linear ? sy(max(0, sy.ticks.first ?? 0)) : reference.map { min(max(sy($0), top), bottom) } ?? sy.pixelStart
         for (ci, c) in cats.enumerated() {
             let x0 = left + Double(ci) * slot + slot * 0.1
-            svg.add("text", ["x": n(left + (Double(ci) + 0.5) * slot), "y": n(bottom + 17), "text-anchor": "middle", "fill": "#333"], text: c)
+            svg.add("text", ["x": n(left + (Double(ci) + 0.5) * slot), "y": n(bottom + 17), "text-anchor": "middle", "fill": "#333"],
+                    text: TextBox.fitted(c, width: slot - 6))
             for (si, s) in names.enumerated() {
                 guard let b = bars.first(where: { $0.category == c && $0.series == s }), b.value.isFinite,
                       ySpacing == .linear || b.value > 0 else { continue }
@@ -78,17 +83,23 @@ public struct BarChart: Sendable {
                              "stroke-dasharray": "4 3"])
         }
         svg.add("rect", ["x": n(left), "y": n(top), "width": n(right - left), "height": n(bottom - top), "fill": "none", "stroke": "#444"])
-        if !title.isEmpty { svg.add("text", ["x": n(left), "y": "17", "font-weight": "bold"], text: title) }
-        if !xLabel.isEmpty { svg.add("text", ["x": n((left + right) / 2), "y": n(bottom + 36), "text-anchor": "middle"], text: xLabel) }
+        svg.record(PlotArea(name: "plot area", x: left, y: top, width: right - left, height: bottom - top))
+        if !title.isEmpty {
+            svg.add("text", ["x": n(left), "y": "17", "font-weight": "bold"], text: TextBox.fitted(title, width: width + legend - left - 4, bold: true))
+        }
+        if !xLabel.isEmpty {
+            svg.add("text", ["x": n((left + right) / 2), "y": n(bottom + 36), "text-anchor": "middle"], text: TextBox.fitted(xLabel, width: right - left))
+        }
         if !yLabel.isEmpty {
             let cy = (top + bottom) / 2
-            svg.add("text", ["x": "14", "y": n(cy), "text-anchor": "middle", "transform": "rotate(-90 14 \(n(cy)))"], text: yLabel)
+            svg.add("text", ["x": "14", "y": n(cy), "text-anchor": "middle", "transform": "rotate(-90 14 \(n(cy)))"],
+                    text: TextBox.fitted(yLabel, width: bottom - top))
         }
         if legend > 0 {
-            for (i, name) in names.enumerated() {
+            for i in names.indices {
                 let y = top + 8 + Double(i) * 18
                 svg.add("rect", ["x": n(width + 4), "y": n(y - 9), "width": "12", "height": "12", "fill": SeriesStyle(index: i).color])
-                svg.add("text", ["x": n(width + 22), "y": n(y + 2)], text: name)
+                svg.add("text", ["x": n(width + 22), "y": n(y + 2)], text: shown[i])
             }
         }
         return svg

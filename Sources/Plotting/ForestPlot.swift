@@ -32,12 +32,12 @@ public struct ForestPlot: Sendable {
     public func render(width: Double = 980) -> SVGDocument {
         let n = SVGDocument.number
         let panels = BarChart.ordered(rows.map(\.panel))
-        let rowHeight = 22.0, panelGap = 58.0, top = 40.0
-        let labelWidth = min(520, 12 + 6.3 * Double(rows.map(\.label.count).max() ?? 10))
+        let rowHeight = 22.0, panelGap = 58.0, top = 46.0
+        let labelWidth = min(520, 16 + (rows.map { TextBox.width(of: $0.label, fontSize: 11) }.max() ?? 60))
         let left = labelWidth, right = width - 118
         let height = top + Double(rows.count) * rowHeight + Double(panels.count) * panelGap + 10
         var svg = SVGDocument(width: width, height: height)
-        if !title.isEmpty { svg.add("text", ["x": "8", "y": "18", "font-weight": "bold"], text: title) }
+        if !title.isEmpty { svg.add("text", ["x": "8", "y": "18", "font-weight": "bold"], text: TextBox.fitted(title, width: width - 16, bold: true)) }
         var y = top
         for panel in panels {
             let inPanel = rows.filter { $0.panel == panel }
@@ -46,15 +46,17 @@ public struct ForestPlot: Sendable {
             if values.isEmpty { values = [0, 1] }
             let bottom = y + 10 + Double(inPanel.count) * rowHeight
             let sx = LinearScale(covering: values, pixels: (left, right), targetTicks: 6)
-            svg.add("text", ["x": n(left), "y": n(y + 2), "font-weight": "bold", "fill": "#333"], text: panel)
+            svg.add("text", ["x": n(left), "y": n(y + 2), "font-weight": "bold", "fill": "#333"], text: TextBox.fitted(panel, width: right - left, bold: true))
             for t in sx.ticks {
                 svg.add("line", ["x1": n(sx(t)), "y1": n(y + 8), "x2": n(sx(t)), "y2": n(bottom), "stroke": "#e6e6e6"])
                 svg.add("text", ["x": n(sx(t)), "y": n(bottom + 14), "text-anchor": "middle", "fill": "#333", "font-size": "11"], text: sx.label(t))
             }
             svg.add("rect", ["x": n(left), "y": n(y + 8), "width": n(right - left), "height": n(bottom - y - 8), "fill": "none", "stroke": "#444"])
+            svg.record(PlotArea(name: "panel '\(panel)'", x: left, y: y + 8, width: right - left, height: bottom - y - 8))
             for (k, r) in inPanel.enumerated() {
                 let cy = y + 10 + (Double(k) + 0.5) * rowHeight
-                svg.add("text", ["x": n(left - 8), "y": n(cy + 4), "text-anchor": "end", "fill": "#222", "font-size": "11"], text: r.label)
+                svg.add("text", ["x": n(left - 8), "y": n(cy + 4), "text-anchor": "end", "fill": "#222", "font-size": "11"],
+                        text: TextBox.fitted(r.label, width: left - 12, fontSize: 11))
                 if r.threshold.isFinite {
                     svg.add("line", ["x1": n(sx(r.threshold)), "y1": n(cy - rowHeight / 2), "x2": n(sx(r.threshold)), "y2": n(cy + rowHeight / 2),
                                      "stroke": "#444", "stroke-dasharray": "4 3"])

@@ -59,12 +59,14 @@ public struct HeatmapFigure: Sendable {
     }
 
     public func render() -> SVGDocument {
-        let titleHeight = title == nil ? 0.0 : 30
+        let width = Double(columns) * panelWidth + 8
+        let titleLines = title.map { Figure.lines($0, width: width - 8) } ?? []
+        let titleHeight = title == nil ? 0.0 : 30 + 18 * Double(titleLines.count - 1)
         let rows = (panels.count + columns - 1) / columns
-        var svg = SVGDocument(width: Double(columns) * panelWidth + 8, height: titleHeight + Double(max(rows, 1)) * panelHeight + 6)
-        if let title {
-            svg.add("text", ["x": SVGDocument.number(svg.width / 2), "y": "20", "text-anchor": "middle", "font-size": "15",
-                             "font-weight": "bold"], text: title)
+        var svg = SVGDocument(width: width, height: titleHeight + Double(max(rows, 1)) * panelHeight + 6)
+        for (k, line) in titleLines.enumerated() {
+            svg.add("text", ["x": SVGDocument.number(width / 2), "y": SVGDocument.number(20 + 18 * Double(k)), "text-anchor": "middle", "font-size": "15",
+                             "font-weight": "bold"], text: TextBox.fitted(line, width: width - 8, fontSize: 15, bold: true))
         }
         for (k, p) in panels.enumerated() {
             p.draw(into: &svg, frame: (4 + Double(k % columns) * panelWidth, titleHeight + Double(k / columns) * panelHeight, panelWidth, panelHeight),

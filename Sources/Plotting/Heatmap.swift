@@ -17,6 +17,9 @@ public struct Heatmap: GridPanel {
     public var contourLevels: [Double]
     /// The colour bar's label (what the colour means).
     public var colorLabel: String
+    /// The level spacing whose decimals the contour labels take (nil: this panel's own); a figure gives all its
+    /// panels one, so that their labels have the same decimals.
+    public var labelStep: Double?
 
     public init(title: String = "", xLabel: String = "", yLabel: String = "", xs: [Double], ys: [Double], values: [Double],
                 colorRange: (Double, Double)? = nil, contourLevels: [Double] = [], colorLabel: String = "") throws {
@@ -59,12 +62,16 @@ public struct Heatmap: GridPanel {
 
     public func draw(into svg: inout SVGDocument, frame: (x: Double, y: Double, width: Double, height: Double), clipID: String) {
         let m = Heatmap.margin, n = SVGDocument.number
-        let left = frame.x + m.left, right = frame.x + frame.width - m.right
         let top = frame.y + m.top, bottom = frame.y + frame.height - m.bottom
-        let ex = Heatmap.edges(xs), ey = Heatmap.edges(ys)
-        let sx = LinearScale(covering: [], pixels: (left, right), targetTicks: max(2, Int((right - left) / 80)), domain: (ex.first!, ex.last!))
-        let sy = LinearScale(covering: [], pixels: (bottom, top), targetTicks: max(2, Int((bottom - top) / 50)), domain: (ey.first!, ey.last!))
         let (lo, hi) = resolvedRange
+        let bar = ColorBar(range: (lo, hi), label: colorLabel, levels: contourLevels)
+        let ex = Heatmap.edges(xs), ey = Heatmap.edges(ys)
+        let sy = LinearScale(covering: [], pixels: (bottom, top), targetTicks: max(2, Int((bottom - top) / 50)), domain: (ey.first!, ey.last!))
+        let left = frame.x + max(m.left, 36 + (sy.ticks.map { TextBox.width(of: sy.label($0)) }.max() ?? 0))
+        let right = frame.x + frame.width - max(m.right, 16 + bar.extent(top: top, bottom: bottom) + 4)
+        let sx = uncrowdedScale(target: max(2, Int((right - left) / 80))) {
+            LinearScale(covering: [], pixels: (left, right), targetTicks: $0, domain: (ex.first!, ex.last!))
+        }
         let map = ColorMap.viridis
         func t(_ v: Double) -> Double { v.isFinite ? (v - lo) / (hi - lo) : .nan }
         // Cells (drawn 0.5 px wider so that no hairline gap shows between neighbours).
@@ -75,26 +82,38 @@ public struct Heatmap: GridPanel {
                                  "fill": map.color(t(values[j * xs.count + i]))])
             }
         }
-        // Contours, each level labelled once at the middle of its longest line.
+        svg.record(PlotArea(name: "plot area of '\(title)'", x: left, y: top, width: right - left, height: bottom - top))
+        // Contours, each level labelled once where its label covers no other label and stays inside the plot area.
         if !contourLevels.isEmpty && xs.count >= 2 && ys.count >= 2 {
             svg.defineClip(id: clipID, x: left, y: top, width: right - left, height: bottom - top)
             svg.open("g", ["clip-path": "url(#\(clipID))", "fill": "none", "stroke": "white", "stroke-width": "1.1"])
-            var labels: [(Double, Double, String)] = []
+            var labels: [(Double, Double, String)] = [], boxes: [TextBox] = []
             for level in contourLevels {
                 let lines = MarchingSquares.lines(values, nx: xs.count, ny: ys.count, level: level)
                 for line in lines where line.points.count >= 2 {
                     let pts = line.points.map { "\(n(sx(Heatmap.coordinate($0.i, xs)))),\(n(sy(Heatmap.coordinate($0.j, ys))))" }
                     svg.add(line.closed ? "polygon" : "polyline", ["points": pts.joined(separator: " ")])
                 }
-                if let longest = lines.max(by: { $0.length < $1.length }), longest.points.count >= 2 {
-                    let p = longest.points[longest.points.count / 2]
-                    labels.append((sx(Heatmap.coordinate(p.i, xs)), sy(Heatmap.coordinate(p.j, ys)), sx.labelText(level, step: contourStep)))
+                let text = LinearScale.labelText(level, step: labelStep ?? contourStep)
+                // Candidates: the middle of the longest line first, then other places along every line.
+                let candidates = lines.filter { $0.points.count >= 2 }.sorted { $0.length > $1.length }.flatMap { line in
+                    [0.5, 0.3, 0.7, 0.15, 0.85, 0.05, 0.95].map { line.points[min(line.points.count - 1, Int($0 * Double(line.points.count - 1)))] }
+                }
+                for c in candidates {
+                    let x = sx(Heatmap.coordinate(c.i, xs)), y = sy(Heatmap.coordinate(c.j, ys))
+                    let w = TextBox.width(of: text, fontSize: 9)
+                    let box = TextBox(text: text, minX: x - w / 2 - 1, minY: y + 3.5 - 7.02 - 1, maxX: x + w / 2 + 1, maxY: y + 3.5 + 1.98 + 1, inPlot: true)
+                    guard box.minX > left + 1, box.maxX < right - 1, box.minY > top + 1, box.maxY < bottom - 1,
+                          !boxes.contains(where: { $0.overlaps(box, tolerance: 0) }) else { continue }
+                    boxes.append(box)
+                    labels.append((x, y, text))
+                    break
                 }
             }
             svg.close("g")
             for (x, y, text) in labels {
                 svg.add("text", ["x": n(x), "y": n(y + 3.5), "text-anchor": "middle", "font-size": "9", "fill": "white",
-                                 "stroke": "#222", "stroke-width": "2.2", "paint-order": "stroke"], text: text)
+                                 "stroke": "#222", "stroke-width": "2.2", "paint-order": "stroke"], text: text, inPlot: true)
             }
         }
         // Axes.
@@ -109,14 +128,19 @@ public struct Heatmap: GridPanel {
             svg.add("text", ["x": n(left - 7), "y": n(p + 4), "text-anchor": "end", "fill": "#333"], text: sy.label(tk))
         }
         svg.add("rect", ["x": n(left), "y": n(top), "width": n(right - left), "height": n(bottom - top), "fill": "none", "stroke": "#444"])
-        if !title.isEmpty { svg.add("text", ["x": n(left), "y": n(frame.y + 17), "font-weight": "bold"], text: title) }
-        if !xLabel.isEmpty { svg.add("text", ["x": n((left + right) / 2), "y": n(bottom + 36), "text-anchor": "middle"], text: xLabel) }
+        if !title.isEmpty {
+            svg.add("text", ["x": n(left), "y": n(frame.y + 17), "font-weight": "bold"],
+                    text: TextBox.fitted(title, width: frame.x + frame.width - left - 4, bold: true))
+        }
+        if !xLabel.isEmpty {
+            svg.add("text", ["x": n((left + right) / 2), "y": n(bottom + 36), "text-anchor": "middle"], text: TextBox.fitted(xLabel, width: right - left))
+        }
         if !yLabel.isEmpty {
             let cx = frame.x + 14, cy = (top + bottom) / 2
-            svg.add("text", ["x": n(cx), "y": n(cy), "text-anchor": "middle", "transform": "rotate(-90 \(n(cx)) \(n(cy)))"], text: yLabel)
+            svg.add("text", ["x": n(cx), "y": n(cy), "text-anchor": "middle", "transform": "rotate(-90 \(n(cx)) \(n(cy)))"],
+                    text: TextBox.fitted(yLabel, width: bottom - top))
         }
-        ColorBar(range: (lo, hi), label: colorLabel, levels: contourLevels)
-            .draw(into: &svg, x: right + 16, top: top, bottom: bottom)
+        bar.draw(into: &svg, x: right + 16, top: top, bottom: bottom)
     }
 
     /// The spacing of the contour levels (for their labels' decimals).
@@ -135,7 +159,7 @@ public struct Heatmap: GridPanel {
 
 extension LinearScale {
     /// `value` with as many decimals as a spacing of `step` needs.
-    func labelText(_ value: Double, step: Double) -> String {
+    static func labelText(_ value: Double, step: Double) -> String {
         if abs(value) >= 1e6 || step < 1e-4 { return String(format: "%.3g", value) }
         let decimals = max(0, Int((-log10(step)).rounded(.up)))
         let text = String(format: "%.\(decimals)f", value)

@@ -8,6 +8,9 @@ public struct SVGDocument: Sendable {
     public let height: Double
     private var body: [String] = []
     private var definitions: [String] = []
+    /// The estimated box of every text element, in order, and the plot areas recorded: what `LayoutCheck` checks.
+    public private(set) var textBoxes: [TextBox] = []
+    public private(set) var plotAreas: [PlotArea] = []
 
     public init(width: Double, height: Double) {
         self.width = width
@@ -15,10 +18,15 @@ public struct SVGDocument: Sendable {
     }
 
     /// An element `<name attributes/>`, or `<name attributes>text</name>` when `text` is given; an attribute whose
-    /// value is nil is left out (e.g. the dash pattern of a solid line).
-    public mutating func add(_ name: String, _ attributes: KeyValuePairs<String, String?>, text: String? = nil) {
+    /// value is nil is left out (e.g. the dash pattern of a solid line). A text `inPlot` labels the data where they are
+    /// (a contour's level) and may lie on a plot area; any other text may not.
+    public mutating func add(_ name: String, _ attributes: KeyValuePairs<String, String?>, text: String? = nil, inPlot: Bool = false) {
         body.append(SVGDocument.element(name, attributes, text: text))
+        if name == "text", let text, let box = TextBox(attributes: attributes, text: text, inPlot: inPlot) { textBoxes.append(box) }
     }
+
+    /// Records a region where data are drawn, for the layout check (nothing is written).
+    public mutating func record(_ area: PlotArea) { plotAreas.append(area) }
 
     /// A raw group opening / closing, for nested structure (`<g clip-path=...>` ... `</g>`).
     public mutating func open(_ name: String, _ attributes: KeyValuePairs<String, String?>) {

@@ -1,10 +1,11 @@
 import Foundation
 
 /// A figure drawn from a tidy CSV table (one row per observation): what `binarybert plot` and the report draw.
-/// `line` (and `density`: a line chart on a log10 y axis without bands) draws --x against --y per --group and
-/// --panel; `heatmap`, `contour` and `surface` draw the grid x, y → z, one panel per --panel value on one colour
-/// scale; `bar` draws grouped bars with optional error bars. Rows are used in file order, so the same table always
-/// gives the same bytes.
+/// `line` draws --x against --y per --group and --panel (with a replicate column: each replicate thin, their mean
+/// bold); `density` is a line chart on a log10 y axis without bands whose missing or tiny values sit on the axis floor
+/// and whose x range is fitted to the positive values; `heatmap`, `contour` and `surface` draw the grid x, y → z, one
+/// panel per --panel value on one colour scale; `bar` draws grouped bars with optional error bars. Rows are used in
+/// file order, so the same table always gives the same bytes.
 public struct TidyPlot: Sendable {
     public enum Kind: String, Sendable, CaseIterable {
         case line, heatmap, contour, surface, bar, density
@@ -24,6 +25,8 @@ public struct TidyPlot: Sendable {
     public var yLabel: String?
     /// A panel's title, {} standing for its value (default "COLUMN {}").
     public var panelFormat: String?
+    /// Titles of panels by their --panel value, in place of `panelFormat`'s.
+    public var panelTitles: [String: String] = [:]
     public var xRange: (Double, Double)?
     public var yRange: (Double, Double)?
     public var xSpacing: AxisSpacing = .linear
@@ -38,6 +41,21 @@ public struct TidyPlot: Sendable {
     public var errorColumns: (lower: String, upper: String)?
     /// Bar: a dashed reference line at this y.
     public var reference: Double?
+    /// Line: the column naming each row's replicate; each replicate's line is drawn thin, the mean over replicates
+    /// at each x bold (no band).
+    public var replicate: String?
+    /// Line: how the x axis covers the data when `xRange` is not given.
+    public var xFit: AxisFit = .nice
+    /// Line: vertical rules in every panel, and in the panel of a given --panel value (or `overview`'s title).
+    public var rules: [Rule] = []
+    public var panelRules: [String: [Rule]] = [:]
+    /// Line: the title of an extra first panel holding every line of every panel on one axis.
+    public var overview: String?
+    /// Contour: levels chosen in each panel's own range (so every panel that is not flat shows several), their
+    /// labels with the same decimals in every panel; false: one set of levels over the shared range.
+    public var panelLevels = false
+    /// Surface: a second row of panels showing each panel's rise from the value at its grid's centre, on one scale.
+    public var rise = false
 
     public init(kind: Kind = .line, x: String, y: [String]) {
         self.kind = kind
@@ -84,12 +102,15 @@ public struct TidyPlot: Sendable {
         guard !yColumns.isEmpty else { throw PlottingError.badOption("give at least one --y column") }
         let groupColumn = try group.map { try table.column($0) }
         let panelColumn = try panel.map { try table.column($0) }
+        let replicateColumn = try replicate.map { try table.column($0) }
         let kept = try keptRows(table, source: source)
-        let bandKind = kind == .density ? Series.Band.none : band
+        let bandKind = kind == .density || replicate != nil ? Series.Band.none : band
 
-        // Panels and lines in order of first appearance, so the same file always gives the same figure.
+        // Panels, lines and replicates in order of first appearance, so the same file always gives the same figure.
         var panelKeys: [String] = [], lineKeys: [String: [String]] = [:]
         var points: [String: [String: (x: [Double], y: [Double])]] = [:]
+        var replicateKeys: [String: [String: [String]]] = [:]
+        var replicatePoints: [String: [String: [String: (x: [Double], y: [Double])]]] = [:]
         for r in kept {
             let panelKey = panelColumn.map { table.rows[r][$0] } ?? ""
             if points[panelKey] == nil { panelKeys.append(panelKey); points[panelKey] = [:] }
@@ -109,17 +130,53 @@ public struct TidyPlot: Sendable {
                 if points[panelKey]![name] == nil { lineKeys[panelKey, default: []].append(name); points[panelKey]![name] = ([], []) }
                 points[panelKey]![name]!.x.append(xv)
                 points[panelKey]![name]!.y.append(yv)
+                if let replicateColumn {
+                    let rep = table.rows[r][replicateColumn]
+                    if replicatePoints[panelKey, default: [:]][name]?[rep] == nil { replicateKeys[panelKey, default: [:]][name, default: []].append(rep) }
+                    replicatePoints[panelKey, default: [:]][name, default: [:]][rep, default: ([], [])].x.append(xv)
+                    replicatePoints[panelKey, default: [:]][name, default: [:]][rep, default: ([], [])].y.append(yv)
+                }
             }
         }
         let format = panelFormat ?? (panel.map { "\($0) {}" } ?? "{}")
-        let panels = panelKeys.map { key in
-            LineChart(title: panel == nil ? "" : format.replacingOccurrences(of: "{}", with: key),
-                      xLabel: xLabel ?? x, yLabel: yLabel ?? y.joined(separator: ", "),
-                      series: lineKeys[key, default: []].map { name in
-                          let p = points[key]![name]!
-                          return Series.aggregating(name: name, x: p.x, y: p.y, band: bandKind)
-                      },
-                      xDomain: xRange, yDomain: yRange, xSpacing: xSpacing, ySpacing: yAxis)
+        var panels: [LineChart] = []
+        for key in panelKeys {
+            let series = lineKeys[key, default: []].map { name in
+                let p = points[key]![name]!
+                return Series.aggregating(name: name, x: p.x, y: p.y, band: bandKind)
+            }
+            // One replicate's line for every line with more than one replicate, its points in x order.
+            let replicates = lineKeys[key, default: []].flatMap { name -> [Series] in
+                let reps = replicateKeys[key]?[name] ?? []
+                guard reps.count > 1 else { return [] }
+                return reps.map { rep in
+                    let p = replicatePoints[key]![name]![rep]!
+                    let order = p.x.indices.sorted { (p.x[$0], $0) < (p.x[$1], $1) }
+                    return Series(name: name, x: order.map { p.x[$0] }, y: order.map { p.y[$0] })
+                }
+            }
+            // A panel with nothing finite to draw is left out.
+            guard series.contains(where: { !$0.segments.isEmpty }) || kind == .density else { continue }
+            panels.append(LineChart(title: panel == nil ? "" : panelTitles[key] ?? format.replacingOccurrences(of: "{}", with: key),
+                                    xLabel: xLabel ?? x, yLabel: yLabel ?? y.joined(separator: ", "), series: series, replicates: replicates,
+                                    rules: rules + panelRules[key, default: []], xDomain: xRange, yDomain: yRange, xFit: xFit,
+                                    xSpacing: xSpacing, ySpacing: yAxis, yFloor: kind == .density))
+        }
+        guard !panels.isEmpty else { throw PlottingError.noData("\(source) has no finite \(y.joined(separator: ", ")) to draw") }
+        if let overview, panels.count > 1 {
+            var all = panels[0]
+            all.title = overview
+            all.series = panels.flatMap(\.series)
+            all.replicates = panels.flatMap(\.replicates)
+            all.rules = rules + panelRules[overview, default: []]
+            panels.insert(all, at: 0)
+        }
+        if kind == .density && xRange == nil {
+            // The x range of the values above the floor (and the rules), not of the grid the density was sampled on.
+            for k in panels.indices {
+                let xs = panels[k].series.flatMap { s in s.x.indices.filter { s.y[$0].isFinite && s.y[$0] > 0 }.map { s.x[$0] } }
+                panels[k].xDomain = AxisFit.padded.domain(xs + panels[k].rules.map(\.x), spacing: xSpacing)
+            }
         }
         let figure = Figure(title: title, panels: panels, columns: columns)
         return (figure.render(), Summary(panels: panels.count, series: figure.seriesNames, rows: kept.count))
@@ -166,20 +223,49 @@ public struct TidyPlot: Sendable {
         }
         let fields = try keys.map { try GridField(table: table, x: xc, y: yc, z: zc, rows: rowsOf[$0]!) }
         let range = yRange ?? valueRange(fields.flatMap(\.values))
-        let contourLevels = MarchingSquares.levels(lo: range.0, hi: range.1, count: count)
+        let sharedLevels = MarchingSquares.levels(lo: range.0, hi: range.1, count: count)
+        // Each panel's own levels when asked: from its own finite range, none when it is flat.
+        let levelsOf: [[Double]] = fields.map { f in
+            guard panelLevels else { return sharedLevels }
+            let finite = f.values.filter(\.isFinite)
+            guard let lo = finite.min(), let hi = finite.max(), hi - lo > 1e-12 * max(1, abs(hi)) else { return [] }
+            return MarchingSquares.levels(lo: lo, hi: hi, count: count)
+        }
+        let steps = levelsOf.compactMap { l in zip(l, l.dropFirst()).map { $1 - $0 }.min() }
         let format = panelFormat ?? (panel.map { "\($0) {}" } ?? "{}")
-        let panels: [any GridPanel] = try zip(keys, fields).map { key, f in
-            let name = panel == nil ? "" : format.replacingOccurrences(of: "{}", with: key)
+        var panels: [any GridPanel] = try zip(zip(keys, fields), levelsOf).map { item, levels in
+            let (key, f) = item
+            let name = panel == nil ? "" : panelTitles[key] ?? format.replacingOccurrences(of: "{}", with: key)
             if kind == .surface {
                 return try SurfacePlot(title: name, xLabel: xLabel ?? x, yLabel: yLabel ?? y[0], xs: f.xs, ys: f.ys, values: f.values,
                                        colorRange: range, colorLabel: colorLabel ?? z)
             }
-            return try Heatmap(title: name, xLabel: xLabel ?? x, yLabel: yLabel ?? y[0], xs: f.xs, ys: f.ys, values: f.values,
-                               colorRange: range, contourLevels: contourLevels, colorLabel: colorLabel ?? z)
+            var map = try Heatmap(title: name, xLabel: xLabel ?? x, yLabel: yLabel ?? y[0], xs: f.xs, ys: f.ys, values: f.values,
+                                  colorRange: range, contourLevels: levels, colorLabel: colorLabel ?? z)
+            map.labelStep = steps.min()
+            return map
         }
-        let figure = HeatmapFigure(title: title, panels: panels, columns: columns, sharedRange: range)
+        if kind == .surface && rise {
+            // Each panel's values less the value at its grid's centre, all on the range of these rises.
+            let rises = fields.map { f -> [Double] in
+                let cx = (f.xs[0] + f.xs[f.xs.count - 1]) / 2, cy = (f.ys[0] + f.ys[f.ys.count - 1]) / 2
+                let i = f.xs.indices.min { (abs(f.xs[$0] - cx), $0) < (abs(f.xs[$1] - cx), $1) }!
+                let j = f.ys.indices.min { (abs(f.ys[$0] - cy), $0) < (abs(f.ys[$1] - cy), $1) }!
+                let centre = f.values[j * f.xs.count + i]
+                return f.values.map { $0 - centre }
+            }
+            let riseRange = valueRange(rises.flatMap { $0 })
+            for (key, (f, values)) in zip(keys, zip(fields, rises)) {
+                let name = (panel == nil ? "" : (panelTitles[key] ?? format.replacingOccurrences(of: "{}", with: key)) + ": ") + "rise from its centre"
+                panels.append(try SurfacePlot(title: name, xLabel: xLabel ?? x, yLabel: yLabel ?? y[0], xs: f.xs, ys: f.ys, values: values,
+                                              colorRange: riseRange, colorLabel: "\(colorLabel ?? z) − centre"))
+            }
+        }
+        let figure = HeatmapFigure(title: title, panels: panels, columns: kind == .surface && rise ? max(columns, fields.count) : columns,
+                                   sharedRange: range)
+        let summaryLevels = panelLevels ? Array(Set(levelsOf.flatMap { $0 })).sorted() : sharedLevels
         return (figure.render(), Summary(kind: kind.rawValue, panels: panels.count, rows: kept.count,
-                                         colorRange: [range.0, range.1], levels: contourLevels))
+                                         colorRange: [range.0, range.1], levels: summaryLevels))
     }
 
     /// The rows every filter COLUMN=VALUE holds for (at least one).

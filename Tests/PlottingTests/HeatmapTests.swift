@@ -133,7 +133,7 @@ final class BarChartTests: XCTestCase {
     }
 
     func testLog10AxisTicksAndLabels() {
-        let s = Log10Scale(covering: [3e-5, 0.2, 40], pixels: (100, 0))
+        let s = LogScale(base: 10, covering: [3e-5, 0.2, 40], pixels: (100, 0))
         XCTAssertEqual(s.lower, 1e-5, accuracy: 1e-20)
         XCTAssertEqual(s.upper, 100, accuracy: 1e-12)
         XCTAssertEqual(s.ticks.map { s.label($0) }, ["1e-04", "0.01", "1", "100"])

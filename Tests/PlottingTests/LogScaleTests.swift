@@ -1,10 +1,10 @@
 import XCTest
 @testable import Plotting
 
-final class Log2ScaleTests: XCTestCase {
+final class LogScaleTests: XCTestCase {
     /// Bit widths 1…32: the domain is [1, 32], every power of two is a tick, and equal ratios get equal distances.
     func testPowersOfTwoAreEvenlySpacedTicks() {
-        let s = Log2Scale(covering: [1, 2, .nan, 4, 8, 32, 0, -3], pixels: (0, 500), targetTicks: 6)
+        let s = LogScale(base: 2, covering: [1, 2, .nan, 4, 8, 32, 0, -3], pixels: (0, 500), targetTicks: 6)
         XCTAssertEqual(s.lower, 1)
         XCTAssertEqual(s.upper, 32)
         XCTAssertEqual(s.ticks, [1, 2, 4, 8, 16, 32])
@@ -15,18 +15,18 @@ final class Log2ScaleTests: XCTestCase {
     }
 
     func testDomainWidensToPowersOfTwoAndThinsCrowdedTicks() {
-        let s = Log2Scale(covering: [3, 100], pixels: (0, 1))
+        let s = LogScale(base: 2, covering: [3, 100], pixels: (0, 1))
         XCTAssertEqual(s.lower, 2)
         XCTAssertEqual(s.upper, 128)
-        let crowded = Log2Scale(covering: [1.0 / 64, 1024], pixels: (0, 1), targetTicks: 4)
+        let crowded = LogScale(base: 2, covering: [1.0 / 64, 1024], pixels: (0, 1), targetTicks: 4)
         XCTAssertEqual(crowded.stride, 4)
         XCTAssertEqual(crowded.ticks, [1.0 / 16, 1, 16, 256])
         XCTAssertEqual(crowded.label(1.0 / 16), "0.0625")
-        let one = Log2Scale(covering: [4], pixels: (0, 1))
+        let one = LogScale(base: 2, covering: [4], pixels: (0, 1))
         XCTAssertEqual([one.lower, one.upper], [2, 8])
-        let none = Log2Scale(covering: [-1, 0], pixels: (0, 1))
+        let none = LogScale(base: 2, covering: [-1, 0], pixels: (0, 1))
         XCTAssertEqual([none.lower, none.upper], [1, 2])
-        let fixed = Log2Scale(covering: [4], pixels: (0, 1), domain: (3, 40))
+        let fixed = LogScale(base: 2, covering: [4], pixels: (0, 1), domain: (3, 40))
         XCTAssertEqual([fixed.lower, fixed.upper], [3, 40])
         XCTAssertEqual(fixed.ticks, [4, 8, 16, 32])
     }
