@@ -375,4 +375,6 @@ public enum ReportFiles {
     public static let matchedLoss = "matched-loss.csv"
     public static let provenance = "report.json"
     public static let report = "REPORT.md"
+    /// Every figure of the folder with its caption, its table and the command that redraws it.
+    public static let gallery = "README.md"
 }

@@ -39,24 +39,29 @@ public struct ReportRenderer {
     @discardableResult
     public func render() throws -> (files: [String], claims: [Claim]) {
         var written: [String] = []
-        func draw(_ plot: TidyPlot, from csv: String, to svg: String) throws {
+        var gallery = ReportGallery()
+        func draw(_ plot: TidyPlot, from csv: String, to svg: String, caption: String) throws {
             let t = try table(csv)
             let table = try CSVTable(text: t.text, source: csv)
             let (document, _) = try plot.render(table, source: csv)
+            cache.layout[svg] = LayoutCheck.problems(in: document)
             try AtomicFile.write(document.text, to: directory.appendingPathComponent(svg), createParent: true)
             written.append(svg)
+            gallery.add(svg, from: csv, caption: caption)
         }
         let set = try claimSet()
         let n = set.replicates.count
+        let replicates = "\(n) replicate\(n == 1 ? "" : "s")"
         // The figures that show one run's grid, spectrum or line show the first replicate's.
         let first = set.replicates.first ?? "?"
-        // Fig. 1
+        // Fig. 1: every replicate (thin lines, dots) and their mean (bold); the teacher is one shared point.
         var p = TidyPlot(x: "weight_bits", y: ["accuracy"])
-        p.group = "series"; p.xSpacing = .log2
-        p.title = "Dev accuracy against weight bits (A8; mean ± std over \(n) replicate\(n == 1 ? "" : "s"))"
-        p.xLabel = "weight bits"; p.yLabel = "dev accuracy"
-        try draw(p, from: ReportFiles.accuracy, to: "fig1-accuracy-bits.svg")
-        // Fig. 2
+        p.group = "series"; p.xSpacing = .log2; p.replicate = "replicate"; p.xFit = .padded
+        p.title = "Dev accuracy against weight bits (A8): thin, each of \(replicates); bold, their mean"
+        p.xLabel = "weight bits (log scale)"; p.yLabel = "dev accuracy"
+        try draw(p, from: ReportFiles.accuracy, to: "fig1-accuracy-bits.svg",
+                 caption: "Fig. 1: dev accuracy of the distilled 4-bit, ternary and BWN students (A8) and of TWS against weight bits; each replicate thin, the mean bold, the full-precision teacher one shared point.")
+        // Fig. 2: the shared absolute scale (the paper's) and each model's rise from its centre on one scale.
         for (csv, what) in [(ReportFiles.ones, "all-ones probe, latent space"), (ReportFiles.filterLatent, "filter-normalized directions, latent space"),
                             (ReportFiles.filterQuantized, "filter-normalized directions, quantized space")] {
             let stem = String(csv.dropLast(4))
@@ -64,58 +69,82 @@ public struct ReportRenderer {
             for (kind, view) in [(TidyPlot.Kind.surface, "surface"), (.contour, "contour")] {
                 var g = TidyPlot(kind: kind, x: "x", y: ["y"])
                 g.z = "loss"; g.panel = "model"; g.panelFormat = "{}"; g.columns = 3; g.colorLabel = "training loss"
-                g.title = "Fig. 2, \(what): training loss on one colour scale (replicate \(first))"
                 let short = kind == .surface
+                if short {
+                    g.rise = true
+                    g.title = "Fig. 2, \(what) (replicate \(first)): loss on one scale (top), rise from each model's centre on one scale (bottom)"
+                } else {
+                    g.panelLevels = true
+                    g.title = "Fig. 2, \(what) (replicate \(first)): colours on one loss scale, contours at each model's own levels"
+                }
                 g.xLabel = ones ? (short ? "x (layer 0 value)" : "x · mean|W| on layer 0's value") : (short ? "x" : "x (filter-normalized, value@0,1)")
                 g.yLabel = ones ? (short ? "y (layer 1 value)" : "y · mean|W| on layer 1's value") : (short ? "y" : "y (filter-normalized, value@0,1)")
-                try draw(g, from: csv, to: "\(stem).\(view).svg")
+                let caption = short
+                    ? "Fig. 2 (\(what)): the training-loss surface of the full-precision, ternary and BWN models as 3-D meshes, on one shared loss scale (top row, the paper's view) and as the rise from each model's own centre on one shared scale (bottom row), so that their shapes compare."
+                    : "Fig. 2 (\(what)): the same surfaces as maps, coloured on one shared loss scale, with labelled contours at levels chosen in each model's own range."
+                try draw(g, from: csv, to: "\(stem).\(view).svg", caption: caption)
             }
         }
         p = TidyPlot(x: "offset", y: ["loss"])
         p.group = "model"; p.panel = "panel"; p.panelFormat = "{}"; p.title = "All-ones probe, centre slices (latent space, replicate \(first))"
         p.xLabel = "offset (units of mean|W|)"; p.yLabel = "training loss"
-        try draw(p, from: ReportFiles.slices, to: "fig2-slices.svg")
+        try draw(p, from: ReportFiles.slices, to: "fig2-slices.svg",
+                 caption: "The all-ones probe's two centre slices (x and y through the model itself), each model's training loss along them.")
         // Fig. 3: ratios over replicates on a log axis (the intervals are computed on the log scale).
         try store(ReportFiles.ratios, try ratios(set)); written.append(ReportFiles.ratios)
         try store(ReportFiles.perLayer, try perLayer(set)); written.append(ReportFiles.perLayer)
         var bar = TidyPlot(kind: .bar, x: "module", y: ["ratio"])
         bar.group = "pair"; bar.errorColumns = ("low", "high"); bar.reference = 1; bar.ySpacing = .log10
-        bar.title = "Top Hessian eigenvalue per module kind (Fig. 3): mean over replicates, \(Estimate.percent(confidence)) % t-interval"
-        bar.xLabel = "module"; bar.yLabel = "λ_max ratio (log scale)"
-        try draw(bar, from: ReportFiles.ratios, to: "fig3-ratios.svg")
-        // Spectra, eigenvector scans, TWS, curvature along training.
+        bar.title = "Fig. 3: λ_max ratios, geometric mean over \(replicates) and \(Estimate.percent(confidence)) % t-interval"
+        bar.xLabel = "module"; bar.yLabel = "λ_max ratio (log scale; bars from 1)"
+        try draw(bar, from: ReportFiles.ratios, to: "fig3-ratios.svg",
+                 caption: "Fig. 3: top Hessian eigenvalue ratios per module kind, ternary and BWN against full precision and BWN against ternary (the ratio the verdicts judge): geometric mean over replicates with its \(Estimate.percent(confidence)) % t-interval, on a log axis.")
+        // Spectra: every model on one axis, then each on its own fitted axis, λ_max and λ_min marked.
         p = TidyPlot(kind: .density, x: "eigenvalue", y: ["density"])
-        p.group = "model"; p.title = "Spectral density of value@0,1 (SLQ, smoothed; replicate \(first))"
-        p.xLabel = "eigenvalue"; p.yLabel = "density"
-        try draw(p, from: ReportFiles.density, to: "spectra-density.svg")
+        p.group = "model"; p.panel = "model"; p.panelFormat = "{}"; p.columns = 2; p.overview = "every model on one axis"
+        p.panelRules = try spectrumMarks(overview: p.overview!)
+        p.title = "Spectral density of value@0,1 (SLQ, smoothed; replicate \(first)); dashed: each model's λ_max and λ_min"
+        p.xLabel = "eigenvalue"; p.yLabel = "density (log scale)"
+        try draw(p, from: ReportFiles.density, to: "spectra-density.svg",
+                 caption: "Spectral density of the value matrices of layers 0 and 1 (SLQ, Gaussian-smoothed), every model on one axis and each on its own; values below 10⁻⁶ of the peak sit on the axis floor; dashed lines mark λ_max (Lanczos, spectra-traces.csv) and λ_min (the lower edge of the SLQ density).")
         p = TidyPlot(x: "offset", y: ["loss_change"])
-        p.group = "curve"; p.panel = "model"; p.panelFormat = "{}"; p.columns = 3
+        p.group = "curve"; p.panel = "model"; p.panelFormat = "{}"; p.columns = 3; p.xFit = .data
         p.title = "Loss along the top Hessian eigenvector of value@0,1 (replicate \(first))"
         p.xLabel = "offset along the unit eigenvector"; p.yLabel = "L − L₀"
-        try draw(p, from: ReportFiles.eigen1D, to: "eigen-1d.svg")
-        p = TidyPlot(x: "step", y: ["dev_accuracy"])
-        p.group = "model"; p.filters = ["stage=2"]; p.connectGaps = true
-        p.title = "Dev accuracy during stage 2 (mean ± std over replicates)"
-        p.xLabel = "step of stage 2 (logit distillation)"; p.yLabel = "dev accuracy"
-        try draw(p, from: ReportFiles.curves, to: "tws-curves.accuracy.svg")
-        p = TidyPlot(x: "step", y: ["train_loss"])
-        p.group = "model"; p.panel = "stage"; p.panelFormat = "stage {}"; p.connectGaps = true
-        p.title = "Distillation loss per stage (mean ± std over replicates)"
-        p.xLabel = "step within the stage"; p.yLabel = "loss (mean since the last log)"
-        try draw(p, from: ReportFiles.curves, to: "tws-curves.loss.svg")
+        try draw(p, from: ReportFiles.eigen1D, to: "eigen-1d.svg",
+                 caption: "The loss change along each model's top Hessian eigenvector of value@0,1, measured and as the quadratic ½λ_max·x² predicts.")
+        // Distillation: one panel per stage objective on one step axis, each model's stage boundary marked.
+        let curvesEnd = try records(ReportFiles.curves).map { $0.number("position") }.filter(\.isFinite).max() ?? 1
+        let objectives = ["1": "stage 1: attention + hidden-state MSE", "2": "stage 2: logit distillation (soft CE)"]
+        for (column, view, label) in [("dev_accuracy", "accuracy", "dev accuracy"), ("train_loss", "loss", "loss (mean since the last log)")] {
+            p = TidyPlot(x: "position", y: [column])
+            p.group = "model"; p.panel = "stage"; p.panelTitles = objectives; p.replicate = "replicate"; p.connectGaps = true
+            p.xRange = (0, max(curvesEnd, 1)); p.rules = try stageBoundaries(ReportFiles.curves)
+            p.title = "Distillation \(view == "loss" ? "loss" : "dev accuracy") per stage: thin, each of \(replicates); bold, their mean"
+            p.xLabel = "step from the start of distillation"; p.yLabel = label
+            try draw(p, from: ReportFiles.curves, to: "tws-curves.\(view).svg",
+                     caption: view == "loss"
+                        ? "The distillation loss as logged, one panel per stage objective (the two stages minimise different losses), every replicate thin and the mean bold; dashed lines mark where each model's stage 2 starts."
+                        : "Dev accuracy at every evaluation the run logged, per stage objective, every replicate and the mean; dashed lines mark where each model's stage 2 starts.")
+        }
         p = TidyPlot(x: "x", y: ["loss"])
         p.group = "line"; p.title = "Start (x = 0) to fine-tuned TWS (x = 1), replicate \(first)"; p.xLabel = "x"; p.yLabel = "training loss"
-        try draw(p, from: ReportFiles.interpolation, to: "tws-interpolation.svg")
+        try draw(p, from: ReportFiles.interpolation, to: "tws-interpolation.svg",
+                 caption: "Training loss on the straight line from the ternary model and from its exact split (x = 0) to the fine-tuned TWS model (x = 1): the two lines coincide.")
         p = TidyPlot(x: "position", y: ["lambda_max"])
-        p.group = "model"; p.panel = "block"; p.panelFormat = "{} block (all layers)"
-        p.title = "Top Hessian eigenvalue along distillation (mean ± std over replicates)"; p.xLabel = "step (stage 1, then stage 2)"; p.yLabel = "λ_max"
-        try draw(p, from: ReportFiles.trainingCurvature, to: "training-curvature.svg")
+        p.group = "model"; p.panel = "block"; p.panelFormat = "{} block (all layers)"; p.replicate = "replicate"; p.xFit = .padded
+        p.rules = try stageBoundaries(ReportFiles.trainingCurvature)
+        p.title = "Top Hessian eigenvalue along distillation: thin, each of \(replicates); bold, their mean"
+        p.xLabel = "step from the start of distillation"; p.yLabel = "λ_max"
+        try draw(p, from: ReportFiles.trainingCurvature, to: "training-curvature.svg",
+                 caption: "λ_max of all value and of all FFN-output matrices at every kept snapshot of the ternary and BWN distillations, every replicate thin and the mean bold; dashed lines mark where each model's stage 2 starts.")
         try store(ReportFiles.matchedLoss, try matchedLoss(set)); written.append(ReportFiles.matchedLoss)
         if hasAdaptiveSplit {
             p = TidyPlot(x: "packed_mb", y: ["accuracy"])
             p.group = "rule"; p.title = "Adaptive splitting: dev accuracy against packed size (§3.3)"
-            p.xLabel = "packed size (MB)"; p.yLabel = "dev accuracy of the binary model"
-            try draw(p, from: ReportFiles.adaptiveSplit, to: "adaptive-split.svg")
+            p.xLabel = "packed size (MB)"; p.yLabel = "dev accuracy of the binary model"; p.xFit = .padded
+            try draw(p, from: ReportFiles.adaptiveSplit, to: "adaptive-split.svg",
+                     caption: "Adaptive splitting (§3.3): dev accuracy of the final binary model against its packed size, per selection rule.")
         }
         // Verdicts, the forest plot and the report.
         let claims = try set.all()
@@ -136,8 +165,14 @@ public struct ReportRenderer {
         }
         try store(ReportFiles.verdicts, v); written.append(ReportFiles.verdicts)
         try store(ReportFiles.forest, f); written.append(ReportFiles.forest)
-        try AtomicFile.write(try forestPlot(n: n).render().text, to: directory.appendingPathComponent("forest.svg"), createParent: true)
+        let forest = try forestPlot(n: n).render()
+        cache.layout["forest.svg"] = LayoutCheck.problems(in: forest)
+        try AtomicFile.write(forest.text, to: directory.appendingPathComponent("forest.svg"), createParent: true)
         written.append("forest.svg")
+        gallery.add("forest.svg", from: ReportFiles.forest,
+                    caption: "Every claim: one dot per replicate, the mean (diamond) with its \(Estimate.percent(confidence)) % t-interval, the threshold dashed, the verdict at the right; panels by unit.")
+        try AtomicFile.write(gallery.markdown, to: directory.appendingPathComponent(ReportFiles.gallery), createParent: true)
+        written.append(ReportFiles.gallery)
         try AtomicFile.write(try markdown(claims, set), to: directory.appendingPathComponent(ReportFiles.report), createParent: true)
         written.append(ReportFiles.report)
         return (written, claims)
@@ -159,9 +194,52 @@ public struct ReportRenderer {
         return ForestPlot(title: "Every claim: per-replicate values, mean and \(Estimate.percent(confidence)) % t-interval over \(n) replicates (forest.csv)", rows: rows)
     }
 
+    /// Where each model's stage 2 starts (its last stage-1 position) in a table with model, stage and position columns:
+    /// one rule per boundary, naming the models that share it.
+    func stageBoundaries(_ name: String) throws -> [Rule] {
+        var ends: [String: Double] = [:], models: [String] = []
+        for r in try records(name) where r["stage"] == "1" {
+            let model = r["model"]!, x = r.number("position")
+            guard x.isFinite else { continue }
+            if ends[model] == nil { models.append(model) }
+            ends[model] = max(ends[model] ?? x, x)
+        }
+        let positions = BarChart.ordered(models.map { TidyTable.number(ends[$0]!) })
+        return positions.map { x in
+            Rule(x: Double(x)!, label: "stage 2 starts: " + models.filter { TidyTable.number(ends[$0]!) == x }.joined(separator: ", "))
+        }
+    }
+
+    /// The spectrum figure's marks by panel (model) and in the overview: each model's λ_max from the traces (the
+    /// spectrum's replicate) and λ_min as the lower edge of its SLQ density.
+    func spectrumMarks(overview: String) throws -> [String: [Rule]] {
+        var marks: [String: [Rule]] = [:]
+        let density = try records(ReportFiles.density)
+        let replicate = density.first?["replicate"]
+        let models = BarChart.ordered(density.map { $0["model"]! })
+        let traces = try records(ReportFiles.traces)
+        func short(_ v: Double) -> String { String(format: "%.3g", v) }
+        for model in models {
+            var rules: [Rule] = []
+            if let t = traces.first(where: { $0["model"] == model && $0["replicate"] == replicate }), t.number("lambda_max").isFinite {
+                rules.append(Rule(x: t.number("lambda_max"), label: "λ_max \(short(t.number("lambda_max")))", series: model))
+            }
+            let support = density.filter { $0["model"] == model && $0.number("density") > 0 }.map { $0.number("eigenvalue") }.filter(\.isFinite)
+            if let low = support.min() { rules.append(Rule(x: low, label: "λ_min ≈ \(short(low))", series: model)) }
+            marks[model] = rules
+            marks[overview, default: []] += rules.map { Rule(x: $0.x, label: "\(model) " + $0.label.prefix { $0 != " " }, series: model) }
+        }
+        return marks
+    }
+
     /// The tables derived while rendering (read like the collected ones).
     let cache = Cache()
-    final class Cache { var tables: [String: TidyTable] = [:]; var records: [String: [[String: String]]] = [:] }
+    final class Cache {
+        var tables: [String: TidyTable] = [:], records: [String: [[String: String]]] = [:]
+        var layout: [String: [LayoutProblem]] = [:]
+    }
+    /// What the layout check found in each figure of the last rendering (empty lists: nothing overlaps or is clipped).
+    public var layoutProblems: [String: [LayoutProblem]] { cache.layout }
     /// Writes a derived table and keeps it for the rest of the rendering.
     func store(_ name: String, _ t: TidyTable) throws {
         cache.tables[name] = t

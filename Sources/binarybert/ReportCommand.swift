@@ -71,7 +71,12 @@ struct ReportCommand: ParsableCommand {
         let outputURL = URL(fileURLWithPath: output ?? "Plots/\(spec.preset.rawValue)\(suffix)")
         if renderOnly {
             // Locked like a run's output: two renderings (or a run and a rendering) never write into one folder at once.
-            let files = try OutputClaim.with(outputURL.path) { try ReportRenderer(directory: outputURL).render().files }
+            let renderer = try ReportRenderer(directory: outputURL)
+            let files = try OutputClaim.with(outputURL.path) { try renderer.render().files }
+            // The layout check's findings, one line each on stderr (the figures are written all the same).
+            for (figure, problems) in renderer.layoutProblems.sorted(by: { $0.key < $1.key }) {
+                for p in problems { FileHandle.standardError.write("layout: \(figure): \(p)\n".data(using: .utf8)!) }
+            }
             try printJSONLine(["output": outputURL.path, "files": files.joined(separator: ",")])
             return
         }

@@ -55,11 +55,17 @@ final class CommittedReportTests: XCTestCase {
         let (committed, copy) = try committedCopy()
         // Remove everything the renderer derives, then draw it again from the collected tables alone.
         let derived = try FileManager.default.contentsOfDirectory(atPath: copy.path)
-            .filter { $0.hasSuffix(".svg") || [ReportFiles.report, ReportFiles.verdicts, ReportFiles.ratios, ReportFiles.forest, ReportFiles.perLayer,
+            .filter { $0.hasSuffix(".svg") || [ReportFiles.report, ReportFiles.gallery, ReportFiles.verdicts, ReportFiles.ratios, ReportFiles.forest, ReportFiles.perLayer,
                                                  ReportFiles.matchedLoss].contains($0) }
         for f in derived { try FileManager.default.removeItem(at: copy.appendingPathComponent(f)) }
-        let written = try ReportRenderer(directory: copy).render().files
+        let renderer = try ReportRenderer(directory: copy)
+        let written = try renderer.render().files
         XCTAssertEqual(Set(written), Set(derived), "the committed report has other derived files than the renderer writes")
+        // Every figure passes the layout check: no text on text, none clipped, no axis text on the data.
+        for (figure, problems) in renderer.layoutProblems.sorted(by: { $0.key < $1.key }) {
+            XCTAssertTrue(problems.isEmpty, "\(figure): \(problems.map(\.description).joined(separator: "; "))")
+        }
+        XCTAssertEqual(Set(renderer.layoutProblems.keys), Set(written.filter { $0.hasSuffix(".svg") }), "every figure is checked")
         for f in written {
             XCTAssertEqual(try Data(contentsOf: copy.appendingPathComponent(f)), try Data(contentsOf: committed.appendingPathComponent(f)),
                            "\(f) differs from what Plots/quick's CSVs give")
