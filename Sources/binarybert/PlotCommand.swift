@@ -30,7 +30,7 @@ struct PlotCommand: ParsableCommand {
     @Option(help: "Heatmap/contour: the colour bar's label (default: the z column).") var colorLabel: String?
     @Option(help: "Bar: columns of each bar's error-bar ends (LOWER,UPPER).") var errorColumns: String?
     @Option(help: "Bar: a dashed reference line at this y (e.g. 1 for ratios).") var reference: Double?
-    @Option(help: "y axis spacing: linear, or log10 (spectral densities, the default of --kind density; non-positive values are not drawn).") var ySpacing = "linear"
+    @Option(help: "y axis spacing: linear, or log10 (spectral densities, the default of --kind density, which draws missing and non-positive values on the axis floor; --kind line leaves them out).") var ySpacing = "linear"
 
     @Option(help: "Tidy CSV file with a header row.") var csv: String
     @Option(help: "Column for the x axis.") var x: String
