@@ -1,5 +1,6 @@
 import BERT
 import Foundation
+import Storage
 import Numerics
 import Quantization
 
@@ -60,7 +61,7 @@ public final class ProbeModel<T: BLASReal> {
     }
 
     public var description: [String: String] {
-        ["label": label, "path": directory.path, "sha256": sha256, "quantization": kind, "weight_bits": String(weightBits),
+        ["label": label, "path": Provenance.relative(directory.path), "sha256": sha256, "quantization": kind, "weight_bits": String(weightBits),
          "activation_bits": String(activationBits), "split": String(split)]
     }
 }

@@ -72,7 +72,7 @@ public enum LandscapeRun {
             let (dx, dy, cosine) = try plan.directions(seed: s)
             let dir = seeds.count > 1 ? output.appendingPathComponent("seed-\(s)") : output
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            let meta = ["model": probe.directory.path, "model_sha256": probe.sha256, "space": space.rawValue, "selection": r.select]
+            let meta = ["model": Provenance.relative(probe.directory.path), "model_sha256": probe.sha256, "space": space.rawValue, "selection": r.select]
             try dx.write(to: dir.appendingPathComponent("direction-x.safetensors"), metadata: meta)
             try dy?.write(to: dir.appendingPathComponent("direction-y.safetensors"), metadata: meta)
             func describe(_ d: Direction, file: String, selection: String) -> [String: Any] {

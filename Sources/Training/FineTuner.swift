@@ -56,7 +56,7 @@ public struct TrainingSummary: Codable, Sendable {
     public init(task: String, primaryMetric: String, best: [String: Double], bestStep: Int, final: [String: Double], steps: Int,
                 trainExamples: Int, devExamples: Int, wallSeconds: Double, trainSeconds: Double, options: FineTuneOptions,
                 trainDataSha256: String? = nil, devDataSha256: String? = nil) {
-        self.command = CommandLine.arguments
+        self.command = Provenance.command
         self.threads = Parallel.threads
         self.trainDataSha256 = trainDataSha256
         self.devDataSha256 = devDataSha256

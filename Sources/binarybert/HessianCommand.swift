@@ -2,6 +2,7 @@ import ArgumentParser
 import BERT
 import Curvature
 import Foundation
+import Storage
 import Numerics
 import Text
 import Training
@@ -142,13 +143,13 @@ struct HessianCommand: ParsableCommand {
             + "\(T.self == Float.self ? "float32" : "float64"), threads \(Parallel.threads), BLAS core \(BLASInfo.coreName)")
 
         var document: [String: Any] = [
-            "version": BinaryBERTVersion.string, "command": CommandLine.arguments, "threads": Parallel.threads, "blas_core": BLASInfo.coreName,
+            "version": BinaryBERTVersion.string, "command": Provenance.command, "threads": Parallel.threads, "blas_core": BLASInfo.coreName,
             "dtype": T.self == Float.self ? "float32" : "float64", "seed": seed,
             "hessian_of": "mean task loss over the objective's examples w.r.t. the weights the forward reads (ŵ for quantized models); "
                 + "activation quantizers frozen and straight-through (STE surrogate)",
             "space": space.rawValue,
             "objective": [
-                "task": spec.name, "data": dataURL.path, "split": split.rawValue, "examples": chosen.indices.count,
+                "task": spec.name, "data": Provenance.relative(dataURL.path), "split": split.rawValue, "examples": chosen.indices.count,
                 "indices_sha256": chosen.indicesHash, "sample_seed": sampleSeed.map { $0 as Any } ?? NSNull(), "batch_size": batchSize,
                 "batching": chosen.batching, "max_length": maxLength, "loss_reduction": "mean over examples (each batch's mean weighted by its size)", "mode": "eval",
             ] as [String: Any],

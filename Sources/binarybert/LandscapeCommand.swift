@@ -2,6 +2,7 @@ import ArgumentParser
 import BERT
 import Curvature
 import Foundation
+import Storage
 import Landscape
 import Numerics
 import Text
@@ -172,10 +173,10 @@ struct LandscapeCommand: ParsableCommand {
             "batching": chosen.batching,
         ]
         request.provenance = [
-            "version": BinaryBERTVersion.string, "command": CommandLine.arguments, "threads": Parallel.threads, "blas_core": BLASInfo.coreName,
+            "version": BinaryBERTVersion.string, "command": Provenance.command, "threads": Parallel.threads, "blas_core": BLASInfo.coreName,
             "dtype": dtypeName,
             "objective": [
-                "task": spec.name, "data": dataURL.path, "split": split.rawValue, "examples": chosen.indices.count,
+                "task": spec.name, "data": Provenance.relative(dataURL.path), "split": split.rawValue, "examples": chosen.indices.count,
                 "indices_sha256": chosen.indicesHash, "sample_seed": sampleSeed.map { $0 as Any } ?? NSNull(), "batch_size": batchSize,
                 "batching": chosen.batching, "max_length": maxLength, "loss_reduction": "mean over examples (each batch's mean weighted by its size)", "mode": "eval",
                 "metric": spec.numLabels > 1 ? "accuracy" : "none",

@@ -206,3 +206,14 @@ final class AppendFileTests: XCTestCase {
         XCTAssertThrowsError(try f.append("0,1.5")) { XCTAssertTrue("\($0)".contains("'/dev/full'"), "\($0)") }
     }
 }
+
+final class ProvenanceTests: XCTestCase {
+    func testPathsUnderTheProjectAreRecordedRelativeToIt() {
+        XCTAssertEqual(Provenance.relative("/work/p/runs/teacher", to: "/work/p"), "runs/teacher")
+        XCTAssertEqual(Provenance.relative("--model=/work/p/runs/teacher", to: "/work/p/"), "--model=runs/teacher")
+        XCTAssertEqual(Provenance.relative("hessian:/work/p/runs/e/top-0.safetensors", to: "/work/p"), "hessian:runs/e/top-0.safetensors")
+        XCTAssertEqual(Provenance.relative("/elsewhere/data", to: "/work/p"), "/elsewhere/data")
+        XCTAssertEqual(Provenance.relative("/work/project2/x", to: "/work/p"), "/work/project2/x", "a sibling with the same prefix stays")
+        XCTAssertEqual(Provenance.command.first, "binarybert")
+    }
+}
