@@ -35,17 +35,6 @@ public enum HessianBenchmark {
         }
     }
 
-    static func median(_ x: [Double]) -> Double {
-        let s = x.sorted()
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-    }
-
-    static func time(_ body: () throws -> Void) rethrows -> Double {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        try body()
-        return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-    }
-
     /// Median seconds of a gradient of all parameters and of an HVP restricted to `selection` (after a warm-up each).
     public static func cost<T: BLASReal>(objective: LossObjective<T>, selection: ParameterSelection, iterations: Int) throws -> Cost {
         let hessian = ModelHessian(objective: objective, selection: selection.views)
@@ -56,13 +45,13 @@ public enum HessianBenchmark {
         try v.withUnsafeBufferPointer { xp in try y.withUnsafeMutableBufferPointer { try hessian.apply(xp.baseAddress!, into: $0.baseAddress!) } }
         var g: [Double] = [], h: [Double] = []
         for _ in 0..<iterations {
-            g.append(try time { _ = try objective.lossAndGradient() })
-            h.append(try time {
+            g.append(try Stopwatch.seconds { _ = try objective.lossAndGradient() })
+            h.append(try Stopwatch.seconds {
                 try v.withUnsafeBufferPointer { xp in try y.withUnsafeMutableBufferPointer { try hessian.apply(xp.baseAddress!, into: $0.baseAddress!) } }
             })
         }
-        return Cost(selection: selection.spec, dimension: selection.dimension, gradientSeconds: median(g), hvpSeconds: median(h),
-                    ratio: median(h) / median(g))
+        return Cost(selection: selection.spec, dimension: selection.dimension, gradientSeconds: Stopwatch.median(g), hvpSeconds: Stopwatch.median(h),
+                    ratio: Stopwatch.median(h) / Stopwatch.median(g))
     }
 
     /// HVP counts to reach the top-1 and top-k eigenvalues to `accuracy`: Lanczos (checked after every step) against

@@ -12,7 +12,7 @@ extension SplitGain: ExpressibleByArgument {}
 extension SplitSelection: ExpressibleByArgument {}
 
 /// `binarybert adaptive-split`: choose which matrices to split under a size budget, and build that model.
-struct AdaptiveSplitCommand: ParsableCommand {
+struct AdaptiveSplitCommand: OutputCommand {
     static let configuration = CommandConfiguration(commandName: "adaptive-split",
         abstract: "Adaptive splitting (BinaryBERT §3.3): split only the most sensitive matrices, within a size budget.",
         discussion: """
@@ -85,19 +85,10 @@ struct AdaptiveSplitCommand: ParsableCommand {
         try OptionCheck.learningRate(lr)
     }
 
-    func run() throws {
-        try OutputClaim.with(output) { try execute() }
-    }
-
-    private func execute() throws {
-        try threading.apply()
-        try ModelLimits.check(maxLength: maxLength, modelDirectory: teacher)
-        let spec = try Tasks.named(task)
-        let teacherDir = URL(fileURLWithPath: teacher), dataDir = URL(fileURLWithPath: data)
-        let tokenizer = try BertTokenizer(modelDirectory: teacherDir)
-        let train = examples.apply(to: EncodedDataset(try DatasetLoader.loadReporting(task: spec, dataDirectory: dataDir, split: "train"),
-                                                      tokenizer: tokenizer, maxLength: maxLength))
-        let dev = EncodedDataset(try DatasetLoader.loadReporting(task: spec, dataDirectory: dataDir, split: "dev"), tokenizer: tokenizer, maxLength: maxLength)
+    func execute() throws {
+        let taskData = try TaskData.load(task: task, data: data, model: teacher, maxLength: maxLength)
+        let train = examples.apply(to: taskData.train), dev = taskData.dev
+        let teacherDir = URL(fileURLWithPath: teacher)
         let teacherModel = try ModelDirectory.load(teacherDir, as: Float.self)
         let megabytes = budget ?? AdaptiveSplitPipeline.budgetMegabytes(fraction: budgetFraction!, teacher: teacherModel)
         var o = AdaptiveSplitOptions(budgetMegabytes: megabytes, teacher: teacher, task: task, data: data)

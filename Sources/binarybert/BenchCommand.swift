@@ -1,6 +1,8 @@
 import ArgumentParser
 import BERT
 import Foundation
+import Training
+import Text
 import Numerics
 
 /// Forward and forward+backward throughput of a BERT-shaped model, and the machine's measured sgemm peak.
@@ -53,17 +55,6 @@ struct BenchCommand: ParsableCommand {
 
     private func log(_ s: String) { FileHandle.standardError.write((s + "\n").data(using: .utf8)!) }
 
-    private func median(_ xs: [Double]) -> Double {
-        let s = xs.sorted()
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-    }
-
-    private func time(_ body: () throws -> Void) rethrows -> Double {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        try body()
-        return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-    }
-
     func measure<T: BLASReal>(_ type: T.Type) throws -> [String: Any] {
         let config = BertConfig(vocabSize: vocab, hiddenSize: hidden, numHiddenLayers: layers, numAttentionHeads: heads,
                                 intermediateSize: intermediate, hiddenDropoutProb: 0, attentionProbsDropoutProb: 0,
@@ -80,19 +71,19 @@ struct BenchCommand: ParsableCommand {
 
         var fwd: [Double] = [], fwdBwd: [Double] = []
         for i in 0..<(warmup + iters) {
-            let t = try time { try model.forward(tokens) }
+            let t = try Stopwatch.seconds { try model.forward(tokens) }
             if i >= warmup { fwd.append(t) }
         }
-        log("forward median \(String(format: "%.3f", median(fwd))) s")
+        log("forward median \(String(format: "%.3f", Stopwatch.median(fwd))) s")
         for i in 0..<(warmup + iters) {
-            let t = try time { _ = try model.lossAndGradient(tokens, targets: labels, rng: &rng) }
+            let t = try Stopwatch.seconds { _ = try model.lossAndGradient(tokens, targets: labels, rng: &rng) }
             if i >= warmup { fwdBwd.append(t) }
         }
-        log("forward+backward median \(String(format: "%.3f", median(fwdBwd))) s")
+        log("forward+backward median \(String(format: "%.3f", Stopwatch.median(fwdBwd))) s")
 
         let n = Double(batch * seq), h = Double(hidden), inter = Double(intermediate), t = Double(seq)
         let fwdFlopsPerToken = Double(layers) * (2 * (4 * h * h + 2 * h * inter) + 2 * 2 * t * h)
-        let fwdTime = median(fwd), fwdBwdTime = median(fwdBwd)
+        let fwdTime = Stopwatch.median(fwd), fwdBwdTime = Stopwatch.median(fwdBwd)
         let gflopsFwd = fwdFlopsPerToken * n / fwdTime / 1e9
         let gflopsFwdBwd = 3 * fwdFlopsPerToken * n / fwdBwdTime / 1e9
         return [
@@ -115,7 +106,7 @@ struct BenchCommand: ParsableCommand {
         rng.fillUniform(b.pointer, count: n * n, low: -1, high: 1)
         var best = Double.infinity
         for _ in 0..<4 {
-            best = min(best, time {
+            best = min(best, Stopwatch.seconds {
                 T.gemm(.none, .none, m: n, n: n, k: n, alpha: 1, a: a.pointer, lda: n, b: b.pointer, ldb: n, beta: 0, c: c.pointer, ldc: n)
             })
         }

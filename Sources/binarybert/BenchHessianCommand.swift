@@ -3,6 +3,7 @@ import BERT
 import Curvature
 import Foundation
 import Numerics
+import Storage
 import Text
 import Training
 
@@ -67,7 +68,7 @@ struct BenchHessianCommand: ParsableCommand {
         let spec = try Tasks.named(task)
         let probe = try ProbeModel<T>(directory: URL(fileURLWithPath: model))
         let tokenizer = try BertTokenizer(modelDirectory: probe.directory)
-        let set = try DatasetLoader.loadReporting(task: spec, dataDirectory: URL(fileURLWithPath: data), split: "train", skipBadRows: false)
+        let set = try TaskData.loadSplit(task: spec, data: data, split: "train")
         let encoded = EncodedDataset(set, tokenizer: tokenizer, maxLength: maxLength)
         let chosen = try ProbeExamples(available: encoded.count, count: min(examples, encoded.count), sampleSeed: nil, batchSize: batchSize, packed: batching.packs([probe.model.activationQuantizer]))
         return (probe, try LossObjective(model: probe.model, batches: chosen.batches(encoded)), chosen)

@@ -50,7 +50,7 @@ struct BenchLandscapeCommand: ParsableCommand {
         let spec = try Tasks.named(task)
         let probe = try ProbeModel<Float>(directory: URL(fileURLWithPath: model))
         let tokenizer = try BertTokenizer(modelDirectory: probe.directory)
-        let set = try DatasetLoader.loadReporting(task: spec, dataDirectory: URL(fileURLWithPath: data), split: split.rawValue, skipBadRows: false)
+        let set = try TaskData.loadSplit(task: spec, data: data, split: split.rawValue)
         let encoded = EncodedDataset(set, tokenizer: tokenizer, maxLength: maxLength)
         let chosen = try ProbeExamples(available: encoded.count, count: min(examples, encoded.count), sampleSeed: nil, batchSize: batchSize, packed: batching.packs([probe.model.activationQuantizer]))
         let grid = try SurfaceGrid.checked(x: try GridAxis(parsing: x, option: "--x"), y: try GridAxis(parsing: y, option: "--y"))

@@ -1,5 +1,9 @@
 import ArgumentParser
 import Foundation
+import Training
+import Text
+import Numerics
+import Report
 import Storage
 
 @main

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BERT
 import Foundation
+import Training
 import Storage
 import Quantization
 

@@ -7,7 +7,7 @@ import Text
 import Training
 
 /// `binarybert finetune`: full-precision fine-tuning of a model directory on a task.
-struct FinetuneCommand: ParsableCommand {
+struct FinetuneCommand: OutputCommand {
     static let configuration = CommandConfiguration(commandName: "finetune",
         abstract: "Fine-tune a model on a task (BertAdam, warm-up + linear decay, keep the best dev checkpoint).",
         discussion: """
@@ -45,21 +45,10 @@ struct FinetuneCommand: ParsableCommand {
         try OptionCheck.number(weightDecay, "--weight-decay", in: 0.0...1.0)
     }
 
-    func run() throws {
-        try OutputClaim.with(output) { try execute() }
-    }
-
-    private func execute() throws {
-        try threading.apply()
-        try ModelLimits.check(maxLength: maxLength, modelDirectory: model)
-        let spec = try Tasks.named(task)
-        let modelDir = URL(fileURLWithPath: model), dataDir = URL(fileURLWithPath: data)
-        let tokenizer = try BertTokenizer(modelDirectory: modelDir)
-        let trainSet = try DatasetLoader.loadReporting(task: spec, dataDirectory: dataDir, split: "train", skipBadRows: skipBadRows)
-        let devSet = try DatasetLoader.loadReporting(task: spec, dataDirectory: dataDir, split: "dev", skipBadRows: skipBadRows)
-        var train = EncodedDataset(trainSet, tokenizer: tokenizer, maxLength: maxLength)
-        train = examples.apply(to: train)
-        let dev = EncodedDataset(devSet, tokenizer: tokenizer, maxLength: maxLength)
+    func execute() throws {
+        let taskData = try TaskData.load(task: task, data: data, model: model, maxLength: maxLength, skipBadRows: skipBadRows)
+        let spec = taskData.task, modelDir = URL(fileURLWithPath: model)
+        let train = examples.apply(to: taskData.train), dev = taskData.dev
         let net = try ModelDirectory.load(modelDir, as: Float.self, newClassifierLabels: spec.numLabels, seed: seed)
         if net.classes != spec.numLabels {
             throw ValidationError("\(model) has a \(net.classes ?? 0)-way head but \(spec.name) needs \(spec.numLabels)")
@@ -74,7 +63,7 @@ struct FinetuneCommand: ParsableCommand {
         options.warmupFraction = warmup
         options.weightDecay = weightDecay
         FileHandle.standardError.write("""
-            task \(spec.name): train \(train.count) (\(trainSet.skippedRows) rows skipped), dev \(dev.count); \
+            task \(spec.name): train \(train.count) (\(taskData.trainSkippedRows) rows skipped), dev \(dev.count); \
             threads \(Parallel.threads), BLAS core \(BLASInfo.coreName)\n
             """.data(using: .utf8)!)
         let summary = try FineTuner(model: net, train: train, dev: dev, options: options, output: URL(fileURLWithPath: output),
@@ -114,10 +103,10 @@ struct EvaluateCommand: ParsableCommand {
         let spec = try Tasks.named(task)
         let modelDir = URL(fileURLWithPath: model)
         let tokenizer = try BertTokenizer(modelDirectory: modelDir)
-        let set = try DatasetLoader.loadReporting(task: spec, dataDirectory: URL(fileURLWithPath: data), split: split.rawValue, skipBadRows: skipBadRows)
+        let set = try TaskData.loadSplit(task: spec, data: data, split: split.rawValue, skipBadRows: skipBadRows)
         guard set.count > 0 else { throw ValidationError("the \(split.rawValue) split of \(spec.name) in \(data) has no examples") }
         let net = try QuantizedModelDirectory.loadAny(modelDir, as: T.self)
-        try ModelLimits.check(maxLength: maxLength, config: net.config, model: model)
+        try TaskData.checkMaxLength(maxLength, config: net.config, model: model)
         guard net.classes == (spec.isRegression ? 1 : spec.numLabels) else {
             throw ValidationError("\(model) has \(net.classes.map { "a \($0)-way head" } ?? "no classifier head") but \(spec.name) needs \(spec.isRegression ? 1 : spec.numLabels) outputs")
         }

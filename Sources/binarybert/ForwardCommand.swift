@@ -1,6 +1,7 @@
 import ArgumentParser
 import BERT
 import Foundation
+import Training
 import Numerics
 import Quantization
 import Text

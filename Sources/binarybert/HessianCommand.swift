@@ -112,7 +112,7 @@ struct HessianCommand: ParsableCommand {
 
     private func execute() throws {
         try threading.apply()
-        for m in model { if let c = try? ModelDirectory.loadConfig(URL(fileURLWithPath: m)) { try ModelLimits.check(maxLength: maxLength, config: c, model: m) } }
+        for m in model { if let c = try? ModelDirectory.loadConfig(URL(fileURLWithPath: m)) { try TaskData.checkMaxLength(maxLength, config: c, model: m) } }
         switch dtype {
         case .float32: try run(Float.self)
         case .float64: try run(Double.self)
@@ -132,7 +132,7 @@ struct HessianCommand: ParsableCommand {
         }
         let tokenizer = try BertTokenizer(modelDirectory: probes[0].directory)
         let dataURL = URL(fileURLWithPath: data)
-        let set = try DatasetLoader.loadReporting(task: spec, dataDirectory: dataURL, split: split.rawValue, skipBadRows: false)
+        let set = try TaskData.loadSplit(task: spec, data: data, split: split.rawValue)
         let encoded = EncodedDataset(set, tokenizer: tokenizer, maxLength: maxLength)
         for p in probes where maxLength > p.model.config.maxPositionEmbeddings {
             throw ValidationError("--max-length \(maxLength) exceeds \(p.label)'s max_position_embeddings \(p.model.config.maxPositionEmbeddings)")

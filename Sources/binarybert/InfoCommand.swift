@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Training
+import Text
 import Numerics
 
 struct InfoCommand: ParsableCommand {

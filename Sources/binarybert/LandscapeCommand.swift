@@ -146,7 +146,7 @@ struct LandscapeCommand: ParsableCommand {
         let grid = try SurfaceGrid.checked(x: try GridAxis(parsing: x, option: "--x"), y: try y.map { try GridAxis(parsing: $0, option: "--y") })
         let tokenizer = try BertTokenizer(modelDirectory: probe.directory)
         let dataURL = URL(fileURLWithPath: data!)
-        let set = try DatasetLoader.loadReporting(task: spec, dataDirectory: dataURL, split: split.rawValue, skipBadRows: false)
+        let set = try TaskData.loadSplit(task: spec, data: data!, split: split.rawValue)
         let encoded = EncodedDataset(set, tokenizer: tokenizer, maxLength: maxLength)
         if examples > encoded.count { log("--examples \(examples) > the \(encoded.count) examples of \(split.rawValue): using all") }
         let chosen = try ProbeExamples(available: encoded.count, count: min(examples, encoded.count), sampleSeed: sampleSeed, batchSize: batchSize, packed: batching.packs([probe.model.activationQuantizer]))

@@ -7,7 +7,7 @@ import Text
 import Training
 
 /// `binarybert quantize`: quantization-aware training by two-stage distillation from a full-precision teacher.
-struct QuantizeCommand: ParsableCommand {
+struct QuantizeCommand: OutputCommand {
     static let configuration = CommandConfiguration(commandName: "quantize",
         abstract: "Distil a weight-quantized student from a fine-tuned full-precision teacher (two stages).",
         discussion: """
@@ -74,19 +74,10 @@ struct QuantizeCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        try OutputClaim.with(output) { try execute() }
-    }
-
-    private func execute() throws {
-        try threading.apply()
-        try ModelLimits.check(maxLength: maxLength, modelDirectory: teacher)
-        let spec = try Tasks.named(task)
-        let teacherDir = URL(fileURLWithPath: teacher), dataDir = URL(fileURLWithPath: data)
-        let tokenizer = try BertTokenizer(modelDirectory: teacherDir)
-        var train = EncodedDataset(try DatasetLoader.loadReporting(task: spec, dataDirectory: dataDir, split: "train"), tokenizer: tokenizer, maxLength: maxLength)
-        train = examples.apply(to: train)
-        let dev = EncodedDataset(try DatasetLoader.loadReporting(task: spec, dataDirectory: dataDir, split: "dev"), tokenizer: tokenizer, maxLength: maxLength)
+    func execute() throws {
+        let taskData = try TaskData.load(task: task, data: data, model: teacher, maxLength: maxLength)
+        let train = examples.apply(to: taskData.train), dev = taskData.dev
+        let teacherDir = URL(fileURLWithPath: teacher)
         var teacherModel = try ModelDirectory.load(teacherDir, as: Float.self)
         var narrow: WidthTeacher.Result?
         if width < 1 {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Training
 import Numerics
 import Report
 

@@ -1,12 +1,13 @@
 import ArgumentParser
 import BERT
 import Foundation
+import Numerics
 import Text
 import Training
 
 /// `binarybert slice`: a narrower model (first or most important heads and FFN neurons), as the half-width network
 /// BinaryBERT splits.
-struct SliceCommand: ParsableCommand {
+struct SliceCommand: OutputCommand {
     static let configuration = CommandConfiguration(commandName: "slice",
         abstract: "Keep ⌈heads·W⌉ attention heads and ⌊FFN·W⌋ neurons of every layer (DynaBERT-style width).",
         discussion: """
@@ -36,13 +37,8 @@ struct SliceCommand: ParsableCommand {
         try OptionCheck.maxLength(maxLength)
     }
 
-    func run() throws {
-        try OutputClaim.with(output) { try execute() }
-    }
-
-    private func execute() throws {
-        try threading.apply()
-        try ModelLimits.check(maxLength: maxLength, modelDirectory: model)
+    func execute() throws {
+        try TaskData.checkMaxLength(maxLength, modelDirectory: model)
         let dir = URL(fileURLWithPath: model), out = URL(fileURLWithPath: output)
         let full = try ModelDirectory.load(dir, as: Float.self)
         var ranking: ImportanceSlicing.Ranking?
@@ -52,7 +48,7 @@ struct SliceCommand: ParsableCommand {
                 throw ValidationError("\(model) has a \(full.classes ?? 0)-way head but \(spec.name) needs \(spec.numLabels)")
             }
             let tokenizer = try BertTokenizer(modelDirectory: dir)
-            let train = EncodedDataset(try DatasetLoader.loadReporting(task: spec, dataDirectory: URL(fileURLWithPath: data), split: "train"),
+            let train = EncodedDataset(try TaskData.loadSplit(task: spec, data: data, split: "train"),
                                        tokenizer: tokenizer, maxLength: maxLength)
             ranking = .init(train: train, batches: batches, batchSize: batchSize, maxLength: maxLength, seed: seed)
         }

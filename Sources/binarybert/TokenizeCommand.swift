@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Training
+import Numerics
 import Text
 
 /// `binarybert tokenize`: BERT WordPiece ids for each input line, one compact JSON array per line.

@@ -279,60 +279,27 @@ public struct SafetensorsFile: @unchecked Sendable {
         }
     }
 
-    /// Dispatches to a concrete (specialized) loop for Float and Double; a generic loop covers other conformers.
-    private func convert<T: BLASReal>(_ info: SafetensorsTensorInfo, into destination: UnsafeMutablePointer<T>) {
-        if T.self == Float.self {
-            convertToFloat(info, UnsafeMutableRawPointer(destination).assumingMemoryBound(to: Float.self))
-        } else if T.self == Double.self {
-            convertToDouble(info, UnsafeMutableRawPointer(destination).assumingMemoryBound(to: Double.self))
-        } else {
-            let count = info.count
-            let doubles = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
-                convertToDouble(info, buffer.baseAddress!)
-                initialized = count
-            }
-            for i in 0 ..< count { destination[i] = T(doubles[i]) }
-        }
-    }
-
-    private func convertToFloat(_ info: SafetensorsTensorInfo, _ out: UnsafeMutablePointer<Float>) {
+    /// Converts a floating-point tensor's bytes into `destination`: a copy when the file holds `T` itself, an
+    /// element-wise conversion otherwise (specialized for Float and Double, the two model types).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    private func convert<T: BLASReal>(_ info: SafetensorsTensorInfo, into out: UnsafeMutablePointer<T>) {
         let count = info.count
         withTensorBytes(info) { base in
-            switch info.dtype {
-            case .F32:
-                #if _endian(little)
-                UnsafeMutableRawPointer(out).copyMemory(from: base, byteCount: 4 * count)
-                #else
-                for i in 0 ..< count { out[i] = Float(bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
-                #endif
-            case .F64:
-                for i in 0 ..< count { out[i] = Float(Double(bitPattern: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))) }
-            case .F16:
-                for i in 0 ..< count { out[i] = HalfPrecision.float(fromF16Bits: UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
-            case .BF16:
-                for i in 0 ..< count { out[i] = HalfPrecision.float(fromBF16Bits: UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
-            case .I8, .U8, .I16, .I32, .I64, .BOOL:
-                preconditionFailure("unreachable: integer dtype rejected by floatingInfo")
+            func bits<B: FixedWidthInteger>(_: B.Type, _ i: Int) -> B {
+                B(littleEndian: base.loadUnaligned(fromByteOffset: MemoryLayout<B>.size * i, as: B.self))
             }
-        }
-    }
-
-    private func convertToDouble(_ info: SafetensorsTensorInfo, _ out: UnsafeMutablePointer<Double>) {
-        let count = info.count
-        withTensorBytes(info) { base in
+            #if _endian(little)
+            if (info.dtype == .F32 && T.self == Float.self) || (info.dtype == .F64 && T.self == Double.self) {
+                UnsafeMutableRawPointer(out).copyMemory(from: base, byteCount: MemoryLayout<T>.size * count)
+                return
+            }
+            #endif
             switch info.dtype {
-            case .F64:
-                #if _endian(little)
-                UnsafeMutableRawPointer(out).copyMemory(from: base, byteCount: 8 * count)
-                #else
-                for i in 0 ..< count { out[i] = Double(bitPattern: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))) }
-                #endif
-            case .F32:
-                for i in 0 ..< count { out[i] = Double(Float(bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))) }
-            case .F16:
-                for i in 0 ..< count { out[i] = Double(HalfPrecision.float(fromF16Bits: UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))) }
-            case .BF16:
-                for i in 0 ..< count { out[i] = Double(HalfPrecision.float(fromBF16Bits: UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))) }
+            case .F32: for i in 0 ..< count { out[i] = T(Float(bitPattern: bits(UInt32.self, i))) }
+            case .F64: for i in 0 ..< count { out[i] = T(Double(bitPattern: bits(UInt64.self, i))) }
+            case .F16: for i in 0 ..< count { out[i] = T(HalfPrecision.float(fromF16Bits: bits(UInt16.self, i))) }
+            case .BF16: for i in 0 ..< count { out[i] = T(HalfPrecision.float(fromBF16Bits: bits(UInt16.self, i))) }
             case .I8, .U8, .I16, .I32, .I64, .BOOL:
                 preconditionFailure("unreachable: integer dtype rejected by floatingInfo")
             }

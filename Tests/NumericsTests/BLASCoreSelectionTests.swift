@@ -1,5 +1,5 @@
 import XCTest
-@testable import binarybert
+import Numerics
 
 /// The re-execution rule for Debian's OpenBLAS 0.3.21, which falls back to "Prescott" on CPUs it does not know.
 final class BLASCoreSelectionTests: XCTestCase {

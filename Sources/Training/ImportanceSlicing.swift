@@ -1,21 +1,24 @@
 import BERT
 import Foundation
-import Training
 
 /// Width reduction of a full-precision model, optionally keeping the most important heads and neurons.
-enum ImportanceSlicing {
+public enum ImportanceSlicing {
     /// How to rank before slicing: the importance data and batching.
-    struct Ranking {
-        var train: EncodedDataset
-        var batches: Int
-        var batchSize: Int
-        var maxLength: Int
-        var seed: UInt64
+    public struct Ranking {
+        public var train: EncodedDataset
+        public var batches: Int
+        public var batchSize: Int
+        public var maxLength: Int
+        public var seed: UInt64
+
+        public init(train: EncodedDataset, batches: Int, batchSize: Int, maxLength: Int, seed: UInt64) {
+            self.train = train; self.batches = batches; self.batchSize = batchSize; self.maxLength = maxLength; self.seed = seed
+        }
     }
 
     /// With `ranking`: importance on its batches (`ImportanceEstimator`), the model reordered most important first,
     /// then `sliced(width:)`; the report describes the ranking. Without: `sliced(width:)` keeps the first ones.
-    static func slice(_ model: BertModel<Float>, width: Double, ranking: Ranking?,
+    public static func slice(_ model: BertModel<Float>, width: Double, ranking: Ranking?,
                       progress: ProgressReporter) throws -> (model: BertModel<Float>, report: ImportanceReport?) {
         guard let ranking else { return (try model.sliced(width: width), nil) }
         let start = Date()

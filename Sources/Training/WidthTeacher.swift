@@ -1,31 +1,33 @@
-import ArgumentParser
 import BERT
 import Foundation
 import Storage
-import Training
 
 /// The teacher of a narrower student (`quantize --width W`, W < 1): the full-precision teacher ranked by importance
 /// (unless disabled), sliced to width W and fine-tuned on the task, so that teacher and student have the same heads
 /// (as in the official BinaryBERT code) and stage 1 can match their attention scores head by head.
-enum WidthTeacher {
-    struct Options {
-        var width: Double
-        var rank: Bool
-        var rankBatches: Int
-        var fineTune: FineTuneOptions
-        var maxLength: Int
+public enum WidthTeacher {
+    public struct Options {
+        public var width: Double
+        public var rank: Bool
+        public var rankBatches: Int
+        public var fineTune: FineTuneOptions
+        public var maxLength: Int
+
+        public init(width: Double, rank: Bool, rankBatches: Int, fineTune: FineTuneOptions, maxLength: Int) {
+            self.width = width; self.rank = rank; self.rankBatches = rankBatches; self.fineTune = fineTune; self.maxLength = maxLength
+        }
     }
 
-    struct Result {
+    public struct Result {
         /// The best fine-tuned half-width teacher, as saved in `directory`.
-        var teacher: BertModel<Float>
-        var directory: URL
-        var summary: TrainingSummary
-        var ranked: Bool
+        public var teacher: BertModel<Float>
+        public var directory: URL
+        public var summary: TrainingSummary
+        public var ranked: Bool
     }
 
     /// OUTPUT/teacher-w0.5 for width 0.5.
-    static func directory(in output: URL, width: Double) -> URL {
+    public static func directory(in output: URL, width: Double) -> URL {
         output.appendingPathComponent("teacher-w\(width)")
     }
 
@@ -33,7 +35,7 @@ enum WidthTeacher {
     /// ranked, `importance.json` into `directory(in: output, width:)`.
     /// With `resume`, a teacher finished earlier (its metrics.json exists) is loaded as it is, and an interrupted
     /// fine-tuning continues from its checkpoint-last/ (ranking and slicing are deterministic, so they are redone).
-    static func prepare(full: BertModel<Float>, train: EncodedDataset, dev: EncodedDataset, options: Options, output: URL,
+    public static func prepare(full: BertModel<Float>, train: EncodedDataset, dev: EncodedDataset, options: Options, output: URL,
                         tokenizerSource: URL, progress: ProgressReporter, resume: Bool = false) throws -> Result {
         let dir = directory(in: output, width: options.width)
         let fm = FileManager.default
@@ -41,7 +43,7 @@ enum WidthTeacher {
         if resume, let data = try? Data(contentsOf: metricsURL) {
             let summary = try JSONFormat.decoder().decode(TrainingSummary.self, from: data)
             guard summary.options == options.fineTune else {
-                throw ValidationError("\(dir.path) holds a teacher fine-tuned with other options; remove it or change OUTPUT")
+                throw TrainingError.resumeMismatch("\(dir.path) holds a teacher fine-tuned with other options; remove it or change OUTPUT")
             }
             progress.note("teacher at width \(options.width): finished earlier, loading \(dir.path)")
             let ranked = fm.fileExists(atPath: dir.appendingPathComponent("importance.json").path)
@@ -63,7 +65,7 @@ enum WidthTeacher {
     }
 
     /// Adds `width`, `width_ranked`, the teacher's directory and its best dev metrics to OUTPUT/metrics.json.
-    static func annotateMetrics(in output: URL, result: Result, width: Double) throws {
+    public static func annotateMetrics(in output: URL, result: Result, width: Double) throws {
         let url = output.appendingPathComponent(TrainingSummary.fileName)
         guard var object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any] else { return }
         object["width"] = width

@@ -1,12 +1,11 @@
 import Foundation
 import Storage
-import Text
 
 /// Example files for `tokenize` and `forward`: one example per line, a tab separating the two sentences of a pair.
-enum InputLines {
+public enum InputLines {
     /// The lines of `path` ("-" = standard input). A final line without "\n" counts; a trailing "\n" does not start
     /// an extra empty line; a "\r" before the "\n" is dropped.
-    static func read(_ path: String) throws -> [String] {
+    public static func read(_ path: String) throws -> [String] {
         let data: Data
         if path == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
@@ -37,12 +36,12 @@ enum InputLines {
     }
 
     /// Splits a line at its first tab into a sentence pair.
-    static func pair(_ line: String) -> (String, String?) {
+    public static func pair(_ line: String) -> (String, String?) {
         guard let tab = line.unicodeScalars.firstIndex(of: "\t") else { return (line, nil) }
         return (String(line.unicodeScalars[..<tab]), String(line.unicodeScalars[line.unicodeScalars.index(after: tab)...]))
     }
 
-    static func encode(_ line: String, with tokenizer: BertTokenizer, maxLength: Int?) -> EncodedPair {
+    public static func encode(_ line: String, with tokenizer: BertTokenizer, maxLength: Int?) -> EncodedPair {
         let (a, b) = pair(line)
         return tokenizer.encode(a, b, maxLength: maxLength)
     }

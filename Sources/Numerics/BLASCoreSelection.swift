@@ -4,11 +4,11 @@ import Numerics
 /// Debian's OpenBLAS 0.3.21 does not recognise recent CPUs and falls back to its generic "Prescott" kernels,
 /// 5–7× slower. Before doing any work the executable checks the core OpenBLAS chose against the CPU's flags and,
 /// when the user has not set OPENBLAS_CORETYPE, re-executes itself once with a matching core.
-enum BLASCoreSelection {
-    static let markerVariable = "BINARYBERT_BLAS_REEXEC"
+public enum BLASCoreSelection {
+    public static let markerVariable = "BINARYBERT_BLAS_REEXEC"
 
     /// CPU feature flags from /proc/cpuinfo (empty where unavailable).
-    static func cpuFlags() -> Set<String> {
+    public static func cpuFlags() -> Set<String> {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return [] }
         for line in text.split(separator: "\n") where line.hasPrefix("flags") {
             if let colon = line.firstIndex(of: ":") { return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init)) }
@@ -16,7 +16,7 @@ enum BLASCoreSelection {
         return []
     }
 
-    static func cpuModelName() -> String {
+    public static func cpuModelName() -> String {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
         for line in text.split(separator: "\n") where line.hasPrefix("model name") {
             if let colon = line.firstIndex(of: ":") { return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces) }
@@ -25,11 +25,11 @@ enum BLASCoreSelection {
     }
 
     /// OpenBLAS core names whose kernels use AVX-512, respectively at least AVX2 + FMA.
-    static let avx512Cores: Set<String> = ["SkylakeX", "CooperLake", "SapphireRapids"]
-    static let avx2Cores: Set<String> = avx512Cores.union(["Haswell", "Zen"])
+    public static let avx512Cores: Set<String> = ["SkylakeX", "CooperLake", "SapphireRapids"]
+    public static let avx2Cores: Set<String> = avx512Cores.union(["Haswell", "Zen"])
 
     /// The core to request, or nil when the library's choice is already adequate.
-    static func betterCore(current: String, flags: Set<String>) -> String? {
+    public static func betterCore(current: String, flags: Set<String>) -> String? {
         let current = current.trimmingCharacters(in: .whitespaces)
         let hasAVX512 = ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"].allSatisfy(flags.contains)
         if hasAVX512 && !avx512Cores.contains(current) { return "SkylakeX" }
@@ -38,7 +38,7 @@ enum BLASCoreSelection {
     }
 
     /// Re-executes the process with OPENBLAS_CORETYPE set when that helps; returns normally otherwise.
-    static func reexecIfNeeded() {
+    public static func reexecIfNeeded() {
         let env = ProcessInfo.processInfo.environment
         guard env["OPENBLAS_CORETYPE"] == nil, env[markerVariable] == nil else { return }
         let current = BLASInfo.coreName
@@ -54,7 +54,7 @@ enum BLASCoreSelection {
     }
 
     /// A sentence for `info` and benchmark reports.
-    static var note: String {
+    public static var note: String {
         let env = ProcessInfo.processInfo.environment
         if let marker = env[markerVariable] {
             let parts = marker.components(separatedBy: "->")

@@ -3,8 +3,8 @@ import Foundation
 /// This process's resident memory from /proc/self/status (Linux), in MB: the current VmRSS and the peak VmHWM, which
 /// `resetPeak()` sets back to the current RSS (writing 5 to /proc/self/clear_refs), so that a later peak measures
 /// one operation rather than loading. Nil where /proc is not available.
-enum ProcessMemory {
-    static func field(_ name: String) -> Double? {
+public enum ProcessMemory {
+    public static func field(_ name: String) -> Double? {
         guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix(name + ":") {
             let kb = line.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces).split(separator: " ").first.flatMap { Double($0) }
@@ -13,12 +13,12 @@ enum ProcessMemory {
         return nil
     }
 
-    static var residentMB: Double? { field("VmRSS") }
-    static var peakMB: Double? { field("VmHWM") }
+    public static var residentMB: Double? { field("VmRSS") }
+    public static var peakMB: Double? { field("VmHWM") }
 
     /// Whether the kernel accepted the reset.
     @discardableResult
-    static func resetPeak() -> Bool {
+    public static func resetPeak() -> Bool {
         FileManager.default.isWritableFile(atPath: "/proc/self/clear_refs")
             && (try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)) != nil
     }

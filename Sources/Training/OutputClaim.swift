@@ -1,12 +1,11 @@
 import Foundation
 import Storage
-import Training
 
 /// The start of every command that writes an output directory: the directory is created, locked against a second
 /// run (`OutputLock`; the lock lives as long as the returned value), and cleared of what crashed runs left in it
 /// (temporary files of dead processes, half-written checkpoints).
-enum OutputClaim {
-    static func claim(_ path: String, option: String = "--output") throws -> OutputLock {
+public enum OutputClaim {
+    public static func claim(_ path: String, option: String = "--output") throws -> OutputLock {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
             throw StorageError.unwritable(path: path, reason: "\(option) must be a directory, and this is a file")
@@ -23,7 +22,7 @@ enum OutputClaim {
 extension OutputClaim {
     /// Runs `body` holding `path`'s claim. When `body` fails and the directory did not exist before, it is removed
     /// again if the failed run left nothing in it but the lock file, so that a refused command leaves no output behind.
-    static func with<R>(_ path: String, option: String = "--output", _ body: () throws -> R) throws -> R {
+    public static func with<R>(_ path: String, option: String = "--output", _ body: () throws -> R) throws -> R {
         let existed = FileManager.default.fileExists(atPath: path)
         let lock = try claim(path, option: option)
         do {
