@@ -20,25 +20,17 @@ struct BenchLandscapeCommand: ParsableCommand {
         """)
 
     @Option(help: "Model directory.") var model: String
-    @Option(help: "Task name.") var task: String
-    @Option(help: "Data directory.") var data: String
     @Option(help: "Selections to time (repeatable).") var select: [String] = ["value@0,1", "ffn-output@5"]
-    @Option(help: "Split: \(ProbeSplit.allCases.map(\.rawValue).joined(separator: ", ")).") var split: ProbeSplit = .dev
-    @Option(help: "Examples in the objective.") var examples = 256
-    @Option(help: "Examples per batch.") var batchSize = 32
-    @Option(help: ProbeBatching.help) var batching: ProbeBatching = .auto
-    @Option(help: "Maximum tokens per example.") var maxLength = 64
     @Option(parsing: .unconditional, help: "x offsets MIN:MAX:N.") var x = "-1:1:21"
     @Option(parsing: .unconditional, help: "y offsets MIN:MAX:N.") var y = "-1:1:21"
     @Option(help: "Grid points timed per selection (spread over the grid).") var points = 12
     @Option(help: "Seed of the directions.") var directionSeed: UInt64 = 0
     @Option(help: "Where the directions and points for the peer go.") var output: String?
+    @OptionGroup var objective: ProbeObjectiveArguments
     @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
-        try OptionCheck.positive(examples, "--examples")
-        try OptionCheck.positive(batchSize, "--batch-size", max: 65_536)
-        try OptionCheck.maxLength(maxLength)
+        try objective.requireTaskAndData()
         guard points >= 1, points <= 100_000 else { throw ValidationError("--points must be in 1...100000, got \(points)") }
         do {
             _ = try GridAxis(parsing: x, option: "--x"); _ = try GridAxis(parsing: y, option: "--y")
@@ -47,16 +39,14 @@ struct BenchLandscapeCommand: ParsableCommand {
 
     func run() throws {
         try threading.apply()
-        let spec = try Tasks.named(task)
         let probe = try ProbeModel<Float>(directory: URL(fileURLWithPath: model))
-        let tokenizer = try BertTokenizer(modelDirectory: probe.directory)
-        let set = try TaskData.loadSplit(task: spec, data: data, split: split.rawValue)
-        let encoded = EncodedDataset(set, tokenizer: tokenizer, maxLength: maxLength)
-        let chosen = try ProbeExamples(available: encoded.count, count: min(examples, encoded.count), sampleSeed: nil, batchSize: batchSize, packed: batching.packs([probe.model.activationQuantizer]))
+        let probeData = try ProbeData.prepare(self.objective.options(examples: 256, split: .dev), models: [probe],
+                                              log: { FileHandle.standardError.write(Data(("bench-landscape: " + $0 + "\n").utf8)) })
+        let o = probeData.options, chosen = probeData.chosen
         let grid = try SurfaceGrid.checked(x: try GridAxis(parsing: x, option: "--x"), y: try GridAxis(parsing: y, option: "--y"))
         var results: [LandscapeBenchmark.Result] = []
         for s in select {
-            let objective = try LossObjective(model: probe.model, batches: chosen.batches(encoded))
+            let objective = try probeData.objective(for: probe)
             var request = LandscapeRequest(select: s, grid: grid)
             request.directions = .filter
             request.space = .quantized
@@ -73,7 +63,7 @@ struct BenchLandscapeCommand: ParsableCommand {
             }
         }
         try printJSONLine(Report(version: BinaryBERTVersion.string, model: probe.directory.path, modelSha256: probe.sha256, threads: Parallel.threads,
-                                 blasCore: BLASInfo.coreName, dtype: "float32", split: split.rawValue, examples: chosen.indices.count,
-                                 indicesSha256: chosen.indicesHash, maxLength: maxLength, batchSize: batchSize, batching: chosen.batching, grid: "\(x) × \(y)", results: results))
+                                 blasCore: BLASInfo.coreName, dtype: "float32", split: o.split, examples: chosen.indices.count,
+                                 indicesSha256: chosen.indicesHash, maxLength: o.maxLength, batchSize: o.batchSize, batching: chosen.batching, grid: "\(x) × \(y)", results: results))
     }
 }

@@ -41,8 +41,6 @@ struct LandscapeCommand: ParsableCommand {
         """)
 
     @Option(help: "Model directory (full precision, quantized, split or packed).") var model: String?
-    @Option(help: "Task name (see finetune --help).") var task: String?
-    @Option(help: "Data directory.") var data: String?
     @Option(help: "Parameter selection of the x direction (KIND@LAYERS[+…], see hessian --help).") var select: String?
     @Option(help: "Selection of the y direction (default: --select).") var ySelect: String?
     @Flag(help: "Add the selected modules' biases and LayerNorm parameters.") var includeBiases = false
@@ -52,12 +50,6 @@ struct LandscapeCommand: ParsableCommand {
     @Option(help: "y direction (default: the x kind, drawn independently).") var yDirections: String?
     @Option(parsing: .unconditional, help: "x offsets MIN:MAX:N.") var x: String = "-1:1:21"
     @Option(parsing: .unconditional, help: "y offsets MIN:MAX:N (a 2-D scan).") var y: String?
-    @Option(help: "Split of the objective: \(ProbeSplit.allCases.map(\.rawValue).joined(separator: ", ")).") var split: ProbeSplit = .train
-    @Option(help: "Examples in the objective.") var examples = 256
-    @Option(help: "Draw the examples as a seeded subset instead of the first N.") var sampleSeed: UInt64?
-    @Option(help: "Examples per batch.") var batchSize = 32
-    @Option(help: ProbeBatching.help) var batching: ProbeBatching = .auto
-    @Option(help: "Maximum tokens per example.") var maxLength = 64
     @Option(help: "Seed of drawn directions.") var directionSeed: UInt64 = 0
     @Option(help: "Repeat a drawn-direction scan over seeds S…S+K−1 and report mean ± std of each statistic.") var directionSeeds = 1
     @Option(help: "Compute only the points k ≡ K mod N (K/N).") var shard: String?
@@ -69,16 +61,15 @@ struct LandscapeCommand: ParsableCommand {
     @Option(help: "Compute in \(DType.allCases.map(\.rawValue).joined(separator: " or ")).") var dtype: DType = .float32
     @Option(parsing: .upToNextOption, help: "Merge the part-K-of-N files of these directories (then only --output applies).") var merge: [String] = []
     @Option(help: "Output directory.") var output: String?
+    @OptionGroup var objective: ProbeObjectiveArguments
     @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
         if !merge.isEmpty { return }
-        for (name, value) in [("--model", model), ("--task", task), ("--data", data), ("--select", select), ("--output", output)] where value == nil {
+        for (name, value) in [("--model", model), ("--select", select), ("--output", output)] where value == nil {
             throw ValidationError("\(name) is required (unless --merge)")
         }
-        try OptionCheck.positive(examples, "--examples")
-        try OptionCheck.positive(batchSize, "--batch-size", max: 65_536)
-        try OptionCheck.maxLength(maxLength)
+        try objective.requireTaskAndData(unless: "--merge")
         guard directionSeeds >= 1, directionSeeds <= 1000 else { throw ValidationError("--direction-seeds must be in 1...1000, got \(directionSeeds)") }
         try OptionCheck.integer(cacheMb, "--cache-mb", in: 0...(1 << 30))
         guard space != .fullPrecision else { throw ValidationError("--space must be one of \(PerturbationSpace.requestable.map(\.rawValue).joined(separator: ", "))") }
@@ -135,22 +126,11 @@ struct LandscapeCommand: ParsableCommand {
     func run<T: BLASReal>(_ type: T.Type) throws {
         let clock = Date()
         let out = URL(fileURLWithPath: output!)
-        let spec = try Tasks.named(task!)
         let probe = try ProbeModel<T>(directory: URL(fileURLWithPath: model!))
-        guard probe.model.classes == spec.numLabels else {
-            throw ValidationError("\(probe.directory.path) has a \(probe.model.classes ?? 0)-way head but \(spec.name) needs \(spec.numLabels)")
-        }
-        guard maxLength <= probe.model.config.maxPositionEmbeddings else {
-            throw ValidationError("--max-length \(maxLength) exceeds \(probe.label)'s max_position_embeddings \(probe.model.config.maxPositionEmbeddings)")
-        }
         let grid = try SurfaceGrid.checked(x: try GridAxis(parsing: x, option: "--x"), y: try y.map { try GridAxis(parsing: $0, option: "--y") })
-        let tokenizer = try BertTokenizer(modelDirectory: probe.directory)
-        let dataURL = URL(fileURLWithPath: data!)
-        let set = try TaskData.loadSplit(task: spec, data: data!, split: split.rawValue)
-        let encoded = EncodedDataset(set, tokenizer: tokenizer, maxLength: maxLength)
-        if examples > encoded.count { log("--examples \(examples) > the \(encoded.count) examples of \(split.rawValue): using all") }
-        let chosen = try ProbeExamples(available: encoded.count, count: min(examples, encoded.count), sampleSeed: sampleSeed, batchSize: batchSize, packed: batching.packs([probe.model.activationQuantizer]))
-        let objective = try LossObjective(model: probe.model, batches: chosen.batches(encoded))
+        let probeData = try ProbeData.prepare(self.objective.options(examples: 256), models: [probe], log: log)
+        let objective = try probeData.objective(for: probe)
+        let spec = probeData.task, chosen = probeData.chosen
         let dtypeName = T.self == Float.self ? "float32" : "float64"
 
         var request = LandscapeRequest(select: select!, grid: grid)
@@ -167,22 +147,12 @@ struct LandscapeCommand: ParsableCommand {
         request.affine = !noAffine
         request.cacheMB = cacheMb
         request.allowOtherModel = allowOtherModel
-        request.objectiveIdentity = [
-            "task": spec.name, "split": split.rawValue, "examples_indices_sha256": chosen.indicesHash,
-            "max_length": String(maxLength), "batch_size": String(batchSize), "dtype": dtypeName,
-            "batching": chosen.batching,
-        ]
+        request.objectiveIdentity = probeData.identity(dtype: dtypeName)
         request.provenance = [
             "version": BinaryBERTVersion.string, "command": Provenance.command, "threads": Parallel.threads, "blas_core": BLASInfo.coreName,
-            "dtype": dtypeName,
-            "objective": [
-                "task": spec.name, "data": Provenance.relative(dataURL.path), "split": split.rawValue, "examples": chosen.indices.count,
-                "indices_sha256": chosen.indicesHash, "sample_seed": sampleSeed.map { $0 as Any } ?? NSNull(), "batch_size": batchSize,
-                "batching": chosen.batching, "max_length": maxLength, "loss_reduction": "mean over examples (each batch's mean weighted by its size)", "mode": "eval",
-                "metric": spec.numLabels > 1 ? "accuracy" : "none",
-            ] as [String: Any],
+            "dtype": dtypeName, "objective": probeData.provenance,
         ]
-        log("landscape: \(probe.label) (\(probe.kind), sha256 \(probe.sha256.prefix(12))…), \(spec.name) \(split.rawValue) \(chosen.indices.count) examples, "
+        log("landscape: \(probe.label) (\(probe.kind), sha256 \(probe.sha256.prefix(12))…), \(spec.name) \(probeData.options.split) \(chosen.indices.count) examples, "
             + "\(dtypeName), threads \(Parallel.threads), BLAS core \(BLASInfo.coreName)")
         let units = try LandscapeRun.run(probe: probe, objective: objective, request: request, output: out, progress: log)
         var results: [[String: Any]] = []
