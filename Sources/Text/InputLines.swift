@@ -41,6 +41,28 @@ public enum InputLines {
         return (String(line.unicodeScalars[..<tab]), String(line.unicodeScalars[line.unicodeScalars.index(after: tab)...]))
     }
 
+    /// Lines of token ids (`forward --ids`), each id in [0, `vocabSize`), with BERT's segment ids for a pair: 0 up
+    /// to and including the first `sepId`, 1 after it (a single [SEP] at the end is one segment). `path` names the
+    /// file in messages.
+    public static func tokenIds(_ lines: [String], vocabSize: Int, sepId: Int?, path: String) throws -> (ids: [[Int]], types: [[Int]]) {
+        var sequences: [[Int]] = [], types: [[Int]] = []
+        for (i, line) in lines.enumerated() {
+            var seq: [Int] = []
+            for field in line.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+                guard let v = Int(field) else { throw TextError.badLine(path: path, line: i + 1, reason: "'\(field)' is not a token id") }
+                guard (0..<vocabSize).contains(v) else {
+                    throw TextError.badLine(path: path, line: i + 1, reason: "token id \(field) is outside the vocabulary [0, \(vocabSize))")
+                }
+                seq.append(v)
+            }
+            guard !seq.isEmpty else { throw TextError.badLine(path: path, line: i + 1, reason: "empty line (with --ids every line needs ids)") }
+            sequences.append(seq)
+            let firstSep = sepId.flatMap { seq.firstIndex(of: $0) } ?? seq.count
+            types.append(seq.indices.map { $0 <= firstSep || firstSep == seq.count - 1 ? 0 : 1 })
+        }
+        return (sequences, types)
+    }
+
     public static func encode(_ line: String, with tokenizer: BertTokenizer, maxLength: Int?) -> EncodedPair {
         let (a, b) = pair(line)
         return tokenizer.encode(a, b, maxLength: maxLength)

@@ -16,6 +16,8 @@ public enum TextError: Error, Equatable, Sendable, CustomStringConvertible, Loca
     case malformedConfiguration(path: String, reason: String)
     /// A special token ([CLS], [SEP], [PAD], [UNK]) is absent from the vocabulary.
     case missingSpecialToken(token: String, path: String?)
+    /// A line of an input file at fault (1-based), with why.
+    case badLine(path: String, line: Int, reason: String)
 
     public var description: String {
         switch self {
@@ -34,6 +36,8 @@ public enum TextError: Error, Equatable, Sendable, CustomStringConvertible, Loca
                 return "special token \(token) is missing from vocabulary file \(path)"
             }
             return "special token \(token) is missing from the vocabulary"
+        case let .badLine(path, line, reason):
+            return "\(path):\(line): \(reason)"
         }
     }
 

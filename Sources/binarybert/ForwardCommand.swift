@@ -1,6 +1,7 @@
 import ArgumentParser
 import BERT
 import Foundation
+import Storage
 import Training
 import Numerics
 import Quantization
@@ -53,22 +54,8 @@ struct ForwardCommand: ParsableCommand {
         guard !lines.isEmpty else { throw ValidationError("\(input): no examples") }
         var sequences: [[Int]] = [], types: [[Int]] = []
         if ids {
-            // Segment ids follow BERT's pair layout: 0 up to and including the first [SEP], 1 after it.
-            let sepId = (try? BertTokenizer(modelDirectory: dir))?.sepId
-            for (i, line) in lines.enumerated() {
-                var seq: [Int] = []
-                for field in line.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
-                    guard let v = Int(field) else { throw ValidationError("\(input):\(i + 1): '\(field)' is not a token id") }
-                    guard (0..<net.config.vocabSize).contains(v) else {
-                        throw ValidationError("\(input):\(i + 1): token id \(field) is outside the vocabulary [0, \(net.config.vocabSize))")
-                    }
-                    seq.append(v)
-                }
-                guard !seq.isEmpty else { throw ValidationError("\(input):\(i + 1): empty line (with --ids every line needs ids)") }
-                sequences.append(seq)
-                let firstSep = sepId.flatMap { seq.firstIndex(of: $0) } ?? seq.count
-                types.append(seq.indices.map { $0 <= firstSep || firstSep == seq.count - 1 ? 0 : 1 })
-            }
+            (sequences, types) = try InputLines.tokenIds(lines, vocabSize: net.config.vocabSize,
+                                                         sepId: (try? BertTokenizer(modelDirectory: dir))?.sepId, path: input)
         } else {
             let tokenizer = try BertTokenizer(modelDirectory: dir)
             let limit = maxLength ?? net.config.maxPositionEmbeddings
@@ -78,38 +65,9 @@ struct ForwardCommand: ParsableCommand {
                 types.append(e.tokenTypeIds)
             }
         }
-        let all = TokenBatch(sequences: sequences, typeIds: types)
-        try net.validate(all)
-        let b = all.batchSize, t = all.sequenceLength, h = net.config.hiddenSize, layers = net.config.numHiddenLayers
-        var hidden = (0...layers).map { _ in [T](repeating: 0, count: b * t * h) }
-        var pooled = net.hasPooler ? [T](repeating: 0, count: b * h) : nil
-        var logits = net.classes.map { [T](repeating: 0, count: b * $0) }
-        var start = 0
-        while start < b {
-            let end = min(b, start + batchSize)
-            let range = (start * t)..<(end * t)
-            let chunk = TokenBatch(batchSize: end - start, sequenceLength: t, inputIds: Array(all.inputIds[range]),
-                                   tokenTypeIds: Array(all.tokenTypeIds[range]), attentionMask: Array(all.attentionMask[range]))
-            let acts = try net.forward(chunk)
-            for l in 0...layers {
-                hidden[l].withUnsafeMutableBufferPointer {
-                    ($0.baseAddress! + start * t * h).update(from: acts.hiddenStates[l].pointer, count: (end - start) * t * h)
-                }
-            }
-            if let p = acts.pooled { pooled!.withUnsafeMutableBufferPointer { ($0.baseAddress! + start * h).update(from: p.pointer, count: p.count) } }
-            if let g = acts.logits, let k = net.classes {
-                logits!.withUnsafeMutableBufferPointer { ($0.baseAddress! + start * k).update(from: g.pointer, count: g.count) }
-            }
-            start = end
-        }
-        var writer = SafetensorsWriter(metadata: ["model": dir.path, "dtype": dtype.rawValue])
-        writer.add("input_ids", shape: [b, t], integers: all.inputIds.map(Int64.init))
-        writer.add("token_type_ids", shape: [b, t], integers: all.tokenTypeIds.map(Int64.init))
-        writer.add("attention_mask", shape: [b, t], integers: all.attentionMask.map(Int64.init))
-        for l in 0...layers { writer.add("hidden_states.\(l)", shape: [b, t, h], values: hidden[l]) }
-        if let pooled { writer.add("pooled", shape: [b, h], values: pooled) }
-        if let logits, let k = net.classes { writer.add("logits", shape: [b, k], values: logits) }
-        try writer.write(to: URL(fileURLWithPath: output))
+        let dump = try ForwardDump(model: net, batch: TokenBatch(sequences: sequences, typeIds: types), chunk: batchSize)
+        try dump.write(to: URL(fileURLWithPath: output), metadata: ["model": Provenance.relative(dir.path), "dtype": dtype.rawValue])
+        let (b, t, layers) = (dump.batch.batchSize, dump.batch.sequenceLength, net.config.numHiddenLayers)
         FileHandle.standardError.write("wrote \(output): \(b) examples × \(t) tokens, \(layers + 1) hidden states\n".data(using: .utf8)!)
     }
 }
