@@ -25,7 +25,7 @@ TERNARY="${TERNARY:-runs/report-quick/rep-1/ternary}"
     echo "adaptive-split: $TEACHER and $TERNARY are missing: run bash scripts/run-default first" >&2; exit 1; }
 COMMON=(--teacher "$TEACHER" --ternary "$TERNARY" --task rt-polarity --data "$DATA" --max-length 32
         --subset 640 --subset-seed 0 --skip-stage1 --mixed-epochs 1 --finetune-epochs 1 --eval-every 1000
-        --probe-examples 64 --probe-seed 0 --trace-matvecs 12 --resolution 256 --threads "$THREADS")
+        --probe-examples 64 --sample-seed 0 --trace-matvecs 12 --resolution 256 --threads "$THREADS")
 
 # run NAME BUDGET_MB ARGS...: one adaptive-split into $ROOT/NAME (skipped when finished).
 run() {

@@ -34,7 +34,7 @@ def parse_args():
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--seq", type=int, default=128)
     p.add_argument("--threads", type=int, default=os.cpu_count())
-    p.add_argument("--layers", type=int, default=6)
+    p.add_argument("--num-layers", dest="layers", type=int, default=6)
     p.add_argument("--hidden", type=int, default=384)
     p.add_argument("--heads", type=int, default=12)
     p.add_argument("--intermediate", type=int, default=1536)

@@ -125,7 +125,7 @@ public struct ReportPlan: Sendable {
                                 + data + ["--output", out, "--budget-fraction", Self.number(run.fraction), "--selection", run.selection,
                                           "--gain", run.gain, "--selection-seed", String(Int((run.fraction * 100).rounded())),
                                           "--skip-stage1", "--mixed-epochs", epochs, "--finetune-epochs", epochs,
-                                          "--probe-examples", String(spec.adaptiveSplitProbeExamples), "--probe-seed", "0",
+                                          "--probe-examples", String(spec.adaptiveSplitProbeExamples), "--sample-seed", "0",
                                           "--trace-matvecs", String(spec.adaptiveSplitTraceMatvecs), "--batch-size", String(spec.batchSize),
                                           "--lr", String(spec.studentLearningRate), "--eval-every", String(spec.evalEvery), "--seed", String(seed)]
                                 + (k == 0 ? [] : ["--sensitivities", first]) + subset + threading,

@@ -47,7 +47,7 @@ struct AdaptiveSplitCommand: OutputCommand {
     @Option(help: "A trained TWN model to start from instead of training OUTPUT/ternary.") var ternary: String?
     @Option(help: "Training examples of the sensitivities' probe objective.") var probeExamples = 32
     @Option(help: "Examples per probe batch.") var probeBatchSize = 16
-    @Option(help: "Draw the probe examples at random with this seed (default: the first ones).") var probeSeed: UInt64?
+    @Option(help: "Draw the probe examples at random with this seed (default: the first ones).") var sampleSeed: UInt64?
     @Option(help: "Hutch++ matrix-vector products per matrix (≥ 6).") var traceMatvecs = 12
     @Option(help: "Seed of the Hutch++ probes.") var traceSeed: UInt64 = 0
     @Option(help: "Precision of the sensitivities: float32 or float64.") var dtype: DType = .float32
@@ -93,7 +93,7 @@ struct AdaptiveSplitCommand: OutputCommand {
         let megabytes = budget ?? AdaptiveSplitPipeline.budgetMegabytes(fraction: budgetFraction!, teacher: teacherModel)
         var o = AdaptiveSplitOptions(budgetMegabytes: megabytes, teacher: teacher, task: task, data: data)
         o.gain = gain; o.selection = selection; o.selectionSeed = selectionSeed; o.resolutionBytes = resolution
-        o.probeExamples = probeExamples; o.probeBatchSize = probeBatchSize; o.probeSeed = probeSeed
+        o.probeExamples = probeExamples; o.probeBatchSize = probeBatchSize; o.probeSeed = sampleSeed
         o.traceMatvecs = traceMatvecs; o.traceSeed = traceSeed; o.dtype = dtype.rawValue
         o.ternaryEpochs = ternaryEpochs; o.mixedEpochs = mixedEpochs; o.fineTuneEpochs = finetuneEpochs; o.skipStage1 = skipStage1
         o.batchSize = batchSize; o.learningRate = lr; o.seed = seed; o.evalEvery = evalEvery; o.maxLength = maxLength

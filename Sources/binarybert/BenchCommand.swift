@@ -16,7 +16,7 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Sequences per batch.") var batch = 32
     @Option(help: "Tokens per sequence.") var seq = 128
-    @Option(help: "Transformer layers.") var layers = 6
+    @Option(help: "Transformer layers.") var numLayers = 6
     @Option(help: "Hidden size.") var hidden = 384
     @Option(help: "Attention heads.") var heads = 12
     @Option(help: "FFN size.") var intermediate = 1536
@@ -31,7 +31,7 @@ struct BenchCommand: ParsableCommand {
     func validate() throws {
         try OptionCheck.positive(batch, "--batch", max: 4096)
         try OptionCheck.positive(seq, "--seq", max: 8192)
-        try OptionCheck.positive(layers, "--layers", max: 96)
+        try OptionCheck.positive(numLayers, "--num-layers", max: 96)
         try OptionCheck.positive(hidden, "--hidden", max: 16_384)
         try OptionCheck.positive(heads, "--heads", max: 256)
         try OptionCheck.positive(intermediate, "--intermediate", max: 65_536)
@@ -56,7 +56,7 @@ struct BenchCommand: ParsableCommand {
     private func log(_ s: String) { FileHandle.standardError.write((s + "\n").data(using: .utf8)!) }
 
     func measure<T: BLASReal>(_ type: T.Type) throws -> [String: Any] {
-        let config = BertConfig(vocabSize: vocab, hiddenSize: hidden, numHiddenLayers: layers, numAttentionHeads: heads,
+        let config = BertConfig(vocabSize: vocab, hiddenSize: hidden, numHiddenLayers: numLayers, numAttentionHeads: heads,
                                 intermediateSize: intermediate, hiddenDropoutProb: 0, attentionProbsDropoutProb: 0,
                                 maxPositionEmbeddings: max(512, seq), numLabels: 2)
         let model = try BertModel<T>(config: config)
@@ -82,12 +82,12 @@ struct BenchCommand: ParsableCommand {
         log("forward+backward median \(String(format: "%.3f", Stopwatch.median(fwdBwd))) s")
 
         let n = Double(batch * seq), h = Double(hidden), inter = Double(intermediate), t = Double(seq)
-        let fwdFlopsPerToken = Double(layers) * (2 * (4 * h * h + 2 * h * inter) + 2 * 2 * t * h)
+        let fwdFlopsPerToken = Double(numLayers) * (2 * (4 * h * h + 2 * h * inter) + 2 * 2 * t * h)
         let fwdTime = Stopwatch.median(fwd), fwdBwdTime = Stopwatch.median(fwdBwd)
         let gflopsFwd = fwdFlopsPerToken * n / fwdTime / 1e9
         let gflopsFwdBwd = 3 * fwdFlopsPerToken * n / fwdBwdTime / 1e9
         return [
-            "impl": "swift", "dtype": dtype.rawValue, "batch": batch, "seq": seq, "layers": layers, "hidden": hidden, "heads": heads,
+            "impl": "swift", "dtype": dtype.rawValue, "batch": batch, "seq": seq, "layers": numLayers, "hidden": hidden, "heads": heads,
             "intermediate": intermediate, "threads": Parallel.threads, "blas_core": BLASInfo.coreName,
             "blas_core_selection": BLASCoreSelection.note,
             "fwd_seconds": fwdTime, "fwd_bwd_seconds": fwdBwdTime,

@@ -30,7 +30,7 @@ struct QuantizeCommand: OutputCommand {
     @Option(help: "Ternary method (--weight-bits 2): twn or laq (loss-aware).") var weightMethod = "twn"
     @Option(help: "Activation bits: 8 (learnable clip), 4 (LSQ, and a ReLU FFN in the student) or 32.") var actBits = 8
     @Option(help: "Student width relative to the teacher, in (0, 1].") var width = 1.0
-    @Flag(help: "With --width < 1: keep the first heads and neurons instead of the most important ones.") var noRank = false
+    @Flag(inversion: .prefixedNo, help: "With --width < 1: rank heads and neurons by importance before slicing (--no-rank keeps the first ones).") var rank = true
     @Option(help: "With --width < 1: training batches for the importance ranking.") var rankBatches = 32
     @Option(help: "With --width < 1: epochs of fine-tuning the sliced teacher.") var teacherEpochs = 2
     @Option(help: "Start from this (quantized) model directory instead of the teacher.") var `init`: String?
@@ -84,7 +84,7 @@ struct QuantizeCommand: OutputCommand {
             var fine = FineTuneOptions()
             fine.epochs = teacherEpochs; fine.batchSize = batchSize; fine.learningRate = lr; fine.seed = seed; fine.evalEvery = evalEvery
             narrow = try WidthTeacher.prepare(full: teacherModel, train: train, dev: dev, options: .init(
-                width: width, rank: !noRank, rankBatches: rankBatches, fineTune: fine, maxLength: maxLength),
+                width: width, rank: rank, rankBatches: rankBatches, fineTune: fine, maxLength: maxLength),
                 output: URL(fileURLWithPath: output), tokenizerSource: teacherDir, progress: ProgressReporter(), resume: resume)
             teacherModel = narrow!.teacher
         }

@@ -20,7 +20,7 @@ struct SliceCommand: OutputCommand {
     @Option(help: "Full-precision model directory.") var model: String
     @Option(help: "Width in (0, 1], e.g. 0.5.") var width: Double
     @Option(help: "Output directory.") var output: String
-    @Flag(help: "Rank heads and neurons by importance on training batches before slicing.") var rank = false
+    @Flag(inversion: .prefixedNo, help: "Rank heads and neurons by importance on training batches before slicing (--no-rank, the default, keeps the first ones).") var rank = false
     @Option(help: "Task name (with --rank).") var task: String?
     @Option(help: "Data directory (with --rank).") var data: String?
     @Option(help: "Training batches for the importance (with --rank).") var batches = 32
