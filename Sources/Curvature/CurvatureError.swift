@@ -6,6 +6,10 @@ public enum CurvatureError: Error, CustomStringConvertible, Equatable {
     case badRequest(String)
     case memory(String)
     case badFile(path: String, reason: String)
+    /// A curvature object the model or objective cannot have (a GGN without logits, steps without a quantizer).
+    case unsupported(String)
+    /// A diagonal scaling D with a zero (or non-finite) entry: D·A·D would be singular there.
+    case badScale(String)
 
     public var description: String {
         switch self {
@@ -18,6 +22,8 @@ public enum CurvatureError: Error, CustomStringConvertible, Equatable {
         case let .badRequest(why): return why
         case let .memory(why): return why
         case let .badFile(path, reason): return "\(path): \(reason)"
+        case let .unsupported(why): return why
+        case let .badScale(why): return why
         }
     }
 }

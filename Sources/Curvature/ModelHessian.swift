@@ -2,45 +2,9 @@ import BERT
 import Foundation
 import Numerics
 
-/// The exact Hessian of a model's objective (mean loss over its batches) restricted to a selection of tensors, as a
-/// linear operator on the concatenated selected entries (in the selection's order), by the R-operator. Vectors are
-/// Double; the model computes in its own type T. For a quantized model this is the Hessian of the STE surrogate with
-/// respect to ŵ (the weights the forward reads; a split model's effective ŵ₁ + ŵ₂).
-public final class ModelHessian<T: BLASReal>: LinearOperator {
-    public let objective: LossObjective<T>
-    public let selection: [ParameterView]
-    public let dimension: Int
-    public private(set) var matvecs = 0
-    private let direction: Buffer<T>, product: Buffer<T>
-
-    public init(objective: LossObjective<T>, selection: [ParameterView]) {
-        self.objective = objective
-        self.selection = selection
-        dimension = selection.reduce(0) { $0 + $1.count }
-        direction = Buffer(count: objective.model.table.totalCount)
-        product = Buffer(count: objective.model.table.totalCount)
-    }
-
-    public func apply(_ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>) throws {
-        var k = 0
-        for v in selection {
-            T.kernelFromDouble(x + k, direction.pointer + v.offset, v.count)
-            k += v.count
-        }
-        try objective.hessianVectorProduct(direction: direction, selected: selection, into: product)
-        matvecs += 1
-        k = 0
-        for v in selection {
-            T.kernelToDouble(product.pointer + v.offset, y + k, v.count)
-            k += v.count
-        }
-    }
-
-    /// The selected entries of a full-layout buffer, concatenated (e.g. the current weights).
-    public func gather(_ buffer: Buffer<T>) -> [Double] {
-        selection.flatMap { v in (0..<v.count).map { Double(buffer[v.offset + $0]) } }
-    }
-}
+/// The exact Hessian of a model's objective restricted to a selection (see `ModelCurvature`): the curvature operator
+/// with `product: .hessian`, its default.
+public typealias ModelHessian<T: BLASReal> = ModelCurvature<T>
 
 /// The same Hessian by central differences of the objective's gradient: Hv ≈ (∇L(w + εv) − ∇L(w − εv)) / 2ε with
 /// ε = ∛u · (1 + ‖w_S‖)/‖v‖ (u the unit roundoff of T). A cross-check only: its error is O(ε²) + O(u/ε), and with

@@ -3,9 +3,9 @@ import BERT
 import Numerics
 @testable import Curvature
 
-func tinyModel(seed: UInt64 = 7, layers: Int = 2) throws -> BertModel<Double> {
+func tinyModel(seed: UInt64 = 7, layers: Int = 2, labels: Int = 3) throws -> BertModel<Double> {
     let config = BertConfig(vocabSize: 50, hiddenSize: 16, numHiddenLayers: layers, numAttentionHeads: 2, intermediateSize: 24,
-                            hiddenDropoutProb: 0, attentionProbsDropoutProb: 0, maxPositionEmbeddings: 16, numLabels: 3)
+                            hiddenDropoutProb: 0, attentionProbsDropoutProb: 0, maxPositionEmbeddings: 16, numLabels: labels)
     let model = try BertModel<Double>(config: config)
     model.randomizeAllParameters(seed: seed)
     return model

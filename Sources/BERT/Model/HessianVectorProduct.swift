@@ -48,10 +48,14 @@ extension BertModel {
     /// current weights below it) the layers under it are not run at all. `reuseForward`: the model's latest forward
     /// was of this batch, in eval mode, at the current weights (the caller vouches for it, e.g. by `forwardCount`),
     /// so it is not run again. Returns the batch's mean loss.
+    ///
+    /// `product: .ggn` gives the generalized Gauss–Newton product Jᵀ H_out J v instead (same conventions, same
+    /// masks): the backward's adjoint seed ∂L/∂z is set to zero, so every second-order term of the R-backward (each
+    /// linear in that adjoint) vanishes and only the backward of H_out·(J v) is left.
     @discardableResult
     public func hessianVectorProduct(_ batch: TokenBatch, targets: Targets, direction: Buffer<T>, selected: [ParameterView],
                                      into hv: Buffer<T>, scale: Double = 1, hidden: Buffer<T>? = nil,
-                                     reuseForward: Bool = false) throws -> Double {
+                                     reuseForward: Bool = false, product: CurvatureProduct = .hessian) throws -> Double {
         precondition(direction.count == table.totalCount && hv.count == table.totalCount,
                      "hessianVectorProduct: direction and output need the parameter layout")
         let start = boundary(for: selected)
@@ -67,7 +71,7 @@ extension BertModel {
         }
         let (loss, dLogitsOrNil) = try taskLoss(acts, targets: targets, wantGradient: true)
         guard let dLogits = dLogitsOrNil, let logits = acts.logits else { throw ModelError.noClassifier }
-        if scale != 1 { T.scal(n: dLogits.count, alpha: T(scale), x: dLogits.pointer, incx: 1) }
+        if product == .ggn { dLogits.zero() } else if scale != 1 { T.scal(n: dLogits.count, alpha: T(scale), x: dLogits.pointer, incx: 1) }
 
         let tg: Tangents<T>
         if let existing = tangentWorkspace, existing.adopt(acts) { tg = existing } else {

@@ -149,6 +149,15 @@ public final class LossObjective<T: BLASReal> {
     /// fills the prefix cache for `selected`'s boundary. Returns the mean loss.
     @discardableResult
     public func hessianVectorProduct(direction v: Buffer<T>, selected: [ParameterView], into hv: Buffer<T>) throws -> Double {
+        try curvatureVectorProduct(.hessian, direction: v, selected: selected, into: hv)
+    }
+
+    /// hv[s] = (C · v)[s] with C the Hessian or the generalized Gauss–Newton matrix (`product`) of the mean loss, for
+    /// the tensors in `selected` (zeroed first; the rest of hv is untouched), each batch weighted by its example count
+    /// as the loss is. Uses and fills the prefix cache for `selected`'s boundary. Returns the mean loss.
+    @discardableResult
+    public func curvatureVectorProduct(_ product: CurvatureProduct, direction v: Buffer<T>, selected: [ParameterView],
+                                       into hv: Buffer<T>) throws -> Double {
         for s in selected { memset(hv.pointer + s.offset, 0, s.count * MemoryLayout<T>.stride) }
         let boundary = model.boundary(for: selected)
         let hidden = try prefixHidden(for: boundary)
@@ -159,11 +168,11 @@ public final class LossObjective<T: BLASReal> {
         } == true
         for (i, b) in batches.enumerated() {
             let l = try model.hessianVectorProduct(b.tokens, targets: b.targets, direction: v, selected: selected, into: hv,
-                                                   scale: weight(i), hidden: hidden?[i], reuseForward: reuse)
+                                                   scale: weight(i), hidden: hidden?[i], reuseForward: reuse, product: product)
             guard l.isFinite else { throw ObjectiveError.nonFinite(what: "loss", batch: i) }
             // A non-finite product stays non-finite once accumulated: the first batch that makes it so is named.
             for s in selected where T.kernelFirstNonFinite(hv.pointer + s.offset, s.count) != nil {
-                throw ObjectiveError.nonFinite(what: "Hessian-vector product (\(s.name))", batch: i)
+                throw ObjectiveError.nonFinite(what: "\(product == .hessian ? "Hessian" : "Gauss–Newton")-vector product (\(s.name))", batch: i)
             }
             total += weight(i) * l
         }
