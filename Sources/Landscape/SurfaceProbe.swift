@@ -68,23 +68,7 @@ public final class SurfaceProbe<T: BLASReal> {
     /// tensor the forward does not quantize: ternary and binary (and a split model's sum) the mean non-zero |ŵ| of
     /// the row — α itself for TWN, LAQ and BWN —; uniform b-bit tensors max|ŵ|/(2^(b−1) − 1) = 1/s.
     public static func stepUnits(_ probe: ProbeModel<T>, views: [ParameterView]) throws -> [[Double]?] {
-        let quantizedNames = Set(try QuantizationSpec.load(probe.directory)?.quantizedTensors ?? [])
-        let w = probe.model.weights
-        return views.map { v in
-            guard quantizedNames.contains(v.name) else { return nil }
-            let rows = v.role == .embedding ? v.shape[0] : 1, cols = v.count / rows
-            return (0..<rows).map { r in
-                let base = v.offset + r * cols
-                if probe.weightBits >= 3 {
-                    var m = 0.0
-                    for c in 0..<cols { m = max(m, abs(Double(w[base + c]))) }
-                    return m / Double((1 << (probe.weightBits - 1)) - 1)
-                }
-                var s = 0.0, n = 0
-                for c in 0..<cols where w[base + c] != 0 { s += abs(Double(w[base + c])); n += 1 }
-                return n > 0 ? s / Double(n) : 0
-            }
-        }
+        try probe.quantizationSteps(views)
     }
 
     /// `x` and `y` must be over `views` (extend them to the union first).
