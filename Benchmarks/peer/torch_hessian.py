@@ -35,16 +35,10 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from probe_batches import padded_batches  # noqa: E402
 from torch_finetune import load_rt_polarity  # noqa: E402  (same data split and parsing)
+from plain_bert import KINDS, selected_names  # noqa: E402  (binarybert's selections)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_DATA = os.path.join(REPO, "assets", "data", "rt-polarity", "movieReviewSnippets_GroundTruth.txt")
-
-KINDS = {
-    "query": ["attention.self.query.weight"], "key": ["attention.self.key.weight"], "value": ["attention.self.value.weight"],
-    "qk": ["attention.self.query.weight", "attention.self.key.weight"], "attention-output": ["attention.output.dense.weight"],
-    "ffn-intermediate": ["intermediate.dense.weight"], "ffn-output": ["output.dense.weight"],
-}
-
 
 def parse_args():
     p = argparse.ArgumentParser(description="PyTorch Hessian reference / peer (double backward)")
@@ -63,18 +57,6 @@ def parse_args():
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--seed", type=int, default=0)
     return p.parse_args()
-
-
-def selected_names(spec, layers):
-    names = []
-    for term in spec.split("+"):
-        kind, _, where = term.partition("@")
-        if kind not in KINDS:
-            raise SystemExit(f"--select: unknown kind {kind!r}")
-        chosen = range(layers) if where in ("", "*") else sorted({int(x) for x in where.split(",")})
-        for l in chosen:
-            names += [f"bert.encoder.layer.{l}.{suffix}" for suffix in KINDS[kind]]
-    return names
 
 
 def main():
