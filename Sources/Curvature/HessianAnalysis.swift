@@ -13,6 +13,8 @@ public enum HessianAnalysis {
 
     public struct Request {
         public var space: Space = .effective
+        /// The curvature object: the Hessian (default) or the GGN, raw (default) or in a scale-invariant view.
+        public var view = CurvatureView()
         public var topK = 1, bottomK = 0
         public var method: Method = .lanczos
         public var tolerance = 1e-4
@@ -65,6 +67,8 @@ public enum HessianAnalysis {
         public var loss: Double
         public var accuracy: Double?
         public var space: Space
+        /// Set only for a view other than the raw Hessian (so that the default output is unchanged).
+        public var curvature: CurvatureProduct?, scale: CurvatureScale?, matrix: String?
         public var dimension: Int
         public var top: EigenResult?
         public var bottom: EigenResult?
@@ -75,7 +79,7 @@ public enum HessianAnalysis {
         public var hvps: Int
         public var seconds: Double
         enum CodingKeys: String, CodingKey {
-            case model, loss, accuracy, space, dimension, top, bottom, trace, density, quadraticCheck = "quadratic_check"
+            case model, loss, accuracy, space, curvature, scale, matrix, dimension, top, bottom, trace, density, quadraticCheck = "quadratic_check"
             case eigenvectorFiles = "eigenvector_files", hvps, seconds
         }
     }
@@ -96,13 +100,19 @@ public enum HessianAnalysis {
         if r.method == .power && r.bottomK > 0 {
             throw CurvatureError.badRequest("power iteration finds the largest |λ| only: use --method lanczos for --bottom-k")
         }
+        if r.quadraticCheck && !r.view.isDefault {
+            throw CurvatureError.badRequest("--quadratic-check predicts the loss change with the raw Hessian itself: run it without --curvature ggn or --scale")
+        }
         let (loss, accuracy) = try objective.lossAndAccuracy()
-        let hessian = ModelHessian(objective: objective, selection: selection)
-        let op: LinearOperator = r.space == .pair ? SplitPairOperator(effective: hessian) : hessian
+        let curvature = try r.view.makeOperator(probe, objective: objective, selection: selection)
+        let op: LinearOperator = r.space == .pair ? SplitPairOperator(effective: curvature) : curvature
         let fileViews = r.space == .pair ? pairNames(selection) : selection
         try op.checkFixed(seed: r.seed)
         var report = Report(model: probe.description, loss: loss, accuracy: accuracy, space: r.space, dimension: op.dimension,
                             eigenvectorFiles: [], hvps: 2, seconds: 0)
+        if !r.view.isDefault {
+            report.curvature = r.view.product; report.scale = r.view.scale; report.matrix = r.view.formula
+        }
         try r.requireMemory(dimension: op.dimension)
         let start = try r.warmStart.map { try EigenvectorFile.read($0, selection: fileViews, model: probe.sha256, allowOtherModel: r.allowOtherModel) }
         let directory = output.appendingPathComponent(probe.label)
@@ -111,9 +121,10 @@ public enum HessianAnalysis {
         func save(_ result: EigenResult, prefix: String) throws {
             for (i, v) in result.vectors.enumerated() {
                 let url = directory.appendingPathComponent("\(prefix)-\(i).safetensors")
-                try EigenvectorFile.write(EigenvectorFile.fixSign(v), selection: fileViews, to: url, metadata: [
-                    "eigenvalue": String(result.values[i]), "residual": String(result.residuals[i]), "which": result.which.rawValue,
-                    "model_sha256": probe.sha256, "space": r.space.rawValue])
+                var metadata = ["eigenvalue": String(result.values[i]), "residual": String(result.residuals[i]), "which": result.which.rawValue,
+                                "model_sha256": probe.sha256, "space": r.space.rawValue]
+                if !r.view.isDefault { metadata["curvature"] = r.view.product.rawValue; metadata["scale"] = r.view.scale.rawValue }
+                try EigenvectorFile.write(EigenvectorFile.fixSign(v), selection: fileViews, to: url, metadata: metadata)
                 report.eigenvectorFiles.append(url.path)
             }
         }

@@ -131,10 +131,12 @@ public struct PerModuleSummary: Codable, Sendable {
 
 public enum PerModuleCurvature {
     /// Fills `table` with every (module, layer, batch) cell of `label`'s model not already there: one Lanczos run per
-    /// cell (both ends from one Krylov space), on the objective of that mini-batch alone.
+    /// cell (both ends from one Krylov space), on the objective of that mini-batch alone. `curvature` makes each
+    /// cell's operator from that objective and the module's selection (default: the raw Hessian).
     public static func run<T: BLASReal>(label: String, model: BertModel<T>, batches: [[(tokens: TokenBatch, targets: Targets)]],
                                         modules: [CurvatureModule], layers: [Int], options: Lanczos.Options,
-                                        table: PerModuleTable, progress: (String) -> Void) throws {
+                                        table: PerModuleTable, progress: (String) -> Void,
+                                        curvature: ((LossObjective<T>, [ParameterView]) throws -> LinearOperator)? = nil) throws {
         let cells = modules.flatMap { m in layers.flatMap { l in batches.indices.map { (m, l, $0) } } }
         var computed = 0
         var secondsSpent = 0.0
@@ -145,7 +147,7 @@ public enum PerModuleCurvature {
             for layer in layers {
                 for module in modules where !table.contains(model: label, module: module, layer: layer, batch: batchIndex) {
                     let selection = try ParameterSelection(module.spec(layer: layer), table: model.table, layers: model.config.numHiddenLayers)
-                    let op = ModelHessian(objective: objective, selection: selection.views)
+                    let op = try curvature?(objective, selection.views) ?? ModelHessian(objective: objective, selection: selection.views)
                     var o = options
                     o.seed = options.seed &+ UInt64(layer * 1000 + batchIndex)
                     let clock = Date()

@@ -10,6 +10,8 @@ import Training
 extension HessianAnalysis.Space: ExpressibleByArgument {}
 extension HessianAnalysis.Method: ExpressibleByArgument {}
 extension TraceEstimator.Method: ExpressibleByArgument {}
+extension CurvatureProduct: ExpressibleByArgument {}
+extension CurvatureScale: ExpressibleByArgument {}
 
 /// `binarybert hessian`: curvature of a model's loss by exact Hessian-vector products.
 struct HessianCommand: ParsableCommand {
@@ -24,6 +26,13 @@ struct HessianCommand: ParsableCommand {
         double backward through fake quantization computes. A split (TWS) model is probed in its effective weights \
         ŵ₁ + ŵ₂ (--space effective, comparable with ternary and BWN models); --space pair takes the halves, whose \
         Hessian [[H, H], [H, H]] has every eigenvalue doubled.
+
+        --curvature ggn takes the generalized Gauss–Newton matrix Jᵀ H_out J instead (J the logits' Jacobian, H_out the \
+        loss's Hessian in the logits; positive semi-definite) with the same objective and conventions; --scale weights \
+        or steps takes the scale-invariant view D·C·D, D = diag(|w|) (latent weights where the model has them) or D = \
+        each quantized tensor's quantization step α (quantized models only). Both apply to --select and --per-module \
+        (whose table is then OUTPUT/per-module-<curvature>[-<scale>].csv); eigenvectors of a scaled view are in the \
+        scaled coordinates u = D⁻¹w.
 
         Selections (--select): KIND@LAYERS[+KIND@LAYERS…], KIND one of \(ParameterSelection.Kind.allCases.map(\.rawValue).joined(separator: ", ")); \
         LAYERS like 0,1 or 0-3 or *; embeddings, pooler and classifier take no layers. Weight matrices only unless \
@@ -71,6 +80,10 @@ struct HessianCommand: ParsableCommand {
     var quadraticCheck = false
     @Option(help: "Space: \(HessianAnalysis.Space.allCases.map(\.rawValue).joined(separator: ", ")) (pair: a split model's halves).")
     var space: HessianAnalysis.Space = .effective
+    @Option(help: "Curvature matrix (ggn: the generalized Gauss–Newton Jᵀ H_out J, positive semi-definite).")
+    var curvature: CurvatureProduct = .hessian
+    @Option(help: "Scale-invariant view D·C·D (weights: D = diag(|w|); steps: D = the quantization step α per tensor).")
+    var scale: CurvatureScale = .none
     @Option(help: "Start Lanczos from these eigenvector files of an earlier run (repeatable).") var warmStart: [String] = []
     @Flag(help: "Accept --warm-start files computed on another model (same tensor names, another sha256).") var allowOtherModel = false
     @Option(help: "Compute in \(DType.allCases.map(\.rawValue).joined(separator: " or ")).") var dtype: DType = .float64
@@ -99,6 +112,9 @@ struct HessianCommand: ParsableCommand {
         guard batches >= 1, batches <= 10_000 else { throw ValidationError("--batches must be in 1...10000, got \(batches)") }
         if method == .power && bottomK > 0 { throw ValidationError("--method power finds the largest |λ| only: use --method lanczos for --bottom-k") }
         if !warmStart.isEmpty && method == .power { throw ValidationError("--warm-start needs --method lanczos") }
+        if quadraticCheck && !view.isDefault {
+            throw ValidationError("--quadratic-check predicts the loss change with the raw Hessian itself: run it without --curvature ggn or --scale")
+        }
         if select == nil && (topK > 1 || bottomK > 0 || trace || density || quadraticCheck) {
             throw ValidationError("--top-k, --bottom-k, --trace, --density and --quadratic-check need --select")
         }
@@ -109,6 +125,9 @@ struct HessianCommand: ParsableCommand {
     func run() throws {
         try OutputClaim.with(output) { try execute() }
     }
+
+    /// The curvature object --curvature and --scale select.
+    var view: CurvatureView { CurvatureView(product: curvature, scale: scale) }
 
     private func execute() throws {
         try threading.apply()
@@ -154,6 +173,11 @@ struct HessianCommand: ParsableCommand {
                 "batching": chosen.batching, "max_length": maxLength, "loss_reduction": "mean over examples (each batch's mean weighted by its size)", "mode": "eval",
             ] as [String: Any],
         ]
+        if !view.isDefault {
+            document["curvature"] = curvature.rawValue
+            document["scale"] = scale.rawValue
+            document["matrix"] = view.formula
+        }
         var summaries: [[String: Any]] = []
 
         if let select {
@@ -164,6 +188,7 @@ struct HessianCommand: ParsableCommand {
             request.sigma = sigma; request.gridPoints = grid; request.quadraticCheck = quadraticCheck
             request.warmStart = warmStart.map { URL(fileURLWithPath: $0) }
             request.allowOtherModel = allowOtherModel
+            request.view = view
             var reports: [Any] = []
             var selectionInfo: [String: Any] = [:]
             for p in probes {
@@ -188,7 +213,7 @@ struct HessianCommand: ParsableCommand {
         }
 
         if perModule {
-            let csv = out.appendingPathComponent("per-module.csv")
+            let csv = out.appendingPathComponent(view.isDefault ? "per-module.csv" : "per-module-\(view.slug).csv")
             let table = try PerModuleTable(url: csv)
             let layerCount = probes[0].model.config.numHiddenLayers
             let layerList = try parseLayers(layers, count: layerCount)
@@ -200,9 +225,25 @@ struct HessianCommand: ParsableCommand {
             let all = miniBatches.batches(encoded).map { [$0] }
             var o = Lanczos.Options()
             o.maxMatvecs = maxHvps; o.tolerance = tol; o.seed = seed
+            let view = self.view
+            if !view.isDefault {
+                // Refuse a view a model cannot have before any cell is computed.
+                for p in probes {
+                    let objective = try LossObjective(model: p.model, batches: all[0])
+                    for module in CurvatureModule.allCases {
+                        for layer in layerList {
+                            let selection = try ParameterSelection(module.spec(layer: layer), table: p.model.table, layers: layerCount)
+                            _ = try view.makeOperator(p, objective: objective, selection: selection.views)
+                        }
+                    }
+                }
+            }
             for p in probes {
+                let make: ((LossObjective<T>, [ParameterView]) throws -> LinearOperator)? = view.isDefault ? nil : { objective, selection in
+                    try view.makeOperator(p, objective: objective, selection: selection)
+                }
                 try PerModuleCurvature.run(label: p.label, model: p.model, batches: all, modules: CurvatureModule.allCases, layers: layerList,
-                                           options: o, table: table, progress: log)
+                                           options: o, table: table, progress: log, curvature: make)
             }
             try table.finish(modelOrder: probes.map(\.label))
             let summary = PerModuleCurvature.summarize(table.rows, models: probes.map(\.label), reference: probes[0].label, seed: seed)
@@ -215,13 +256,19 @@ struct HessianCommand: ParsableCommand {
                 m["accuracy"] = accuracy ?? NSNull()
                 models.append(m)
             }
-            document["per_module"] = [
+            var perModule: [String: Any] = [
                 "csv": csv.lastPathComponent, "batches": batches, "batch_size": batchSize, "batching": miniBatches.batching, "examples_indices_sha256": miniBatches.indicesHash,
                 "layers": layerList, "modules": CurvatureModule.allCases.map(\.rawValue), "reference": probes[0].label,
                 "lanczos": ["max_hvps": maxHvps, "tol": tol, "ends": ["largest-algebraic", "smallest-algebraic"]],
                 "ratio": "mean λ_max of the model / mean λ_max of the reference over the same layer × batch cells; 95% interval from 2000 paired bootstrap resamples of cells",
                 "models": models, "summary": try jsonObject(summary),
-            ] as [String: Any]
+            ]
+            if !view.isDefault {
+                perModule["curvature"] = curvature.rawValue
+                perModule["scale"] = scale.rawValue
+                perModule["matrix"] = view.formula
+            }
+            document["per_module"] = perModule
             summaries.append(["per_module": csv.path, "cells": table.rows.count])
         }
         document["seconds"] = Date().timeIntervalSince(clock)
