@@ -35,9 +35,11 @@ public enum HessianBenchmark {
         }
     }
 
-    /// Median seconds of a gradient of all parameters and of an HVP restricted to `selection` (after a warm-up each).
-    public static func cost<T: BLASReal>(objective: LossObjective<T>, selection: ParameterSelection, iterations: Int) throws -> Cost {
-        let hessian = ModelHessian(objective: objective, selection: selection.views)
+    /// Median seconds of a gradient of all parameters and of a curvature-vector product (an HVP by default)
+    /// restricted to `selection` (after a warm-up each).
+    public static func cost<T: BLASReal>(objective: LossObjective<T>, selection: ParameterSelection, iterations: Int,
+                                         product: CurvatureProduct = .hessian) throws -> Cost {
+        let hessian = ModelCurvature(objective: objective, selection: selection.views, product: product)
         var rng = SeededRNG(seed: 1)
         let v = (0..<hessian.dimension).map { _ in rng.normal() }
         var y = [Double](repeating: 0, count: hessian.dimension)

@@ -40,6 +40,8 @@ struct BenchHessianCommand: ParsableCommand {
     @Option(help: "Relative accuracy the convergence counts are measured at.") var accuracy = 1e-3
     @Option(help: "HVP budget per eigensolver run.") var budget = 150
     @Option(help: "Seed.") var seed: UInt64 = 0
+    @Option(help: "Curvature matrix of the products and the convergence measurement (ggn: the generalized Gauss–Newton Jᵀ H_out J).")
+    var curvature: CurvatureProduct = .hessian
     @Option(help: "Internal: run one \(MemoryProbe.allCases.map(\.rawValue).joined(separator: " or ")) and print the peak RSS.")
     var memoryProbe: MemoryProbe?
     @OptionGroup var threading: ThreadOptions
@@ -104,12 +106,13 @@ struct BenchHessianCommand: ParsableCommand {
         var costs: [HessianBenchmark.Cost] = []
         for spec in ["all@*", "value@0,1", "ffn-output@\(layers - 1)"] {
             let selection = try ParameterSelection(spec, table: probe.model.table, layers: layers, includeBiases: spec == "all@*")
-            let c = try HessianBenchmark.cost(objective: objective, selection: selection, iterations: iters)
+            let c = try HessianBenchmark.cost(objective: objective, selection: selection, iterations: iters, product: curvature)
             log(String(format: "%@: gradient %.3f s, HVP %.3f s, ratio %.2f", spec, c.gradientSeconds, c.hvpSeconds, c.ratio))
             costs.append(c)
         }
         let selection = try ParameterSelection(select, table: probe.model.table, layers: layers)
-        let op = ModelHessian(objective: objective, selection: selection.views)
+        if curvature == .ggn { try ModelCurvature.requireGaussNewtonSupport(objective) }
+        let op = ModelCurvature(objective: objective, selection: selection.views, product: curvature)
         let convergence = try HessianBenchmark.convergence(op, k: topK, accuracy: accuracy, seed: seed, budget: budget, progress: log)
         log("Lanczos HVPs top-1 \(convergence.lanczosTop1.map(String.init) ?? "-"), top-\(topK) \(convergence.lanczosTopK.map(String.init) ?? "-"); "
             + "power top-1 \(convergence.powerTop1.map(String.init) ?? "-"), top-\(topK) \(convergence.powerTopK.map(String.init) ?? "-")")
@@ -136,12 +139,13 @@ struct BenchHessianCommand: ParsableCommand {
         if let g = memory["growth_mb_gradient"] as? Double, let h = memory["growth_mb_hvp"] as? Double, g > 0 {
             memory["hvp_growth_over_gradient_growth"] = h / g
         }
-        let result: [String: Any] = [
+        var result: [String: Any] = [
             "model": probe.description, "examples": chosen.indices.count, "indices_sha256": chosen.indicesHash, "batch_size": batchSize,
             "batching": chosen.batching, "max_length": maxLength, "dtype": dtype.rawValue, "threads": Parallel.threads, "blas_core": BLASInfo.coreName,
             "version": BinaryBERTVersion.string, "select": select, "top_k": topK,
             "cost": try jsonObject(costs), "convergence": try jsonObject(convergence), "memory": memory,
         ]
+        if curvature != .hessian { result["curvature"] = curvature.rawValue }
         let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys, .withoutEscapingSlashes])
         print(String(decoding: data, as: UTF8.self))
     }

@@ -94,3 +94,19 @@ extension CommandLineTests {
         }
     }
 }
+
+extension CommandLineTests {
+    /// `bench-hessian --curvature ggn` measures GGN products and their convergence, and says so.
+    func testBenchHessianMeasuresTheGaussNewtonOperator() throws {
+        let dir = try temporaryDirectory()
+        let (model, data) = try makeTinyTask(in: dir)
+        let r = try run(["bench-hessian", "--model", model.path, "--task", "sst-2", "--data", data.path, "--examples", "8", "--batch-size", "8",
+                         "--max-length", "16", "--iters", "1", "--top-k", "2", "--budget", "60", "--curvature", "ggn"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let line = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(line["curvature"] as? String, "ggn")
+        let reference = try XCTUnwrap((line["convergence"] as? [String: Any])?["reference"] as? [Double])
+        XCTAssertEqual(reference.count, 2)
+        XCTAssertTrue(reference.allSatisfy { $0 >= 0 }, "\(reference)")
+    }
+}
