@@ -30,6 +30,9 @@ public final class BertModel<T: BLASReal> {
     /// The R-operator's workspaces: forward tangents and the tangents of the backward pass (Hessian-vector products).
     var tangentWorkspace: Tangents<T>?
     var rBackwardWorkspace: BackwardWorkspace<T>?
+    /// True during a Gauss–Newton product's pass: the backward's adjoint is identically zero, so the R-backward skips
+    /// every product with it (the input adjoints and the adjoint × tangent terms).
+    var zeroAdjointPass = false
 
     /// Builds a zero-initialised model; call `initializeWeights(seed:)` or load a checkpoint.
     /// `classifier` defaults to whether the config has `num_labels`; a classifier implies a pooler.

@@ -72,6 +72,8 @@ extension BertModel {
         let (loss, dLogitsOrNil) = try taskLoss(acts, targets: targets, wantGradient: true)
         guard let dLogits = dLogitsOrNil, let logits = acts.logits else { throw ModelError.noClassifier }
         if product == .ggn { dLogits.zero() } else if scale != 1 { T.scal(n: dLogits.count, alpha: T(scale), x: dLogits.pointer, incx: 1) }
+        zeroAdjointPass = product == .ggn
+        defer { zeroAdjointPass = false }
 
         let tg: Tangents<T>
         if let existing = tangentWorkspace, existing.adopt(acts) { tg = existing } else {
@@ -300,12 +302,14 @@ extension BertModel {
                                     inp: UnsafePointer<T>, tinp: Buffer<T>?, _ pair: (w: Int, b: Int), _ tw: DirectionSlices<T>,
                                     _ out: GradientTargets<T>, rows: Int, inFeatures: Int, outFeatures: Int) {
         let w = UnsafePointer(weights.pointer) + pair.w
-        if let dinp {
+        // With a zero adjoint (a Gauss–Newton pass) dinp stays zero and the terms dout·t(W), doutᵀ·t(inp) vanish.
+        let zero = zeroAdjointPass
+        if let dinp, !zero {
             linearBackward(dinp: dinp, dweight: nil, dbias: nil, dout: dout.pointer, inp: inp, weight: w,
                            rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
         }
         linearBackwardR(rdinp: rdinp, rdweight: out(pair.w), rdbias: out(pair.b), dout: dout.pointer, rdout: rdout.pointer, inp: inp,
-                        tinp: tinp.map { UnsafePointer($0.pointer) }, weight: w, tweight: tw(pair.w),
+                        tinp: zero ? nil : tinp.map { UnsafePointer($0.pointer) }, weight: w, tweight: zero ? nil : tw(pair.w),
                         rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
     }
 
