@@ -31,6 +31,16 @@ class PlainBert(torch.nn.Module):
     def named_hf_parameters(self):
         return {k.replace("/", "."): v for k, v in self.p.items()}
 
+    def only_trainable(self, names):
+        """The parameters `names` (HF names), the only ones left requiring gradients."""
+        params = self.named_hf_parameters()
+        for p in self.parameters():
+            p.requires_grad_(False)
+        chosen = [params[n] for n in names]
+        for p in chosen:
+            p.requires_grad_(True)
+        return chosen
+
     def linear(self, x, prefix):
         return torch.nn.functional.linear(x, self.w(prefix + ".weight"), self.w(prefix + ".bias"))
 

@@ -43,12 +43,7 @@ def fixture(name, regression):
         assert torch.allclose(logits, ref["logits"], rtol=1e-12, atol=1e-14), "the plain port's logits differ from the reference"
         assert abs(float(loss_func(logits, y)) - float(ref["loss"])) <= 1e-12 * abs(float(ref["loss"]))
     names = plain_bert.selected_names(SELECT, model.layers)
-    params = model.named_hf_parameters()
-    for p in model.parameters():
-        p.requires_grad_(False)
-    chosen = [params[n] for n in names]
-    for p in chosen:
-        p.requires_grad_(True)
+    chosen = model.only_trainable(names)
     dim = sum(p.numel() for p in chosen)
     data = [(X, y)]
     out = {"fixture": name, "loss": "squared error" if regression else "softmax cross-entropy", "reduction": "mean over the batch",
