@@ -5,7 +5,7 @@ import Storage
 /// probe settings of every figure. `ReportPlan` turns it into commands; `Analyses/report/<preset>.json` is this
 /// value as JSON (a test keeps them equal).
 public struct ReportSpec: Codable, Equatable, Sendable {
-    /// The named presets: `quick` (the README's main job: three replicates in ≤ 20 minutes on 2 cores; Fig. 1 without
+    /// The named presets: `quick` (the README's main job: three replicates in ~26 minutes on 2 cores; Fig. 1 without
     /// the 8-bit point, which the others have), `standard` (five replicates, the headline the README quotes, ≤ 2.5 hours
     /// on 2 cores) and `paper` (the cluster-scale run).
     public enum Preset: String, Codable, Sendable, CaseIterable {
@@ -101,7 +101,7 @@ public struct ReportSpec: Codable, Equatable, Sendable {
                 perModuleLayers: "first,last", perModuleBatches: 1, perModuleBatchSize: 12, perModuleMaxHvps: 10,
                 spectraExamples: 12, traceProbes: 9, densityRuns: 1, densitySteps: 10, lanczosMaxHvps: 12, lanczosTolerance: 1e-2,
                 trainingCurvatureExamples: 8, trainingCurvatureMaxHvps: 8,
-                // Too long for the quick preset's 20 minutes (Analyses/adaptive-split/run.sh runs its reduced form).
+                // Too long for the quick preset (Analyses/adaptive-split/run.sh runs its reduced form).
                 adaptiveSplitFractions: [], adaptiveSplitEpochs: 1, adaptiveSplitProbeExamples: 64, adaptiveSplitTraceMatvecs: 12)
         case .standard:
             return ReportSpec(

@@ -13,7 +13,7 @@ struct ReportCommand: ParsableCommand {
         abstract: "Run an analysis preset end to end (teacher, students, TWS, probes) and write figures, CSVs and REPORT.md with verdicts.",
         discussion: """
         --preset quick (the README's main job: MiniLM-L6 on rt-polarity, a 640-example training subset, max length 32, \
-        three replicates, small grids; ~20 minutes on 2 cores), standard (five replicates, 1,024 examples, every layer \
+        three replicates, small grids; ~26 minutes on 2 cores), standard (five replicates, 1,024 examples, every layer \
         in the per-module table; the README's headline, ~2.5 hours on 2 cores) or paper (full data, five replicates, \
         41×41 surfaces, adaptive splitting; cluster scale). A replicate is a complete training of every student with \
         its own seed and its own probe draws; each claim's verdict comes from its per-replicate values (mean, \
