@@ -51,7 +51,7 @@ B="$OUT/bench"; mkdir -p "$B"
 for batching in padded packed; do
     name=swift; [ "$batching" = packed ] && name=swift-packed
     [ -f "$B/$name.json" ] || { "$BIN" bench-hessian --model "$teacher" "${RT_POLARITY[@]}" --examples 32 --batch-size 32 --select value@0,1 \
-        --top-k 5 --budget 60 --iters 3 --batching "$batching" --threads 1 > "$B/$name.json.partial" && mv "$B/$name.json.partial" "$B/$name.json"; }
+        --top-k 5 --max-hvps 60 --iters 3 --batching "$batching" --threads 1 > "$B/$name.json.partial" && mv "$B/$name.json.partial" "$B/$name.json"; }
 done
 for mode in power cost; do
     [ -f "$B/torch-$mode.json" ] || { python3 Benchmarks/peer/torch_hessian.py --model "$teacher" --select value@0,1 --examples 32 \

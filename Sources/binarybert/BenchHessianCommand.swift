@@ -27,33 +27,26 @@ struct BenchHessianCommand: ParsableCommand {
         """)
 
     @Option(help: "Model directory.") var model: String
-    @Option(help: "Task name.") var task: String
-    @Option(help: "Data directory.") var data: String
     @Option(help: "Selection for the convergence measurement.") var select = "value@0,1"
-    @Option(help: "Examples in the objective.") var examples = 64
-    @Option(help: "Examples per batch.") var batchSize = 32
-    @Option(help: ProbeBatching.help) var batching: ProbeBatching = .auto
-    @Option(help: "Maximum tokens per example.") var maxLength = 64
     @Option(help: "Compute in \(DType.allCases.map(\.rawValue).joined(separator: " or ")).") var dtype: DType = .float32
     @Option(help: "Timed repetitions (the median is reported).") var iters = 3
     @Option(help: "Eigenvalues for the convergence measurement.") var topK = 5
     @Option(help: "Relative accuracy the convergence counts are measured at.") var accuracy = 1e-3
-    @Option(help: "HVP budget per eigensolver run.") var budget = 150
+    @Option(help: "Product budget per eigensolver run (as hessian --max-hvps).") var maxHvps = 150
     @Option(help: "Seed.") var seed: UInt64 = 0
     @Option(help: "Curvature matrix of the products and the convergence measurement (ggn: the generalized Gauss–Newton Jᵀ H_out J).")
     var curvature: CurvatureProduct = .hessian
     @Option(help: "Internal: run one \(MemoryProbe.allCases.map(\.rawValue).joined(separator: " or ")) and print the peak RSS.")
     var memoryProbe: MemoryProbe?
+    @OptionGroup var objectiveOptions: ProbeObjectiveArguments
     @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
-        try OptionCheck.positive(examples, "--examples")
-        try OptionCheck.positive(batchSize, "--batch-size", max: 65_536)
-        try OptionCheck.maxLength(maxLength)
+        try objectiveOptions.requireTaskAndData()
         guard iters >= 1, iters <= 1000 else { throw ValidationError("--iters must be in 1...1000, got \(iters)") }
         guard topK >= 1, topK <= 100 else { throw ValidationError("--top-k must be in 1...100, got \(topK)") }
         guard accuracy > 0, accuracy < 1 else { throw ValidationError("--accuracy must be in (0, 1), got \(accuracy)") }
-        guard budget >= topK, budget <= 100_000 else { throw ValidationError("--budget must be in --top-k...100000, got \(budget)") }
+        guard maxHvps >= topK, maxHvps <= 100_000 else { throw ValidationError("--max-hvps must be in --top-k...100000, got \(maxHvps)") }
     }
 
     func run() throws {
@@ -67,13 +60,9 @@ struct BenchHessianCommand: ParsableCommand {
     private func log(_ s: String) { FileHandle.standardError.write(("bench-hessian: " + s + "\n").data(using: .utf8)!) }
 
     func objective<T: BLASReal>(_ type: T.Type) throws -> (ProbeModel<T>, LossObjective<T>, ProbeExamples) {
-        let spec = try Tasks.named(task)
         let probe = try ProbeModel<T>(directory: URL(fileURLWithPath: model))
-        let tokenizer = try BertTokenizer(modelDirectory: probe.directory)
-        let set = try TaskData.loadSplit(task: spec, data: data, split: "train")
-        let encoded = EncodedDataset(set, tokenizer: tokenizer, maxLength: maxLength)
-        let chosen = try ProbeExamples(available: encoded.count, count: min(examples, encoded.count), sampleSeed: nil, batchSize: batchSize, packed: batching.packs([probe.model.activationQuantizer]))
-        return (probe, try LossObjective(model: probe.model, batches: chosen.batches(encoded)), chosen)
+        let probeData = try ProbeData.prepare(objectiveOptions.options(examples: 64), models: [probe], log: log)
+        return (probe, try probeData.objective(for: probe), probeData.chosen)
     }
 
     func run<T: BLASReal>(_ type: T.Type) throws {
@@ -113,16 +102,16 @@ struct BenchHessianCommand: ParsableCommand {
         let selection = try ParameterSelection(select, table: probe.model.table, layers: layers)
         if curvature == .ggn { try ModelCurvature.requireGaussNewtonSupport(objective) }
         let op = ModelCurvature(objective: objective, selection: selection.views, product: curvature)
-        let convergence = try HessianBenchmark.convergence(op, k: topK, accuracy: accuracy, seed: seed, budget: budget, progress: log)
+        let convergence = try HessianBenchmark.convergence(op, k: topK, accuracy: accuracy, seed: seed, budget: maxHvps, progress: log)
         log("Lanczos HVPs top-1 \(convergence.lanczosTop1.map(String.init) ?? "-"), top-\(topK) \(convergence.lanczosTopK.map(String.init) ?? "-"); "
             + "power top-1 \(convergence.powerTop1.map(String.init) ?? "-"), top-\(topK) \(convergence.powerTopK.map(String.init) ?? "-")")
         var memory: [String: Any] = [:]
         for probeKind in MemoryProbe.allCases {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-            p.arguments = ["bench-hessian", "--model", model, "--task", task, "--data", data, "--examples", String(examples),
-                           "--batch-size", String(batchSize), "--batching", batching.rawValue, "--max-length", String(maxLength), "--dtype", dtype.rawValue,
-                           "--memory-probe", probeKind.rawValue, "--threads", String(Parallel.threads)]
+            p.arguments = ["bench-hessian", "--model", model, "--task", objectiveOptions.task!, "--data", objectiveOptions.data!, "--examples", String(chosen.indices.count),
+                           "--batch-size", String(objectiveOptions.batchSize), "--batching", objectiveOptions.batching.rawValue, "--max-length", String(objectiveOptions.maxLength),
+                           "--dtype", dtype.rawValue, "--memory-probe", probeKind.rawValue, "--threads", String(Parallel.threads)]
             let pipe = Pipe()
             p.standardOutput = pipe
             try p.run()
@@ -140,8 +129,8 @@ struct BenchHessianCommand: ParsableCommand {
             memory["hvp_growth_over_gradient_growth"] = h / g
         }
         var result: [String: Any] = [
-            "model": probe.description, "examples": chosen.indices.count, "indices_sha256": chosen.indicesHash, "batch_size": batchSize,
-            "batching": chosen.batching, "max_length": maxLength, "dtype": dtype.rawValue, "threads": Parallel.threads, "blas_core": BLASInfo.coreName,
+            "model": probe.description, "examples": chosen.indices.count, "indices_sha256": chosen.indicesHash, "batch_size": objectiveOptions.batchSize,
+            "batching": chosen.batching, "max_length": objectiveOptions.maxLength, "dtype": dtype.rawValue, "threads": Parallel.threads, "blas_core": BLASInfo.coreName,
             "version": BinaryBERTVersion.string, "select": select, "top_k": topK,
             "cost": try jsonObject(costs), "convergence": try jsonObject(convergence), "memory": memory,
         ]

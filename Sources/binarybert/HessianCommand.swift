@@ -48,16 +48,8 @@ struct HessianCommand: ParsableCommand {
         """)
 
     @Option(help: "Model directory (repeat for several: full precision, quantized, split or packed).") var model: [String] = []
-    @Option(help: "Task name (see finetune --help).") var task: String
-    @Option(help: "Data directory.") var data: String
     @Option(help: "Parameter selection (see above). Needed unless only --per-module.") var select: String?
     @Flag(help: "Add the selected modules' biases and LayerNorm parameters.") var includeBiases = false
-    @Option(help: "Split of the objective: \(ProbeSplit.allCases.map(\.rawValue).joined(separator: ", ")).") var split: ProbeSplit = .train
-    @Option(help: "Examples in the objective (the first N of the split, in file order).") var examples = 64
-    @Option(help: "Draw the examples as a seeded subset instead of the first N.") var sampleSeed: UInt64?
-    @Option(help: "Examples per batch of the objective (and per mini-batch of --per-module).") var batchSize = 32
-    @Option(help: ProbeBatching.help) var batching: ProbeBatching = .auto
-    @Option(help: "Maximum tokens per example.") var maxLength = 64
     @Option(help: "Largest-algebraic eigenpairs to compute.") var topK = 1
     @Option(help: "Smallest-algebraic eigenpairs to compute (Lanczos only).") var bottomK = 0
     @Option(help: "Eigensolver: \(HessianAnalysis.Method.allCases.map(\.rawValue).joined(separator: ", ")) (power: PyHessian's rule, largest |λ|).")
@@ -89,14 +81,13 @@ struct HessianCommand: ParsableCommand {
     @Option(help: "Compute in \(DType.allCases.map(\.rawValue).joined(separator: " or ")).") var dtype: DType = .float64
     @Option(help: "Seed of every random vector.") var seed: UInt64 = 0
     @Option(help: "Output directory.") var output: String
+    @OptionGroup var objective: ProbeObjectiveArguments
     @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
         guard !model.isEmpty else { throw ValidationError("give at least one --model") }
         guard select != nil || perModule else { throw ValidationError("give --select (or --per-module alone)") }
-        try OptionCheck.positive(examples, "--examples")
-        try OptionCheck.positive(batchSize, "--batch-size", max: 65_536)
-        try OptionCheck.maxLength(maxLength)
+        try objective.requireTaskAndData()
         try OptionCheck.integer(topK, "--top-k", in: 0...10_000)
         try OptionCheck.integer(bottomK, "--bottom-k", in: 0...10_000)
         guard tol > 0, tol < 1, tol.isFinite else { throw ValidationError("--tol must be in (0, 1), got \(tol)") }
@@ -131,7 +122,7 @@ struct HessianCommand: ParsableCommand {
 
     private func execute() throws {
         try threading.apply()
-        for m in model { if let c = try? ModelDirectory.loadConfig(URL(fileURLWithPath: m)) { try TaskData.checkMaxLength(maxLength, config: c, model: m) } }
+        for m in model { if let c = try? ModelDirectory.loadConfig(URL(fileURLWithPath: m)) { try TaskData.checkMaxLength(objective.maxLength, config: c, model: m) } }
         switch dtype {
         case .float32: try run(Float.self)
         case .float64: try run(Double.self)
@@ -144,21 +135,10 @@ struct HessianCommand: ParsableCommand {
         let clock = Date()
         let out = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-        let spec = try Tasks.named(task)
         let probes = try model.map { try ProbeModel<T>(directory: URL(fileURLWithPath: $0)) }
-        for p in probes where p.model.classes != spec.numLabels {
-            throw ValidationError("\(p.directory.path) has a \(p.model.classes ?? 0)-way head but \(spec.name) needs \(spec.numLabels)")
-        }
-        let tokenizer = try BertTokenizer(modelDirectory: probes[0].directory)
-        let dataURL = URL(fileURLWithPath: data)
-        let set = try TaskData.loadSplit(task: spec, data: data, split: split.rawValue)
-        let encoded = EncodedDataset(set, tokenizer: tokenizer, maxLength: maxLength)
-        for p in probes where maxLength > p.model.config.maxPositionEmbeddings {
-            throw ValidationError("--max-length \(maxLength) exceeds \(p.label)'s max_position_embeddings \(p.model.config.maxPositionEmbeddings)")
-        }
-        let chosen = try ProbeExamples(available: encoded.count, count: min(examples, encoded.count), sampleSeed: sampleSeed, batchSize: batchSize, packed: batching.packs(probes.map(\.model.activationQuantizer)))
-        if examples > encoded.count { log("--examples \(examples) > the \(encoded.count) examples of \(split.rawValue): using all") }
-        log("hessian: \(probes.count) model(s), \(spec.name) \(split.rawValue) \(chosen.indices.count) examples (indices sha256 \(chosen.indicesHash.prefix(12))…), "
+        let probeData = try ProbeData.prepare(self.objective.options(examples: 64), models: probes, log: log)
+        let spec = probeData.task, chosen = probeData.chosen, encoded = probeData.encoded, asked = probeData.options
+        log("hessian: \(probes.count) model(s), \(spec.name) \(asked.split) \(chosen.indices.count) examples (indices sha256 \(chosen.indicesHash.prefix(12))…), "
             + "\(T.self == Float.self ? "float32" : "float64"), threads \(Parallel.threads), BLAS core \(BLASInfo.coreName)")
 
         var document: [String: Any] = [
@@ -167,11 +147,7 @@ struct HessianCommand: ParsableCommand {
             "hessian_of": "mean task loss over the objective's examples w.r.t. the weights the forward reads (ŵ for quantized models); "
                 + "activation quantizers frozen and straight-through (STE surrogate)",
             "space": space.rawValue,
-            "objective": [
-                "task": spec.name, "data": Provenance.relative(dataURL.path), "split": split.rawValue, "examples": chosen.indices.count,
-                "indices_sha256": chosen.indicesHash, "sample_seed": sampleSeed.map { $0 as Any } ?? NSNull(), "batch_size": batchSize,
-                "batching": chosen.batching, "max_length": maxLength, "loss_reduction": "mean over examples (each batch's mean weighted by its size)", "mode": "eval",
-            ] as [String: Any],
+            "objective": probeData.provenance,
         ]
         if !view.isDefault {
             document["curvature"] = curvature.rawValue
@@ -196,7 +172,7 @@ struct HessianCommand: ParsableCommand {
                                                        includeBiases: includeBiases)
                 selectionInfo = ["spec": select, "include_biases": includeBiases, "tensors": selection.names, "dimension": selection.dimension]
                 log("\(p.label): selection \(select) = \(selection.names.count) tensors, dimension \(selection.dimension)")
-                let objective = try LossObjective(model: p.model, batches: chosen.batches(encoded))
+                let objective = try probeData.objective(for: p)
                 let report = try HessianAnalysis.analyze(p, objective: objective, selection: selection.views, request: request,
                                                          output: out, progress: log)
                 reports.append(try jsonObject(report))
@@ -217,11 +193,11 @@ struct HessianCommand: ParsableCommand {
             let table = try PerModuleTable(url: csv)
             let layerCount = probes[0].model.config.numHiddenLayers
             let layerList = try parseLayers(layers, count: layerCount)
-            let needed = batches * batchSize
+            let needed = batches * asked.batchSize
             guard needed <= encoded.count else {
-                throw ValidationError("--per-module needs --batches × --batch-size = \(needed) examples; \(split.rawValue) has \(encoded.count)")
+                throw ValidationError("--per-module needs --batches × --batch-size = \(needed) examples; \(asked.split) has \(encoded.count)")
             }
-            let miniBatches = try ProbeExamples(available: encoded.count, count: needed, sampleSeed: sampleSeed, batchSize: batchSize, packed: batching.packs(probes.map(\.model.activationQuantizer)))
+            let miniBatches = try ProbeExamples(available: encoded.count, count: needed, sampleSeed: asked.sampleSeed, batchSize: asked.batchSize, packed: chosen.packed)
             let all = miniBatches.batches(encoded).map { [$0] }
             var o = Lanczos.Options()
             o.maxMatvecs = maxHvps; o.tolerance = tol; o.seed = seed
@@ -257,7 +233,7 @@ struct HessianCommand: ParsableCommand {
                 models.append(m)
             }
             var perModule: [String: Any] = [
-                "csv": csv.lastPathComponent, "batches": batches, "batch_size": batchSize, "batching": miniBatches.batching, "examples_indices_sha256": miniBatches.indicesHash,
+                "csv": csv.lastPathComponent, "batches": batches, "batch_size": asked.batchSize, "batching": miniBatches.batching, "examples_indices_sha256": miniBatches.indicesHash,
                 "layers": layerList, "modules": CurvatureModule.allCases.map(\.rawValue), "reference": probes[0].label,
                 "lanczos": ["max_hvps": maxHvps, "tol": tol, "ends": ["largest-algebraic", "smallest-algebraic"]],
                 "ratio": "mean λ_max of the model / mean λ_max of the reference over the same layer × batch cells; 95% interval from 2000 paired bootstrap resamples of cells",

@@ -101,7 +101,7 @@ extension CommandLineTests {
         let dir = try temporaryDirectory()
         let (model, data) = try makeTinyTask(in: dir)
         let r = try run(["bench-hessian", "--model", model.path, "--task", "sst-2", "--data", data.path, "--examples", "8", "--batch-size", "8",
-                         "--max-length", "16", "--iters", "1", "--top-k", "2", "--budget", "60", "--curvature", "ggn"])
+                         "--max-length", "16", "--iters", "1", "--top-k", "2", "--max-hvps", "60", "--curvature", "ggn"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let line = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(line["curvature"] as? String, "ggn")
