@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Quantization", targets: ["Quantization"]),
         .library(name: "Plotting", targets: ["Plotting"]),
+        .library(name: "Probe", targets: ["Probe"]),
         .library(name: "Curvature", targets: ["Curvature"]),
         .library(name: "Landscape", targets: ["Landscape"]),
         .library(name: "Report", targets: ["Report"]),
@@ -47,20 +48,21 @@ let package = Package(
         .target(name: "Text", dependencies: ["Storage"], swiftSettings: checked),
         .target(name: "Training", dependencies: ["BERT", "Text", "Numerics", "Storage"], swiftSettings: checked),
         .target(name: "Quantization", dependencies: ["BERT", "Numerics", "Storage", "Training"], swiftSettings: checked),
-        .target(name: "Curvature", dependencies: ["BERT", "Numerics", "Quantization", "Storage", "Text", "Training"], swiftSettings: checked),
-        .target(name: "AdaptiveSplit", dependencies: ["BERT", "Curvature", "Numerics", "Quantization", "Storage", "Training"], swiftSettings: checked),
-        .target(name: "Landscape", dependencies: ["BERT", "Curvature", "Numerics", "Quantization", "Storage"], swiftSettings: checked),
+        .target(name: "Probe", dependencies: ["BERT", "Numerics", "Quantization", "Storage", "Text", "Training"], swiftSettings: checked),
+        .target(name: "Curvature", dependencies: ["BERT", "Numerics", "Probe", "Quantization", "Storage"], swiftSettings: checked),
+        .target(name: "AdaptiveSplit", dependencies: ["BERT", "Curvature", "Numerics", "Probe", "Quantization", "Storage", "Text", "Training"], swiftSettings: checked),
+        .target(name: "Landscape", dependencies: ["BERT", "Numerics", "Probe", "Quantization", "Storage"], swiftSettings: checked),
         .target(name: "Plotting", dependencies: ["Storage"]),
         .target(name: "Report", dependencies: ["BERT", "Numerics", "Text", "Training", "Plotting", "Storage"]),
         .executableTarget(
             name: "binarybert",
             dependencies: [
-                "Numerics", "BERT", "Text", "Training", "Quantization", "Curvature", "Landscape", "Plotting", "Report", "AdaptiveSplit", "Storage",
+                "Numerics", "BERT", "Text", "Training", "Quantization", "Probe", "Curvature", "Landscape", "Plotting", "Report", "AdaptiveSplit", "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: checked
         ),
-        .target(name: "FuzzTargets", dependencies: ["BERT", "Curvature", "Landscape", "Numerics", "Plotting", "Quantization", "Report", "Text"],
+        .target(name: "FuzzTargets", dependencies: ["AdaptiveSplit", "BERT", "Curvature", "Landscape", "Numerics", "Plotting", "Probe", "Quantization", "Report", "Text"],
                 swiftSettings: checked),
         // The libFuzzer driver: `bash Tests/Fuzz/run` builds it with -sanitize=fuzzer,address -DFUZZING; a plain
         // build replays files through the targets (`binarybert-fuzz TARGET FILE...`).
@@ -75,8 +77,8 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "BERT", "Text", "Numerics", "Storage"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "Storage"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Plotting"]),
-        .testTarget(name: "CurvatureTests", dependencies: ["Curvature", "BERT", "Numerics", "Quantization", "AdaptiveSplit"]),
-        .testTarget(name: "LandscapeTests", dependencies: ["Landscape", "Curvature", "BERT", "Numerics", "Quantization"]),
+        .testTarget(name: "CurvatureTests", dependencies: ["Curvature", "Probe", "BERT", "Numerics", "Quantization", "AdaptiveSplit"]),
+        .testTarget(name: "LandscapeTests", dependencies: ["Landscape", "Probe", "Curvature", "BERT", "Numerics", "Quantization"]),
     ],
     swiftLanguageModes: [.v5]
 )

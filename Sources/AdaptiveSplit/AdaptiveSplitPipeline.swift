@@ -1,6 +1,7 @@
 import BERT
 import Curvature
 import Foundation
+import Probe
 import Storage
 import Numerics
 import Quantization

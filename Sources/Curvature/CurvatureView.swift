@@ -1,5 +1,6 @@
 import BERT
 import Foundation
+import Probe
 import Numerics
 
 /// The diagonal D of a scale-invariant view D·C·D of a curvature matrix C.

@@ -1,5 +1,6 @@
 import BERT
 import Foundation
+import Probe
 import Numerics
 import Storage
 

@@ -1,6 +1,8 @@
 import BERT
 import Curvature
 import Foundation
+import AdaptiveSplit
+import Probe
 import Storage
 import Landscape
 import Numerics

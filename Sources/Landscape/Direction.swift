@@ -1,6 +1,6 @@
 import BERT
-import Curvature
 import Foundation
+import Probe
 import Numerics
 
 /// A direction in weight space over a list of tensors (values per tensor, Double, the tensor's layout), as made by

@@ -1,6 +1,6 @@
 import BERT
-import Curvature
 import Foundation
+import Probe
 import Numerics
 
 /// What a request's directions are made from, resolved once for a model: the space, the x and y selections and

@@ -1,6 +1,6 @@
 import BERT
-import Curvature
 import Foundation
+import Probe
 import Numerics
 
 /// Points per second of a scan by the prefix-cached path against the naive one (a full forward per point), timed

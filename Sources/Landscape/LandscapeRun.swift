@@ -1,6 +1,6 @@
 import BERT
-import Curvature
 import Foundation
+import Probe
 import Numerics
 import Storage
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import BERT
 import Curvature
 import Foundation
+import Probe
 import Numerics
 import Storage
 import Text

@@ -2,6 +2,7 @@ import ArgumentParser
 import BERT
 import Curvature
 import Foundation
+import Probe
 import Storage
 import Landscape
 import Numerics

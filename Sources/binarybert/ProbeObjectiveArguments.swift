@@ -1,5 +1,5 @@
 import ArgumentParser
-import Curvature
+import Probe
 
 extension ProbeBatching: ExpressibleByArgument {
     static let help = ArgumentHelp(stringLiteral: "Batch layout of the objective: auto (packed unless a model quantizes "

@@ -1,5 +1,6 @@
 import XCTest
 import BERT
+import Probe
 import Numerics
 import Quantization
 @testable import Curvature

@@ -305,6 +305,11 @@ def main():
         entries[name] = {"dtype": "F64", "shape": header[name]["shape"], "data_offsets": [len(blob), len(blob) + 8 * n]}
         blob += struct.pack(f"<{n}d", *([0.1] * n))
     write_safetensors(foreign, entries, blob)
+    s.run("hessian --scale steps on a full-precision model", hessian + ["--select", "value@0,1", "--top-k", "1", "--scale", "steps"],
+          output=out, expect="steps")
+    s.run("hessian --curvature ggn with --quadratic-check", hessian + ["--select", "value@0,1", "--curvature", "ggn", "--quadratic-check"],
+          output=out, expect="--quadratic-check")
+    s.run("hessian --curvature bogus", hessian + ["--select", "value@0,1", "--curvature", "fisher"], output=out, expect="--curvature")
     s.run("hessian --warm-start from another model", hessian + ["--select", "value@0,1", "--top-k", "1", "--warm-start", foreign],
           output=out, expect="another model")
     shutil.rmtree(report_out, ignore_errors=True)

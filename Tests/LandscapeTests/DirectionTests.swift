@@ -1,6 +1,6 @@
 import XCTest
 import BERT
-import Curvature
+import Probe
 import Numerics
 @testable import Landscape
 

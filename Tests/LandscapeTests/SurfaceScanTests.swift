@@ -1,5 +1,6 @@
 import XCTest
 import Foundation
+import Probe
 import BERT
 import Curvature
 @testable import Landscape

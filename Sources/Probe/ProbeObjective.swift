@@ -51,12 +51,12 @@ public struct ProbeData {
     public let chosen: ProbeExamples
 
     public static func prepare<T: BLASReal>(_ o: ProbeObjectiveOptions, models: [ProbeModel<T>], log: (String) -> Void) throws -> ProbeData {
-        guard let first = models.first else { throw CurvatureError.badRequest("give at least one --model") }
+        guard let first = models.first else { throw ProbeError.badRequest("give at least one --model") }
         let task = try Tasks.named(o.task)
         for p in models {
             let outputs = task.isRegression ? 1 : task.numLabels
             guard p.model.classes == outputs else {
-                throw CurvatureError.badRequest("\(p.directory.path) has a \(p.model.classes ?? 0)-way head but \(task.name) needs \(outputs)")
+                throw ProbeError.badRequest("\(p.directory.path) has a \(p.model.classes ?? 0)-way head but \(task.name) needs \(outputs)")
             }
             try TaskData.checkMaxLength(o.maxLength, config: p.model.config, model: p.directory.path)
         }

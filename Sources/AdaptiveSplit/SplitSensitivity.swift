@@ -1,5 +1,7 @@
 import BERT
 import Foundation
+import Curvature
+import Probe
 import Numerics
 import Quantization
 import Text

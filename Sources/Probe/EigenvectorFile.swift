@@ -30,18 +30,18 @@ public enum EigenvectorFile {
     public static func read(_ url: URL, selection: [ParameterView], model: String? = nil, allowOtherModel: Bool = false) throws -> [Double] {
         let file = try SafetensorsFile(contentsOf: url)
         if let model, !allowOtherModel, let recorded = file.metadata["model_sha256"], recorded != model {
-            throw CurvatureError.badFile(path: url.path, reason: "was computed on another model (model_sha256 \(recorded.prefix(12))…, this model's is \(model.prefix(12))…); pass --allow-other-model if that is intended")
+            throw ProbeError.badFile(path: url.path, reason: "was computed on another model (model_sha256 \(recorded.prefix(12))…, this model's is \(model.prefix(12))…); pass --allow-other-model if that is intended")
         }
         var out: [Double] = []
         for v in selection {
             guard let info = file[v.name] else {
-                throw CurvatureError.badFile(path: url.path, reason: "has no tensor \(v.name) (it holds \(file.names.prefix(4).joined(separator: ", "))…); was it made for this selection?")
+                throw ProbeError.badFile(path: url.path, reason: "has no tensor \(v.name) (it holds \(file.names.prefix(4).joined(separator: ", "))…); was it made for this selection?")
             }
             guard info.shape == v.shape else {
-                throw CurvatureError.badFile(path: url.path, reason: "tensor \(v.name) has shape \(info.shape), the model's is \(v.shape)")
+                throw ProbeError.badFile(path: url.path, reason: "tensor \(v.name) has shape \(info.shape), the model's is \(v.shape)")
             }
             let values = try file.values(v.name, as: Double.self)
-            guard values.allSatisfy(\.isFinite) else { throw CurvatureError.badFile(path: url.path, reason: "tensor \(v.name) holds NaN or Inf") }
+            guard values.allSatisfy(\.isFinite) else { throw ProbeError.badFile(path: url.path, reason: "tensor \(v.name) holds NaN or Inf") }
             out += values
         }
         return out

@@ -24,7 +24,7 @@ public final class ProbeModel<T: BLASReal> {
         let fm = FileManager.default
         let weights = directory.appendingPathComponent(ModelDirectory.weightsFile)
         let packed = directory.appendingPathComponent(PackedModel.fileName)
-        guard fm.fileExists(atPath: directory.path) else { throw CurvatureError.badFile(path: directory.path, reason: "no such model directory") }
+        guard fm.fileExists(atPath: directory.path) else { throw ProbeError.badFile(path: directory.path, reason: "no such model directory") }
         if !fm.fileExists(atPath: weights.path) && fm.fileExists(atPath: packed.path) {
             model = try PackedModel.load(directory, as: T.self)
             quantized = nil
@@ -40,10 +40,10 @@ public final class ProbeModel<T: BLASReal> {
         activationBits = spec?.activationBits ?? 32
         split = spec?.split ?? false
         if let set = model.activationQuantizer as? ActivationQuantizerSet, set.needsInitialization {
-            throw CurvatureError.badFile(path: directory.path, reason: "has activation quantizers whose LSQ steps were never initialised (an untrained model saved before its first batch)")
+            throw ProbeError.badFile(path: directory.path, reason: "has activation quantizers whose LSQ steps were never initialised (an untrained model saved before its first batch)")
         }
         model.activationQuantizer?.frozen = true
-        guard model.classes != nil else { throw CurvatureError.badFile(path: directory.path, reason: "has no classifier head: probes need a task loss") }
+        guard model.classes != nil else { throw ProbeError.badFile(path: directory.path, reason: "has no classifier head: probes need a task loss") }
     }
 
     /// The latent weights in the layout of ŵ: `parameters`, with w₁ + w₂ (and b₁ + b₂) for a split model; nil for a
