@@ -1,5 +1,4 @@
 import Foundation
-import Numerics
 
 /// Debian's OpenBLAS 0.3.21 does not recognise recent CPUs and falls back to its generic "Prescott" kernels,
 /// 5–7× slower. Before doing any work the executable checks the core OpenBLAS chose against the CPU's flags and,

@@ -1,5 +1,4 @@
 import Foundation
-import Storage
 
 /// A JSON document kept as parsed: the project's one JSON value type (safetensors headers, commands' results,
 /// sidecars, specs). Integers are kept apart from other numbers, so that offsets, dimensions and seeds stay exact;
