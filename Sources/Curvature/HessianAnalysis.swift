@@ -2,7 +2,6 @@ import BERT
 import Foundation
 import Probe
 import Numerics
-import Storage
 
 /// What `binarybert hessian` computes for one model on one selection: extreme eigenpairs (Lanczos or power iteration),
 /// a trace estimate, a spectral density and the quadratic check, with every count and time, and the eigenvectors on disk.
@@ -34,21 +33,16 @@ public enum HessianAnalysis {
         public var allowOtherModel = false
         public init() {}
 
-        /// Refuses, before any work, a request whose largest Krylov basis or sketch (vectors of `dimension` float64
-        /// entries) exceeds the memory available; the solvers check again where they allocate.
+        /// Refuses, before any work, a request whose Krylov basis or sketch (vectors of `dimension` float64 entries)
+        /// exceeds the memory available, by the solvers' own estimates (they check again where they allocate).
         public func requireMemory(dimension n: Int) throws {
-            var largest: (vectors: Int, what: String, advice: String)?
-            func consider(_ vectors: Int, _ what: String, _ advice: String) {
-                if vectors > largest?.vectors ?? -1 { largest = (vectors, what, advice) }
+            if (topK > 0 || bottomK > 0) && method == .lanczos {
+                try Lanczos.requireMemory(dimension: n, maxMatvecs: max(maxHVPs, topK, bottomK), advice: "ask for fewer --max-hvps or a smaller --select")
             }
-            if topK > 0 || bottomK > 0 {
-                consider(method == .lanczos ? min(n, maxHVPs) + 2 : 4, "The Lanczos basis", "ask for fewer --max-hvps or a smaller --select")
+            if trace && estimator == .hutchpp {
+                try TraceEstimator.requireHutchPlusPlusMemory(dimension: n, matvecs: probes, advice: "ask for fewer --probes or a smaller --select")
             }
-            if trace && estimator == .hutchpp { consider(min(n, probes / 3) + 4, "The Hutch++ sketch", "ask for fewer --probes or a smaller --select") }
-            if density { consider(min(n, steps) + 2, "The SLQ Lanczos basis", "ask for fewer --steps or a smaller --select") }
-            guard let largest else { return }
-            try MemoryBudget.require(MemoryBudget.product(largest.vectors, n, MemoryLayout<Double>.stride),
-                                     for: "\(largest.what) (\(largest.vectors) vectors of \(n) entries)", advice: largest.advice)
+            if density { try SpectralDensity.requireMemory(dimension: n, steps: steps, advice: "ask for fewer --steps or a smaller --select") }
         }
     }
 

@@ -64,6 +64,15 @@ public enum Lanczos {
 
     /// One Krylov space serving several ends at once (e.g. the top and the bottom eigenvalue of one block): it stops
     /// when every requested end has `count` converged pairs or the budget is spent.
+    /// Refuses a basis of `maxMatvecs` vectors of `dimension` entries (and its work vectors) that the machine
+    /// cannot hold, before it is allocated.
+    public static func requireMemory(dimension n: Int, maxMatvecs: Int,
+                                     advice: String = "ask for fewer matrix-vector products or a smaller parameter selection") throws {
+        let m = min(n, maxMatvecs)
+        try MemoryBudget.require(MemoryBudget.product(m + 2, n, MemoryLayout<Double>.stride),
+                                 for: "The Lanczos basis (\(m) vectors of \(n) entries)", advice: advice)
+    }
+
     public static func extremes(_ op: LinearOperator, options o: Options, ends: [SpectrumEnd], start: [[Double]] = []) throws -> [EigenResult] {
         let n = op.dimension
         guard n > 0 else { throw CurvatureError.badRequest("Lanczos: the operator has dimension 0") }
@@ -71,9 +80,7 @@ public enum Lanczos {
         let clock = Date()
         let m = min(n, max(o.maxMatvecs, o.count))
         var rng = SeededRNG(seed: o.seed, stream: 0x1A2C_2050)
-        try MemoryBudget.require(MemoryBudget.product(m + 2, n, MemoryLayout<Double>.stride),
-                                 for: "The Lanczos basis (\(m) vectors of \(n) entries)",
-                                 advice: "ask for fewer matrix-vector products or a smaller parameter selection")
+        try requireMemory(dimension: n, maxMatvecs: m)
         let basis = Buffer<Double>(count: m * n)   // row j = q_j
         let w = Buffer<Double>(count: n), coeff = Buffer<Double>(count: m)
         var alphas: [Double] = [], betas: [Double] = []

@@ -60,13 +60,19 @@ public struct SpectralDensity: Codable, Sendable {
         return SpectralDensity(runs: all, dimension: n, steps: steps, matvecs: matvecs, seconds: Date().timeIntervalSince(clock))
     }
 
+    /// Refuses an SLQ basis of `steps` vectors of `dimension` entries that the machine cannot hold.
+    public static func requireMemory(dimension n: Int, steps: Int,
+                                     advice: String = "ask for fewer SLQ steps or a smaller parameter selection") throws {
+        let m = min(n, steps)
+        try MemoryBudget.require(MemoryBudget.product(m + 2, n, MemoryLayout<Double>.stride),
+                                 for: "The SLQ Lanczos basis (\(m) steps of \(n) entries)", advice: advice)
+    }
+
     /// The Lanczos tridiagonal of `steps` steps from `start` (full re-orthogonalization). On breakdown it stops early
     /// (the quadrature is then exact for the start vector).
     static func tridiagonal(_ op: LinearOperator, start: [Double], steps m: Int, seed: UInt64) throws -> ([Double], [Double], Int) {
         let n = op.dimension
-        try MemoryBudget.require(MemoryBudget.product(m + 2, n, MemoryLayout<Double>.stride),
-                                 for: "The SLQ Lanczos basis (\(m) steps of \(n) entries)",
-                                 advice: "ask for fewer SLQ steps or a smaller parameter selection")
+        try requireMemory(dimension: n, steps: m)
         let basis = Buffer<Double>(count: m * n), w = Buffer<Double>(count: n), coeff = Buffer<Double>(count: m)
         basis.pointer.update(from: start, count: n)
         guard normalize(basis.pointer, n) else { throw CurvatureError.badRequest("SLQ: zero start vector") }

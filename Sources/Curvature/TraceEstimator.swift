@@ -55,6 +55,14 @@ public enum TraceEstimator {
                              seconds: Date().timeIntervalSince(clock), lowRankPart: nil)
     }
 
+    /// Refuses a Hutch++ sketch (m/3 vectors of `dimension` entries) that the machine cannot hold.
+    public static func requireHutchPlusPlusMemory(dimension n: Int, matvecs m: Int,
+                                                  advice: String = "ask for fewer trace probes or a smaller parameter selection") throws {
+        let rank = min(m / 3, n)
+        try MemoryBudget.require(MemoryBudget.product(rank + 4, n, MemoryLayout<Double>.stride),
+                                 for: "The Hutch++ sketch (\(rank) vectors of \(n) entries)", advice: advice)
+    }
+
     /// Hutch++ with m matvecs (m divisible by 3 is used; at least 6): S (n × m/3) Rademacher, Q = orth(AS),
     /// tr ≈ tr(QᵀAQ) + Hutchinson on (I − QQᵀ)A(I − QQᵀ) with m/3 more probes.
     public static func hutchPlusPlus(_ op: LinearOperator, matvecs m: Int, seed: UInt64) throws -> TraceEstimate {
@@ -64,9 +72,7 @@ public enum TraceEstimator {
         let n = op.dimension
         var rng = SeededRNG(seed: seed, stream: 0x7ACE_2)
         let rank = min(k, n)
-        try MemoryBudget.require(MemoryBudget.product(rank + 4, n, MemoryLayout<Double>.stride),
-                                 for: "The Hutch++ sketch (\(rank) vectors of \(n) entries)",
-                                 advice: "ask for fewer trace probes or a smaller parameter selection")
+        try requireHutchPlusPlusMemory(dimension: n, matvecs: m)
         // Sketch AS and orthonormalize it (modified Gram–Schmidt, two passes; dependent columns dropped).
         var q: [[Double]] = []
         let s = Buffer<Double>(count: n), a = Buffer<Double>(count: n)
