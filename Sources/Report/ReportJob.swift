@@ -15,18 +15,21 @@ public struct ReportJob {
     public var output: URL
     public var executable: URL
     public var threads: Int
+    /// Stages run at once (they share `threads`).
+    public var jobs: Int
     public var version: String
     /// The command line recorded in report.json and REPORT.md.
     public var command: String
     public var log: (String) -> Void
 
-    public init(spec: ReportSpec, work: String, output: URL, executable: URL, threads: Int, version: String, command: String,
+    public init(spec: ReportSpec, work: String, output: URL, executable: URL, threads: Int, jobs: Int = 1, version: String, command: String,
                 log: @escaping (String) -> Void) {
         self.spec = spec
         self.work = work
         self.output = output
         self.executable = executable
         self.threads = threads
+        self.jobs = jobs
         self.version = version
         self.command = command
         self.log = log
@@ -72,7 +75,7 @@ public struct ReportJob {
         let (plan, baseline) = try planAndBaseline()
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let runner = StageRunner(executable: executable, work: URL(fileURLWithPath: work), log: log)
-        let (records, reused) = try runner.run(plan.stages)
+        let (records, reused) = try runner.run(plan.stages, jobs: jobs, threads: threads)
         log("report: collecting the results into \(output.path)")
         let tables = try ReportCollector(plan: plan, records: records, baseline: baseline).collect()
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
@@ -101,7 +104,30 @@ public struct ReportJob {
             "layers": .number(Double(plan.layers)), "train_examples": .number(Double(plan.trainExamples)),
             "stages": .array(stages), "stage_seconds": .number(records.reduce(0) { $0 + $1.seconds.rounded() }),
         ])
+        // Stages that ran in parallel: how many at once, and the time during which at least one ran (their intervals'
+        // union: a pause between an interrupted run and its resumption does not count).
+        if case .object(var fields) = object, jobs > 1 || records.contains(where: { $0.started != nil }) {
+            fields["jobs"] = .number(Double(jobs))
+            if let busy = Self.busySeconds(records) { fields["busy_seconds"] = .number(busy.rounded()) }
+            return try JSONFormat.file(JSONValue.object(fields)) + Data("\n".utf8)
+        }
         return try JSONFormat.file(object) + Data("\n".utf8)
+    }
+
+    /// The length of the union of the stages' [start, start + seconds] intervals; nil if a record has no start.
+    static func busySeconds(_ records: [StageRunner.Record]) -> Double? {
+        var spans: [(Double, Double)] = []
+        for r in records {
+            guard let s = r.started else { return nil }
+            spans.append((s, s + r.seconds))
+        }
+        var total = 0.0, end = -Double.infinity
+        for (a, b) in spans.sorted(by: { $0.0 < $1.0 }) {
+            if b <= end { continue }
+            total += b - max(a, end)
+            end = b
+        }
+        return total
     }
 
     static func hashFile(_ url: URL) throws -> String {

@@ -32,6 +32,9 @@ extension ReportRenderer {
         let reps = set.replicates
         md.append("# Is a binary BERT harder to train than a ternary one? (`\(preset)` preset)")
         md.append("")
+        let wall: String = (provenance["busy_seconds"]?.double).map {
+            " (\(StageRunner.duration($0)) of wall time, up to \(Int(provenance["jobs"]?.double ?? 1)) at once)"
+        } ?? ""
         let subset = spec?["train_subset"]?.double.map { "a seeded subset of \(Int($0)) training examples" } ?? "the full training split"
         md.append("Task **\(provenance["task"]?.string ?? "?")** on `\(provenance["data"]?.string ?? "?")` (sha256 `\(String((provenance["data_sha256"]?.string ?? "").prefix(16)))…`), "
                   + "model `\(provenance["model"]?.string ?? "?")` (sha256 `\(String((provenance["model_sha256"]?.string ?? "").prefix(16)))…`): \(subset), "
@@ -39,7 +42,7 @@ extension ReportRenderer {
                   + "**\(reps.count) replicate\(reps.count == 1 ? "" : "s")** (seeds \(reps.joined(separator: ", "))), each a complete training of every student "
                   + "with its own probe draws. Made by `\(provenance["command"]?.string ?? "binarybert report")` "
                   + "(\(provenance["version"]?.string ?? "?"), \(Int(provenance["threads"]?.double ?? 0)) threads, BLAS core \(provenance["blas_core"]?.string ?? "?")); "
-                  + "its \(Int(provenance["stages"]?.array?.count ?? 0)) stages took \(StageRunner.duration(provenance["stage_seconds"]?.double ?? 0)) in all. "
+                  + "its \(Int(provenance["stages"]?.array?.count ?? 0)) stages took \(StageRunner.duration(provenance["stage_seconds"]?.double ?? 0)) in all\(wall). "
                   + "Every number below is computed from the CSV beside this file that its section names (`report.json`: the spec, every command, the hashes); "
                   + "the students are W·A8 (8-bit activations).")
         md.append("")

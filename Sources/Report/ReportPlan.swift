@@ -84,6 +84,7 @@ public struct ReportPlan: Sendable {
     mutating func add(_ stage: ReportStage) {
         var s = stage
         if s.id.hasPrefix(work + "/") { s.id = String(s.id.dropFirst(work.count + 1)) }
+        s.inputs = s.reads(stages)
         stages.append(s)
     }
 

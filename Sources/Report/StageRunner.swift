@@ -4,7 +4,8 @@ import Storage
 import Glibc
 #endif
 
-/// Runs a plan's stages as child processes of the `binarybert` executable, in order, each at most once: a finished
+/// Runs a plan's stages as child processes of the `binarybert` executable, each at most once and after the stages it
+/// reads, one or several at a time (`jobs`): a finished
 /// stage leaves `MARKERS/<id>.json` (its arguments, seconds and the JSON it printed) and is skipped on every later run;
 /// an interrupted one is continued (`--resume` for training, point by point for scans) or run again. One report at
 /// a time per work directory (a lock file). Progress: one line per stage on standard error with the overall ETA;
@@ -16,6 +17,8 @@ public final class StageRunner {
         public var seconds: Double
         /// The JSON object the command printed (nil if it printed none).
         public var result: JSONValue?
+        /// When it started (seconds since 1970; absent in markers written before stages ran in parallel).
+        public var started: Double?
     }
 
     public let executable: URL
@@ -68,37 +71,118 @@ public final class StageRunner {
         return record
     }
 
-    /// Runs every unfinished stage; returns the records of all of them (reused or new) in plan order, and how many
-    /// were reused.
-    public func run(_ stages: [ReportStage]) throws -> (records: [Record], reused: Int) {
+    /// Runs every unfinished stage, up to `jobs` at once, each once the stages it reads have finished; returns the
+    /// records of all of them (reused or new) in plan order, and how many were reused. `threads` are shared among the
+    /// stages that run at once: a stage gets `threads / jobs` of them (at least one), or all of them when it is the
+    /// only stage that can run (the teacher, say); results do not depend on a stage's thread count. Among the stages
+    /// ready to run, the one with the longest chain of estimated work behind it goes first. After a failure no new
+    /// stage starts; the running ones finish (and keep their markers) before the error is thrown.
+    public func run(_ stages: [ReportStage], jobs: Int = 1, threads: Int = 1) throws -> (records: [Record], reused: Int) {
         let fm = FileManager.default
         try fm.createDirectory(at: markers, withIntermediateDirectories: true)
         let lock = try OutputLock(directory: work, option: "--work")
         defer { lock.release() }
-        let done = try stages.map { try finished($0) }
+        var records = try stages.map { try finished($0) }
+        let reused = records.compactMap { $0 }.count
         let total = stages.count
-        let start = Date()
-        var measured = 0.0, estimated = 0.0
-        let reused = done.compactMap { $0 }.count
         if reused > 0 { log("report: \(reused) of \(total) stages finished earlier, reused") }
-        var records: [Record] = []
-        for (k, stage) in stages.enumerated() {
-            if let record = done[k] { records.append(record); continue }
-            let remaining = zip(stages, done).dropFirst(k).filter { $0.1 == nil }.reduce(0) { $0 + $1.0.cost }
-            let speed = estimated > 0 ? measured / estimated : 1
-            log(String(format: "report [%d/%d] %@ — elapsed %@, ETA %@", k + 1, total, stage.title,
-                       Self.duration(Date().timeIntervalSince(start)), Self.duration(remaining * speed)))
-            let record = try execute(stage)
-            measured += record.seconds; estimated += stage.cost
-            records.append(record)
+        let index = Dictionary(stages.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let needs = stages.map { $0.inputs.compactMap { index[$0] } }
+        let priority = Self.criticalPath(stages, needs: needs)
+        let jobs = max(1, jobs), threads = max(1, threads)
+        let start = Date()
+        var measured = 0.0, estimated = 0.0, started = reused
+        var running: [Int: RunningStage] = [:]
+        var failure: Error?
+        let exits = ExitQueue()
+        func ready() -> [Int] {
+            stages.indices.filter { k in records[k] == nil && running[k] == nil && needs[k].allSatisfy { records[$0] != nil } }
+                .sorted { (priority[$0], -$0) > (priority[$1], -$1) }
         }
-        return (records, reused)
+        while true {
+            var candidates = failure == nil ? ready() : []
+            var slots = jobs - running.values.reduce(0) { $0 + $1.slots }
+            while slots > 0, let k = candidates.first {
+                candidates.removeFirst()
+                // Alone and nothing else can start before it ends: it takes every slot and thread.
+                let alone = running.isEmpty && candidates.isEmpty
+                let take = alone ? jobs : 1
+                let stageThreads = alone ? threads : max(1, threads / jobs)
+                started += 1
+                let remaining = stages.indices.filter { records[$0] == nil && running[$0] == nil }.reduce(0) { $0 + stages[$1].cost }
+                let speed = estimated > 0 ? measured / estimated : 1
+                log(String(format: "report [%d/%d] %@ — elapsed %@, ETA %@", started, total, stages[k].title,
+                           Self.duration(Date().timeIntervalSince(start)), Self.duration(remaining * speed / Double(jobs))))
+                do {
+                    running[k] = try launch(stages[k], threads: stageThreads, slots: take, exits: exits, tag: k)
+                    slots -= take
+                } catch {
+                    failure = failure ?? error
+                    break
+                }
+            }
+            if running.isEmpty { break }
+            let k = exits.next()
+            guard let child = running.removeValue(forKey: k) else { continue }
+            do {
+                let record = try finish(stages[k], child)
+                records[k] = record
+                measured += record.seconds * Double(child.slots) / Double(jobs)
+                estimated += stages[k].cost / Double(jobs)
+            } catch {
+                failure = failure ?? error
+            }
+        }
+        if let failure { throw failure }
+        return (records.map { $0! }, reused)
     }
 
-    func execute(_ stage: ReportStage) throws -> Record {
+    /// Every stage's estimated seconds plus the longest chain of stages that need it (its place in a parallel order).
+    static func criticalPath(_ stages: [ReportStage], needs: [[Int]]) -> [Double] {
+        var path = stages.map(\.cost)
+        for k in stages.indices.reversed() {
+            for j in needs[k] where j < k { path[j] = max(path[j], stages[j].cost + path[k]) }
+        }
+        return path
+    }
+
+    /// A child that is running: its process, when it started, its standard output file and the slots it holds.
+    struct RunningStage {
+        var process: Process
+        var arguments: [String]
+        var started: Date
+        var stdout: URL
+        var handle: FileHandle
+        var slots: Int
+    }
+
+    /// The tags of children that exited, in the order they did (filled by the processes' termination handlers).
+    final class ExitQueue: @unchecked Sendable {
+        private let lock = NSLock()
+        private var tags: [Int] = []
+        private let signal = DispatchSemaphore(value: 0)
+        func push(_ tag: Int) { lock.lock(); tags.append(tag); lock.unlock(); signal.signal() }
+        func next() -> Int { signal.wait(); lock.lock(); defer { lock.unlock() }; return tags.removeFirst() }
+    }
+
+    /// Runs one stage to its end (one at a time).
+    func execute(_ stage: ReportStage, threads: Int? = nil) throws -> Record {
+        let exits = ExitQueue()
+        let child = try launch(stage, threads: threads, slots: 1, exits: exits, tag: 0)
+        _ = exits.next()
+        return try finish(stage, child)
+    }
+
+    /// `arguments` with `--threads` set to `threads` (added if absent; unchanged when nil).
+    static func with(threads: Int?, _ arguments: [String]) -> [String] {
+        guard let threads else { return arguments }
+        return identity(arguments) + ["--threads", String(threads)]
+    }
+
+    func launch(_ stage: ReportStage, threads: Int?, slots: Int, exits: ExitQueue, tag: Int) throws -> RunningStage {
         let fm = FileManager.default
         let out = URL(fileURLWithPath: stage.output)
-        var arguments = stage.arguments
+        var arguments = Self.with(threads: stage.arguments.contains("--threads") ? threads : nil, stage.arguments)
         func exists(_ name: String) -> Bool { fm.fileExists(atPath: out.appendingPathComponent(name).path) }
         switch stage.resume {
         case .finetune, .quantize:
@@ -108,7 +192,6 @@ public final class StageRunner {
         case .rerun:
             break
         }
-        let t0 = Date()
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -121,18 +204,28 @@ public final class StageRunner {
         }
         let handle = try FileHandle(forWritingTo: stdoutURL)
         process.standardOutput = handle
+        process.terminationHandler = { _ in exits.push(tag) }
+        let t0 = Date()
         try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        let text = (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? ""
-        try? fm.removeItem(at: stdoutURL)
+        return RunningStage(process: process, arguments: arguments, started: t0, stdout: stdoutURL, handle: handle, slots: slots)
+    }
+
+    func finish(_ stage: ReportStage, _ child: RunningStage) throws -> Record {
+        let fm = FileManager.default
+        child.process.waitUntilExit()
+        try child.handle.close()
+        let seconds = Date().timeIntervalSince(child.started)
+        let text = (try? String(contentsOf: child.stdout, encoding: .utf8)) ?? ""
+        try? fm.removeItem(at: child.stdout)
+        let process = child.process
         guard process.terminationReason == .exit, process.terminationStatus == 0 else {
             throw ReportError.stageFailed(stage: stage.id, status: process.terminationStatus,
-                                          command: "binarybert " + arguments.map(Self.quoted).joined(separator: " "))
+                                          command: "binarybert " + child.arguments.map(Self.quoted).joined(separator: " "))
         }
         // The last line that parses as JSON is the command's result.
         let result = text.split(separator: "\n").reversed().lazy.compactMap { try? JSONValue.parse(Data($0.utf8)) }.first
-        let record = Record(id: stage.id, arguments: stage.arguments, seconds: Date().timeIntervalSince(t0), result: result)
+        let record = Record(id: stage.id, arguments: child.arguments.filter { $0 != "--resume" }, seconds: seconds, result: result,
+                            started: child.started.timeIntervalSince1970)
         try AtomicFile.write(try JSONFormat.file(record), to: markerURL(stage.id), createParent: true)
         return record
     }

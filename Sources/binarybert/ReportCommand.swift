@@ -36,7 +36,13 @@ struct ReportCommand: ParsableCommand {
     @Flag(help: "Only redraw the figures, verdicts and REPORT.md from the CSVs in --output.") var renderOnly = false
     @Flag(help: "Print the spec as JSON and exit.") var printSpec = false
     @Flag(help: "Print the plan (every stage's command and estimated seconds) as JSON and exit.") var dryRun = false
+    @Option(help: "Stages run at once, sharing --threads (default: 2 when there are at least 2 threads, else 1). Results do not depend on it.")
+    var jobs: Int?
     @OptionGroup var threading: ThreadOptions
+
+    func validate() throws {
+        if let jobs { try OptionCheck.integer(jobs, "--jobs", in: 1...256) }
+    }
 
     func loadSpec() throws -> ReportSpec {
         var s: ReportSpec
@@ -85,7 +91,7 @@ struct ReportCommand: ParsableCommand {
         let threads = threading.threads ?? ProcessInfo.processInfo.activeProcessorCount
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let job = ReportJob(spec: spec, work: work ?? "runs/report-\(spec.preset.rawValue)\(suffix)", output: outputURL,
-                            executable: executable, threads: threads, version: BinaryBERTVersion.string,
+                            executable: executable, threads: threads, jobs: jobs ?? min(2, threads), version: BinaryBERTVersion.string,
                             command: (["binarybert"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
                             log: { FileHandle.standardError.write(($0 + "\n").data(using: .utf8)!) })
         if dryRun {

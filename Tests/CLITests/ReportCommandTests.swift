@@ -51,7 +51,9 @@ extension CommandLineTests {
         killed.waitUntilExit()
         sleep(2)
         XCTAssertEqual(try processesMentioning(work.path), [], "a stage outlived the killed report")
-        let first = try run(arguments)
+        // Resumed with two stages at once, each on one of two threads.
+        let parallel = Array(arguments.dropLast()) + ["2", "--jobs", "2"]
+        let first = try run(parallel)
         XCTAssertEqual(first.status, 0, first.stderr)
         let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
         XCTAssertGreaterThanOrEqual(summary["reused"] as? Int ?? 0, 4)
@@ -78,12 +80,22 @@ extension CommandLineTests {
         XCTAssertEqual(try nonSnakeCaseKeys(under: [work, out]), [])
 
         // A second run does no work and writes the same bytes.
-        let second = try run(arguments)
+        let second = try run(parallel)
         XCTAssertEqual(second.status, 0, second.stderr)
         let again = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(second.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(again["ran"] as? Int, 0)
         for (svg, data) in bytes { XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent(svg)), data, svg) }
         XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent("REPORT.md")), markdown)
+
+        // One stage at a time on one thread, from scratch: the same tables and figures, byte for byte.
+        let serialWork = dir.appendingPathComponent("work-serial"), serialOut = dir.appendingPathComponent("plots-serial")
+        let serial = try run(["report", "--preset", "quick", "--task", "mrpc", "--data", glue.path, "--model", model.path,
+                              "--work", serialWork.path, "--output", serialOut.path, "--threads", "1", "--jobs", "1"])
+        XCTAssertEqual(serial.status, 0, serial.stderr)
+        for name in files where name.hasSuffix(".csv") || name.hasSuffix(".svg") {
+            XCTAssertEqual(try Data(contentsOf: serialOut.appendingPathComponent(name)), try Data(contentsOf: out.appendingPathComponent(name)),
+                           "\(name) differs between the parallel and the serial run")
+        }
 
         // Redrawing from the CSVs alone gives the same report.
         let render = try run(["report", "--render-only", "--output", out.path])
