@@ -127,8 +127,9 @@ public final class StageRunner {
             do {
                 let record = try finish(stages[k], child)
                 records[k] = record
-                measured += record.seconds * Double(child.slots) / Double(jobs)
-                estimated += stages[k].cost / Double(jobs)
+                // Seconds per estimated second, on the threads the stage had (a stage with all of them counts `jobs` times).
+                measured += record.seconds * Double(child.slots)
+                estimated += stages[k].cost * Double(child.slots)
             } catch {
                 failure = failure ?? error
             }

@@ -12,8 +12,8 @@ struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "report",
         abstract: "Run an analysis preset end to end (teacher, students, TWS, probes) and write figures, CSVs and REPORT.md with verdicts.",
         discussion: """
-        --preset quick (the README's main job: MiniLM-L6 on rt-polarity, a 640-example training subset, max length 32, \
-        three replicates, small grids; ~26 minutes on 2 cores), standard (five replicates, 1,024 examples, every layer \
+        --preset quick (the README's main job: MiniLM-L6 on rt-polarity, a 512-example training subset, max length 32, \
+        three replicates, small grids; ~16 minutes on 2 cores), standard (five replicates, 1,024 examples, every layer \
         in the per-module table; the README's headline, ~2.5 hours on 2 cores) or paper (full data, five replicates, \
         41×41 surfaces, adaptive splitting; cluster scale). A replicate is a complete training of every student with \
         its own seed and its own probe draws; each claim's verdict comes from its per-replicate values (mean, \
@@ -22,7 +22,9 @@ struct ReportCommand: ParsableCommand {
         encoder or GLUE folder (e.g. --task mrpc --data glue_data, the paper's task for Fig. 2). Models and scans go to \
         --work (default runs/report-<preset>[-<task>]), the figures, their CSVs, report.json and REPORT.md to --output \
         (default Plots/<preset>[-<task>]). A finished stage is never run again; an interrupted run (even by SIGKILL) \
-        resumes where it stopped; a stage whose options changed is refused. --render-only redraws the figures and \
+        resumes where it stopped; a stage whose options changed is refused. Stages that do not read each other's outputs run \
+        --jobs at a time, sharing --threads (a stage that runs alone gets them all); the results are the same bytes \
+        whatever --jobs and --threads. --render-only redraws the figures and \
         REPORT.md from the CSVs in --output.
         """)
 
