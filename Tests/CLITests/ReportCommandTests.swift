@@ -33,10 +33,12 @@ extension CommandLineTests {
         let work = dir.appendingPathComponent("work"), out = dir.appendingPathComponent("plots")
         let arguments = ["report", "--preset", "quick", "--task", "mrpc", "--data", glue.path, "--model", model.path,
                          "--work", work.path, "--output", out.path, "--threads", "1"]
-        // Killed (SIGKILL) once a few stages have finished: the stage running dies with it, and the next run resumes.
+        // Two stages at a time, each on one of two threads. Killed (SIGKILL) once a few stages have finished: the
+        // stages running die with it, and the next run resumes.
+        let parallel = Array(arguments.dropLast()) + ["2", "--jobs", "2"]
         let killed = Process()
         killed.executableURL = binary
-        killed.arguments = arguments
+        killed.arguments = parallel
         killed.standardOutput = FileHandle.nullDevice
         killed.standardError = FileHandle.nullDevice
         try killed.run()
@@ -51,8 +53,6 @@ extension CommandLineTests {
         killed.waitUntilExit()
         sleep(2)
         XCTAssertEqual(try processesMentioning(work.path), [], "a stage outlived the killed report")
-        // Resumed with two stages at once, each on one of two threads.
-        let parallel = Array(arguments.dropLast()) + ["2", "--jobs", "2"]
         let first = try run(parallel)
         XCTAssertEqual(first.status, 0, first.stderr)
         let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
