@@ -1,7 +1,8 @@
 import Foundation
 
 /// One panel of grouped bars: categories along x (in the order given), one bar per series within each category
-/// (Okabe–Ito colours, a legend when there are several), optional error bars from `lower`…`upper`, a linear y axis
+/// (Okabe–Ito colours, a legend when there are several), optional error bars from `lower`…`upper` and dots over a
+/// bar (e.g. each replicate's value), a linear y axis
 /// from zero (or the data's range when it excludes zero) or a log10 one. The paper's Fig. 3 is this with modules as
 /// categories and the models' eigenvalue ratios as series.
 public struct BarChart: Sendable {
@@ -13,6 +14,12 @@ public struct BarChart: Sendable {
         }
     }
 
+    /// A value drawn as a dot over its bar (e.g. one replicate's).
+    public struct Dot: Sendable, Equatable {
+        public var category: String, series: String, value: Double
+        public init(category: String, series: String, value: Double) { self.category = category; self.series = series; self.value = value }
+    }
+
     public var title: String
     public var xLabel: String
     public var yLabel: String
@@ -21,6 +28,8 @@ public struct BarChart: Sendable {
     public var yDomain: (Double, Double)?
     /// A horizontal reference line (e.g. a ratio of 1).
     public var reference: Double?
+    /// Values drawn as dots over their bars, spread across the bar's width in the order given.
+    public var dots: [Dot] = []
 
     public init(title: String = "", xLabel: String = "", yLabel: String = "", bars: [Bar], ySpacing: AxisSpacing = .linear,
                 yDomain: (Double, Double)? = nil, reference: Double? = nil) {
@@ -45,7 +54,7 @@ public struct BarChart: Sendable {
         let fullHeight = max(height, names.count > 1 ? m.top + 8 + Double(names.count) * 18 : 0)
         var svg = SVGDocument(width: width + legend, height: fullHeight)
         let top = m.top, bottom = height - m.bottom
-        var ys = bars.flatMap { [$0.value, $0.lower ?? $0.value, $0.upper ?? $0.value] }
+        var ys = bars.flatMap { [$0.value, $0.lower ?? $0.value, $0.upper ?? $0.value] } + dots.map(\.value).filter { ySpacing == .linear || $0 > 0 }
         if ySpacing == .linear { ys.append(0) }
         if let reference { ys.append(reference) }
         let sy = ySpacing.scale(covering: ys, pixels: (bottom, top), targetTicks: max(2, Int((bottom - top) / 50)), domain: yDomain)
@@ -69,6 +78,13 @@ public struct BarChart: Sendable {
                 let color = SeriesStyle(index: si).color
                 let x = x0 + Double(si) * barWidth, top = min(sy(b.value), base), h = abs(sy(b.value) - base)
                 svg.add("rect", ["x": n(x), "y": n(top), "width": n(barWidth * 0.92), "height": n(h), "fill": color])
+                // Dots over the bar, spread across its middle, white-rimmed so they show on the bar and off it.
+                let mine = dots.filter { $0.category == c && $0.series == s && $0.value.isFinite && (ySpacing == .linear || $0.value > 0) }
+                for (k, d) in mine.enumerated() {
+                    let dx = mine.count == 1 ? 0.5 : 0.2 + 0.52 * Double(k) / Double(mine.count - 1)
+                    svg.add("circle", ["cx": n(x + barWidth * 0.92 * dx), "cy": n(sy(d.value)), "r": "2.6", "fill": "#222",
+                                       "fill-opacity": "0.75", "stroke": "#fff", "stroke-width": "0.8"])
+                }
                 if let lo = b.lower, let hi = b.upper, lo.isFinite, hi.isFinite, ySpacing == .linear || lo > 0 {
                     let cx = x + barWidth * 0.46
                     svg.add("line", ["x1": n(cx), "y1": n(sy(lo)), "x2": n(cx), "y2": n(sy(hi)), "stroke": "#222", "stroke-width": "1.2"])

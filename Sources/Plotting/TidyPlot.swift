@@ -41,6 +41,9 @@ public struct TidyPlot: Sendable {
     public var errorColumns: (lower: String, upper: String)?
     /// Bar: a dashed reference line at this y.
     public var reference: Double?
+    /// Bar: a column of per-row values drawn as dots over their bar (e.g. each replicate's value); the rows of one bar
+    /// then repeat its value and error-bar ends, one row per dot.
+    public var points: String?
     /// Line: the column naming each row's replicate; each replicate's line is drawn thin, the mean over replicates
     /// at each x bold (no band).
     public var replicate: String?
@@ -190,20 +193,37 @@ public struct TidyPlot: Sendable {
         let (xc, yc) = (try table.column(x), try table.column(y[0]))
         let gc = try group.map { try table.column($0) }
         let errors = try errorColumns.map { (try table.column($0.lower), try table.column($0.upper)) }
+        let pc = try points.map { try table.column($0) }
         let kept = try keptRows(table, source: source)
-        var bars: [BarChart.Bar] = []
+        var bars: [BarChart.Bar] = [], dots: [BarChart.Dot] = []
         for r in kept {
             let category = table.rows[r][xc], series = gc.map { table.rows[r][$0] } ?? y[0]
-            if bars.contains(where: { $0.category == category && $0.series == series }) {
-                throw PlottingError.malformedCSV(path: source, line: table.lines[r], reason: "a second bar for \(category) / \(series) (filter with --where)")
+            let bar = BarChart.Bar(category: category, series: series, value: try table.number(row: r, column: yc),
+                                   lower: try errors.map { try table.number(row: r, column: $0.0) },
+                                   upper: try errors.map { try table.number(row: r, column: $0.1) })
+            if let pc { dots.append(BarChart.Dot(category: category, series: series, value: try table.number(row: r, column: pc))) }
+            if let earlier = bars.first(where: { $0.category == category && $0.series == series }) {
+                guard pc != nil else {
+                    throw PlottingError.malformedCSV(path: source, line: table.lines[r], reason: "a second bar for \(category) / \(series) (filter with --where)")
+                }
+                guard Self.same(earlier, bar) else {
+                    throw PlottingError.malformedCSV(path: source, line: table.lines[r],
+                                                     reason: "the rows of \(category) / \(series) disagree on the bar's value or its error bar")
+                }
+                continue
             }
-            bars.append(BarChart.Bar(category: category, series: series, value: try table.number(row: r, column: yc),
-                                     lower: try errors.map { try table.number(row: r, column: $0.0) },
-                                     upper: try errors.map { try table.number(row: r, column: $0.1) }))
+            bars.append(bar)
         }
-        let chart = BarChart(title: title ?? "", xLabel: xLabel ?? x, yLabel: yLabel ?? y[0], bars: bars, ySpacing: yAxis,
+        var chart = BarChart(title: title ?? "", xLabel: xLabel ?? x, yLabel: yLabel ?? y[0], bars: bars, ySpacing: yAxis,
                              yDomain: yRange, reference: reference)
+        chart.dots = dots
         return (chart.render(), Summary(panels: 1, series: chart.seriesNames, rows: kept.count))
+    }
+
+    /// Equal values (NaN equal to NaN) and error-bar ends.
+    static func same(_ a: BarChart.Bar, _ b: BarChart.Bar) -> Bool {
+        func eq(_ x: Double?, _ y: Double?) -> Bool { x == y || (x?.isNaN == true && y?.isNaN == true) }
+        return eq(a.value, b.value) && eq(a.lower, b.lower) && eq(a.upper, b.upper)
     }
 
     func renderGrid(_ table: CSVTable, source: String) throws -> (svg: SVGDocument, summary: Summary) {

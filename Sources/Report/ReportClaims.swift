@@ -221,9 +221,12 @@ public struct ReportClaims {
     }
 
     /// Over replicates: exp of the mean per-replicate log-ratio with its t-interval (the Fig. 3 bars and tables).
-    public func moduleRatio(_ a: String, _ b: String, module: String, layer: String? = nil) throws -> (ratio: Double, low: Double?, high: Double?, n: Int) {
-        let e = ReplicateEstimate(values: try replicates.map { try moduleLogRatio(a, b, module: module, replicate: $0, layer: layer) }, confidence: confidence)
-        return (exp(e.mean), e.low.map(exp), e.high.map(exp), e.count)
+    /// `each`: every replicate's own ratio (exp of its log-ratio), in replicate order.
+    public func moduleRatio(_ a: String, _ b: String, module: String, layer: String? = nil) throws
+        -> (ratio: Double, low: Double?, high: Double?, n: Int, each: [(replicate: String, ratio: Double)]) {
+        let values = try replicates.map { try moduleLogRatio(a, b, module: module, replicate: $0, layer: layer) }
+        let e = ReplicateEstimate(values: values, confidence: confidence)
+        return (exp(e.mean), e.low.map(exp), e.high.map(exp), e.count, zip(replicates, values.map(exp)).map { ($0, $1) })
     }
 
     /// A snapshot of the curvature along training: where it is, its probe loss and λ_max.

@@ -94,11 +94,11 @@ public struct ReportRenderer {
         try store(ReportFiles.ratios, try ratios(set)); written.append(ReportFiles.ratios)
         try store(ReportFiles.perLayer, try perLayer(set)); written.append(ReportFiles.perLayer)
         var bar = TidyPlot(kind: .bar, x: "module", y: ["ratio"])
-        bar.group = "pair"; bar.errorColumns = ("low", "high"); bar.reference = 1; bar.ySpacing = .log10
-        bar.title = "Fig. 3: λ_max ratios, geometric mean over \(replicates) and \(Estimate.percent(confidence)) % t-interval"
+        bar.group = "pair"; bar.errorColumns = ("low", "high"); bar.reference = 1; bar.ySpacing = .log10; bar.points = "replicate_ratio"
+        bar.title = "Fig. 3: λ_max ratios over \(replicates) (dots), geometric mean and \(Estimate.percent(confidence)) % t-interval"
         bar.xLabel = "module"; bar.yLabel = "λ_max ratio (log scale; bars from 1)"
         try draw(bar, from: ReportFiles.ratios, to: "fig3-ratios.svg",
-                 caption: "Fig. 3: top Hessian eigenvalue ratios per module kind, ternary and BWN against full precision and BWN against ternary (the ratio the verdicts judge): geometric mean over replicates with its \(Estimate.percent(confidence)) % t-interval, on a log axis.")
+                 caption: "Fig. 3: top Hessian eigenvalue ratios per module kind, ternary and BWN against full precision and BWN against ternary (the ratio the verdicts judge): geometric mean over replicates with its \(Estimate.percent(confidence)) % t-interval and each replicate's own ratio as a dot, on a log axis.")
         // Spectra: every model on one axis, then each on its own fitted axis, λ_max and λ_min marked.
         p = TidyPlot(kind: .density, x: "eigenvalue", y: ["density"])
         p.group = "model"; p.panel = "model"; p.panelFormat = "{}"; p.columns = 2; p.overview = "every model on one axis"
@@ -256,12 +256,15 @@ public struct ReportRenderer {
 
     /// Fig. 3's bars: ternary/FP, BWN/FP and BWN/ternary per module kind over replicates.
     func ratios(_ set: ReportClaims) throws -> TidyTable {
-        var t = TidyTable(columns: ["pair", "module", "ratio", "low", "high", "replicates"])
+        var t = TidyTable(columns: ["pair", "module", "replicate", "replicate_ratio", "ratio", "low", "high", "replicates"])
         for (a, b, pair) in Self.pairs {
             for m in Self.moduleOrder {
                 let r = try set.moduleRatio(a, b, module: m)
-                t.append(["pair": pair, "module": Self.moduleNames[m]!, "ratio": TidyTable.number(r.ratio), "low": TidyTable.number(r.low),
-                          "high": TidyTable.number(r.high), "replicates": String(r.n)])
+                for (replicate, own) in r.each {
+                    t.append(["pair": pair, "module": Self.moduleNames[m]!, "replicate": replicate, "replicate_ratio": TidyTable.number(own),
+                              "ratio": TidyTable.number(r.ratio), "low": TidyTable.number(r.low), "high": TidyTable.number(r.high),
+                              "replicates": String(r.n)])
+                }
             }
         }
         return t

@@ -30,6 +30,8 @@ struct PlotCommand: ParsableCommand {
     @Option(help: "Heatmap/contour: the colour bar's label (default: the z column).") var colorLabel: String?
     @Option(help: "Bar: columns of each bar's error-bar ends (LOWER,UPPER).") var errorColumns: String?
     @Option(help: "Bar: a dashed reference line at this y (e.g. 1 for ratios).") var reference: Double?
+    @Option(help: "Bar: a column drawn as one dot per row over its bar (e.g. each replicate's value; the rows of a bar repeat its value).")
+    var points: String?
     @Option(help: "y axis spacing: linear, or log10 (spectral densities, the default of --kind density, which draws missing and non-positive values on the axis floor; --kind line leaves them out).") var ySpacing = "linear"
 
     @Option(help: "Tidy CSV file with a header row.") var csv: String
@@ -88,6 +90,7 @@ struct PlotCommand: ParsableCommand {
         plot.levels = levels
         plot.colorLabel = colorLabel
         plot.reference = reference
+        plot.points = points
         if let errorColumns {
             let parts = errorColumns.split(separator: ",").map(String.init)
             guard parts.count == 2 else { throw ValidationError("--error-columns takes LOWER,UPPER, not '\(errorColumns)'") }

@@ -132,6 +132,29 @@ final class BarChartTests: XCTestCase {
         XCTAssertTrue(XMLParser(data: Data(svg.utf8)).parse())
     }
 
+    /// Per-replicate dots from a tidy table with one row per replicate: one bar per (module, pair), one dot per row,
+    /// and rows of one bar that disagree on its value are refused with their line.
+    func testBarsWithOneDotPerReplicateRow() throws {
+        var text = "pair,module,replicate,replicate_ratio,ratio,low,high\n"
+        for (pair, values) in [("BWN / ternary", [0.5, 0.8, 2.0]), ("ternary / FP", [0.1, 0.2, 0.3])] {
+            let mean = exp(values.map(log).reduce(0, +) / 3)
+            for (k, v) in values.enumerated() { text += "\(pair),MHA-V,\(k + 1),\(v),\(mean),0.05,3\n" }
+        }
+        var plot = TidyPlot(kind: .bar, x: "module", y: ["ratio"])
+        plot.group = "pair"; plot.errorColumns = ("low", "high"); plot.points = "replicate_ratio"; plot.ySpacing = .log10; plot.reference = 1
+        let (svg, summary) = try plot.render(try CSVTable(text: text, source: "ratios.csv"), source: "ratios.csv")
+        XCTAssertEqual(summary.series, ["BWN / ternary", "ternary / FP"])
+        XCTAssertEqual(svg.text.components(separatedBy: "<circle").count - 1, 6, "one dot per replicate row")
+        XCTAssertEqual(svg.text.components(separatedBy: "<rect").count - 1, 1 + 2 + 2 + 1, "one bar per pair")
+        let bad = text.replacingOccurrences(of: "MHA-V,3,0.3,", with: "MHA-V,3,0.3,9")
+        XCTAssertThrowsError(try plot.render(try CSVTable(text: bad, source: "ratios.csv"), source: "ratios.csv")) { error in
+            XCTAssertTrue("\(error)".contains("disagree on the bar's value"), "\(error)")
+            XCTAssertTrue("\(error)".contains("ratios.csv:7:"), "\(error)")
+        }
+        plot.points = nil
+        XCTAssertThrowsError(try plot.render(try CSVTable(text: text, source: "ratios.csv"), source: "ratios.csv"), "without --points a repeated bar is an error")
+    }
+
     func testLog10AxisTicksAndLabels() {
         let s = LogScale(base: 10, covering: [3e-5, 0.2, 40], pixels: (100, 0))
         XCTAssertEqual(s.lower, 1e-5, accuracy: 1e-20)
