@@ -15,7 +15,7 @@ struct BinaryBERTCommand: ParsableCommand {
         subcommands: [InfoCommand.self, TokenizeCommand.self, ForwardCommand.self, FinetuneCommand.self, EvaluateCommand.self,
                       QuantizeCommand.self, SplitCommand.self, SliceCommand.self, ExportCommand.self, BenchCommand.self,
                       PlotCommand.self, HessianCommand.self, BenchHessianCommand.self, LandscapeCommand.self, BenchLandscapeCommand.self,
-                      ReportCommand.self, AdaptiveSplitCommand.self]
+                      ReportCommand.self, AdaptiveSplitCommand.self, SharpnessCommand.self]
     )
 
     static func main() {

@@ -1,0 +1,55 @@
+import ArgumentParser
+import BERT
+import Foundation
+import Landscape
+import Numerics
+import Probe
+import Storage
+
+extension AdaptiveSharpness.Scale: ExpressibleByArgument {}
+extension AdaptiveSharpness.Ball: ExpressibleByArgument {}
+
+/// `binarybert sharpness`: average- and worst-case adaptive sharpness of each model at a stated ρ.
+struct SharpnessCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "sharpness",
+        abstract: "Adaptive sharpness (average and worst case) of each model's loss at radius --rho, scale-invariant per weight.",
+        discussion: """
+        Perturbs the weights the forward reads (ŵ for a quantized model) on --select by δ = ρ·c⊙u, c = |ŵ| \
+        (--scale weights: the adaptive convention; a ternary tensor's zeros do not move) or the quantizer's step \
+        (--scale steps). Average case: the mean loss rise over --samples Gaussian draws of u (with its standard error \
+        over the draws); worst case: the largest rise met by --steps steps of projected gradient ascent within \
+        ‖u‖₂ ≤ √d (--ball l2) or |u_i| ≤ 1 (--ball linf). Definitions and references: Analyses/README.md. Prints one \
+        JSON object; --output DIR also writes sharpness.json (with what made it) and the tidy sharpness.csv.
+        """)
+
+    @Option(help: "Model directory (repeatable: each is measured on the same examples and draws).") var model: [String] = []
+    @Option(help: "Parameter selection (KIND@LAYERS[+…], see hessian --help).") var select: String
+    @Option(help: "Radius ρ (> 0): u of unit RMS moves each weight by ρ times its scale.") var rho: Double
+    @Option(help: "Scale c of each weight: \(AdaptiveSharpness.Scale.allCases.map(\.rawValue).joined(separator: ", ")).") var scale: AdaptiveSharpness.Scale = .weights
+    @Option(help: "Gaussian draws of the average case (0 skips it).") var samples = 16
+    @Option(help: "Projected gradient-ascent steps of the worst case (0 skips it).") var steps = 10
+    @Option(help: "Worst-case ball: \(AdaptiveSharpness.Ball.allCases.map(\.rawValue).joined(separator: ", ")).") var ball: AdaptiveSharpness.Ball = .l2
+    @Option(help: "Seed of the draws.") var seed: UInt64 = 0
+    @Option(help: "Directory for sharpness.json and sharpness.csv.") var output: String?
+    @OptionGroup var objective: ProbeObjectiveArguments
+    @OptionGroup var threading: ThreadOptions
+
+    var request: AdaptiveSharpness.Request {
+        AdaptiveSharpness.Request(rho: rho, scale: scale, samples: samples, steps: steps, ball: ball, seed: seed)
+    }
+
+    func validate() throws {
+        guard !model.isEmpty else { throw ValidationError("--model is required") }
+        try objective.requireTaskAndData()
+        do { try request.validate() } catch let e as LandscapeError { throw ValidationError(e.description) }
+    }
+
+    func run() throws {
+        try threading.apply()
+        let log = { (s: String) in FileHandle.standardError.write(Data(("sharpness: " + s + "\n").utf8)) }
+        let result = try SharpnessReport.measure(models: model.map { URL(fileURLWithPath: $0) }, select: select,
+                                                 objective: objective.options(examples: 64), request: request, log: log)
+        if let output { try result.write(to: URL(fileURLWithPath: output)) }
+        try printJSONLine(result)
+    }
+}
