@@ -312,6 +312,15 @@ def main():
     s.run("hessian --curvature bogus", hessian + ["--select", "value@0,1", "--curvature", "fisher"], output=out, expect="--curvature")
     s.run("hessian --warm-start from another model", hessian + ["--select", "value@0,1", "--top-k", "1", "--warm-start", foreign],
           output=out, expect="another model")
+    # Adaptive sharpness: a radius that is not a positive finite number, nothing to measure, steps on full precision.
+    sharpness = ["sharpness", "--model", model, "--task", task, "--data", data_dir, "--max-length", "8", "--examples", "8",
+                 "--select", "value@0"]
+    for rho in ["0", "-0.5", "nan", "inf", "1e400", "abc"]:
+        s.run(f"sharpness --rho {rho}", sharpness + [f"--rho={rho}"], expect="--rho")
+    s.run("sharpness with nothing to measure", sharpness + ["--rho", "0.1", "--samples", "0", "--steps", "0"], expect="nothing to measure")
+    s.run("sharpness --samples -3", sharpness + ["--rho", "0.1", "--samples=-3"], expect="--samples")
+    s.run("sharpness --scale steps on a full-precision model", sharpness + ["--rho", "0.1", "--scale", "steps"], expect="--scale steps")
+    s.run("sharpness --ball l3", sharpness + ["--rho", "0.1", "--ball", "l3"], expect="--ball")
     shutil.rmtree(report_out, ignore_errors=True)
 
     print(json.dumps({"binary": a.binary, "cases": s.cases, "failures": s.failures, "seconds": round(time.time() - start, 1)},
