@@ -44,12 +44,11 @@ public struct AdaptiveSplitOptions: Codable, Sendable, Equatable {
         self.data = data
     }
 
+    /// The keys of `adaptive-split-options.json` in the project's convention (`JSONFormat`: these are their camelCase
+    /// spellings).
     enum CodingKeys: String, CodingKey {
-        case budgetMegabytes = "budget_mb", gain, selection, selectionSeed = "selection_seed", resolutionBytes = "resolution_bytes"
-        case probeExamples = "probe_examples", probeBatchSize = "probe_batch_size", probeSeed = "probe_seed"
-        case traceMatvecs = "trace_matvecs", traceSeed = "trace_seed", ternaryEpochs = "ternary_epochs", mixedEpochs = "mixed_epochs"
-        case fineTuneEpochs = "finetune_epochs", skipStage1 = "skip_stage1", batchSize = "batch_size", learningRate = "lr", seed
-        case evalEvery = "eval_every", maxLength = "max_length", ternary, teacher, task, data, trainSubset = "train_subset"
-        case trainSubsetSeed = "train_subset_seed", dtype
+        case budgetMegabytes = "budgetMb", gain, selection, selectionSeed, resolutionBytes, probeExamples, probeBatchSize, probeSeed
+        case traceMatvecs, traceSeed, ternaryEpochs, mixedEpochs, fineTuneEpochs = "finetuneEpochs", skipStage1, batchSize, learningRate = "lr", seed
+        case evalEvery, maxLength, ternary, teacher, task, data, trainSubset, trainSubsetSeed, dtype
     }
 }

@@ -284,7 +284,7 @@ public enum AdaptiveSplitPipeline {
     static func checkOptions(_ options: AdaptiveSplitOptions, in output: URL) throws {
         let url = output.appendingPathComponent(optionsFile)
         if FileManager.default.fileExists(atPath: url.path) {
-            let saved = try? JSONDecoder().decode(AdaptiveSplitOptions.self, from: Data(contentsOf: url))
+            let saved = try? JSONFormat.decoder().decode(AdaptiveSplitOptions.self, from: Data(contentsOf: url))
             guard saved == options else {
                 throw QuantizationError.badSpec(file: url.path, reason: "records other options than this run's: continue with the same options or use a new --output")
             }

@@ -17,7 +17,7 @@ public enum CurvatureScale: String, Codable, Sendable, CaseIterable { case none,
 
 /// One curvature object of a model: a primitive (Hessian or GGN) in a scale (raw, weights, steps). What `hessian`'s
 /// --curvature and --scale select; the default is the raw Hessian.
-public struct CurvatureView: Sendable, Equatable {
+public struct CurvatureView: Codable, Sendable, Equatable {
     public var product: CurvatureProduct
     public var scale: CurvatureScale
     public init(product: CurvatureProduct = .hessian, scale: CurvatureScale = .none) {

@@ -11,7 +11,8 @@ public enum HessianAnalysis {
     public enum Space: String, Codable, Sendable, CaseIterable { case effective, pair }
     public enum Method: String, Codable, Sendable, CaseIterable { case lanczos, power }
 
-    public struct Request {
+    /// What to compute (the options of `hessian --select`).
+    public struct Request: Codable, Sendable, Equatable {
         public var space: Space = .effective
         /// The curvature object: the Hessian (default) or the GGN, raw (default) or in a scale-invariant view.
         public var view = CurvatureView()
@@ -21,6 +22,7 @@ public enum HessianAnalysis {
         public var maxHVPs = 100
         public var seed: UInt64 = 0
         public var trace = false
+        /// Matrix-vector products of the trace estimate.
         public var probes = 30
         public var estimator: TraceEstimator.Method = .hutchpp
         public var density = false
@@ -32,6 +34,12 @@ public enum HessianAnalysis {
         /// Accept warm-start files whose recorded model sha256 is another model's.
         public var allowOtherModel = false
         public init() {}
+
+        /// `warmStart` is left out: a file URL records the directory it was made in (`HessianJob` keeps the paths).
+        enum CodingKeys: String, CodingKey {
+            case space, view, topK, bottomK, method, tolerance, maxHVPs = "maxHvps", seed, trace, probes = "traceMatvecs", estimator, density
+            case runs, steps, sigma, gridPoints, quadraticCheck, allowOtherModel
+        }
 
         /// Refuses, before any work, a request whose Krylov basis or sketch (vectors of `dimension` float64 entries)
         /// exceeds the memory available, by the solvers' own estimates (they check again where they allocate).

@@ -65,3 +65,19 @@ public enum DirectionKind: Equatable, Sendable, CustomStringConvertible {
 
     public var description: String { path.map { "\(name):\($0)" } ?? name }
 }
+
+/// A direction kind in JSON: its text, as `--directions` takes it.
+extension DirectionKind: Codable {
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        let text = try c.decode(String.self)
+        do { try self.init(parsing: text, option: "direction") } catch {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "\(error)")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
+}

@@ -6,31 +6,23 @@ import Storage
 
 /// A whole `binarybert landscape` request on one model: builds the directions (for each direction seed), resolves
 /// the space, and runs one resumable `SurfaceScan` per seed — into OUTPUT itself for one seed, into OUTPUT/seed-S
-/// for several, with `statistics.csv` (every seed) and `statistics-summary.csv` (mean ± std) at OUTPUT.
+/// for several, with `statistics.csv` (every seed) and `statistics-summary.csv` (mean ± std) at OUTPUT. Its options'
+/// fields read and write as its own (`request.select`).
+@dynamicMemberLookup
 public struct LandscapeRequest {
-    public var select: String
-    public var ySelect: String?
-    public var includeBiases = false
-    public var oneD: OneDPolicy = .zero
-    public var space: PerturbationSpace = .latent
-    public var directions: DirectionKind = .filter
-    public var yDirections: DirectionKind?
-    public var grid: SurfaceGrid
-    public var directionSeed: UInt64 = 0
-    public var directionSeeds = 1
-    public var shard: Shard?
-    public var prefixCache = true
-    public var cacheMB = 1024
-    /// Accept `hessian:`/`file:` direction files whose recorded model sha256 is another model's.
-    public var allowOtherModel = false
-    /// The affine shortcut for the entry stage's dense layer outside the latent space (`SurfaceProbe`).
-    public var affine = true
+    public var options: LandscapeOptions
     /// Identity entries of the objective (task, split, examples' hash, max length, batch size, dtype).
     public var objectiveIdentity: [String: String] = [:]
     /// Provenance written into every sidecar (command, version, threads, data, objective).
     public var provenance: [String: Any] = [:]
 
-    public init(select: String, grid: SurfaceGrid) { self.select = select; self.grid = grid }
+    public init(options: LandscapeOptions) { self.options = options }
+    public init(select: String, grid: SurfaceGrid) { self.init(options: LandscapeOptions(select: select, grid: grid)) }
+
+    public subscript<Value>(dynamicMember field: WritableKeyPath<LandscapeOptions, Value>) -> Value {
+        get { options[keyPath: field] }
+        set { options[keyPath: field] = newValue }
+    }
 }
 
 public enum LandscapeRun {
@@ -42,8 +34,7 @@ public enum LandscapeRun {
 
     /// The seeds the request scans: S…S+K−1 when a direction is drawn, else none.
     static func seeds(_ r: LandscapeRequest) -> [UInt64?] {
-        let drawn = r.directions.isRandom || (r.yDirections ?? r.directions).isRandom && r.grid.isTwoDimensional
-        return drawn ? (0..<UInt64(r.directionSeeds)).map { r.directionSeed + $0 } : [nil]
+        r.options.drawsDirections ? (0..<UInt64(r.directionSeeds)).map { r.directionSeed + $0 } : [nil]
     }
 
     public static func run<T: BLASReal>(probe: ProbeModel<T>, objective: LossObjective<T>, request r: LandscapeRequest, output: URL,

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Which part of a scan this process computes: the points whose linear index is `index` mod `count`.
-public struct Shard: Equatable, Sendable, CustomStringConvertible {
+public struct Shard: Codable, Equatable, Sendable, CustomStringConvertible {
     public let index: Int, count: Int
     /// Where it came from: "--shard" or the launcher's variables.
     public let source: String

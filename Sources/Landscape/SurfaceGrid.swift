@@ -1,7 +1,7 @@
 import Foundation
 
 /// One axis of a scan: N evenly spaced offsets from MIN to MAX (`MIN:MAX:N`; N = 1 is MIN alone).
-public struct GridAxis: Equatable, Sendable, CustomStringConvertible {
+public struct GridAxis: Codable, Equatable, Sendable, CustomStringConvertible {
     public let min: Double, max: Double, count: Int
 
     public init(min: Double, max: Double, count: Int) {
@@ -37,7 +37,7 @@ public struct GridAxis: Equatable, Sendable, CustomStringConvertible {
 
 /// The points of a 1-D (y absent) or 2-D scan. Point (i, j) has linear index k = j·Nx + i (x fastest); a shard
 /// K/N owns the points with k mod N = K.
-public struct SurfaceGrid: Equatable, Sendable {
+public struct SurfaceGrid: Codable, Equatable, Sendable {
     public let x: GridAxis
     public let y: GridAxis?
 

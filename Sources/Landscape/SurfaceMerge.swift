@@ -22,6 +22,18 @@ public enum SurfaceMerge {
         ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).contains { partName($0) != nil }
     }
 
+    /// Merges a whole scan: for several direction seeds every `seed-S` folder of `directories` into `output/seed-S`,
+    /// with `statistics.csv` and `statistics-summary.csv` over the seeds at `output`; else `directories` into `output`.
+    public static func mergeScan(_ directories: [URL], into output: URL) throws -> [Outcome] {
+        let units = Set(directories.flatMap { d in
+            ((try? FileManager.default.contentsOfDirectory(atPath: d.path)) ?? []).filter { $0.hasPrefix("seed-") }
+        }).sorted()
+        guard !units.isEmpty else { return [try merge(directories, into: output)] }
+        let merged = try units.map { u in try merge(directories.map { $0.appendingPathComponent(u) }, into: output.appendingPathComponent(u)) }
+        try LandscapeRun.writeSummary(zip(units, merged).map { (UInt64($0.dropFirst("seed-".count)), $1.statistics) }, to: output)
+        return merged
+    }
+
     public static func merge(_ directories: [URL], into output: URL) throws -> Outcome {
         var found: [(k: Int, n: Int, json: URL)] = []
         for dir in directories {

@@ -24,7 +24,7 @@ public enum ProbeBatching: String, CaseIterable, Codable, Sendable {
 /// What a probe measures the loss on, as the user asks for it: the task's split, how many examples (the first N in
 /// file order, or a seeded subset), their batch size and layout, and the sequence length. `hessian`, `landscape`
 /// and the benchmarks take these as one option group.
-public struct ProbeObjectiveOptions: Sendable, Equatable {
+public struct ProbeObjectiveOptions: Codable, Sendable, Equatable {
     public var task: String
     public var data: String
     public var split = "train"

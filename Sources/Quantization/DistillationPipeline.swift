@@ -4,7 +4,7 @@ import Numerics
 import Training
 
 /// Hyper-parameters of two-stage distillation (per stage: its own optimizer, warm-up and schedule).
-public struct DistillationOptions: Sendable {
+public struct DistillationOptions: Codable, Sendable, Equatable {
     public var epochsPerStage = 2
     public var batchSize = 32
     /// LR of stage 2; stage 1 uses `stage1LearningRateScale` × LR (2.5 in the official scripts).

@@ -47,6 +47,12 @@ public enum QuantizedModelDirectory {
         return q
     }
 
+    /// Loads a quantized model; a directory without quantization.json is refused.
+    public static func loadQuantized<T: BLASReal>(_ path: String, as type: T.Type = T.self) throws -> QuantizedBertModel<T> {
+        guard let q = try load(URL(fileURLWithPath: path), as: T.self) else { throw QuantizationError.notQuantized(path) }
+        return q
+    }
+
     /// The model a command should run: packed (`export --packed`: a directory with model.packed.safetensors and no
     /// model.safetensors, unpacked to ŵ), quantized (weights refreshed) or full precision.
     public static func loadAny<T: BLASReal>(_ directory: URL, as type: T.Type = T.self) throws -> BertModel<T> {

@@ -127,6 +127,10 @@ public enum QuantizationError: Error, CustomStringConvertible, Equatable {
     case notTernary(String)
     case badSpec(file: String, reason: String)
     case unsupportedMethod(String, bits: Int)
+    /// A model to start from that does not fit the student asked for.
+    case badInitial(path: String, reason: String)
+    /// A directory given as a quantized model that has no `quantization.json`.
+    case notQuantized(String)
 
     public var description: String {
         switch self {
@@ -134,6 +138,8 @@ public enum QuantizationError: Error, CustomStringConvertible, Equatable {
         case let .notTernary(why): return "ternary weight splitting needs a ternary model: \(why)"
         case let .badSpec(file, reason): return "\(file): \(reason)"
         case let .unsupportedMethod(method, bits): return "weight method \(method) is not available at \(bits) bits (laq is ternary: 2 bits, unsplit)"
+        case let .badInitial(path, reason): return "\(path) \(reason)"
+        case let .notQuantized(path): return "\(path) has no quantization.json: not a quantized model"
         }
     }
 }

@@ -69,8 +69,6 @@ struct AdaptiveSplitCommand: OutputCommand {
         case let (nil, f?): try OptionCheck.number(f, "--budget-fraction", in: 0.0...1.0)
         default: throw ValidationError("give one of --budget MB and --budget-fraction F")
         }
-        guard resolution >= 1 else { throw ValidationError("--resolution must be at least 1 byte, not \(resolution)") }
-        guard probeExamples >= 1, probeBatchSize >= 1 else { throw ValidationError("--probe-examples and --probe-batch-size must be at least 1") }
         guard traceMatvecs >= 6 else { throw ValidationError("--trace-matvecs must be at least 6 (Hutch++ uses 3 groups of 2 or more), not \(traceMatvecs)") }
         try OptionCheck.positive(resolution, "--resolution", max: 1 << 30)
         try OptionCheck.positive(probeExamples, "--probe-examples")
@@ -86,23 +84,21 @@ struct AdaptiveSplitCommand: OutputCommand {
     }
 
     func execute() throws {
-        let taskData = try TaskData.load(task: task, data: data, model: teacher, maxLength: maxLength)
-        let train = examples.apply(to: taskData.train), dev = taskData.dev
-        let teacherDir = URL(fileURLWithPath: teacher)
-        let teacherModel = try ModelDirectory.load(teacherDir, as: Float.self)
-        let megabytes = budget ?? AdaptiveSplitPipeline.budgetMegabytes(fraction: budgetFraction!, teacher: teacherModel)
-        var o = AdaptiveSplitOptions(budgetMegabytes: megabytes, teacher: teacher, task: task, data: data)
+        try printJSONLine(try job.run(version: BinaryBERTVersion.string))
+    }
+
+    /// The command's typed options.
+    var job: AdaptiveSplitJob {
+        var o = AdaptiveSplitOptions(budgetMegabytes: budget ?? 0, teacher: teacher, task: task, data: data)
         o.gain = gain; o.selection = selection; o.selectionSeed = selectionSeed; o.resolutionBytes = resolution
         o.probeExamples = probeExamples; o.probeBatchSize = probeBatchSize; o.probeSeed = sampleSeed
         o.traceMatvecs = traceMatvecs; o.traceSeed = traceSeed; o.dtype = dtype.rawValue
         o.ternaryEpochs = ternaryEpochs; o.mixedEpochs = mixedEpochs; o.fineTuneEpochs = finetuneEpochs; o.skipStage1 = skipStage1
         o.batchSize = batchSize; o.learningRate = lr; o.seed = seed; o.evalEvery = evalEvery; o.maxLength = maxLength
-        o.ternary = ternary; o.trainSubset = examples.subset ?? examples.limit; o.trainSubsetSeed = examples.subset != nil ? examples.subsetSeed : nil
-        if let source = sensitivities {
-            try AdaptiveSplitPipeline.adoptSensitivities(from: URL(fileURLWithPath: source), into: URL(fileURLWithPath: output))
-        }
-        let result = try AdaptiveSplitPipeline.run(options: o, teacher: teacherModel, train: train, dev: dev, output: URL(fileURLWithPath: output),
-                                                   tokenizerSource: teacherDir, threads: Parallel.threads, version: BinaryBERTVersion.string)
-        try printJSONLine(result)
+        o.ternary = ternary; o.trainSubset = examples.choice?.count; o.trainSubsetSeed = examples.choice?.seed
+        var job = AdaptiveSplitJob(options: o, output: output)
+        job.budgetFraction = budgetFraction
+        job.sensitivities = sensitivities
+        return job
     }
 }

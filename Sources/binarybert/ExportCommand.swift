@@ -1,9 +1,6 @@
 import ArgumentParser
-import BERT
-import Foundation
-import Training
-import Storage
 import Quantization
+import Training
 
 /// `binarybert export --packed`: the deployable packed form of a quantized model, and its size.
 struct ExportCommand: ParsableCommand {
@@ -14,17 +11,13 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Output directory.") var output: String
     @Flag(help: "Pack the quantized weights (the only export format so far).") var packed = false
 
-    func run() throws {
-        try OutputClaim.with(output) { try execute() }
+    func validate() throws {
+        guard packed else { throw ValidationError("only --packed export exists so far") }
     }
 
-    private func execute() throws {
-        guard packed else { throw ValidationError("only --packed export exists so far") }
-        guard let q = try QuantizedModelDirectory.load(URL(fileURLWithPath: model), as: Double.self) else {
-            throw ValidationError("\(model) has no quantization.json: not a quantized model")
-        }
-        // The tokenizer goes along, so `evaluate` and `forward --text` work on the packed directory as on the model.
-        let report = try PackedModel.export(q, to: URL(fileURLWithPath: output), tokenizerSource: URL(fileURLWithPath: model))
-        print(try JSONFormat.line(PackedModel.ExportSummary(report, method: q.spec.method)))
+    func run() throws {
+        try OutputClaim.with(output) { try printJSONLine(try job.run()) }
     }
+
+    var job: ExportJob { ExportJob(model: model, output: output) }
 }

@@ -46,29 +46,18 @@ struct FinetuneCommand: OutputCommand {
     }
 
     func execute() throws {
-        let taskData = try TaskData.load(task: task, data: data, model: model, maxLength: maxLength, skipBadRows: skipBadRows)
-        let spec = taskData.task, modelDir = URL(fileURLWithPath: model)
-        let train = examples.apply(to: taskData.train), dev = taskData.dev
-        let net = try ModelDirectory.load(modelDir, as: Float.self, newClassifierLabels: spec.numLabels, seed: seed)
-        if net.classes != spec.numLabels {
-            throw ValidationError("\(model) has a \(net.classes ?? 0)-way head but \(spec.name) needs \(spec.numLabels)")
-        }
-        var options = FineTuneOptions()
-        options.epochs = epochs
-        options.batchSize = batchSize
-        options.learningRate = lr
-        options.seed = seed
-        options.evalEvery = evalEvery
-        options.logEvery = logEvery
-        options.warmupFraction = warmup
-        options.weightDecay = weightDecay
-        FileHandle.standardError.write("""
-            task \(spec.name): train \(train.count) (\(taskData.trainSkippedRows) rows skipped), dev \(dev.count); \
-            threads \(Parallel.threads), BLAS core \(BLASInfo.coreName)\n
-            """.data(using: .utf8)!)
-        let summary = try FineTuner(model: net, train: train, dev: dev, options: options, output: URL(fileURLWithPath: output),
-                                    tokenizerSource: modelDir).run(resume: resume)!
-        try printJSONLine(summary)
+        try printJSONLine(try job.run(resume: resume, log: TaskData.standardError))
+    }
+
+    /// The command's typed options.
+    var job: FineTuneJob {
+        var o = FineTuneOptions()
+        o.epochs = epochs; o.batchSize = batchSize; o.learningRate = lr; o.seed = seed; o.evalEvery = evalEvery; o.logEvery = logEvery
+        o.warmupFraction = warmup; o.weightDecay = weightDecay
+        var job = FineTuneJob(model: model, taskData: examples.taskData(task: task, data: data, maxLength: maxLength, skipBadRows: skipBadRows),
+                              output: output)
+        job.options = o
+        return job
     }
 }
 

@@ -86,14 +86,11 @@ struct HessianCommand: ParsableCommand {
     @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
-        guard !model.isEmpty else { throw ValidationError("give at least one --model") }
-        guard select != nil || perModule else { throw ValidationError("give --select (or --per-module alone)") }
         try objective.requireTaskAndData()
         try OptionCheck.integer(topK, "--top-k", in: 0...10_000)
         try OptionCheck.integer(bottomK, "--bottom-k", in: 0...10_000)
         guard tol > 0, tol < 1, tol.isFinite else { throw ValidationError("--tol must be in (0, 1), got \(tol)") }
         guard maxHvps >= 1, maxHvps <= 100_000 else { throw ValidationError("--max-hvps must be in 1...100000, got \(maxHvps)") }
-        guard maxHvps >= max(topK, bottomK) else { throw ValidationError("--max-hvps (\(maxHvps)) must be at least --top-k/--bottom-k") }
         if trace {
             let least = estimator == .hutchpp ? 6 : 2
             guard probes >= least, probes <= 100_000 else { throw ValidationError("--probes must be in \(least)...100000 for \(estimator.rawValue), got \(probes)") }
@@ -102,16 +99,7 @@ struct HessianCommand: ParsableCommand {
         if let sigma { guard sigma > 0, sigma.isFinite else { throw ValidationError("--sigma must be positive and finite, got \(sigma)") } }
         guard grid >= 2, grid <= 1_000_000 else { throw ValidationError("--grid must be in 2...1000000, got \(grid)") }
         guard batches >= 1, batches <= 10_000 else { throw ValidationError("--batches must be in 1...10000, got \(batches)") }
-        if method == .power && bottomK > 0 { throw ValidationError("--method power finds the largest |λ| only: use --method lanczos for --bottom-k") }
-        if !warmStart.isEmpty && method == .power { throw ValidationError("--warm-start needs --method lanczos") }
-        if quadraticCheck && !view.isDefault {
-            throw ValidationError("--quadratic-check predicts the loss change with the raw Hessian itself: run it without --curvature ggn or --scale")
-        }
-        if select == nil && (topK > 1 || bottomK > 0 || trace || density || quadraticCheck) {
-            throw ValidationError("--top-k, --bottom-k, --trace, --density and --quadratic-check need --select")
-        }
-        let labels = model.map { URL(fileURLWithPath: $0).standardizedFileURL.lastPathComponent }
-        if Set(labels).count != labels.count { throw ValidationError("--model directories must have different names (they label the results): \(labels)") }
+        do { try job.validate() } catch let e as CurvatureError { throw ValidationError(e.description) }
     }
 
     func run() throws {
@@ -158,14 +146,7 @@ struct HessianCommand: ParsableCommand {
         var summaries: [[String: Any]] = []
 
         if let select {
-            var request = HessianAnalysis.Request()
-            request.space = space; request.topK = topK; request.bottomK = bottomK; request.method = method; request.tolerance = tol
-            request.maxHVPs = maxHvps; request.seed = seed; request.trace = trace; request.probes = self.probes
-            request.estimator = estimator; request.density = density; request.runs = runs; request.steps = steps
-            request.sigma = sigma; request.gridPoints = grid; request.quadraticCheck = quadraticCheck
-            request.warmStart = warmStart.map { URL(fileURLWithPath: $0) }
-            request.allowOtherModel = allowOtherModel
-            request.view = view
+            let request = job.request
             var reports: [Any] = []
             var selectionInfo: [String: Any] = [:]
             for p in probes {
@@ -193,7 +174,7 @@ struct HessianCommand: ParsableCommand {
             let csv = out.appendingPathComponent(view.isDefault ? "per-module.csv" : "per-module-\(view.slug).csv")
             let table = try PerModuleTable(url: csv)
             let layerCount = probes[0].model.config.numHiddenLayers
-            let layerList = try parseLayers(layers, count: layerCount)
+            let layerList = try job.perModuleLayers(count: layerCount)
             let needed = batches * asked.batchSize
             guard needed <= encoded.count else {
                 throw ValidationError("--per-module needs --batches × --batch-size = \(needed) examples; \(asked.split) has \(encoded.count)")
@@ -256,18 +237,18 @@ struct HessianCommand: ParsableCommand {
         print(String(decoding: line, as: UTF8.self))
     }
 
-    /// "0-3", "0,2,5" or nil (all).
-    func parseLayers(_ text: String?, count: Int) throws -> [Int] {
-        guard let text else { return Array(0..<count) }
-        var set = Set<Int>()
-        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
-            let b = item.split(separator: "-", omittingEmptySubsequences: false)
-            guard (1...2).contains(b.count), let lo = Int(b[0]), let hi = Int(b.last!), lo <= hi, lo >= 0, hi < count else {
-                throw ValidationError("--layers '\(text)' must list layers within 0-\(count - 1), like 0-3 or 0,2")
-            }
-            set.formUnion(lo...hi)
-        }
-        return set.sorted()
+    /// The command's typed options.
+    var job: HessianJob {
+        var r = HessianAnalysis.Request()
+        r.space = space; r.topK = topK; r.bottomK = bottomK; r.method = method; r.tolerance = tol
+        r.maxHVPs = maxHvps; r.seed = seed; r.trace = trace; r.probes = probes
+        r.estimator = estimator; r.density = density; r.runs = runs; r.steps = steps
+        r.sigma = sigma; r.gridPoints = grid; r.quadraticCheck = quadraticCheck
+        r.allowOtherModel = allowOtherModel; r.view = view
+        var job = HessianJob(models: model, objective: objective.options(examples: 64), output: output)
+        job.select = select; job.includeBiases = includeBiases; job.analysis = r; job.warmStart = warmStart
+        job.perModule = perModule; job.batches = batches; job.layers = layers; job.dtype = dtype
+        return job
     }
 }
 

@@ -74,15 +74,7 @@ struct LandscapeCommand: ParsableCommand {
         guard directionSeeds >= 1, directionSeeds <= 1000 else { throw ValidationError("--direction-seeds must be in 1...1000, got \(directionSeeds)") }
         try OptionCheck.integer(cacheMb, "--cache-mb", in: 0...(1 << 30))
         guard space != .fullPrecision else { throw ValidationError("--space must be one of \(PerturbationSpace.requestable.map(\.rawValue).joined(separator: ", "))") }
-        do {
-            _ = try GridAxis(parsing: x, option: "--x")
-            _ = try y.map { try GridAxis(parsing: $0, option: "--y") }
-            _ = try DirectionKind(parsing: directions, option: "--directions")
-            _ = try yDirections.map { try DirectionKind(parsing: $0, option: "--y-directions") }
-            _ = try shard.map(Shard.init(parsing:))
-        } catch let e as LandscapeError {
-            throw ValidationError(e.description)
-        }
+        do { _ = try job() } catch let e as LandscapeError { throw ValidationError(e.description) }
     }
 
     func run() throws {
@@ -99,55 +91,24 @@ struct LandscapeCommand: ParsableCommand {
     private func log(_ s: String) { FileHandle.standardError.write((s + "\n").data(using: .utf8)!) }
 
     func runMerge() throws {
-        let dirs = merge.map { URL(fileURLWithPath: $0) }
         let out = URL(fileURLWithPath: output ?? merge[0])
-        // Several direction seeds: merge each seed-S subdirectory.
-        var units: [String] = []
-        for d in dirs {
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: d.path)) ?? [] where name.hasPrefix("seed-") { units.append(name) }
-        }
-        units = Array(Set(units)).sorted()
-        var results: [[String: Any]] = []
-        if units.isEmpty {
-            let m = try SurfaceMerge.merge(dirs, into: out)
-            results.append(["csv": m.csv.path, "parts": m.parts])
-        } else {
-            var stats: [(UInt64?, SurfaceStatistics)] = []
-            for u in units {
-                let m = try SurfaceMerge.merge(dirs.map { $0.appendingPathComponent(u) }, into: out.appendingPathComponent(u))
-                results.append(["csv": m.csv.path, "parts": m.parts])
-                stats.append((UInt64(u.dropFirst("seed-".count)), m.statistics))
-            }
-            try LandscapeRun.writeSummary(stats, to: out)
-        }
-        let line = try JSONSerialization.data(withJSONObject: ["merged": results, "output": out.path], options: [.sortedKeys, .withoutEscapingSlashes])
+        let merged = try SurfaceMerge.mergeScan(merge.map { URL(fileURLWithPath: $0) }, into: out)
+        let line = try JSONSerialization.data(withJSONObject: ["merged": merged.map { ["csv": $0.csv.path, "parts": $0.parts] }, "output": out.path],
+                                              options: [.sortedKeys, .withoutEscapingSlashes])
         print(String(decoding: line, as: UTF8.self))
     }
 
     func run<T: BLASReal>(_ type: T.Type) throws {
         let clock = Date()
-        let out = URL(fileURLWithPath: output!)
-        let probe = try ProbeModel<T>(directory: URL(fileURLWithPath: model!))
-        let grid = try SurfaceGrid.checked(x: try GridAxis(parsing: x, option: "--x"), y: try y.map { try GridAxis(parsing: $0, option: "--y") })
-        let probeData = try ProbeData.prepare(self.objective.options(examples: 256), models: [probe], log: log)
+        let job = try self.job()
+        let out = URL(fileURLWithPath: job.output)
+        let probe = try ProbeModel<T>(directory: URL(fileURLWithPath: job.model))
+        let probeData = try ProbeData.prepare(job.objective, models: [probe], log: log)
         let objective = try probeData.objective(for: probe)
         let spec = probeData.task, chosen = probeData.chosen
         let dtypeName = T.self == Float.self ? "float32" : "float64"
 
-        var request = LandscapeRequest(select: select!, grid: grid)
-        request.ySelect = ySelect
-        request.includeBiases = includeBiases
-        request.oneD = oneD
-        request.space = space
-        request.directions = try DirectionKind(parsing: directions, option: "--directions")
-        request.yDirections = try yDirections.map { try DirectionKind(parsing: $0, option: "--y-directions") }
-        request.directionSeed = directionSeed
-        request.directionSeeds = directionSeeds
-        request.shard = try shard.map(Shard.init(parsing:)) ?? Shard.fromEnvironment(ProcessInfo.processInfo.environment)
-        request.prefixCache = !noCache
-        request.affine = !noAffine
-        request.cacheMB = cacheMb
-        request.allowOtherModel = allowOtherModel
+        var request = try job.request(environment: ProcessInfo.processInfo.environment)
         request.objectiveIdentity = probeData.identity(dtype: dtypeName)
         request.provenance = [
             "version": BinaryBERTVersion.string, "command": Provenance.command, "threads": Parallel.threads, "blas_core": BLASInfo.coreName,
@@ -171,5 +132,20 @@ struct LandscapeCommand: ParsableCommand {
                                                                "shard": request.shard?.description ?? NSNull()],
                                               options: [.sortedKeys, .withoutEscapingSlashes])
         print(String(decoding: line, as: UTF8.self))
+    }
+
+    /// The command's typed options (a scan: --merge has none).
+    func job() throws -> LandscapeJob {
+        guard merge.isEmpty, let model, let select, let output else { throw ValidationError("landscape --merge only assembles a scan's parts") }
+        var scan = LandscapeOptions(select: select, grid: try SurfaceGrid.checked(x: try GridAxis(parsing: x, option: "--x"),
+                                                                                  y: try y.map { try GridAxis(parsing: $0, option: "--y") }))
+        scan.ySelect = ySelect; scan.includeBiases = includeBiases; scan.oneD = oneD; scan.space = space
+        scan.directions = try DirectionKind(parsing: directions, option: "--directions")
+        scan.yDirections = try yDirections.map { try DirectionKind(parsing: $0, option: "--y-directions") }
+        scan.directionSeed = directionSeed; scan.directionSeeds = directionSeeds; scan.shard = try shard.map(Shard.init(parsing:))
+        scan.prefixCache = !noCache; scan.affine = !noAffine; scan.cacheMB = cacheMb; scan.allowOtherModel = allowOtherModel
+        var job = LandscapeJob(model: model, scan: scan, objective: objective.options(examples: 256), output: output)
+        job.dtype = dtype
+        return job
     }
 }

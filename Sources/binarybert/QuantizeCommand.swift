@@ -75,70 +75,19 @@ struct QuantizeCommand: OutputCommand {
     }
 
     func execute() throws {
-        let taskData = try TaskData.load(task: task, data: data, model: teacher, maxLength: maxLength)
-        let train = examples.apply(to: taskData.train), dev = taskData.dev
-        let teacherDir = URL(fileURLWithPath: teacher)
-        var teacherModel = try ModelDirectory.load(teacherDir, as: Float.self)
-        var narrow: WidthTeacher.Result?
-        if width < 1 {
-            var fine = FineTuneOptions()
-            fine.epochs = teacherEpochs; fine.batchSize = batchSize; fine.learningRate = lr; fine.seed = seed; fine.evalEvery = evalEvery
-            narrow = try WidthTeacher.prepare(full: teacherModel, train: train, dev: dev, options: .init(
-                width: width, rank: rank, rankBatches: rankBatches, fineTune: fine, maxLength: maxLength),
-                output: URL(fileURLWithPath: output), tokenizerSource: teacherDir, progress: ProgressReporter(), resume: resume)
-            teacherModel = narrow!.teacher
-        }
-        let student: QuantizedBertModel<Float>
-        if let initDir = `init`, let q = try QuantizedModelDirectory.load(URL(fileURLWithPath: initDir), as: Float.self) {
-            guard q.spec.weightBits == weightBits, q.spec.activationBits == actBits else {
-                throw ValidationError("\(initDir) is W\(q.spec.weightBits)A\(q.spec.activationBits), not W\(weightBits)A\(actBits)")
-            }
-            if weightBits == 2 && q.spec.method != weightMethod {
-                throw ValidationError("\(initDir) is a \(q.spec.method) model, not \(weightMethod) (--weight-method)")
-            }
-            guard epochs > 0 else {
-                // Re-saving it would only round a split's float64 latent weights to float32.
-                throw ValidationError("\(initDir) is already quantized: it is its own starting point, so --epochs 0 has "
-                                      + "nothing to do; evaluate it with `binarybert evaluate --model \(initDir)`")
-            }
-            student = q
-        } else {
-            var base = try ModelDirectory.load(`init`.map { URL(fileURLWithPath: $0) } ?? narrow?.directory ?? teacherDir, as: Float.self)
-            if actBits == 4 && base.config.hiddenAct != "relu" {
-                // The official 4-bit scripts give the student a ReLU FFN (LSQ quantizes its asymmetric input well).
-                var config = base.config
-                config.hiddenAct = "relu"
-                let relu = try BertModel<Float>(config: config, pooler: base.hasPooler, classifier: base.classes != nil)
-                relu.parameters.copy(from: base.parameters)
-                base = relu
-            }
-            let method = weightBits == 2 ? weightMethod : weightBits == 1 ? "bwn" : "uniform"
-            student = try QuantizedBertModel(model: base, spec: QuantizationSpec(
-                method: method, weightBits: weightBits, activationBits: actBits,
-                quantizedTensors: QuantizationSpec.defaultQuantizedTensors(base.table)))
-        }
-        if resume && epochs > 0 && narrow == nil && !DistillationPipeline.hasProgress(in: URL(fileURLWithPath: output), skipStage1: skipStage1) {
-            // As finetune: --resume continues a run; it never silently starts one (a typo in --output would retrain).
-            throw TrainingError.resumeMismatch("\(output) holds no checkpoint and no finished stage 1 (the run stopped before its first checkpoint?): run again without --resume")
-        }
-        var options = DistillationOptions()
-        options.epochsPerStage = epochs
-        options.batchSize = batchSize
-        options.learningRate = lr
-        options.seed = seed
-        options.evalEvery = evalEvery
-        options.skipStage1 = skipStage1
-        options.snapshotEvery = saveEvery
-        options.logEvery = logEvery
-        options.evaluateStage1 = !noStage1Eval
-        FileHandle.standardError.write("quantize: \(student.spec.method) W\(student.spec.weightBits)A\(actBits), train \(train.count), dev \(dev.count)\n".data(using: .utf8)!)
-        let summary = epochs == 0
-            ? try DistillationPipeline.evaluateInitial(student: student, train: train, dev: dev, options: options,
-                                                       output: URL(fileURLWithPath: output), tokenizerSource: teacherDir)
-            : try DistillationPipeline.run(student: student, teacher: teacherModel, train: train, dev: dev, options: options,
-                                           output: URL(fileURLWithPath: output), tokenizerSource: teacherDir, resume: resume)
-        if let narrow { try WidthTeacher.annotateMetrics(in: URL(fileURLWithPath: output), result: narrow, width: width) }
-        try printJSONLine(summary)
+        try printJSONLine(try job.run(resume: resume, log: TaskData.standardError))
+    }
+
+    /// The command's typed options.
+    var job: QuantizeJob {
+        var o = DistillationOptions()
+        o.epochsPerStage = epochs; o.batchSize = batchSize; o.learningRate = lr; o.seed = seed; o.evalEvery = evalEvery
+        o.skipStage1 = skipStage1; o.snapshotEvery = saveEvery; o.logEvery = logEvery; o.evaluateStage1 = !noStage1Eval
+        var job = QuantizeJob(teacher: teacher, taskData: examples.taskData(task: task, data: data, maxLength: maxLength), output: output,
+                              weightBits: weightBits)
+        job.weightMethod = weightMethod; job.activationBits = actBits; job.initial = `init`; job.distillation = o
+        job.width = width; job.rank = rank; job.rankBatches = rankBatches; job.teacherEpochs = teacherEpochs
+        return job
     }
 }
 
@@ -151,19 +100,8 @@ struct SplitCommand: ParsableCommand {
     @Option(help: "Output directory.") var output: String
 
     func run() throws {
-        try OutputClaim.with(output) { try execute() }
+        try OutputClaim.with(output) { try job.run(log: TaskData.standardError) }
     }
 
-    private func execute() throws {
-        let dir = URL(fileURLWithPath: model)
-        guard let ternary = try QuantizedModelDirectory.load(dir, as: Double.self) else {
-            throw ValidationError("\(model) has no quantization.json: not a quantized model")
-        }
-        let (binary, coefficients) = try ternary.splitIntoBinary()
-        let rows = coefficients.values.reduce(0) { $0 + $1.count }
-        let inexact = coefficients.flatMap { name, cs in cs.filter { !$0.exact }.map { _ in name } }
-        let rescaled = coefficients.values.reduce(0) { $0 + $1.filter { $0.lambda != 1 }.count }
-        try QuantizedModelDirectory.save(binary, to: URL(fileURLWithPath: output), tokenizerSource: dir)
-        FileHandle.standardError.write("split \(coefficients.count) \(ternary.spec.method) tensors (\(rows) scaled rows); \(inexact.count) rows not exactly splittable\(inexact.isEmpty ? "" : ": " + Set(inexact).sorted().joined(separator: ", "))\(rescaled > 0 ? "; \(rescaled) LAQ rows split with rescaled kept weights (w₁ + w₂ ≠ w there)" : "")\n".data(using: .utf8)!)
-    }
+    var job: SplitJob { SplitJob(model: model, output: output) }
 }

@@ -14,9 +14,15 @@ struct TrainingSubsetOptions: ParsableArguments {
         if limit != nil && subset != nil { throw ValidationError("--limit and --subset exclude each other: give one") }
     }
 
-    func apply(to train: EncodedDataset) -> EncodedDataset {
-        if let limit { var t = train; t.items = Array(t.items.prefix(limit)); return t }
-        if let subset { return train.seededSubset(subset, seed: subsetSeed) }
-        return train
+    /// The examples chosen, nil for all of them.
+    var choice: TrainingSubset? {
+        if let limit { return TrainingSubset(count: limit) }
+        return subset.map { TrainingSubset(count: $0, seed: subsetSeed) }
+    }
+
+    /// A training command's task data: these examples of `task` in `data`.
+    func taskData(task: String, data: String, maxLength: Int, skipBadRows: Bool = false) -> TaskDataOptions {
+        TaskDataOptions(task: task, data: data, maxLength: maxLength, subset: choice, skipBadRows: skipBadRows)
     }
 }
+
