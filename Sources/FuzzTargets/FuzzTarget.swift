@@ -127,7 +127,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .reportSpec:
             let spec = try ReportSpec.decode(data)
             try spec.validate()
-            _ = try ReportPlan(spec: spec, work: "w", layers: 6, trainExamples: 640, threads: 1)
+            _ = try ReportPlan(spec: spec, work: "w", layers: 6, trainExamples: 640)
         case .reportTable:
             let url = try w.scratch("report-table").appendingPathComponent("table.csv")
             try data.write(to: url)

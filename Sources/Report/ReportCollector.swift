@@ -335,7 +335,7 @@ extension ReportCollector {
         for run in runs {
             let r = try json("\(plan.work)/adaptive/\(run.name)/adaptive-split.json")
             let end = run.fraction == 0 || run.fraction == 1
-            let rule = run.selection == "random" ? "random" : "\(run.selection) · \(run.gain)"
+            let rule = run.selection == .random ? "random" : "\(run.selection.rawValue) · \(run.gain.rawValue)"
             for each in end ? rules : [rule] {
                 let parts = each.components(separatedBy: " · ")
                 t.append(["run": run.name, "rule": each, "selection": parts[0], "gain": parts.count > 1 ? parts[1] : "",

@@ -20,14 +20,17 @@ public struct ReportJob {
     public var version: String
     /// The command line recorded in report.json and REPORT.md.
     public var command: String
+    /// How `executable` spells the stages' commands.
+    public var commandLine: StageCommandLine
     public var log: (String) -> Void
 
-    public init(spec: ReportSpec, work: String, output: URL, executable: URL, threads: Int, jobs: Int = 1, version: String, command: String,
-                log: @escaping (String) -> Void) {
+    public init(spec: ReportSpec, work: String, output: URL, executable: URL, commandLine: StageCommandLine, threads: Int, jobs: Int = 1,
+                version: String, command: String, log: @escaping (String) -> Void) {
         self.spec = spec
         self.work = work
         self.output = output
         self.executable = executable
+        self.commandLine = commandLine
         self.threads = threads
         self.jobs = jobs
         self.version = version
@@ -67,14 +70,14 @@ public struct ReportJob {
         if let n = spec.trainSubset, n > train.examples.count {
             log("report: train_subset \(n) exceeds the \(train.examples.count) training examples of \(spec.data); all of them are used")
         }
-        return (try ReportPlan(spec: spec, work: work, layers: Int(layers), trainExamples: train.examples.count, threads: threads), baseline)
+        return (try ReportPlan(spec: spec, work: work, layers: Int(layers), trainExamples: train.examples.count), baseline)
     }
 
     public func run() throws -> Summary {
         let start = Date()
         let (plan, baseline) = try planAndBaseline()
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        let runner = StageRunner(executable: executable, work: URL(fileURLWithPath: work), log: log)
+        let runner = StageRunner(executable: executable, work: URL(fileURLWithPath: work), commandLine: commandLine, log: log)
         let (records, reused) = try runner.run(plan.stages, jobs: jobs, threads: threads)
         log("report: collecting the results into \(output.path)")
         let tables = try ReportCollector(plan: plan, records: records, baseline: baseline).collect()
@@ -89,11 +92,11 @@ public struct ReportJob {
     }
 
     /// report.json: the spec, the command, version and threads, the hashes of the data and the base model, every
-    /// stage's arguments and seconds. Nothing in it changes when a finished report is run again.
+    /// stage's arguments (without threads) and seconds. Nothing in it changes when a finished report is run again.
     func provenance(plan: ReportPlan, records: [StageRunner.Record]) throws -> Data {
         let specObject = try JSONDecoder().decode(JSONValue.self, from: try spec.json())
         let stages: [JSONValue] = records.map { r in
-            .object(["id": .string(r.id), "arguments": .array(StageRunner.identity(r.arguments).map { .string($0) }), "seconds": .number(r.seconds.rounded())])
+            .object(["id": .string(r.id), "arguments": .array(r.arguments.map { .string($0) }), "seconds": .number(r.seconds.rounded())])
         }
         let object: JSONValue = .object([
             "spec": specObject, "command": .string(command), "version": .string(version), "threads": .number(Double(threads)),

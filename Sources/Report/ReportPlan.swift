@@ -1,4 +1,10 @@
+import AdaptiveSplit
+import Curvature
 import Foundation
+import Landscape
+import Numerics
+import Probe
+import Quantization
 import Training
 
 /// The commands of a report in dependency order, from its spec: the full-precision teacher (one, shared), then for
@@ -12,7 +18,6 @@ public struct ReportPlan: Sendable {
     public let layers: Int
     /// Training examples after the subset (the snapshot steps follow from it).
     public let trainExamples: Int
-    public let threads: Int
     /// The work directory every output lies in (as given: relative paths stay relative to the current directory).
     public let work: String
     public private(set) var stages: [ReportStage] = []
@@ -23,7 +28,7 @@ public struct ReportPlan: Sendable {
     /// The three models every probe compares.
     public static let probed = [teacher, ternary, bwn]
 
-    public init(spec: ReportSpec, work: String, layers: Int, trainExamples: Int, threads: Int) throws {
+    public init(spec: ReportSpec, work: String, layers: Int, trainExamples: Int) throws {
         try spec.validate()
         guard layers >= 2 else { throw ReportError.badSpec("the report probes value@0,1: the model needs at least 2 layers, not \(layers)") }
         _ = try ReportSpec.layerList(spec.perModuleLayers, layers: layers)
@@ -31,9 +36,22 @@ public struct ReportPlan: Sendable {
         self.spec = spec
         self.layers = layers
         self.trainExamples = min(trainExamples, spec.trainSubset ?? .max)
-        self.threads = threads
         self.work = work.hasSuffix("/") && work.count > 1 ? String(work.dropLast()) : work
         stages = build()
+    }
+
+    /// The plan as `report --dry-run` prints it: every stage's command line (on `threads` threads) and estimated seconds.
+    public struct Listing: Encodable {
+        public struct Stage: Encodable { public var id: String, command: String, estimatedSeconds: Double }
+        public var stages: [Stage]
+        public var estimatedSeconds: Double
+    }
+
+    public func listing(_ commandLine: StageCommandLine, threads: Int) -> Listing {
+        Listing(stages: stages.map { stage in
+            let words = ["binarybert"] + commandLine.arguments(stage.command, threads: threads, resume: false)
+            return Listing.Stage(id: stage.id, command: words.joined(separator: " "), estimatedSeconds: stage.cost.rounded())
+        }, estimatedSeconds: stages.reduce(0) { $0 + $1.cost }.rounded())
     }
 
     /// A replicate's folder under the work directory.
@@ -62,18 +80,25 @@ public struct ReportPlan: Sendable {
         return steps
     }
 
-    var data: [String] { ["--task", spec.task, "--data", spec.data, "--max-length", String(spec.maxLength)] }
-    var threading: [String] { ["--threads", String(threads)] }
-    var subset: [String] { spec.trainSubset.map { ["--subset", String($0), "--subset-seed", String(spec.subsetSeed)] } ?? [] }
+    /// The task data of every training stage: the spec's task, sequence length and training subset.
+    var taskData: TaskDataOptions {
+        TaskDataOptions(task: spec.task, data: spec.data, maxLength: spec.maxLength,
+                        subset: spec.trainSubset.map { TrainingSubset(count: $0, seed: spec.subsetSeed) })
+    }
     /// The probes' objective of a replicate: a seeded (balanced) draw of the training split, not its first N rows
     /// (rt-polarity's file is sorted by label); each replicate draws its own.
-    func objective(_ examples: Int, replicate seed: UInt64) -> [String] {
-        ["--examples", String(examples), "--sample-seed", String(seed), "--batch-size", String(min(32, examples))]
+    func objective(_ examples: Int, replicate seed: UInt64, batchSize: Int? = nil) -> ProbeObjectiveOptions {
+        var o = ProbeObjectiveOptions(task: spec.task, data: spec.data)
+        o.examples = examples; o.sampleSeed = seed; o.batchSize = batchSize ?? min(32, examples); o.maxLength = spec.maxLength
+        return o
     }
     /// The first direction seed of a replicate's random directions (its `direction_seeds` follow it).
     func directionSeed(_ seed: UInt64) -> UInt64 { seed * 1000 }
-    static func grid(_ lo: Double, _ hi: Double, _ n: Int) -> String { "\(number(lo)):\(number(hi)):\(n)" }
-    static func number(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v) }
+    /// A square grid of n × n points on [lo, hi]², or n points on [lo, hi] when `square` is false.
+    static func grid(_ lo: Double, _ hi: Double, _ n: Int, square: Bool = true) -> SurfaceGrid {
+        let axis = GridAxis(min: lo, max: hi, count: n)
+        return SurfaceGrid(x: axis, y: square ? axis : nil)
+    }
 
     /// Seconds of one training step and one scan point at the quick preset's size, measured on 2 cores (AMD EPYC,
     /// OpenBLAS SkylakeX kernels): the plan's per-stage estimates came within ~20 % of the quick run's stage seconds.
@@ -102,14 +127,14 @@ public struct ReportPlan: Sendable {
 
     /// The adaptive-split runs (`adaptive/<run>`): both ends of the size range and, per interior budget, max and min
     /// with each gain and one seeded random selection; the first run computes the sensitivities, the others adopt them.
-    public static func adaptiveRuns(_ fractions: [Double]) -> [(name: String, fraction: Double, selection: String, gain: String)] {
+    public static func adaptiveRuns(_ fractions: [Double]) -> [(name: String, fraction: Double, selection: SplitSelection, gain: SplitGain)] {
         guard !fractions.isEmpty else { return [] }
-        var runs: [(String, Double, String, String)] = [("all-binary", 0, "max", "measured"), ("fully-split", 1, "max", "measured")]
+        var runs: [(String, Double, SplitSelection, SplitGain)] = [("all-binary", 0, .max, .measured), ("fully-split", 1, .max, .measured)]
         for f in fractions {
             let pct = Int((f * 100).rounded())
-            for gain in ["measured", "curvature"] { runs.append(("b\(pct)-max-\(gain)", f, "max", gain)) }
-            runs.append(("b\(pct)-random", f, "random", "measured"))
-            for gain in ["measured", "curvature"] { runs.append(("b\(pct)-min-\(gain)", f, "min", gain)) }
+            for gain in [SplitGain.measured, .curvature] { runs.append(("b\(pct)-max-\(gain.rawValue)", f, .max, gain)) }
+            runs.append(("b\(pct)-random", f, .random, .measured))
+            for gain in [SplitGain.measured, .curvature] { runs.append(("b\(pct)-min-\(gain.rawValue)", f, .min, gain)) }
         }
         return runs
     }
@@ -118,19 +143,22 @@ public struct ReportPlan: Sendable {
         let runs = Self.adaptiveRuns(spec.adaptiveSplitFractions)
         guard let seed = replicates.first, !runs.isEmpty else { return }
         let first = "\(work)/adaptive/\(runs[0].name)"
-        let epochs = String(spec.adaptiveSplitEpochs)
+        // The quick recipe on the first replicate's teacher and ternary student: logits only, its epochs for the mixed
+        // model and the fine-tuning, sensitivities on a seeded draw of probe examples.
+        var o = AdaptiveSplitOptions(budgetMegabytes: 0, teacher: model(Self.teacher, replicate: seed), task: spec.task, data: spec.data)
+        o.ternary = model(Self.ternary, replicate: seed); o.maxLength = spec.maxLength; o.skipStage1 = true
+        o.mixedEpochs = spec.adaptiveSplitEpochs; o.fineTuneEpochs = spec.adaptiveSplitEpochs
+        o.probeExamples = spec.adaptiveSplitProbeExamples; o.probeSeed = 0; o.traceMatvecs = spec.adaptiveSplitTraceMatvecs
+        o.batchSize = spec.batchSize; o.learningRate = spec.studentLearningRate; o.evalEvery = spec.evalEvery; o.seed = seed
+        o.trainSubset = taskData.subset?.count; o.trainSubsetSeed = taskData.subset?.seed
         for (k, run) in runs.enumerated() {
             let out = "\(work)/adaptive/\(run.name)"
-            add(ReportStage(id: out, title: "adaptive splitting, \(run.name)",
-                            arguments: ["adaptive-split", "--teacher", model(Self.teacher, replicate: seed), "--ternary", model(Self.ternary, replicate: seed)]
-                                + data + ["--output", out, "--budget-fraction", Self.number(run.fraction), "--selection", run.selection,
-                                          "--gain", run.gain, "--selection-seed", String(Int((run.fraction * 100).rounded())),
-                                          "--skip-stage1", "--mixed-epochs", epochs, "--finetune-epochs", epochs,
-                                          "--probe-examples", String(spec.adaptiveSplitProbeExamples), "--sample-seed", "0",
-                                          "--trace-matvecs", String(spec.adaptiveSplitTraceMatvecs), "--batch-size", String(spec.batchSize),
-                                          "--lr", String(spec.studentLearningRate), "--eval-every", String(spec.evalEvery), "--seed", String(seed)]
-                                + (k == 0 ? [] : ["--sensitivities", first]) + subset + threading,
-                            output: out, cost: Double(stageSteps(epochs: spec.adaptiveSplitEpochs * 2)) * stepCost * 1.5 + (k == 0 ? 300 : 30)))
+            o.gain = run.gain; o.selection = run.selection; o.selectionSeed = UInt64((run.fraction * 100).rounded())
+            var job = AdaptiveSplitJob(options: o, output: out)
+            job.budgetFraction = run.fraction
+            job.sensitivities = k == 0 ? nil : first
+            add(ReportStage(id: out, title: "adaptive splitting, \(run.name)", command: .adaptiveSplit(job),
+                            cost: Double(stageSteps(epochs: spec.adaptiveSplitEpochs * 2)) * stepCost * 1.5 + (k == 0 ? 300 : 30)))
         }
     }
 
@@ -138,46 +166,63 @@ public struct ReportPlan: Sendable {
 
     mutating func addTeacher() {
         let teacher = model(Self.teacher, replicate: 0)
-        add(ReportStage(id: teacher, title: "fine-tune the full-precision teacher (seed \(spec.teacherSeed))",
-                        arguments: ["finetune", "--model", spec.model] + data + ["--output", teacher, "--epochs", String(spec.teacherEpochs),
-                                    "--lr", String(spec.teacherLearningRate), "--batch-size", String(spec.batchSize),
-                                    "--eval-every", String(spec.evalEvery), "--seed", String(spec.teacherSeed)] + subset + threading,
-                        output: teacher, resume: .finetune, cost: Double(stageSteps(epochs: spec.teacherEpochs)) * stepCost + Self.evalCost))
+        var job = FineTuneJob(model: spec.model, taskData: taskData, output: teacher)
+        job.options.epochs = spec.teacherEpochs; job.options.learningRate = spec.teacherLearningRate
+        job.options.batchSize = spec.batchSize; job.options.evalEvery = spec.evalEvery; job.options.seed = spec.teacherSeed
+        add(ReportStage(id: teacher, title: "fine-tune the full-precision teacher (seed \(spec.teacherSeed))", command: .finetune(job),
+                        cost: Double(stageSteps(epochs: spec.teacherEpochs)) * stepCost + Self.evalCost))
     }
 
     /// The students of one replicate, all distilled from the shared teacher with the replicate's seed.
     mutating func addTraining(seed: UInt64, exports: Bool) {
-        let s = String(seed)
         let teacher = model(Self.teacher, replicate: seed)
-        func student(_ name: String, bits: Int, extra: [String] = [], title: String) {
+        func student(_ name: String, bits: Int, snapshots: Bool = false, initial: String? = nil, title: String) {
             let out = model(name, replicate: seed)
-            let epochs = epochs(of: name)
-            add(ReportStage(id: out, title: "\(title) (replicate \(s))",
-                            arguments: ["quantize", "--teacher", teacher] + data + ["--output", out, "--weight-bits", String(bits),
-                                        "--epochs", String(epochs), "--lr", String(spec.studentLearningRate),
-                                        "--batch-size", String(spec.batchSize), "--eval-every", String(spec.evalEvery),
-                                        "--log-every", String(spec.logEvery), "--no-stage1-eval", "--seed", s]
-                                + extra + subset + threading,
-                            output: out, resume: .quantize,
-                            cost: Double(stageSteps(epochs: epochs) * (extra.contains("--skip-stage1") ? 1 : 2)) * stepCost * 1.5 + 3 * Self.evalCost))
+            var o = DistillationOptions()
+            o.epochsPerStage = epochs(of: name); o.learningRate = spec.studentLearningRate; o.batchSize = spec.batchSize
+            o.evalEvery = spec.evalEvery; o.logEvery = spec.logEvery; o.evaluateStage1 = false; o.seed = seed
+            o.snapshotEvery = snapshots ? spec.snapshotEvery : nil
+            var job = QuantizeJob(teacher: teacher, taskData: taskData, output: out, weightBits: bits)
+            job.distillation = o
+            job.initial = initial
+            let steps = stageSteps(epochs: job.distillation.epochsPerStage) * (job.distillation.skipStage1 ? 1 : 2)
+            add(ReportStage(id: out, title: "\(title) (replicate \(seed))", command: .quantize(job),
+                            cost: Double(steps) * stepCost * 1.5 + 3 * Self.evalCost))
         }
-        let keep = ["--save-every", String(spec.snapshotEvery)]
-        student(Self.ternary, bits: 2, extra: keep, title: "distil the ternary (TWN) student")
-        student(Self.bwn, bits: 1, extra: keep, title: "distil the binary (BWN) baseline with the TWS route's steps")
+        student(Self.ternary, bits: 2, snapshots: true, title: "distil the ternary (TWN) student")
+        student(Self.bwn, bits: 1, snapshots: true, title: "distil the binary (BWN) baseline with the TWS route's steps")
         if spec.bwnSingleBudget { student(Self.bwnSingle, bits: 1, title: "distil the binary (BWN) baseline with the ternary student's steps") }
         let split = model(Self.split, replicate: seed)
-        add(ReportStage(id: split, title: "split the ternary model into binary halves (TWS, replicate \(s))",
-                        arguments: ["split", "--model", model(Self.ternary, replicate: seed), "--output", split], output: split, cost: 4))
-        student(Self.tws, bits: 1, extra: ["--init", split], title: "fine-tune the split binary model (TWS)")
+        add(ReportStage(id: split, title: "split the ternary model into binary halves (TWS, replicate \(seed))",
+                        command: .split(SplitJob(model: model(Self.ternary, replicate: seed), output: split)), cost: 4))
+        student(Self.tws, bits: 1, initial: split, title: "fine-tune the split binary model (TWS)")
         for bits in spec.uniformBits {
             student(Self.uniform(bits), bits: bits, title: "distil the \(bits)-bit uniform student")
         }
         guard exports else { return }
         for name in [Self.ternary, Self.bwn, Self.tws] {
             let out = model(name, replicate: seed) + "-packed"
-            add(ReportStage(id: out, title: "packed export of \(name) (replicate \(s))",
-                            arguments: ["export", "--model", model(name, replicate: seed), "--packed", "--output", out], output: out, cost: 3))
+            add(ReportStage(id: out, title: "packed export of \(name) (replicate \(seed))",
+                            command: .export(ExportJob(model: model(name, replicate: seed), output: out)), cost: 3))
         }
+    }
+
+    /// A scan of `model` on a replicate's objective of `examples`.
+    func landscape(_ model: String, _ scan: LandscapeOptions, examples: Int, replicate seed: UInt64, dtype: DType = .float32,
+                   output: String) -> StageCommand {
+        var job = LandscapeJob(model: model, scan: scan, objective: objective(examples, replicate: seed), output: output)
+        job.dtype = dtype
+        return .landscape(job)
+    }
+
+    /// A `hessian` run on `models` with the replicate's seed, in float32.
+    func hessian(_ models: [String], objective: ProbeObjectiveOptions, replicate seed: UInt64, output: String,
+                 _ configure: (inout HessianJob) -> Void) -> StageCommand {
+        var job = HessianJob(models: models, objective: objective, output: output)
+        job.analysis.seed = seed
+        job.dtype = .float32
+        configure(&job)
+        return .hessian(job)
     }
 
     /// Every probe on one replicate's models, with the replicate's own draws.
@@ -185,78 +230,89 @@ public struct ReportPlan: Sendable {
         let n1 = spec.onesPoints, nf = spec.filterPoints, r = spec.filterRadius
         let probes = self.probes(seed), rep = "replicate \(seed)"
         func model(_ name: String) -> String { self.model(name, replicate: seed) }
-        func objective(_ n: Int) -> [String] { self.objective(n, replicate: seed) }
         for name in Self.probed {
             let out = "\(probes)/ones-\(name)"
+            var scan = LandscapeOptions(select: "value@0", grid: Self.grid(-1, 1, n1))
+            scan.ySelect = "value@1"
+            scan.directions = .ones
             add(ReportStage(id: out, title: "all-ones probe of value@0 × value@1, \(name) (Fig. 2, latent, \(rep))",
-                            arguments: ["landscape", "--model", model(name)] + data + ["--space", "latent", "--select", "value@0",
-                                        "--y-select", "value@1", "--directions", "ones", "--x=\(Self.grid(-1, 1, n1))", "--y=\(Self.grid(-1, 1, n1))"]
-                                + objective(spec.probeExamples) + ["--output", out] + threading,
-                            output: out, cost: Double(n1 * n1) * pointCost + 3))
+                            command: landscape(model(name), scan, examples: spec.probeExamples, replicate: seed, output: out),
+                            cost: Double(n1 * n1) * pointCost + 3))
         }
-        for (space, models) in [("latent", Self.probed), ("quantized", [Self.ternary, Self.bwn])] {
+        for (space, models) in [(PerturbationSpace.latent, Self.probed), (.quantized, [Self.ternary, Self.bwn])] {
             for name in models {
-                let out = "\(probes)/filter-\(space)-\(name)"
-                add(ReportStage(id: out, title: "filter-normalized random directions of value@0,1, \(name) (Fig. 2, \(space), \(rep))",
-                                arguments: ["landscape", "--model", model(name)] + data + ["--space", space, "--select", "value@0,1",
-                                            "--directions", "filter", "--direction-seed", String(directionSeed(seed)),
-                                            "--direction-seeds", String(spec.directionSeeds),
-                                            "--x=\(Self.grid(-r, r, nf))", "--y=\(Self.grid(-r, r, nf))"]
-                                    + objective(spec.probeExamples) + ["--output", out] + threading,
-                                output: out, cost: Double(nf * nf * spec.directionSeeds) * pointCost + 3))
+                let out = "\(probes)/filter-\(space.rawValue)-\(name)"
+                var scan = LandscapeOptions(select: "value@0,1", grid: Self.grid(-r, r, nf))
+                scan.space = space
+                scan.directionSeed = directionSeed(seed)
+                scan.directionSeeds = spec.directionSeeds
+                add(ReportStage(id: out, title: "filter-normalized random directions of value@0,1, \(name) (Fig. 2, \(space.rawValue), \(rep))",
+                                command: landscape(model(name), scan, examples: spec.probeExamples, replicate: seed, output: out),
+                                cost: Double(nf * nf * spec.directionSeeds) * pointCost + 3))
             }
         }
         let hvp = Double(spec.spectraExamples * spec.maxLength) / 1024 * 0.7
-        let models = Self.probed.flatMap { ["--model", model($0)] }
+        let models = Self.probed.map(model)
         add(ReportStage(id: "\(probes)/spectra", title: "top eigenpair, Hutch++ trace and SLQ density of value@0,1 (3 models, \(rep))",
-                        arguments: ["hessian"] + models + data + ["--select", "value@0,1", "--top-k", "1", "--tol", String(spec.lanczosTolerance),
-                                    "--max-hvps", String(spec.lanczosMaxHvps), "--trace", "--estimator", "hutchpp", "--probes", String(spec.traceProbes),
-                                    "--density", "--runs", String(spec.densityRuns), "--steps", String(spec.densitySteps)]
-                            + objective(spec.spectraExamples) + ["--seed", String(seed), "--dtype", "float32", "--output", "\(probes)/spectra"] + threading,
-                        output: "\(probes)/spectra",
+                        command: hessian(models, objective: objective(spec.spectraExamples, replicate: seed), replicate: seed, output: "\(probes)/spectra") {
+                            $0.select = "value@0,1"
+                            $0.analysis.tolerance = spec.lanczosTolerance
+                            $0.analysis.maxHVPs = spec.lanczosMaxHvps
+                            $0.analysis.trace = true
+                            $0.analysis.estimator = .hutchpp
+                            $0.analysis.probes = spec.traceProbes
+                            $0.analysis.density = true
+                            $0.analysis.runs = spec.densityRuns
+                            $0.analysis.steps = spec.densitySteps
+                        },
                         cost: 3 * hvp * Double(spec.lanczosMaxHvps / 2 + spec.traceProbes + spec.densityRuns * spec.densitySteps) + 5))
         let er = spec.eigenRadius
         for name in Self.probed {
             let out = "\(probes)/eigen-1d-\(name)"
+            var scan = LandscapeOptions(select: "value@0,1", grid: Self.grid(-er, er, spec.eigenPoints, square: false))
+            scan.space = .quantized
+            scan.directions = .hessian("\(probes)/spectra/\(name)/top-0.safetensors")
             add(ReportStage(id: out, title: "loss along the top eigenvector of value@0,1, \(name) (\(rep))",
-                            arguments: ["landscape", "--model", model(name)] + data + ["--space", "quantized", "--select", "value@0,1",
-                                        "--directions", "hessian:\(probes)/spectra/\(name)/top-0.safetensors", "--x=\(Self.grid(-er, er, spec.eigenPoints))"]
-                                + objective(spec.spectraExamples) + ["--output", out] + threading,
-                            output: out, cost: Double(spec.eigenPoints) * pointCost * Double(spec.spectraExamples) / Double(spec.probeExamples) + 3))
+                            command: landscape(model(name), scan, examples: spec.spectraExamples, replicate: seed, output: out),
+                            cost: Double(spec.eigenPoints) * pointCost * Double(spec.spectraExamples) / Double(spec.probeExamples) + 3))
         }
         let cellHVP = Double(spec.perModuleBatchSize * spec.maxLength) / 1024 * 0.4
         let cells = 5 * perModuleLayers.split(separator: ",").count * spec.perModuleBatches * 3
+        let cellObjective = objective(spec.perModuleBatches * spec.perModuleBatchSize, replicate: seed, batchSize: spec.perModuleBatchSize)
         add(ReportStage(id: "\(probes)/per-module", title: "λ_max and λ_min per module kind and layer (Fig. 3, \(rep))",
-                        arguments: ["hessian"] + models + data + ["--per-module", "--layers", perModuleLayers, "--batches", String(spec.perModuleBatches),
-                                    "--examples", String(spec.perModuleBatches * spec.perModuleBatchSize), "--sample-seed", String(seed),
-                                    "--batch-size", String(spec.perModuleBatchSize), "--tol", String(spec.lanczosTolerance),
-                                    "--max-hvps", String(spec.perModuleMaxHvps), "--seed", String(seed), "--dtype", "float32",
-                                    "--output", "\(probes)/per-module"] + threading,
-                        output: "\(probes)/per-module", cost: Double(cells) * cellHVP * 12 + 5))
+                        command: hessian(models, objective: cellObjective, replicate: seed, output: "\(probes)/per-module") {
+                            $0.perModule = true
+                            $0.layers = perModuleLayers
+                            $0.batches = spec.perModuleBatches
+                            $0.analysis.tolerance = spec.lanczosTolerance
+                            $0.analysis.maxHVPs = spec.perModuleMaxHvps
+                        },
+                        cost: Double(cells) * cellHVP * 12 + 5))
         add(ReportStage(id: "\(probes)/quadratic", title: "quadratic check of the students' quantization loss (all quantized tensors, \(rep))",
-                        arguments: ["hessian", "--model", model(Self.ternary), "--model", model(Self.bwn)] + data
-                            + ["--select", "all-quantized@*", "--top-k", "0", "--quadratic-check"] + objective(spec.probeExamples)
-                            + ["--seed", String(seed), "--dtype", "float32", "--output", "\(probes)/quadratic"] + threading,
-                        output: "\(probes)/quadratic", cost: Double(spec.probeExamples * spec.maxLength) / 1024 * 40 + 5))
+                        command: hessian([model(Self.ternary), model(Self.bwn)], objective: objective(spec.probeExamples, replicate: seed),
+                                         replicate: seed, output: "\(probes)/quadratic") {
+                            $0.select = "all-quantized@*"
+                            $0.analysis.topK = 0
+                            $0.analysis.quadraticCheck = true
+                        },
+                        cost: Double(spec.probeExamples * spec.maxLength) / 1024 * 40 + 5))
         // Ternary → fine-tuned TWS and split → fine-tuned TWS in ŵ (ŵ₁ + ŵ₂ for the split models): the split is exact, so
         // both lines must coincide, and at x = 0 the split model must sit on the ternary loss.
         let n = spec.interpolationPoints
         for (name, label) in [(Self.ternary, "ternary"), (Self.split, "split")] {
             let out = "\(probes)/interpolation-\(label)"
             add(ReportStage(id: out, title: "interpolation \(label) → fine-tuned TWS binary (all tensors, ŵ, \(rep))",
-                            arguments: ["landscape", "--model", model(name)] + data + ["--space", "quantized", "--select", "all@*+embeddings+pooler+classifier",
-                                        "--directions", "model:\(model(Self.tws))", "--x=\(Self.grid(-0.5, 1.5, n))"]
-                                + objective(spec.probeExamples) + ["--output", out] + threading,
-                            output: out, cost: Double(n) * pointCost * 2 + 5))
+                            command: landscape(model(name), towardsTWS(Self.grid(-0.5, 1.5, n, square: false), replicate: seed),
+                                               examples: spec.probeExamples, replicate: seed, output: out),
+                            cost: Double(n) * pointCost * 2 + 5))
         }
         // The same two lines' ends in float64, where the split is exact to rounding: the check of the TWS claim.
         for (name, label) in [(Self.ternary, "ternary"), (Self.split, "split")] {
             let out = "\(probes)/exactness-\(label)"
             add(ReportStage(id: out, title: "\(label) and fine-tuned TWS losses in float64 (the split's exactness, \(rep))",
-                            arguments: ["landscape", "--model", model(name)] + data + ["--space", "quantized", "--select", "all@*+embeddings+pooler+classifier",
-                                        "--directions", "model:\(model(Self.tws))", "--x=0:1:2", "--dtype", "float64"]
-                                + objective(spec.probeExamples) + ["--output", out] + threading,
-                            output: out, cost: 8 * pointCost + 6))
+                            command: landscape(model(name), towardsTWS(Self.grid(0, 1, 2, square: false), replicate: seed),
+                                               examples: spec.probeExamples, replicate: seed, dtype: .float64, output: out),
+                            cost: 8 * pointCost + 6))
         }
         // λ_max of each block at every kept snapshot: one `hessian` per model, block and distillation stage (its
         // snapshots are the command's models, labelled by their step folders).
@@ -266,16 +322,25 @@ public struct ReportPlan: Sendable {
                     let kept = snapshots(of: name, replicate: seed).filter { $0.stage == stage }
                     let out = trainingCurvatureOutput(name, block: block.name, stage: stage, replicate: seed)
                     add(ReportStage(id: out, title: "λ_max of \(block.selection) along distillation stage \(stage), \(name) (\(kept.count) snapshots, \(rep))",
-                                    arguments: ["hessian"] + kept.flatMap { ["--model", $0.directory] } + data
-                                        + ["--select", block.selection, "--top-k", "1", "--tol", String(spec.lanczosTolerance),
-                                           "--max-hvps", String(spec.trainingCurvatureMaxHvps)]
-                                        + objective(spec.trainingCurvatureExamples)
-                                        + ["--seed", String(seed), "--dtype", "float32", "--output", out] + threading,
-                                    output: out, cost: Double(kept.count) * (Double(spec.trainingCurvatureMaxHvps) * 0.5
+                                    command: hessian(kept.map(\.directory), objective: objective(spec.trainingCurvatureExamples, replicate: seed),
+                                                     replicate: seed, output: out) {
+                                        $0.select = block.selection
+                                        $0.analysis.tolerance = spec.lanczosTolerance
+                                        $0.analysis.maxHVPs = spec.trainingCurvatureMaxHvps
+                                    },
+                                    cost: Double(kept.count) * (Double(spec.trainingCurvatureMaxHvps) * 0.5
                                         * Double(spec.trainingCurvatureExamples * spec.maxLength) / 1024 * 0.7 + 2.5) + 2))
                 }
             }
         }
+    }
+
+    /// The quantized-space scan of every tensor along the line to the replicate's fine-tuned TWS model.
+    func towardsTWS(_ grid: SurfaceGrid, replicate seed: UInt64) -> LandscapeOptions {
+        var scan = LandscapeOptions(select: "all@*+embeddings+pooler+classifier", grid: grid)
+        scan.space = .quantized
+        scan.directions = .model(model(Self.tws, replicate: seed))
+        return scan
     }
 
     public func trainingCurvatureOutput(_ name: String, block: String, stage: Int, replicate seed: UInt64) -> String {

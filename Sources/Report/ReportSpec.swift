@@ -165,6 +165,29 @@ public struct ReportSpec: Codable, Equatable, Sendable {
         }
     }
 
+    /// The spec a report runs: the file's (decoded strictly) or else the preset's, its embedded default paths moved
+    /// under `assets` (where `scripts/fetch-assets` put them), and `model`, `task` and `data` in place of its own.
+    public static func load(file: String?, preset: Preset, assets: String?, model: String?, task: String?, data: String?) throws -> ReportSpec {
+        var s = ReportSpec.preset(preset)
+        if let file {
+            guard let bytes = FileManager.default.contents(atPath: file) else { throw ReportError.badSpec("--spec \(file) cannot be read") }
+            do { s = try decode(bytes) } catch ReportError.badSpec(let why) { throw ReportError.badSpec("\(file): \(why)") }
+        }
+        if let assets, !assets.isEmpty {
+            for path in [\ReportSpec.model, \ReportSpec.data] where s[keyPath: path].hasPrefix("assets/") {
+                s[keyPath: path] = assets + s[keyPath: path].dropFirst("assets".count)
+            }
+        }
+        s.model = model ?? s.model
+        s.task = task ?? s.task
+        s.data = data ?? s.data
+        if task != nil && data == nil && s.task != defaultTask {
+            throw ReportError.badSpec("--task \(s.task) needs --data DIR (a folder in the GLUE layout)")
+        }
+        try s.validate()
+        return s
+    }
+
     /// Every present key's value is of the kind its field needs (whole numbers in range, true/false, strings,
     /// lists), checked against the preset's own field types, so the sentence can say what it got.
     static func checkKinds(_ data: Data) throws {

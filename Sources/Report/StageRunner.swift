@@ -5,24 +5,45 @@ import Glibc
 #endif
 
 /// Runs a plan's stages as child processes of the `binarybert` executable, each at most once and after the stages it
-/// reads, one or several at a time (`jobs`): a finished
-/// stage leaves `MARKERS/<id>.json` (its arguments, seconds and the JSON it printed) and is skipped on every later run;
-/// an interrupted one is continued (`--resume` for training, point by point for scans) or run again. One report at
-/// a time per work directory (a lock file). Progress: one line per stage on standard error with the overall ETA;
-/// the children's own progress lines (step, rate, ETA) pass through.
+/// reads, one or several at a time (`jobs`): a finished stage leaves `MARKERS/<id>.json` (its command, arguments,
+/// seconds and the JSON it printed) and is skipped on every later run with the same command; an interrupted one is
+/// continued (`resume` for training, point by point for scans) or run again. One report at a time per work
+/// directory (a lock file). Progress: one line per stage on standard error with the overall ETA; the children's own
+/// progress lines (step, rate, ETA) pass through. The command line is the CLI's (`commandLine`).
 public final class StageRunner {
     public struct Record: Codable, Sendable {
         public var id: String
+        /// The stage's command (absent in markers written before commands were typed: read from `arguments`).
+        public var command: StageCommand?
+        /// The command's arguments, without the options of one run (threads, resume).
         public var arguments: [String]
         public var seconds: Double
         /// The JSON object the command printed (nil if it printed none).
         public var result: JSONValue?
         /// When it started (seconds since 1970; absent in markers written before stages ran in parallel).
         public var started: Double?
+
+        init(id: String, command: StageCommand, arguments: [String], seconds: Double, result: JSONValue?, started: Double) {
+            self.id = id; self.command = command; self.arguments = arguments; self.seconds = seconds; self.result = result; self.started = started
+        }
+
+        enum CodingKeys: String, CodingKey { case id, command, arguments, seconds, result, started }
+
+        /// A command this version cannot read is left out: the stage is then recognised by its arguments.
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            id = try c.decode(String.self, forKey: .id)
+            command = try? c.decodeIfPresent(StageCommand.self, forKey: .command)
+            arguments = try c.decode([String].self, forKey: .arguments)
+            seconds = try c.decode(Double.self, forKey: .seconds)
+            result = try c.decodeIfPresent(JSONValue.self, forKey: .result)
+            started = try c.decodeIfPresent(Double.self, forKey: .started)
+        }
     }
 
     public let executable: URL
     public let work: URL
+    public let commandLine: StageCommandLine
     public let log: (String) -> Void
     /// The environment variable a child reads to die with its parent (set to the parent's pid).
     public static let parentVariable = "BINARYBERT_PARENT_PID"
@@ -38,36 +59,30 @@ public final class StageRunner {
         environment.filter { !launcherVariables.contains($0.key) }
     }
 
-    public init(executable: URL, work: URL, log: @escaping (String) -> Void) {
+    public init(executable: URL, work: URL, commandLine: StageCommandLine, log: @escaping (String) -> Void) {
         self.executable = executable
         self.work = work
+        self.commandLine = commandLine
         self.log = log
     }
 
     var markers: URL { work.appendingPathComponent(".stages") }
     public func markerURL(_ id: String) -> URL { markers.appendingPathComponent(id.replacingOccurrences(of: "/", with: "__") + ".json") }
 
-    /// The arguments a marker is compared on: without `--threads N` (same results, other speed).
-    static func identity(_ arguments: [String]) -> [String] {
-        var out: [String] = [], skip = false
-        for a in arguments {
-            if skip { skip = false; continue }
-            if a == "--threads" { skip = true; continue }
-            out.append(a)
-        }
-        return out
-    }
-
-    /// The finished record of a stage, nil if it has not finished; a record made with other arguments is an error.
+    /// The finished record of a stage, nil if it has not finished; a record of another command is an error. The
+    /// commands are compared as values (threads and resumption are no part of them); a marker written before they
+    /// were recorded is read through its arguments, which the record then holds without the options of one run.
     public func finished(_ stage: ReportStage) throws -> Record? {
         let url = markerURL(stage.id)
         guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
-        guard let record = try? JSONDecoder().decode(Record.self, from: data) else {
+        guard var record = try? JSONFormat.decoder().decode(Record.self, from: data) else {
             throw ReportError.badResult(path: url.path, reason: "is not a stage record (delete it to redo the stage)")
         }
-        guard Self.identity(record.arguments) == Self.identity(stage.arguments) else {
-            throw ReportError.changedStage(stage: stage.id, marker: url.path)
+        if record.command == nil, let parsed = try? commandLine.parse(record.arguments) {
+            record.command = parsed.command
+            record.arguments = parsed.arguments
         }
+        guard record.command == stage.command else { throw ReportError.changedStage(stage: stage.id, marker: url.path) }
         return record
     }
 
@@ -166,33 +181,20 @@ public final class StageRunner {
         func next() -> Int { signal.wait(); lock.lock(); defer { lock.unlock() }; return tags.removeFirst() }
     }
 
-    /// Runs one stage to its end (one at a time).
-    func execute(_ stage: ReportStage, threads: Int? = nil) throws -> Record {
-        let exits = ExitQueue()
-        let child = try launch(stage, threads: threads, slots: 1, exits: exits, tag: 0)
-        _ = exits.next()
-        return try finish(stage, child)
-    }
-
-    /// `arguments` with `--threads` set to `threads` (added if absent; unchanged when nil).
-    static func with(threads: Int?, _ arguments: [String]) -> [String] {
-        guard let threads else { return arguments }
-        return identity(arguments) + ["--threads", String(threads)]
-    }
-
-    func launch(_ stage: ReportStage, threads: Int?, slots: Int, exits: ExitQueue, tag: Int) throws -> RunningStage {
+    func launch(_ stage: ReportStage, threads: Int, slots: Int, exits: ExitQueue, tag: Int) throws -> RunningStage {
         let fm = FileManager.default
         let out = URL(fileURLWithPath: stage.output)
-        var arguments = Self.with(threads: stage.arguments.contains("--threads") ? threads : nil, stage.arguments)
         func exists(_ name: String) -> Bool { fm.fileExists(atPath: out.appendingPathComponent(name).path) }
+        var resume = false
         switch stage.resume {
         case .finetune, .quantize:
-            let checkpoint = exists("checkpoint-last") || exists("checkpoint-last.old")
+            resume = exists("checkpoint-last") || exists("checkpoint-last.old")
                 || (stage.resume == .quantize && ["stage1/metrics.json", "stage1/checkpoint-last", "stage1/checkpoint-last.old"].contains(where: exists))
-            if checkpoint { arguments.append("--resume") } else if fm.fileExists(atPath: out.path) { try fm.removeItem(at: out) }
+            if !resume && fm.fileExists(atPath: out.path) { try fm.removeItem(at: out) }
         case .rerun:
             break
         }
+        let arguments = commandLine.arguments(stage.command, threads: threads, resume: resume)
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -225,8 +227,8 @@ public final class StageRunner {
         }
         // The last line that parses as JSON is the command's result.
         let result = text.split(separator: "\n").reversed().lazy.compactMap { try? JSONValue.parse(Data($0.utf8)) }.first
-        let record = Record(id: stage.id, arguments: child.arguments.filter { $0 != "--resume" }, seconds: seconds, result: result,
-                            started: child.started.timeIntervalSince1970)
+        let record = Record(id: stage.id, command: stage.command, arguments: commandLine.arguments(stage.command, threads: nil, resume: false),
+                            seconds: seconds, result: result, started: child.started.timeIntervalSince1970)
         try AtomicFile.write(try JSONFormat.file(record), to: markerURL(stage.id), createParent: true)
         return record
     }

@@ -101,4 +101,26 @@ struct AdaptiveSplitCommand: OutputCommand {
         job.sensitivities = sensitivities
         return job
     }
+
+    /// `job` as this command's arguments: the options the report always states, the others when they are not the default.
+    static func arguments(_ job: AdaptiveSplitJob) -> [String] {
+        let o = job.options, d = AdaptiveSplitOptions(budgetMegabytes: 0, teacher: "", task: "", data: "")
+        var a = ArgumentWriter("adaptive-split")
+        a.options(["--teacher": o.teacher, "--ternary": o.ternary])
+        a.task(o.task, data: o.data, maxLength: o.maxLength)
+        a.options(["--output": job.output])
+        if let f = job.budgetFraction { a.options(["--budget-fraction": ArgumentWriter.number(f)]) } else { a.options(["--budget": o.budgetMegabytes]) }
+        a.options(["--selection": o.selection.rawValue, "--gain": o.gain.rawValue, "--selection-seed": o.selectionSeed])
+        a.nondefault(["--resolution": (o.resolutionBytes, d.resolutionBytes)])
+        a.flag("--skip-stage1", o.skipStage1)
+        a.nondefault(["--ternary-epochs": (o.ternaryEpochs, d.ternaryEpochs)])
+        a.options(["--mixed-epochs": o.mixedEpochs, "--finetune-epochs": o.fineTuneEpochs, "--probe-examples": o.probeExamples])
+        a.nondefault(["--probe-batch-size": (o.probeBatchSize, d.probeBatchSize)])
+        a.options(["--sample-seed": o.probeSeed, "--trace-matvecs": o.traceMatvecs])
+        a.nondefault(["--trace-seed": (o.traceSeed, d.traceSeed), "--dtype": (o.dtype, d.dtype)])
+        a.options(["--batch-size": o.batchSize, "--lr": o.learningRate, "--eval-every": o.evalEvery, "--seed": o.seed,
+                   "--sensitivities": job.sensitivities])
+        a.subset(job.taskData.subset)
+        return a.words
+    }
 }

@@ -59,6 +59,20 @@ struct FinetuneCommand: OutputCommand {
         job.options = o
         return job
     }
+
+    /// `job` as this command's arguments: the options the report always states, the others when they are not the default.
+    static func arguments(_ job: FineTuneJob) -> [String] {
+        let o = job.options, d = FineTuneOptions(), data = job.taskData
+        var a = ArgumentWriter("finetune")
+        a.options(["--model": job.model])
+        a.task(data.task, data: data.data, maxLength: data.maxLength)
+        a.options(["--output": job.output, "--epochs": o.epochs, "--lr": o.learningRate, "--batch-size": o.batchSize,
+                   "--eval-every": o.evalEvery, "--log-every": o.logEvery, "--seed": o.seed])
+        a.nondefault(["--warmup": (o.warmupFraction, d.warmupFraction), "--weight-decay": (o.weightDecay, d.weightDecay)])
+        a.subset(data.subset)
+        a.flag("--skip-bad-rows", data.skipBadRows)
+        return a.words
+    }
 }
 
 /// `binarybert evaluate`: task metrics of a model directory on a split, as one JSON object on stdout.

@@ -250,6 +250,42 @@ struct HessianCommand: ParsableCommand {
         job.perModule = perModule; job.batches = batches; job.layers = layers; job.dtype = dtype
         return job
     }
+
+    /// `job` as this command's arguments: what it computes with the settings that apply to it (the eigensolver's
+    /// budget after what it solves for, or after the objective for the per-module table alone), and any other
+    /// option that differs from its default.
+    static func arguments(_ job: HessianJob) -> [String] {
+        let r = job.analysis, d = HessianAnalysis.Request(), o = job.objective
+        var a = ArgumentWriter("hessian")
+        for m in job.models { a.options(["--model": m]) }
+        a.task(o.task, data: o.data, maxLength: o.maxLength)
+        a.options(["--select": job.select])
+        a.nondefault(["--top-k": (r.topK, d.topK)], always: job.select != nil)
+        a.nondefault(["--bottom-k": (r.bottomK, d.bottomK)])
+        a.flag("--include-biases", job.includeBiases)
+        a.nondefault(["--method": (r.method.rawValue, d.method.rawValue)])
+        let solves = job.select != nil && (r.topK > 0 || r.bottomK > 0)
+        func budget(always: Bool) { a.nondefault(["--tol": (r.tolerance, d.tolerance), "--max-hvps": (r.maxHVPs, d.maxHVPs)], always: always) }
+        if solves { budget(always: true) }
+        a.flag("--trace", r.trace)
+        a.nondefault(["--estimator": (r.estimator.rawValue, d.estimator.rawValue), "--probes": (r.probes, d.probes)], always: r.trace)
+        a.flag("--density", r.density)
+        a.nondefault(["--runs": (r.runs, d.runs), "--steps": (r.steps, d.steps)], always: r.density)
+        a.options(["--sigma": r.sigma])
+        a.nondefault(["--grid": (r.gridPoints, d.gridPoints)])
+        a.flag("--quadratic-check", r.quadraticCheck)
+        a.nondefault(["--space": (r.space.rawValue, d.space.rawValue), "--curvature": (r.view.product.rawValue, d.view.product.rawValue),
+                   "--scale": (r.view.scale.rawValue, d.view.scale.rawValue)])
+        for w in job.warmStart { a.options(["--warm-start": w]) }
+        a.flag("--allow-other-model", r.allowOtherModel)
+        a.flag("--per-module", job.perModule)
+        a.options(["--layers": job.layers])
+        a.nondefault(["--batches": (job.batches, HessianJob(models: [], objective: o, output: "").batches)], always: job.perModule)
+        a.objectiveExamples(o)
+        if !solves { budget(always: job.perModule) }
+        a.options(["--seed": r.seed, "--dtype": job.dtype.rawValue, "--output": job.output])
+        return a.words
+    }
 }
 
 /// An Encodable value as a JSON object tree (for embedding in a larger document), keys as the type's CodingKeys.

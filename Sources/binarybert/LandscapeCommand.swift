@@ -148,4 +148,33 @@ struct LandscapeCommand: ParsableCommand {
         job.dtype = dtype
         return job
     }
+
+    /// `job` as this command's arguments: the scan as the report states it (seeds where a direction is drawn), and
+    /// any other option that differs from its default.
+    static func arguments(_ job: LandscapeJob) -> [String] {
+        let s = job.scan, d = LandscapeOptions(select: s.select, grid: s.grid), o = job.objective
+        func axis(_ a: GridAxis) -> String { "\(ArgumentWriter.number(a.min)):\(ArgumentWriter.number(a.max)):\(a.count)" }
+        var a = ArgumentWriter("landscape")
+        a.options(["--model": job.model])
+        a.task(o.task, data: o.data, maxLength: o.maxLength)
+        a.options(["--space": s.space.rawValue, "--select": s.select, "--y-select": s.ySelect])
+        a.flag("--include-biases", s.includeBiases)
+        a.nondefault(["--one-d": (s.oneD.rawValue, d.oneD.rawValue)])
+        a.options(["--directions": s.directions])
+        a.nondefault(["--direction-seed": (s.directionSeed, d.directionSeed), "--direction-seeds": (s.directionSeeds, d.directionSeeds)],
+                     always: s.drawsDirections)
+        a.options(["--y-directions": s.yDirections])
+        // Attached: a negative bound would read as an option.
+        a.attached("--x", axis(s.grid.x))
+        if let y = s.grid.y { a.attached("--y", axis(y)) }
+        a.options(["--shard": s.shard])
+        a.flag("--no-cache", !s.prefixCache)
+        a.flag("--no-affine", !s.affine)
+        a.nondefault(["--cache-mb": (s.cacheMB, d.cacheMB)])
+        a.flag("--allow-other-model", s.allowOtherModel)
+        a.nondefault(["--dtype": (job.dtype.rawValue, DType.float32.rawValue)])
+        a.objectiveExamples(o)
+        a.options(["--output": job.output])
+        return a.words
+    }
 }

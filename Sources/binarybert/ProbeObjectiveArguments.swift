@@ -46,3 +46,11 @@ struct ProbeObjectiveArguments: ParsableArguments {
         return o
     }
 }
+
+extension ArgumentWriter {
+    /// The objective's examples, their draw and batches (the split and layout when not the defaults).
+    mutating func objectiveExamples(_ o: ProbeObjectiveOptions) {
+        options(["--examples": o.examples, "--sample-seed": o.sampleSeed, "--batch-size": o.batchSize])
+        nondefault(["--split": (o.split, ProbeSplit.train.rawValue), "--batching": (o.batching.rawValue, ProbeBatching.auto.rawValue)])
+    }
+}

@@ -89,6 +89,26 @@ struct QuantizeCommand: OutputCommand {
         job.width = width; job.rank = rank; job.rankBatches = rankBatches; job.teacherEpochs = teacherEpochs
         return job
     }
+
+    /// `job` as this command's arguments: the options the report always states, the others when they are not the default.
+    static func arguments(_ job: QuantizeJob) -> [String] {
+        let o = job.distillation, data = job.taskData, d = QuantizeJob(teacher: "", taskData: data, output: "", weightBits: 0)
+        var a = ArgumentWriter("quantize")
+        a.options(["--teacher": job.teacher])
+        a.task(data.task, data: data.data, maxLength: data.maxLength)
+        a.options(["--output": job.output, "--weight-bits": job.weightBits])
+        a.nondefault(["--weight-method": (job.weightMethod, d.weightMethod), "--act-bits": (job.activationBits, d.activationBits),
+                   "--width": (job.width, d.width)])
+        a.flag("--no-rank", !job.rank)
+        a.nondefault(["--rank-batches": (job.rankBatches, d.rankBatches), "--teacher-epochs": (job.teacherEpochs, d.teacherEpochs)])
+        a.options(["--epochs": o.epochsPerStage, "--lr": o.learningRate, "--batch-size": o.batchSize, "--eval-every": o.evalEvery,
+                   "--log-every": o.logEvery])
+        a.flag("--no-stage1-eval", !o.evaluateStage1)
+        a.flag("--skip-stage1", o.skipStage1)
+        a.options(["--seed": o.seed, "--save-every": o.snapshotEvery, "--init": job.initial])
+        a.subset(data.subset)
+        return a.words
+    }
 }
 
 /// `binarybert split`: ternary weight splitting of a ternary model directory into the equivalent binary model.
@@ -104,4 +124,10 @@ struct SplitCommand: ParsableCommand {
     }
 
     var job: SplitJob { SplitJob(model: model, output: output) }
+
+    static func arguments(_ job: SplitJob) -> [String] {
+        var a = ArgumentWriter("split")
+        a.options(["--model": job.model, "--output": job.output])
+        return a.words
+    }
 }

@@ -46,32 +46,9 @@ struct ReportCommand: ParsableCommand {
         if let jobs { try OptionCheck.integer(jobs, "--jobs", in: 1...256) }
     }
 
-    func loadSpec() throws -> ReportSpec {
-        var s: ReportSpec
-        if let spec {
-            guard let data = FileManager.default.contents(atPath: spec) else { throw ValidationError("--spec \(spec) cannot be read") }
-            do { s = try ReportSpec.decode(data) } catch { throw ValidationError("--spec \(spec): \(error)") }
-        } else {
-            s = ReportSpec.preset(preset)
-        }
-        // The embedded default lives where scripts/fetch-assets put it (BINARYBERT_ASSETS, else ./assets).
-        if let assets = ProcessInfo.processInfo.environment["BINARYBERT_ASSETS"], !assets.isEmpty {
-            for path in [\ReportSpec.model, \ReportSpec.data] where s[keyPath: path].hasPrefix("assets/") {
-                s[keyPath: path] = assets + s[keyPath: path].dropFirst("assets".count)
-            }
-        }
-        if let model { s.model = model }
-        if let task { s.task = task }
-        if let data { s.data = data }
-        if task != nil && data == nil && s.task != ReportSpec.defaultTask {
-            throw ValidationError("--task \(s.task) needs --data DIR (a folder in the GLUE layout)")
-        }
-        try s.validate()
-        return s
-    }
-
     func run() throws {
-        let spec = try loadSpec()
+        let spec = try ReportSpec.load(file: self.spec, preset: preset, assets: ProcessInfo.processInfo.environment["BINARYBERT_ASSETS"],
+                                       model: model, task: task, data: data)
         if printSpec {
             FileHandle.standardOutput.write(try spec.json())
             return
@@ -93,16 +70,11 @@ struct ReportCommand: ParsableCommand {
         let threads = threading.threads ?? ProcessInfo.processInfo.activeProcessorCount
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let job = ReportJob(spec: spec, work: work ?? "runs/report-\(spec.preset.rawValue)\(suffix)", output: outputURL,
-                            executable: executable, threads: threads, jobs: jobs ?? min(2, threads), version: BinaryBERTVersion.string,
-                            command: (["binarybert"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
+                            executable: executable, commandLine: StageArguments(), threads: threads, jobs: jobs ?? min(2, threads),
+                            version: BinaryBERTVersion.string, command: (["binarybert"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
                             log: { FileHandle.standardError.write(($0 + "\n").data(using: .utf8)!) })
         if dryRun {
-            let plan = try job.plan()
-            struct Stage: Encodable { let id: String; let command: String; let estimated_seconds: Double }
-            struct Plan: Encodable { let stages: [Stage]; let estimated_seconds: Double }
-            try printJSONLine(Plan(stages: plan.stages.map { Stage(id: $0.id, command: (["binarybert"] + $0.arguments).joined(separator: " "),
-                                                                    estimated_seconds: $0.cost.rounded()) },
-                                   estimated_seconds: plan.stages.reduce(0) { $0 + $1.cost }.rounded()))
+            try printJSONLine(try job.plan().listing(job.commandLine, threads: threads))
             return
         }
         // The output folder is claimed for the whole run (the work folder has its own lock): a second report with

@@ -26,3 +26,10 @@ struct TrainingSubsetOptions: ParsableArguments {
     }
 }
 
+extension ArgumentWriter {
+    /// The training examples: `--limit N` or `--subset N --subset-seed S` (nothing for all of them).
+    mutating func subset(_ subset: TrainingSubset?) {
+        guard let subset else { return }
+        if let seed = subset.seed { options(["--subset": subset.count, "--subset-seed": seed]) } else { options(["--limit": subset.count]) }
+    }
+}

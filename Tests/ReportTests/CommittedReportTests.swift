@@ -1,3 +1,4 @@
+import AdaptiveSplit
 import XCTest
 import Foundation
 #if canImport(FoundationXML)
@@ -173,14 +174,17 @@ final class CommittedReportTests: XCTestCase {
 /// rest adopt them), and a table of their results renders a figure and a section.
 final class AdaptiveSplitReportTests: XCTestCase {
     func testPaperPresetPlansTheAdaptiveSplitRuns() throws {
-        let plan = try ReportPlan(spec: .preset(.paper), work: "w", layers: 6, trainExamples: 8000, threads: 2)
-        let runs = plan.stages.filter { $0.id.hasPrefix("adaptive/") }
+        let plan = try ReportPlan(spec: .preset(.paper), work: "w", layers: 6, trainExamples: 8000)
+        let runs = plan.stages.compactMap { stage -> AdaptiveSplitJob? in
+            if case let .adaptiveSplit(job) = stage.command { return job }
+            return nil
+        }
         XCTAssertEqual(runs.count, 2 + 4 * 5, "two ends and five rules at four budgets")
-        XCTAssertFalse(runs[0].arguments.contains("--sensitivities"))
-        XCTAssertTrue(runs.dropFirst().allSatisfy { $0.arguments.contains("--sensitivities") && $0.arguments.contains("w/adaptive/all-binary") })
-        let fractions = Set(runs.compactMap { r in r.arguments.firstIndex(of: "--budget-fraction").map { r.arguments[$0 + 1] } })
-        XCTAssertEqual(fractions, ["0", "1", "0.2", "0.4", "0.6", "0.8"])
-        let quick = try ReportPlan(spec: .preset(.quick), work: "w", layers: 6, trainExamples: 640, threads: 2)
+        XCTAssertEqual(runs.map(\.output), plan.stages.map(\.id).filter { $0.hasPrefix("adaptive/") }.map { "w/" + $0 })
+        XCTAssertNil(runs[0].sensitivities)
+        XCTAssertTrue(runs.dropFirst().allSatisfy { $0.sensitivities == "w/adaptive/all-binary" })
+        XCTAssertEqual(Set(runs.compactMap(\.budgetFraction)), [0, 1, 0.2, 0.4, 0.6, 0.8])
+        let quick = try ReportPlan(spec: .preset(.quick), work: "w", layers: 6, trainExamples: 640)
         XCTAssertTrue(quick.stages.allSatisfy { !$0.id.hasPrefix("adaptive/") }, "the quick preset leaves it out")
     }
 

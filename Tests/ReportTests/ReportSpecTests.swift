@@ -1,3 +1,4 @@
+import Quantization
 import XCTest
 @testable import Report
 
@@ -89,13 +90,23 @@ final class ReportSpecTests: XCTestCase {
 
 /// The plan: one shared teacher, then every student and every probe for every replicate, each with its own seeds.
 final class ReportPlanTests: XCTestCase {
-    func argument(_ stage: ReportStage, _ flag: String) -> String? {
-        stage.arguments.firstIndex(of: flag).map { stage.arguments[$0 + 1] }
+    func quantize(_ stage: ReportStage?) throws -> QuantizeJob {
+        guard case let .quantize(job)? = stage?.command else { throw XCTSkip("\(stage?.id ?? "nil") is not a quantize stage") }
+        return job
+    }
+
+    /// The random draws of a probe: its examples' sample seed, its Lanczos/Hutch++ seed and its first direction seed.
+    func draws(_ command: StageCommand) -> [UInt64?] {
+        switch command {
+        case let .landscape(job): return [job.objective.sampleSeed, nil, job.scan.drawsDirections ? job.scan.directionSeed : nil]
+        case let .hessian(job): return [job.objective.sampleSeed, job.analysis.seed, nil]
+        default: return []
+        }
     }
 
     func testEveryReplicateTrainsEveryStudentAndRunsEveryProbe() throws {
         let spec = ReportSpec.preset(.quick)
-        let plan = try ReportPlan(spec: spec, work: "w", layers: 6, trainExamples: 640, threads: 2)
+        let plan = try ReportPlan(spec: spec, work: "w", layers: 6, trainExamples: 640)
         let ids = plan.stages.map(\.id)
         XCTAssertEqual(Set(ids).count, ids.count, "stage ids are unique")
         XCTAssertEqual(ids.filter { $0.hasSuffix("teacher") && !$0.contains("probes") }, ["teacher"], "one shared teacher")
@@ -105,16 +116,16 @@ final class ReportPlanTests: XCTestCase {
             let mine = Set(ids.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }.filter { !$0.hasSuffix("-packed") })
             for model in ["ternary", "bwn", "tws-split", "tws"] + spec.uniformBits.map { "w\($0)a8" } { XCTAssertTrue(mine.contains(model), "\(seed): \(model)") }
             perReplicate.append(mine)
-            let ternary = try XCTUnwrap(plan.stages.first { $0.id == prefix + "ternary" })
-            let bwn = try XCTUnwrap(plan.stages.first { $0.id == prefix + "bwn" })
-            XCTAssertEqual(Int(argument(bwn, "--epochs")!)!, 2 * Int(argument(ternary, "--epochs")!)!, "BWN gets the TWS route's steps")
-            XCTAssertEqual(argument(ternary, "--seed"), String(seed))
-            XCTAssertEqual(argument(ternary, "--teacher"), "w/teacher")
+            let ternary = try quantize(plan.stages.first { $0.id == prefix + "ternary" })
+            let bwn = try quantize(plan.stages.first { $0.id == prefix + "bwn" })
+            XCTAssertEqual(bwn.distillation.epochsPerStage, 2 * ternary.distillation.epochsPerStage, "BWN gets the TWS route's steps")
+            XCTAssertEqual(ternary.distillation.seed, seed)
+            XCTAssertEqual(ternary.teacher, "w/teacher")
             // The replicate's own probe draws.
             for stage in plan.stages where stage.id.hasPrefix(prefix + "probes/") {
-                if let s = argument(stage, "--sample-seed") { XCTAssertEqual(s, String(seed), stage.id) }
-                if let s = argument(stage, "--seed") { XCTAssertEqual(s, String(seed), stage.id) }
-                if let s = argument(stage, "--direction-seed") { XCTAssertEqual(s, String(seed * 1000), stage.id) }
+                let d = draws(stage.command)
+                XCTAssertEqual(d.count, 3, stage.id)
+                XCTAssertEqual(d, [seed, d[1] == nil ? nil : seed, d[2] == nil ? nil : seed * 1000], stage.id)
             }
         }
         XCTAssertTrue(perReplicate.allSatisfy { $0 == perReplicate[0] }, "every replicate runs the same stages")

@@ -1,5 +1,33 @@
+import Curvature
+import Landscape
+import Probe
+import Quantization
+import Storage
 import XCTest
 @testable import Report
+
+/// The fake executable's command line: a stage runs as `fake OUTPUT SECONDS [fail] READS… --threads N` (its seconds
+/// and failure looked up by its output), and such arguments parse back into a `hessian` of the paths read.
+struct FakeCommandLine: StageCommandLine {
+    var seconds: [String: Double] = [:]
+    var failing: Set<String> = []
+
+    static func command(output: String, reads: [String]) -> StageCommand {
+        .hessian(HessianJob(models: reads, objective: ProbeObjectiveOptions(task: "t", data: "d"), output: output))
+    }
+
+    func arguments(_ command: StageCommand, threads: Int?, resume: Bool) -> [String] {
+        guard case let .hessian(job) = command else { return [] }
+        return [job.output, String(seconds[job.output] ?? 0)] + (failing.contains(job.output) ? ["fail"] : []) + job.models
+            + (threads.map { ["--threads", String($0)] } ?? [])
+    }
+
+    func parse(_ arguments: [String]) throws -> (command: StageCommand, arguments: [String]) {
+        let kept = arguments.firstIndex(of: "--threads").map { Array(arguments[..<$0]) } ?? arguments
+        guard kept.count >= 2 else { throw ReportError.badSpec("not a fake command line") }
+        return (Self.command(output: kept[0], reads: kept.dropFirst(2).filter { $0 != "fail" }), kept)
+    }
+}
 
 /// The stage runner's order and concurrency: a stage starts only after every stage it reads has finished, stages
 /// that do not depend on each other run at once, a lone stage gets every thread, and a failure stops new work but
@@ -35,12 +63,14 @@ final class StageRunnerTests: XCTestCase {
         return url
     }
 
+    var commandLine = FakeCommandLine()
+
     func stage(_ name: String, seconds: Double, reads: [String] = [], fail: Bool = false, cost: Double = 1) -> ReportStage {
         let out = root.appendingPathComponent("work/\(name)").path
-        var s = ReportStage(id: name, title: name,
-                            arguments: [out, String(seconds)] + (fail ? ["fail"] : []) + reads.map { root.appendingPathComponent("work/\($0)").path }
-                                + ["--threads", "8"],
-                            output: out, cost: cost)
+        commandLine.seconds[out] = seconds
+        if fail { commandLine.failing.insert(out) }
+        var s = ReportStage(id: name, title: name, command: FakeCommandLine.command(output: out, reads: reads.map { root.appendingPathComponent("work/\($0)").path }),
+                            cost: cost)
         s.inputs = reads
         return s
     }
@@ -52,7 +82,7 @@ final class StageRunnerTests: XCTestCase {
     }
 
     func runner() throws -> StageRunner {
-        StageRunner(executable: try fakeExecutable(), work: root.appendingPathComponent("work"), log: { _ in })
+        StageRunner(executable: try fakeExecutable(), work: root.appendingPathComponent("work"), commandLine: commandLine, log: { _ in })
     }
 
     func testIndependentStagesRunAtOnceAndDependentOnesAfterTheirInputs() throws {
@@ -107,19 +137,53 @@ final class StageRunnerTests: XCTestCase {
         XCTAssertNil(try r.finished(stages[3]), "no stage starts after a failure")
     }
 
-    func testAStageReadsTheOutputsItsArgumentsName() {
-        func s(_ id: String, _ arguments: [String]) -> ReportStage { ReportStage(id: id, title: id, arguments: arguments, output: "w/\(id)", cost: 1) }
-        let earlier = [s("teacher", []), s("rep-1/tws", []), s("rep-1/tws-split", []), s("rep-1/probes/spectra", [])]
-        XCTAssertEqual(s("x", ["--model", "w/rep-1/tws-split"]).reads(earlier), ["rep-1/tws-split"], "tws-split is not tws")
-        XCTAssertEqual(s("x", ["--directions", "model:w/rep-1/tws"]).reads(earlier), ["rep-1/tws"])
-        XCTAssertEqual(s("x", ["--directions", "hessian:w/rep-1/probes/spectra/bwn/top-0.safetensors"]).reads(earlier), ["rep-1/probes/spectra"])
-        XCTAssertEqual(s("x", ["--model", "w/teacher/stage1/snapshots/step-000000", "--init=w/rep-1/tws"]).reads(earlier), ["teacher", "rep-1/tws"])
-        XCTAssertEqual(s("x", ["--model", "ww/teacher", "--output", "w/teachers"]).reads(earlier), [])
+    func testAStageReadsTheOutputsOfEarlierStagesItsCommandReads() {
+        func s(_ id: String, _ command: StageCommand) -> ReportStage { ReportStage(id: id, title: id, command: command, cost: 1) }
+        func split(_ model: String, _ output: String) -> StageCommand { .split(SplitJob(model: model, output: output)) }
+        func scan(_ directions: DirectionKind) -> StageCommand {
+            var o = LandscapeOptions(select: "value@0", grid: SurfaceGrid(x: GridAxis(min: 0, max: 1, count: 2), y: nil))
+            o.directions = directions
+            return .landscape(LandscapeJob(model: "m", scan: o, objective: ProbeObjectiveOptions(task: "t", data: "d"), output: "w/x"))
+        }
+        let earlier = ["teacher", "rep-1/tws", "rep-1/tws-split", "rep-1/probes/spectra"].map { s($0, split("m", "w/\($0)")) }
+        XCTAssertEqual(s("x", split("w/rep-1/tws-split", "w/x")).reads(earlier), ["rep-1/tws-split"], "tws-split is not tws")
+        XCTAssertEqual(s("x", scan(.model("w/rep-1/tws"))).reads(earlier), ["rep-1/tws"])
+        XCTAssertEqual(s("x", scan(.hessian("w/rep-1/probes/spectra/bwn/top-0.safetensors"))).reads(earlier), ["rep-1/probes/spectra"])
+        var student = QuantizeJob(teacher: "w/teacher/stage1/snapshots/step-000000", taskData: .init(task: "t", data: "d"), output: "w/x", weightBits: 1)
+        student.initial = "w/rep-1/tws"
+        XCTAssertEqual(s("x", .quantize(student)).reads(earlier), ["teacher", "rep-1/tws"])
+        XCTAssertEqual(s("x", split("ww/teacher", "w/teachers")).reads(earlier), [])
+    }
+
+    /// A marker records the stage's command; one written before commands were recorded (its arguments alone, with
+    /// the threads it ran on) is recognised through the command line's parser, and a marker of another command is
+    /// refused.
+    func testMarkersAreRecognisedByTheirCommandOrTheirArguments() throws {
+        let a = stage("a", seconds: 0), b = stage("b", seconds: 0, reads: ["a"])
+        let runner = try runner()
+        _ = try runner.run([a], jobs: 1, threads: 3)
+        let written = try JSONValue.parse(Data(contentsOf: runner.markerURL("a")))
+        XCTAssertNotNil(written["command"]?["hessian"]?["objective"]?["max_length"], "the typed command, in snake_case")
+        XCTAssertEqual(written["arguments"], .array(commandLine.arguments(a.command, threads: nil, resume: false).map { .string($0) }),
+                       "the arguments without the run's threads")
+        XCTAssertEqual(try runner.finished(a)?.command, a.command)
+
+        let old = try JSONFormat.file(["id": JSONValue.string("b"), "seconds": .number(1),
+                                       "arguments": .array(commandLine.arguments(b.command, threads: 8, resume: false).map { .string($0) })])
+        try old.write(to: runner.markerURL("b"))
+        let reused = try XCTUnwrap(try runner.finished(b))
+        XCTAssertEqual(reused.command, b.command)
+        XCTAssertEqual(reused.arguments, commandLine.arguments(b.command, threads: nil, resume: false), "read without the threads")
+        XCTAssertEqual(try runner.run([a, b], jobs: 1, threads: 1).reused, 2)
+
+        var changed = b
+        changed.command = FakeCommandLine.command(output: b.output, reads: [])
+        XCTAssertThrowsError(try runner.finished(changed)) { XCTAssertTrue("\($0)".contains("finished earlier with other options"), "\($0)") }
     }
 
     func testEveryStageOfThePresetsReadsOnlyEarlierStagesAndTheProbesWaitForTheirModels() throws {
         for preset in ReportSpec.Preset.allCases {
-            let plan = try ReportPlan(spec: ReportSpec.preset(preset), work: "w", layers: 6, trainExamples: 640, threads: 2)
+            let plan = try ReportPlan(spec: ReportSpec.preset(preset), work: "w", layers: 6, trainExamples: 640)
             var seen: Set<String> = []
             for stage in plan.stages {
                 for input in stage.inputs { XCTAssertTrue(seen.contains(input), "\(preset) \(stage.id) reads \(input) before it exists") }

@@ -1,0 +1,9 @@
+/// How the `binarybert` command line spells a stage's command (the CLI owns every flag name): the arguments that
+/// run it, and the command that arguments recorded by an earlier run (a stage marker's) stand for.
+public protocol StageCommandLine: Sendable {
+    /// The arguments of `binarybert` that run `command`: on `threads` threads when given (and the command takes
+    /// them), continuing an interrupted run when `resume`.
+    func arguments(_ command: StageCommand, threads: Int?, resume: Bool) -> [String]
+    /// The command `arguments` run, and those arguments without the options of one run (threads, resume).
+    func parse(_ arguments: [String]) throws -> (command: StageCommand, arguments: [String])
+}
