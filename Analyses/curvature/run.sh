@@ -63,7 +63,7 @@ done
 #    the students in ŵ, where their Hessian is).
 DENS="$OUT/density-value01"
 [ -f "$DENS/hessian.json" ] || "$BIN" hessian "${models[@]}" "${RT_POLARITY[@]}" --select value@0,1 --top-k 1 --tol 1e-3 --max-hvps 60 \
-    --trace --probes 20 --density --runs 3 --steps 30 --examples 32 --batch-size 32 --seed "$SEED" --dtype float32 \
+    --trace --trace-matvecs 20 --density --runs 3 --steps 30 --examples 32 --batch-size 32 --seed "$SEED" --dtype float32 \
     --threads "$THREADS" --output "$DENS" > /dev/null
 for name in teacher ternary-w2a8 bwn-w1a8; do
     f="$DENS/$name/top-0.safetensors"

@@ -22,7 +22,7 @@ public enum HessianAnalysis {
         public var maxHVPs = 100
         public var seed: UInt64 = 0
         public var trace = false
-        /// Matrix-vector products of the trace estimate.
+        /// Matrix-vector products of the trace estimate (`--trace-matvecs`).
         public var probes = 30
         public var estimator: TraceEstimator.Method = .hutchpp
         public var density = false
@@ -48,7 +48,7 @@ public enum HessianAnalysis {
                 try Lanczos.requireMemory(dimension: n, maxMatvecs: max(maxHVPs, topK, bottomK), advice: "ask for fewer --max-hvps or a smaller --select")
             }
             if trace && estimator == .hutchpp {
-                try TraceEstimator.requireHutchPlusPlusMemory(dimension: n, matvecs: probes, advice: "ask for fewer --probes or a smaller --select")
+                try TraceEstimator.requireHutchPlusPlusMemory(dimension: n, matvecs: probes, advice: "ask for fewer --trace-matvecs or a smaller --select")
             }
             if density { try SpectralDensity.requireMemory(dimension: n, steps: steps, advice: "ask for fewer --steps or a smaller --select") }
         }

@@ -58,7 +58,9 @@ struct HessianCommand: ParsableCommand {
     @Option(help: "Lanczos: converged when the Ritz residual ≤ tol·‖T‖; power: relative change of θ below tol.") var tol = 1e-4
     @Option(help: "HVP budget of the eigensolver (per eigenvalue for power iteration; per cell for --per-module).") var maxHvps = 100
     @Flag(help: "Estimate the trace.") var trace = false
-    @Option(help: "HVPs of the trace estimate.") var probes = 30
+    @Option(help: "HVPs of the trace estimate (default: \(HessianAnalysis.Request().probes)).") var traceMatvecs: Int?
+    /// The old name of --trace-matvecs, still read (scripts and the markers of earlier reports use it).
+    @Option(name: .customLong("probes"), help: .hidden) var probes: Int?
     @Option(help: "Trace estimator: \(TraceEstimator.Method.allCases.map(\.rawValue).joined(separator: ", ")).")
     var estimator: TraceEstimator.Method = .hutchpp
     @Flag(help: "Estimate the spectral density by stochastic Lanczos quadrature.") var density = false
@@ -91,9 +93,10 @@ struct HessianCommand: ParsableCommand {
         try OptionCheck.integer(bottomK, "--bottom-k", in: 0...10_000)
         guard tol > 0, tol < 1, tol.isFinite else { throw ValidationError("--tol must be in (0, 1), got \(tol)") }
         guard maxHvps >= 1, maxHvps <= 100_000 else { throw ValidationError("--max-hvps must be in 1...100000, got \(maxHvps)") }
+        if traceMatvecs != nil && probes != nil { throw ValidationError("give --trace-matvecs once (--probes is its old name)") }
         if trace {
-            let least = estimator == .hutchpp ? 6 : 2
-            guard probes >= least, probes <= 100_000 else { throw ValidationError("--probes must be in \(least)...100000 for \(estimator.rawValue), got \(probes)") }
+            let least = estimator == .hutchpp ? 6 : 2, n = job.analysis.probes
+            guard n >= least, n <= 100_000 else { throw ValidationError("--trace-matvecs must be in \(least)...100000 for \(estimator.rawValue), got \(n)") }
         }
         guard runs >= 1, runs <= 10_000, steps >= 1, steps <= 10_000 else { throw ValidationError("--runs and --steps must be in 1...10000") }
         if let sigma { guard sigma > 0, sigma.isFinite else { throw ValidationError("--sigma must be positive and finite, got \(sigma)") } }
@@ -241,7 +244,7 @@ struct HessianCommand: ParsableCommand {
     var job: HessianJob {
         var r = HessianAnalysis.Request()
         r.space = space; r.topK = topK; r.bottomK = bottomK; r.method = method; r.tolerance = tol
-        r.maxHVPs = maxHvps; r.seed = seed; r.trace = trace; r.probes = probes
+        r.maxHVPs = maxHvps; r.seed = seed; r.trace = trace; r.probes = traceMatvecs ?? probes ?? r.probes
         r.estimator = estimator; r.density = density; r.runs = runs; r.steps = steps
         r.sigma = sigma; r.gridPoints = grid; r.quadraticCheck = quadraticCheck
         r.allowOtherModel = allowOtherModel; r.view = view
@@ -268,7 +271,7 @@ struct HessianCommand: ParsableCommand {
         func budget(always: Bool) { a.nondefault(["--tol": (r.tolerance, d.tolerance), "--max-hvps": (r.maxHVPs, d.maxHVPs)], always: always) }
         if solves { budget(always: true) }
         a.flag("--trace", r.trace)
-        a.nondefault(["--estimator": (r.estimator.rawValue, d.estimator.rawValue), "--probes": (r.probes, d.probes)], always: r.trace)
+        a.nondefault(["--estimator": (r.estimator.rawValue, d.estimator.rawValue), "--trace-matvecs": (r.probes, d.probes)], always: r.trace)
         a.flag("--density", r.density)
         a.nondefault(["--runs": (r.runs, d.runs), "--steps": (r.steps, d.steps)], always: r.density)
         a.options(["--sigma": r.sigma])

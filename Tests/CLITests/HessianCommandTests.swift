@@ -18,7 +18,7 @@ extension CommandLineTests {
         let (fp, bwn, data) = try makeHessianModels(in: dir)
         let out = dir.appendingPathComponent("hessian")
         let r = try run(["hessian", "--model", fp.path, "--model", bwn.path, "--task", "sst-2", "--data", data.path,
-                         "--select", "value@0,1", "--top-k", "2", "--bottom-k", "1", "--trace", "--probes", "12", "--density",
+                         "--select", "value@0,1", "--top-k", "2", "--bottom-k", "1", "--trace", "--trace-matvecs", "12", "--density",
                          "--runs", "2", "--steps", "10", "--quadratic-check", "--examples", "24", "--batch-size", "8",
                          "--max-length", "16", "--max-hvps", "200", "--output", out.path])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -142,7 +142,9 @@ extension CommandLineTests {
                                  (["--select", "value@0", "--tol", "0"], "--tol"), (["--select", "value@0", "--max-hvps", "0"], "--max-hvps"),
                                  (["--select", "value@0", "--space", "pair"], "split"), (["--select", "value@0", "--method", "power", "--bottom-k", "1"], "lanczos"),
                                  (["--select", "value@0", "--dtype", "float16"], "float16"), (["--select", "value@0", "--examples", "0"], "--examples"),
-                                 ([], "--select"), (["--select", "value@0", "--trace", "--probes", "3"], "--probes")] {
+                                 ([], "--select"), (["--select", "value@0", "--trace", "--trace-matvecs", "3"], "--trace-matvecs"),
+                                 (["--select", "value@0", "--trace", "--probes", "3"], "--trace-matvecs"),
+                                 (["--select", "value@0", "--trace", "--probes", "8", "--trace-matvecs", "8"], "old name")] {
             let r = try run(base + extra)
             XCTAssertNotEqual(r.status, 0, "\(extra)")
             XCTAssertTrue(r.stderr.contains(message), "\(extra): \(r.stderr)")

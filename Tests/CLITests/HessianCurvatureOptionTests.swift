@@ -14,7 +14,7 @@ extension CommandLineTests {
         // The GGN in the adaptive view, both ends: positive semi-definite to rounding.
         let out = dir.appendingPathComponent("ggn")
         let r = try run(["hessian", "--model", fp.path, "--model", bwn.path, "--select", "value@0,1", "--top-k", "2", "--bottom-k", "1",
-                         "--trace", "--probes", "12", "--curvature", "ggn", "--scale", "weights", "--output", out.path] + common)
+                         "--trace", "--trace-matvecs", "12", "--curvature", "ggn", "--scale", "weights", "--output", out.path] + common)
         XCTAssertEqual(r.status, 0, r.stderr)
         let doc = try jsonObject(out.appendingPathComponent("hessian.json"))
         XCTAssertEqual(doc["curvature"] as? String, "ggn")

@@ -69,6 +69,19 @@ final class StageArgumentsTests: XCTestCase {
         }
     }
 
+    /// `hessian --probes` is the old name of `--trace-matvecs`: it still reads (markers and scripts use it), hidden.
+    func testTheOldNameOfTheTraceProductsStillReads() throws {
+        let base = ["hessian", "--model", "m", "--task", "sst-2", "--data", "d", "--select", "value@0", "--trace", "--output", "o"]
+        let old = try line.parse(base + ["--probes", "9"]).command, new = try line.parse(base + ["--trace-matvecs", "9"]).command
+        XCTAssertEqual(old, new)
+        guard case let .hessian(job) = new else { return XCTFail("\(new)") }
+        XCTAssertEqual(job.analysis.probes, 9)
+        let words = line.arguments(new, threads: nil, resume: false)
+        XCTAssertEqual(words.firstIndex(of: "--trace-matvecs").map { words[$0 + 1] }, "9", "\(words)")
+        XCTAssertFalse(words.contains("--probes"))
+        XCTAssertFalse(HessianCommand.helpMessage().contains("--probes"), "the old name is hidden")
+    }
+
     func testACommandOutsideAReportIsRefused() {
         XCTAssertThrowsError(try line.parse(["info"])) { XCTAssertTrue("\($0)".contains("is not a command of a report's stage"), "\($0)") }
         XCTAssertThrowsError(try line.parse(["landscape", "--merge", "a", "b"]))
