@@ -1,5 +1,6 @@
 import BERT
 import Foundation
+import Numerics
 
 /// Width reduction of a full-precision model, optionally keeping the most important heads and neurons.
 public enum ImportanceSlicing {

@@ -1,5 +1,6 @@
 import BERT
 import Foundation
+import Numerics
 import Storage
 
 /// The teacher of a narrower student (`quantize --width W`, W < 1): the full-precision teacher ranked by importance
