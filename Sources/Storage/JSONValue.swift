@@ -68,3 +68,78 @@ public indirect enum JSONValue: Codable, Sendable, Equatable {
     public var object: [String: JSONValue]? { if case let .object(o) = self { return o }; return nil }
     public var bool: Bool? { if case let .bool(b) = self { return b }; return nil }
 }
+
+extension JSONValue {
+    /// `value` as `JSONFormat` writes it, read back: a typed record to lay over a document read from a file.
+    public init<T: Encodable>(encoding value: T, nonFinite: JSONFormat.NonFinite = .refused) throws {
+        self = try JSONDecoder().decode(JSONValue.self, from: JSONFormat.file(value, nonFinite: nonFinite))
+    }
+
+    /// This object with the fields of `other` added, replacing those of the same name; nil unless both are objects.
+    public func merging(_ other: JSONValue) -> JSONValue? {
+        guard let base = object, let fields = other.object else { return nil }
+        return .object(base.merging(fields) { _, new in new })
+    }
+
+    /// This object without the fields `names` (nil unless it is an object).
+    public func removing(_ names: some Sequence<String>) -> JSONValue? {
+        guard var fields = object else { return nil }
+        for name in names { fields[name] = nil }
+        return .object(fields)
+    }
+
+    /// This value in the number notation of a document that was read back and written again (`ReadBackNumbers`).
+    public var readBack: ReadBack { ReadBack(value: self) }
+
+    /// A value written in the notation Foundation's `JSONSerialization` gives a number it has read: one whose text
+    /// has more than 17 characters before its exponent (an exponent within ±127) in plain decimal notation —
+    /// `0.00000010176718677633168`, not `1.0176718677633168e-07`; every other value as `JSONFormat` writes it.
+    public struct ReadBack: Encodable {
+        let value: JSONValue
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.singleValueContainer()
+            switch value {
+            case let .number(n):
+                if let plain = Self.plainDecimal(n) { try c.encode(plain) } else { try c.encode(n) }
+            case let .integer(i) where i.magnitude >= 1 << 53:
+                // A Double this large is written in exponent form, which reads back as an integer: written as that
+                // Double again when its text denotes exactly this integer (an integer of its own keeps its digits).
+                let n = Double(i)
+                if Decimal(string: Self.text(n)) == Decimal(i) { try ReadBack(value: .number(n)).encode(to: encoder) } else { try c.encode(i) }
+            case let .array(a): try c.encode(a.map(ReadBack.init))
+            case let .object(o): try c.encode(o.mapValues(ReadBack.init))
+            default: try c.encode(value)
+            }
+        }
+
+        /// `n` as a Decimal when its JSON text (the shortest round-trip decimal) has more than 17 characters before
+        /// the exponent and an exponent Decimal can hold; nil otherwise.
+        static func plainDecimal(_ n: Double) -> Decimal? {
+            guard n.isFinite else { return nil }
+            let text = Self.text(n)
+            let e = text.firstIndex(of: "e")
+            let exponent = e.map { Int(text[text.index(after: $0)...]) ?? 0 } ?? 0
+            guard text[..<(e ?? text.endIndex)].count > 17, (-128...127).contains(exponent) else { return nil }
+            return Decimal(string: text)
+        }
+
+        /// A Double's JSON text: the shortest round-trip decimal, without a trailing ".0".
+        static func text(_ n: Double) -> String {
+            let text = n.description
+            return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
+        }
+    }
+}
+
+/// A record written with the number notation it had when its document went through Foundation's `JSONSerialization`
+/// (`JSONValue.ReadBack`): the records nested in `hessian.json` and in `bench-hessian`'s result, and a narrower
+/// student's `metrics.json`, keep the bytes they have always had. Non-finite numbers are "NaN", "Infinity", "-Infinity".
+public struct ReadBackNumbers<Value: Encodable>: Encodable {
+    public var value: Value
+    public init(_ value: Value) { self.value = value }
+
+    public func encode(to encoder: Encoder) throws {
+        try JSONValue(encoding: value, nonFinite: .named).readBack.encode(to: encoder)
+    }
+}
