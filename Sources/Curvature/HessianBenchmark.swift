@@ -1,6 +1,7 @@
 import BERT
 import Foundation
 import Numerics
+import Storage
 
 /// Measurements behind the README's curvature performance table, all on one objective in one process: the cost of
 /// an HVP against a gradient (full model and blocks), and how many HVPs Lanczos and PyHessian-style power iteration
@@ -122,5 +123,92 @@ public enum HessianBenchmark {
         return Convergence(reference: reference, lanczosTop1: l1, lanczosTopK: lk, powerTop1: p1, powerTopK: pk,
                            powerValues: power.values, powerHVPs: power.matvecs, powerSeconds: powerSeconds,
                            lanczosSecondsToTopK: lk.flatMap { stamps[$0] }, accuracy: accuracy)
+    }
+}
+
+extension HessianBenchmark {
+    /// The peak memory a `bench-hessian --memory-probe` child reports: its ru_maxrss, the RSS loading left, the peak
+    /// since the reset after loading and the growth over that baseline (each null where the kernel could not say).
+    public struct MemoryProbeReport: Encodable, Sendable {
+        @NullWhenAbsent public var maxRssMb: Double?
+        @NullWhenAbsent public var baselineRssMb: Double?
+        @NullWhenAbsent public var peakRssMb: Double?
+        @NullWhenAbsent public var growthMb: Double?
+
+        public init(maxRssMb: Double?, baselineRssMb: Double?, peakRssMb: Double?, growthMb: Double?) {
+            self.maxRssMb = maxRssMb; self.baselineRssMb = baselineRssMb; self.peakRssMb = peakRssMb; self.growthMb = growthMb
+        }
+
+        /// The report a child printed (each field absent from it is nil).
+        public init(_ printed: JSONValue) {
+            self.init(maxRssMb: printed["max_rss_mb"]?.double, baselineRssMb: printed["baseline_rss_mb"]?.double,
+                      peakRssMb: printed["peak_rss_mb"]?.double, growthMb: printed["growth_mb"]?.double)
+        }
+    }
+
+    /// Both children's reports side by side (`<field>_gradient`, `<field>_hvp`, as read from them: `JSONValue.ReadBack`)
+    /// with the HVP's peak over the gradient's and its growth over the gradient's growth, where both are known.
+    public struct Memory: Encodable, Sendable {
+        public var gradient: MemoryProbeReport
+        public var hvp: MemoryProbeReport
+
+        public init(gradient: MemoryProbeReport, hvp: MemoryProbeReport) {
+            self.gradient = gradient
+            self.hvp = hvp
+        }
+
+        public var hvpOverGradient: Double? {
+            guard let g = gradient.peakRssMb, let h = hvp.peakRssMb else { return nil }
+            return h / g
+        }
+
+        public var hvpGrowthOverGradientGrowth: Double? {
+            guard let g = gradient.growthMb, let h = hvp.growthMb, g > 0 else { return nil }
+            return h / g
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: JSONKey.self)
+            for (suffix, r) in [("gradient", gradient), ("hvp", hvp)] {
+                for (name, v) in [("max_rss_mb", r.maxRssMb), ("baseline_rss_mb", r.baselineRssMb), ("peak_rss_mb", r.peakRssMb), ("growth_mb", r.growthMb)] {
+                    try c.encode(NullWhenAbsent(wrappedValue: v.map { JSONValue.number($0).readBack }), forKey: JSONKey("\(name)_\(suffix)"))
+                }
+            }
+            try c.encodeIfPresent(hvpOverGradient, forKey: JSONKey("hvp_over_gradient"))
+            try c.encodeIfPresent(hvpGrowthOverGradientGrowth, forKey: JSONKey("hvp_growth_over_gradient_growth"))
+        }
+    }
+
+    /// What `binarybert bench-hessian` prints: the model and objective, the machine, the costs, the convergence
+    /// counts and the memory of both probes; `curvature` only for a product other than the Hessian.
+    public struct Report: Encodable {
+        public var model: [String: String]
+        public var examples: Int
+        public var indicesSha256: String
+        public var batchSize: Int
+        public var batching: String
+        public var maxLength: Int
+        public var dtype: String
+        public var threads: Int
+        public var blasCore: String
+        public var version: String
+        public var select: String
+        public var topK: Int
+        public var cost: ReadBackNumbers<[Cost]>
+        public var convergence: ReadBackNumbers<Convergence>
+        public var memory: Memory
+        public var curvature: CurvatureProduct?
+
+        public init(model: [String: String], examples: Int, indicesSha256: String, batchSize: Int, batching: String, maxLength: Int,
+                    dtype: String, version: String, select: String, topK: Int, cost: [Cost], convergence: Convergence, memory: Memory,
+                    curvature: CurvatureProduct) {
+            self.model = model; self.examples = examples; self.indicesSha256 = indicesSha256; self.batchSize = batchSize
+            self.batching = batching; self.maxLength = maxLength; self.dtype = dtype
+            threads = Parallel.threads
+            blasCore = BLASInfo.coreName
+            self.version = version; self.select = select; self.topK = topK; self.cost = ReadBackNumbers(cost); self.convergence = ReadBackNumbers(convergence)
+            self.memory = memory
+            self.curvature = curvature == .hessian ? nil : curvature
+        }
     }
 }

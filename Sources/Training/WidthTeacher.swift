@@ -68,12 +68,28 @@ public enum WidthTeacher {
     /// Adds `width`, `width_ranked`, the teacher's directory and its best dev metrics to OUTPUT/metrics.json.
     public static func annotateMetrics(in output: URL, result: Result, width: Double) throws {
         let url = output.appendingPathComponent(TrainingSummary.fileName)
-        guard var object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any] else { return }
-        object["width"] = width
-        object["width_ranked"] = result.ranked
-        object["width_teacher"] = result.directory.path
-        object["width_teacher_best"] = result.summary.best
-        try ModelDirectory.atomicWrite(try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]),
-                                       to: url)
+        let data = try Data(contentsOf: url)
+        guard let summary = try? JSONFormat.decoder().decode(TrainingSummary.self, from: data) else { return }
+        let annotated = AnnotatedSummary(summary: ReadBackNumbers(summary), width: .init(width: width, widthRanked: result.ranked, widthTeacher: result.directory.path,
+                                                                        widthTeacherBest: result.summary.best))
+        try ModelDirectory.atomicWrite(try JSONFormat.file(annotated), to: url)
+    }
+
+    /// A narrower student's `metrics.json`: its training summary, the width, whether the teacher was ranked, the
+    /// teacher's directory and its best dev metrics.
+    struct AnnotatedSummary: Encodable {
+        var summary: ReadBackNumbers<TrainingSummary>
+        var width: Width
+
+        struct Width: Encodable {
+            var width: Double
+            var widthRanked: Bool
+            var widthTeacher: String
+            var widthTeacherBest: [String: Double]
+        }
+
+        func encode(to encoder: Encoder) throws {
+            try JSONObjectParts(summary, width).encode(to: encoder)
+        }
     }
 }

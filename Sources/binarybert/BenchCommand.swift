@@ -43,73 +43,17 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         try threading.apply()
-        let result: [String: Any]
-        if dtype == .float32 { result = try measure(Float.self) } else { result = try measure(Double.self) }
+        var setup = ThroughputBenchmark.Setup()
+        setup.batch = batch; setup.seq = seq; setup.layers = numLayers; setup.hidden = hidden; setup.heads = heads
+        setup.intermediate = intermediate; setup.vocab = vocab; setup.warmup = warmup; setup.iterations = iters; setup.seed = seed
+        let result = dtype == .float32 ? try ThroughputBenchmark.run(Float.self, setup: setup, dtype: dtype.rawValue, log: log)
+            : try ThroughputBenchmark.run(Double.self, setup: setup, dtype: dtype.rawValue, log: log)
         if json {
-            let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            try printJSONLine(result)
         } else {
-            for key in result.keys.sorted() { print("\(key.padding(toLength: 22, withPad: " ", startingAt: 0)) \(result[key]!)") }
+            for (key, value) in result.rows { print("\(key.padding(toLength: 22, withPad: " ", startingAt: 0)) \(value)") }
         }
     }
 
     private func log(_ s: String) { FileHandle.standardError.write((s + "\n").data(using: .utf8)!) }
-
-    func measure<T: BLASReal>(_ type: T.Type) throws -> [String: Any] {
-        let config = BertConfig(vocabSize: vocab, hiddenSize: hidden, numHiddenLayers: numLayers, numAttentionHeads: heads,
-                                intermediateSize: intermediate, hiddenDropoutProb: 0, attentionProbsDropoutProb: 0,
-                                maxPositionEmbeddings: max(512, seq), numLabels: 2)
-        let model = try BertModel<T>(config: config)
-        model.initializeWeights(seed: seed)
-        var rng = SeededRNG(seed: seed, stream: 1)
-        let ids = (0..<(batch * seq)).map { _ in Int32(rng.next() % UInt64(vocab)) }
-        let tokens = TokenBatch(batchSize: batch, sequenceLength: seq, inputIds: ids)
-        let labels = Targets.classes((0..<batch).map { $0 % 2 })
-
-        let peak = gemmPeak(T.self)
-        log("gemm peak \(String(format: "%.1f", peak)) GFLOP/s (\(T.self), \(Parallel.threads) threads, core \(BLASInfo.coreName))")
-
-        var fwd: [Double] = [], fwdBwd: [Double] = []
-        for i in 0..<(warmup + iters) {
-            let t = try Stopwatch.seconds { try model.forward(tokens) }
-            if i >= warmup { fwd.append(t) }
-        }
-        log("forward median \(String(format: "%.3f", Stopwatch.median(fwd))) s")
-        for i in 0..<(warmup + iters) {
-            let t = try Stopwatch.seconds { _ = try model.lossAndGradient(tokens, targets: labels, rng: &rng) }
-            if i >= warmup { fwdBwd.append(t) }
-        }
-        log("forward+backward median \(String(format: "%.3f", Stopwatch.median(fwdBwd))) s")
-
-        let n = Double(batch * seq), h = Double(hidden), inter = Double(intermediate), t = Double(seq)
-        let fwdFlopsPerToken = Double(numLayers) * (2 * (4 * h * h + 2 * h * inter) + 2 * 2 * t * h)
-        let fwdTime = Stopwatch.median(fwd), fwdBwdTime = Stopwatch.median(fwdBwd)
-        let gflopsFwd = fwdFlopsPerToken * n / fwdTime / 1e9
-        let gflopsFwdBwd = 3 * fwdFlopsPerToken * n / fwdBwdTime / 1e9
-        return [
-            "impl": "swift", "dtype": dtype.rawValue, "batch": batch, "seq": seq, "layers": numLayers, "hidden": hidden, "heads": heads,
-            "intermediate": intermediate, "threads": Parallel.threads, "blas_core": BLASInfo.coreName,
-            "blas_core_selection": BLASCoreSelection.note,
-            "fwd_seconds": fwdTime, "fwd_bwd_seconds": fwdBwdTime,
-            "fwd_tokens_per_s": n / fwdTime, "fwd_bwd_tokens_per_s": n / fwdBwdTime,
-            "gflops_fwd": gflopsFwd, "gflops_fwd_bwd": gflopsFwdBwd,
-            "sgemm_peak_gflops": peak, "fraction_of_peak_fwd_bwd": gflopsFwdBwd / peak,
-        ]
-    }
-
-    /// Best of several square GEMMs (n = 2048) in the benchmark's precision.
-    private func gemmPeak<T: BLASReal>(_ type: T.Type) -> Double {
-        let n = 2048
-        let a = Buffer<T>(count: n * n), b = Buffer<T>(count: n * n), c = Buffer<T>(count: n * n)
-        var rng = SeededRNG(seed: 11)
-        rng.fillUniform(a.pointer, count: n * n, low: -1, high: 1)
-        rng.fillUniform(b.pointer, count: n * n, low: -1, high: 1)
-        var best = Double.infinity
-        for _ in 0..<4 {
-            best = min(best, Stopwatch.seconds {
-                T.gemm(.none, .none, m: n, n: n, k: n, alpha: 1, a: a.pointer, lda: n, b: b.pointer, ldb: n, beta: 0, c: c.pointer, ldc: n)
-            })
-        }
-        return 2 * Double(n * n * n) / best / 1e9
-    }
 }

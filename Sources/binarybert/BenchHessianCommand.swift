@@ -87,9 +87,8 @@ struct BenchHessianCommand: ParsableCommand {
             getrusage(RUSAGE_SELF.rawValue, &usage)
             let peak = reset ? ProcessMemory.peakMB : nil
             let growth = zip2(peak, baseline).map { $0 - $1 }
-            let fields: [String: Any] = ["max_rss_mb": Double(usage.ru_maxrss) / 1024, "baseline_rss_mb": baseline ?? NSNull(),
-                                         "peak_rss_mb": peak ?? NSNull(), "growth_mb": growth ?? NSNull()]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]), as: UTF8.self))
+            try printJSONLine(HessianBenchmark.MemoryProbeReport(maxRssMb: Double(usage.ru_maxrss) / 1024, baselineRssMb: baseline,
+                                                                 peakRssMb: peak, growthMb: growth))
             return
         }
         log("\(probe.label): \(chosen.indices.count) examples, \(T.self), threads \(Parallel.threads), BLAS core \(BLASInfo.coreName)")
@@ -106,7 +105,7 @@ struct BenchHessianCommand: ParsableCommand {
         let convergence = try HessianBenchmark.convergence(op, k: topK, accuracy: accuracy, seed: seed, budget: maxHvps, progress: log)
         log("Lanczos HVPs top-1 \(convergence.lanczosTop1.map(String.init) ?? "-"), top-\(topK) \(convergence.lanczosTopK.map(String.init) ?? "-"); "
             + "power top-1 \(convergence.powerTop1.map(String.init) ?? "-"), top-\(topK) \(convergence.powerTopK.map(String.init) ?? "-")")
-        var memory: [String: Any] = [:]
+        var reports: [HessianBenchmark.MemoryProbeReport] = []
         for probeKind in MemoryProbe.allCases {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
@@ -118,26 +117,16 @@ struct BenchHessianCommand: ParsableCommand {
             try p.run()
             let out = pipe.fileHandleForReading.readDataToEndOfFile()
             p.waitUntilExit()
-            let object = try JSONSerialization.jsonObject(with: out) as? [String: Any]
-            for key in ["max_rss_mb", "baseline_rss_mb", "peak_rss_mb", "growth_mb"] {
-                memory["\(key)_\(probeKind.rawValue)"] = object?[key] ?? NSNull()
-            }
+            reports.append(HessianBenchmark.MemoryProbeReport(try JSONDecoder().decode(JSONValue.self, from: out)))
         }
         // The peak since the reset (ru_maxrss of a child carries its parent's peak over exec on Linux, so it is kept for
         // reference only).
-        if let g = memory["peak_rss_mb_gradient"] as? Double, let h = memory["peak_rss_mb_hvp"] as? Double { memory["hvp_over_gradient"] = h / g }
-        if let g = memory["growth_mb_gradient"] as? Double, let h = memory["growth_mb_hvp"] as? Double, g > 0 {
-            memory["hvp_growth_over_gradient_growth"] = h / g
-        }
-        var result: [String: Any] = [
-            "model": probe.description, "examples": chosen.indices.count, "indices_sha256": chosen.indicesHash, "batch_size": objectiveOptions.batchSize,
-            "batching": chosen.batching, "max_length": objectiveOptions.maxLength, "dtype": dtype.rawValue, "threads": Parallel.threads, "blas_core": BLASInfo.coreName,
-            "version": BinaryBERTVersion.string, "select": select, "top_k": topK,
-            "cost": try jsonObject(costs), "convergence": try jsonObject(convergence), "memory": memory,
-        ]
-        if curvature != .hessian { result["curvature"] = curvature.rawValue }
-        let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys, .withoutEscapingSlashes])
-        print(String(decoding: data, as: UTF8.self))
+        let report = HessianBenchmark.Report(
+            model: probe.description, examples: chosen.indices.count, indicesSha256: chosen.indicesHash, batchSize: objectiveOptions.batchSize,
+            batching: chosen.batching, maxLength: objectiveOptions.maxLength, dtype: dtype.rawValue, version: BinaryBERTVersion.string,
+            select: select, topK: topK, cost: costs, convergence: convergence, memory: HessianBenchmark.Memory(gradient: reports[0], hvp: reports[1]),
+            curvature: curvature)
+        print(try JSONFormat.line(report, nonFinite: .named))
     }
 }
 

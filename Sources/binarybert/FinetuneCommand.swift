@@ -98,8 +98,7 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         try threading.apply()
         let metrics = dtype == .float64 ? try evaluate(Double.self) : try evaluate(Float.self)
-        let data = try JSONSerialization.data(withJSONObject: metrics, options: [.sortedKeys])
-        print(String(decoding: data, as: UTF8.self))
+        try printJSONLine(metrics)
     }
 
     func evaluate<T: BLASReal>(_ type: T.Type) throws -> [String: Double] {

@@ -27,10 +27,7 @@ struct InfoCommand: ParsableCommand {
             ("cpu_flags", present.joined(separator: " ")),
         ]
         if json {
-            var object: [String: String] = [:]
-            for (k, v) in info { object[k] = v }
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            try printJSONLine(Dictionary(info) { _, last in last })
         } else {
             for (k, v) in info { print("\(k.padding(toLength: 20, withPad: " ", startingAt: 0)) \(v)") }
         }
