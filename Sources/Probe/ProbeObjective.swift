@@ -80,12 +80,58 @@ public struct ProbeData {
          "batch_size": String(options.batchSize), "dtype": dtype, "batching": chosen.batching]
     }
 
-    /// The objective as a result records it.
+    /// The objective as a result records it (untyped, for the commands not yet writing typed documents).
     public var provenance: [String: Any] {
         ["task": task.name, "data": Provenance.relative(URL(fileURLWithPath: options.data).path), "split": options.split,
          "examples": chosen.indices.count, "indices_sha256": chosen.indicesHash, "sample_seed": options.sampleSeed.map { $0 as Any } ?? NSNull(),
          "batch_size": options.batchSize, "batching": chosen.batching, "max_length": options.maxLength,
          "loss_reduction": "mean over examples (each batch's mean weighted by its size)", "mode": "eval",
          "metric": task.numLabels > 1 ? "accuracy" : "none"]
+    }
+
+    /// The objective as a result records it.
+    public var record: ObjectiveRecord {
+        ObjectiveRecord(task: task.name, data: Provenance.relative(URL(fileURLWithPath: options.data).path), split: options.split,
+                        examples: chosen.indices.count, indicesSha256: chosen.indicesHash, sampleSeed: options.sampleSeed,
+                        batchSize: options.batchSize, batching: chosen.batching, maxLength: options.maxLength,
+                        metric: task.numLabels > 1 ? "accuracy" : "none")
+    }
+}
+
+/// A probe's objective as its result records it: the task, data and split, which examples (their count, the sha256 of
+/// their indices, the sample seed or null for the first N), their batches and the loss's definition.
+public struct ObjectiveRecord: Encodable, Sendable {
+    public var task: String
+    public var data: String
+    public var split: String
+    public var examples: Int
+    public var indicesSha256: String
+    @NullWhenAbsent public var sampleSeed: UInt64?
+    public var batchSize: Int
+    public var batching: String
+    public var maxLength: Int
+    public var lossReduction = "mean over examples (each batch's mean weighted by its size)"
+    public var mode = "eval"
+    public var metric: String
+}
+
+/// What every probe result (`hessian.json`, a scan's `surface.json`) records first: the version that made it, the
+/// command, its threads and BLAS core, the dtype and the objective.
+public struct ProbeProvenance: Encodable, Sendable {
+    public var version: String
+    public var command: [String]
+    public var threads: Int
+    public var blasCore: String
+    public var dtype: String
+    public var objective: ObjectiveRecord
+
+    /// This process's command line, threads and BLAS core.
+    public init(version: String, dtype: String, objective: ObjectiveRecord) {
+        self.version = version
+        command = Provenance.command
+        threads = Parallel.threads
+        blasCore = BLASInfo.coreName
+        self.dtype = dtype
+        self.objective = objective
     }
 }

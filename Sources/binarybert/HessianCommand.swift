@@ -130,114 +130,26 @@ struct HessianCommand: ParsableCommand {
         let probes = try model.map { try ProbeModel<T>(directory: URL(fileURLWithPath: $0)) }
         let probeData = try ProbeData.prepare(self.objective.options(examples: 64), models: probes, log: log)
         let spec = probeData.task, chosen = probeData.chosen, encoded = probeData.encoded, asked = probeData.options
+        let dtypeName = T.self == Float.self ? "float32" : "float64"
         log("hessian: \(probes.count) model(s), \(spec.name) \(asked.split) \(chosen.indices.count) examples (indices sha256 \(chosen.indicesHash.prefix(12))…), "
-            + "\(T.self == Float.self ? "float32" : "float64"), threads \(Parallel.threads), BLAS core \(BLASInfo.coreName)")
-
-        var document: [String: Any] = [
-            "version": BinaryBERTVersion.string, "command": Provenance.command, "threads": Parallel.threads, "blas_core": BLASInfo.coreName,
-            "dtype": T.self == Float.self ? "float32" : "float64", "seed": seed,
-            "hessian_of": "mean task loss over the objective's examples w.r.t. the weights the forward reads (ŵ for quantized models); "
-                + "activation quantizers frozen and straight-through (STE surrogate)",
-            "space": space.rawValue,
-            "objective": probeData.provenance,
-        ]
-        if !view.isDefault {
-            document["curvature"] = curvature.rawValue
-            document["scale"] = scale.rawValue
-            document["matrix"] = view.formula
-        }
-        var summaries: [[String: Any]] = []
-
-        if let select {
-            let request = job.request
-            var reports: [Any] = []
-            var selectionInfo: [String: Any] = [:]
-            for p in probes {
-                let selection = try ParameterSelection(select, table: p.model.table, layers: p.model.config.numHiddenLayers,
-                                                       includeBiases: includeBiases)
-                selectionInfo = ["spec": select, "include_biases": includeBiases, "tensors": selection.names, "dimension": selection.dimension]
-                log("\(p.label): selection \(select) = \(selection.names.count) tensors, dimension \(selection.dimension)")
-                let objective = try probeData.objective(for: p)
-                let report = try HessianAnalysis.analyze(p, objective: objective, selection: selection.views, request: request,
-                                                         output: out, progress: log)
-                reports.append(try jsonObject(report))
-                var s: [String: Any] = ["model": p.label, "loss": report.loss, "hvps": report.hvps, "seconds": report.seconds]
-                if let a = report.accuracy { s["accuracy"] = a }
-                if let t = report.top { s["top"] = t.values }
-                if let b = report.bottom { s["bottom"] = b.values }
-                if let t = report.trace { s["trace"] = t.estimate; s["trace_se"] = t.standardError }
-                if let q = report.quadraticCheck { s["quadratic_ratio"] = q.ratio ?? NSNull() }
-                summaries.append(s)
-            }
-            document["selection"] = selectionInfo
-            document["models"] = reports
-        }
-
+            + "\(dtypeName), threads \(Parallel.threads), BLAS core \(BLASInfo.coreName)")
+        let run = HessianRun(probes: probes, data: probeData,
+                             provenance: ProbeProvenance(version: BinaryBERTVersion.string, dtype: dtypeName, objective: probeData.record),
+                             seed: seed, space: space, view: view, output: out, started: clock, progress: log)
+        if let select { try run.analyze(select: select, includeBiases: includeBiases, request: job.request) }
         if perModule {
-            let csv = out.appendingPathComponent(view.isDefault ? "per-module.csv" : "per-module-\(view.slug).csv")
-            let table = try PerModuleTable(url: csv)
-            let layerCount = probes[0].model.config.numHiddenLayers
-            let layerList = try job.perModuleLayers(count: layerCount)
+            let table = try run.openPerModuleTable()
+            let layerList = try job.perModuleLayers(count: probes[0].model.config.numHiddenLayers)
             let needed = batches * asked.batchSize
             guard needed <= encoded.count else {
                 throw ValidationError("--per-module needs --batches × --batch-size = \(needed) examples; \(asked.split) has \(encoded.count)")
             }
             let miniBatches = try ProbeExamples(available: encoded.count, count: needed, sampleSeed: asked.sampleSeed, batchSize: asked.batchSize, packed: chosen.packed)
-            let all = miniBatches.batches(encoded).map { [$0] }
             var o = Lanczos.Options()
             o.maxMatvecs = maxHvps; o.tolerance = tol; o.seed = seed
-            let view = self.view
-            if !view.isDefault {
-                // Refuse a view a model cannot have before any cell is computed.
-                for p in probes {
-                    let objective = try LossObjective(model: p.model, batches: all[0])
-                    for module in CurvatureModule.allCases {
-                        for layer in layerList {
-                            let selection = try ParameterSelection(module.spec(layer: layer), table: p.model.table, layers: layerCount)
-                            _ = try view.makeOperator(p, objective: objective, selection: selection.views)
-                        }
-                    }
-                }
-            }
-            for p in probes {
-                let make: ((LossObjective<T>, [ParameterView]) throws -> LinearOperator)? = view.isDefault ? nil : { objective, selection in
-                    try view.makeOperator(p, objective: objective, selection: selection)
-                }
-                try PerModuleCurvature.run(label: p.label, model: p.model, batches: all, modules: CurvatureModule.allCases, layers: layerList,
-                                           options: o, table: table, progress: log, curvature: make)
-            }
-            try table.finish(modelOrder: probes.map(\.label))
-            let summary = PerModuleCurvature.summarize(table.rows, models: probes.map(\.label), reference: probes[0].label, seed: seed)
-            var models: [[String: Any]] = []
-            for p in probes {
-                let objective = try LossObjective(model: p.model, batches: miniBatches.batches(encoded))
-                let (loss, accuracy) = try objective.lossAndAccuracy()
-                var m: [String: Any] = p.description.mapValues { $0 as Any }
-                m["loss"] = loss
-                m["accuracy"] = accuracy ?? NSNull()
-                models.append(m)
-            }
-            var perModule: [String: Any] = [
-                "csv": csv.lastPathComponent, "batches": batches, "batch_size": asked.batchSize, "batching": miniBatches.batching, "examples_indices_sha256": miniBatches.indicesHash,
-                "layers": layerList, "modules": CurvatureModule.allCases.map(\.rawValue), "reference": probes[0].label,
-                "lanczos": ["max_hvps": maxHvps, "tol": tol, "ends": ["largest-algebraic", "smallest-algebraic"]],
-                "ratio": "mean λ_max of the model / mean λ_max of the reference over the same layer × batch cells; 95% interval from 2000 paired bootstrap resamples of cells",
-                "models": models, "summary": try jsonObject(summary),
-            ]
-            if !view.isDefault {
-                perModule["curvature"] = curvature.rawValue
-                perModule["scale"] = scale.rawValue
-                perModule["matrix"] = view.formula
-            }
-            document["per_module"] = perModule
-            summaries.append(["per_module": csv.path, "cells": table.rows.count])
+            try run.perModule(table: table, layers: layerList, batches: batches, miniBatches: miniBatches, options: o)
         }
-        document["seconds"] = Date().timeIntervalSince(clock)
-        let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        try ModelDirectory.atomicWrite(data, to: out.appendingPathComponent("hessian.json"))
-        let line = try JSONSerialization.data(withJSONObject: ["output": out.appendingPathComponent("hessian.json").path, "results": summaries,
-                                                               "seconds": document["seconds"]!], options: [.sortedKeys, .withoutEscapingSlashes])
-        print(String(decoding: line, as: UTF8.self))
+        try printJSONLine(try run.finish())
     }
 
     /// The command's typed options.
@@ -289,11 +201,4 @@ struct HessianCommand: ParsableCommand {
         a.options(["--seed": r.seed, "--dtype": job.dtype.rawValue, "--output": job.output])
         return a.words
     }
-}
-
-/// An Encodable value as a JSON object tree (for embedding in a larger document), keys as the type's CodingKeys.
-func jsonObject<V: Encodable>(_ value: V) throws -> Any {
-    let encoder = JSONEncoder()
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-    return try JSONSerialization.jsonObject(with: encoder.encode(value))
 }
