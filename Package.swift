@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "ReportTests", dependencies: ["Report", "Plotting", "AdaptiveSplit", "Curvature", "Landscape", "Probe", "Quantization", "Storage",
                                                 "Training"]),
         .testTarget(name: "CurvatureTests", dependencies: ["Curvature", "Probe", "BERT", "Numerics", "Quantization", "AdaptiveSplit"]),
-        .testTarget(name: "LandscapeTests", dependencies: ["Landscape", "Probe", "Curvature", "BERT", "Numerics", "Quantization"]),
+        .testTarget(name: "LandscapeTests", dependencies: ["Landscape", "Probe", "Curvature", "BERT", "Numerics", "Quantization", "Storage"]),
     ],
     swiftLanguageModes: [.v5]
 )

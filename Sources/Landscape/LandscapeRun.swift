@@ -13,8 +13,8 @@ public struct LandscapeRequest {
     public var options: LandscapeOptions
     /// Identity entries of the objective (task, split, examples' hash, max length, batch size, dtype).
     public var objectiveIdentity: [String: String] = [:]
-    /// Provenance written into every sidecar (command, version, threads, data, objective).
-    public var provenance: [String: Any] = [:]
+    /// Provenance written into every sidecar (command, version, threads, dtype, objective); none when nil.
+    public var provenance: ProbeProvenance?
 
     public init(options: LandscapeOptions) { self.options = options }
     public init(select: String, grid: SurfaceGrid) { self.init(options: LandscapeOptions(select: select, grid: grid)) }
@@ -66,17 +66,6 @@ public enum LandscapeRun {
             let meta = ["model": Provenance.relative(probe.directory.path), "model_sha256": probe.sha256, "space": space.rawValue, "selection": r.select]
             try dx.write(to: dir.appendingPathComponent("direction-x.safetensors"), metadata: meta)
             try dy?.write(to: dir.appendingPathComponent("direction-y.safetensors"), metadata: meta)
-            func describe(_ d: Direction, file: String, selection: String) -> [String: Any] {
-                ["kind": d.kind.name, "path": d.kind.path ?? NSNull(), "seed": d.seed.map { $0 as Any } ?? NSNull(), "norm": d.norm,
-                 "normalization": d.normalization, "file": file, "selection": selection,
-                 "tensors": zip(d.views, d.values).filter { $0.1.contains { $0 != 0 } }.map { $0.0.name }]
-            }
-            var directions: [String: Any] = ["x": describe(dx, file: "direction-x.safetensors", selection: r.select)]
-            if let dy {
-                directions["y"] = describe(dy, file: "direction-y.safetensors", selection: r.ySelect ?? r.select)
-                directions["cosine_before_orthogonalization"] = cosine!
-                directions["cosine_after_orthogonalization"] = dy.cosine(dx)
-            }
             var identity = r.objectiveIdentity
             identity["model_sha256"] = probe.sha256
             identity["space"] = space.rawValue
@@ -90,23 +79,21 @@ public enum LandscapeRun {
             identity["x"] = r.grid.x.description
             identity["y"] = r.grid.y?.description ?? ""
             identity["affine"] = affine != nil ? "on" : "off"
-            var sidecar = r.provenance
-            sidecar["model"] = probe.description
-            sidecar["space"] = space.rawValue
-            sidecar["space_definition"] = spaceDefinition(space, split: probe.split)
-            sidecar["selection"] = ["x": xSel.names, "y": ySel?.names ?? (r.grid.isTwoDimensional ? xSel.names : []), "include_biases": r.includeBiases,
-                                    "one_d": r.oneD.rawValue, "dimension": union.reduce(0) { $0 + $1.count }] as [String: Any]
-            sidecar["directions"] = directions
-            sidecar["point"] = "θ₀ + x·d_x + y·d_y from the unperturbed weights of the space"
-            sidecar["prefix_cache"] = ["enabled": r.prefixCache, "boundary": r.prefixCache ? boundaryName(boundary) : "embeddings (full forward)",
-                                       "layer_entry": r.prefixCache ? entry.name : "start", "bytes": cacheBytes,
-                                       "budget_mb": r.cacheMB,
-                                       "affine_stage": affine.map { "\($0.entry.name)@\($0.layer)" as Any } ?? NSNull()] as [String: Any]
+            let scan = ScanProvenance(
+                model: probe.description, space: space, spaceDefinition: spaceDefinition(space, split: probe.split),
+                selection: .init(x: xSel.names, y: ySel?.names ?? (r.grid.isTwoDimensional ? xSel.names : []), includeBiases: r.includeBiases,
+                                 oneD: r.oneD, dimension: union.reduce(0) { $0 + $1.count }),
+                directions: .init(x: .init(dx, file: "direction-x.safetensors", selection: r.select),
+                                  y: dy.map { .init($0, file: "direction-y.safetensors", selection: r.ySelect ?? r.select) },
+                                  cosineBeforeOrthogonalization: dy == nil ? nil : cosine, cosineAfterOrthogonalization: dy.map { $0.cosine(dx) }),
+                prefixCache: .init(enabled: r.prefixCache, boundary: r.prefixCache ? boundaryName(boundary) : "embeddings (full forward)",
+                                   layerEntry: r.prefixCache ? entry.name : "start", bytes: cacheBytes, budgetMb: r.cacheMB,
+                                   affineStage: affine.map { "\($0.entry.name)@\($0.layer)" }))
             let probeRunner = SurfaceProbe(probe: probe, objective: objective, space: space, x: dx, y: dy, prefixCache: r.prefixCache,
                                            affine: r.affine)
             progress("landscape \(probe.label) \(space.rawValue) \(r.directions)\(seed.map { " seed \($0)" } ?? ""): \(r.grid.pointCount) points"
                      + (r.shard.map { ", shard \($0) (\($0.source))" } ?? ""))
-            let outcome = try SurfaceScan.run(grid: r.grid, shard: r.shard, directory: dir, identity: identity, sidecar: sidecar,
+            let outcome = try SurfaceScan.run(grid: r.grid, shard: r.shard, directory: dir, identity: identity, sidecar: JSONObjectParts(r.provenance, scan),
                                               directionSeed: seed, progress: progress) { x, y in try probeRunner.evaluate(x: x, y: y) }
             out.append(Unit(directory: dir, seed: seed, outcome: outcome))
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// A scan's identity: every option that changes a number of it, as named fields (`batch_size`, `model_sha256`,
 /// `space`, …), stored in the sidecar before the first point; a rerun whose identity differs is refused, naming
@@ -31,10 +32,17 @@ public enum ScanIdentity {
         Dictionary(stored.map { (renamed[$0.key] ?? $0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
     }
 
+    /// The identity a sidecar stores (empty when it has none, or one whose values are not all strings).
+    static func fields(_ sidecar: JSONValue) -> [String: String] {
+        guard let object = sidecar["identity"]?.object else { return [:] }
+        let strings = object.compactMapValues(\.string)
+        return strings.count == object.count ? strings : [:]
+    }
+
     /// Refuses a sidecar at `url` whose identity differs from `identity`, naming the first field that differs.
     static func check(_ url: URL, _ identity: [String: String]) throws {
         guard FileManager.default.fileExists(atPath: url.path) else { return }
-        var stored = normalized(try SurfaceScan.readJSON(url)["identity"] as? [String: String] ?? [:])
+        var stored = normalized(fields(try SurfaceScan.readJSON(url)))
         for (key, value) in absentMeans where stored[key] == nil && identity[key] != nil { stored[key] = value }
         // Fields that follow from others (the affine shortcut exists only in some spaces) are compared last, so the
         // message names the option the user changed.

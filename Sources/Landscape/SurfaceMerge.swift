@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// Assembles the parts of a sharded scan (`part-K-of-N.{csv,json}` in one or more directories) into `surface.csv`,
 /// `surface.json` and `statistics.csv`: the same CSV bytes as an unsharded scan. Every part must be complete and
@@ -58,28 +59,28 @@ public enum SurfaceMerge {
             throw LandscapeError.incomplete(path: directories.map(\.path).joined(separator: ", "), reason: "shard \(missing)/\(n) is missing (part-\(missing)-of-\(n).json)")
         }
         let reference = try SurfaceScan.readJSON(byShard[0]!)
-        let identity = ScanIdentity.normalized(reference["identity"] as? [String: String] ?? [:])
-        guard let gridInfo = reference["grid"] as? [String: Any], let xs = gridInfo["x"] as? String else {
+        let identity = ScanIdentity.normalized(ScanIdentity.fields(reference))
+        guard let xs = reference["grid"]?["x"]?.string else {
             throw LandscapeError.badFile(path: byShard[0]!.path, reason: "has no grid")
         }
         let grid = SurfaceGrid(x: try GridAxis(parsing: xs, option: "grid.x"),
-                               y: try (gridInfo["y"] as? String).map { try GridAxis(parsing: $0, option: "grid.y") })
+                               y: try reference["grid"]?["y"]?.string.map { try GridAxis(parsing: $0, option: "grid.y") })
         var points: [Int: SurfacePoint] = [:]
         var seconds = 0.0
-        var partsInfo: [[String: Any]] = []
+        var parts: [MergedFields.Part] = []
         for k in 0..<n {
             let url = byShard[k]!
             try ScanIdentity.check(url, identity)
             let doc = try SurfaceScan.readJSON(url)
-            guard doc["status"] as? String == "complete" else { throw LandscapeError.incomplete(path: url.path, reason: "this shard has not finished (rerun it)") }
+            guard doc["status"]?.string == "complete" else { throw LandscapeError.incomplete(path: url.path, reason: "this shard has not finished (rerun it)") }
             let csv = url.deletingLastPathComponent().appendingPathComponent("part-\(k)-of-\(n).csv")
             for (key, p) in try SurfaceCSV.read(csv, grid: grid) {
                 guard key % n == k else { throw LandscapeError.badFile(path: csv.path, reason: "holds point (\(p.i), \(p.j)), which belongs to shard \(key % n)") }
                 guard points[key] == nil else { throw LandscapeError.badFile(path: csv.path, reason: "repeats point (\(p.i), \(p.j))") }
                 points[key] = p
             }
-            seconds += doc["seconds_last_run"] as? Double ?? 0
-            partsInfo.append(["shard": k, "json": url.path, "threads": doc["threads"] ?? NSNull()])
+            seconds += doc["seconds_last_run"]?.double ?? 0
+            parts.append(MergedFields.Part(shard: k, json: url.path, threads: doc["threads"] ?? .null))
         }
         if let missing = (0..<grid.pointCount).first(where: { points[$0] == nil }) {
             let (i, j) = grid.coordinates(missing)
@@ -89,20 +90,47 @@ public enum SurfaceMerge {
         let csv = output.appendingPathComponent("surface.csv")
         try SurfaceCSV.writeFinal(points, to: csv)
         let stats = SurfaceStatistics(grid: grid, loss: (0..<grid.pointCount).map { points[$0]!.loss })
-        let seed = (reference["direction_seed"] as? NSNumber)?.uint64Value
-        try SurfaceScan.writeStatistics(stats, seed: seed, to: output.appendingPathComponent("statistics.csv"))
-        var doc = reference
-        doc["shard"] = NSNull()
-        doc["merged_from"] = partsInfo
-        doc["csv"] = csv.lastPathComponent
-        doc["status"] = "complete"
-        doc["seconds_last_run"] = seconds
-        doc["points_computed_last_run"] = points.count
-        doc["non_finite_points"] = points.values.filter { !$0.loss.isFinite }.count
-        doc["statistics"] = SurfaceScan.statisticsJSON(stats)
-        doc["statistics_definitions"] = SurfaceStatistics.definitions
-        doc["statistics_csv"] = "statistics.csv"
-        try SurfaceScan.writeJSON(doc, to: output.appendingPathComponent("surface.json"))
+        let seed = try? JSONFormat.decoder().decode(DirectionSeed.self, from: Data(contentsOf: byShard[0]!)).directionSeed
+        try SurfaceScan.writeStatistics(stats, seed: seed, to: output.appendingPathComponent(SurfaceStatistics.fileName))
+        let merged = MergedFields(fields: .init(directionSeed: seed, mergedFrom: parts, csv: csv.lastPathComponent),
+                                  completion: SurfaceCompletion(statistics: stats, seconds: seconds, computed: points.count, points: points))
+        // The first part's sidecar (as read back) with its fields of a shard replaced by the whole surface's.
+        let replaced = try JSONValue(encoding: merged).object?.keys ?? [:].keys
+        guard let kept = reference.removing(replaced) else {
+            throw LandscapeError.badFile(path: byShard[0]!.path, reason: "is not a JSON object")
+        }
+        try SurfaceScan.writeJSON(JSONObjectParts(kept.readBack, merged), to: output.appendingPathComponent("surface.json"))
         return Outcome(csv: csv, parts: n, statistics: stats)
     }
+}
+
+/// The fields a merge sets in the first part's sidecar: no shard, the parts it came from, the whole CSV, complete
+/// with the whole surface's statistics and the parts' seconds, and the direction seed as the part records it (an
+/// unsigned integer written back exactly).
+struct MergedFields: Encodable {
+    struct Part: Encodable {
+        var shard: Int
+        var json: String
+        var threads: JSONValue
+    }
+
+    struct Fields: Encodable {
+        @NullWhenAbsent var shard: String? = nil
+        var directionSeed: UInt64?
+        var mergedFrom: [Part]
+        var csv: String
+        var status = "complete"
+    }
+
+    var fields: Fields
+    var completion: SurfaceCompletion
+
+    func encode(to encoder: Encoder) throws {
+        try JSONObjectParts(fields, completion).encode(to: encoder)
+    }
+}
+
+/// A sidecar's direction seed, read as the unsigned integer it is.
+struct DirectionSeed: Decodable {
+    var directionSeed: UInt64?
 }

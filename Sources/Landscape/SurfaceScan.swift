@@ -1,6 +1,7 @@
 import BERT
 import Foundation
 import Numerics
+import Storage
 
 /// Runs one scan (one pair of directions) into a directory, resumably: `surface.csv` and its sidecar `surface.json`,
 /// or, for a shard K/N, `part-K-of-N.csv` and `part-K-of-N.json` that `SurfaceMerge` assembles.
@@ -18,25 +19,18 @@ public enum SurfaceScan {
         public let seconds: Double
     }
 
-    /// JSON-safe number: NaN and ±Inf become null.
-    static func json(_ v: Double) -> Any { v.isFinite ? v : NSNull() }
-
-    static func readJSON(_ url: URL) throws -> [String: Any] {
+    /// A sidecar as written: a JSON object, read back whole (a rerun's identity and status, a merge's parts).
+    static func readJSON(_ url: URL) throws -> JSONValue {
         let data = try Data(contentsOf: url)
-        guard let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        guard let o = try? JSONDecoder().decode(JSONValue.self, from: data), o.object != nil else {
             throw LandscapeError.badFile(path: url.path, reason: "is not a JSON object")
         }
         return o
     }
 
-    static func writeJSON(_ object: [String: Any], to url: URL) throws {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        try ModelDirectory.atomicWrite(data + Data("\n".utf8), to: url)
-    }
-
-    /// The statistics block of a sidecar.
-    static func statisticsJSON(_ s: SurfaceStatistics) -> [String: Any] {
-        Dictionary(uniqueKeysWithValues: s.values.map { ($0.name, json($0.value)) })
+    /// Writes a sidecar (the project's JSON, a newline at the end) atomically.
+    static func writeJSON<Document: Encodable>(_ document: Document, to url: URL) throws {
+        try AtomicFile.write(try JSONFormat.file(document) + Data("\n".utf8), to: url)
     }
 
     /// Writes `statistics.csv` (direction_seed,statistic,value) for one scan.
@@ -48,7 +42,7 @@ public enum SurfaceScan {
 
     /// Computes the points of `grid` that `shard` owns (all without one) and are not yet in the partial file.
     /// `evaluate` gives the loss and metric at (x, y); `sidecar` is the provenance written beside the identity.
-    public static func run(grid: SurfaceGrid, shard: Shard?, directory: URL, identity: [String: String], sidecar: [String: Any],
+    public static func run<Sidecar: Encodable>(grid: SurfaceGrid, shard: Shard?, directory: URL, identity: [String: String], sidecar: Sidecar,
                            directionSeed: UInt64?, progress: (String) -> Void,
                            evaluate: (Double, Double) throws -> (loss: Double, metric: Double?)) throws -> Outcome {
         let clock = Date()
@@ -59,13 +53,9 @@ public enum SurfaceScan {
         let jsonURL = directory.appendingPathComponent("\(stem).json")
         try ScanIdentity.check(jsonURL, identity)
         let owned = (0..<grid.pointCount).filter { shard?.owns($0) ?? true }
-        var document = sidecar
-        document["identity"] = identity
-        document["grid"] = ["x": grid.x.description, "y": grid.y?.description ?? NSNull(), "points": grid.pointCount,
-                            "index": "k = j·Nx + i (x fastest)"] as [String: Any]
-        document["shard"] = shard.map { ["index": $0.index, "count": $0.count, "source": $0.source, "points": owned.count] as [String: Any] } ?? NSNull()
-        document["csv"] = csv.lastPathComponent
-        document["direction_seed"] = directionSeed.map { NSNumber(value: $0) } ?? NSNull()
+        var document = SurfaceDocument(sidecar: sidecar, scan: .init(
+            identity: identity, grid: .init(grid), shard: shard.map { .init(index: $0.index, count: $0.count, source: $0.source, points: owned.count) },
+            csv: csv.lastPathComponent, directionSeed: directionSeed, status: "running"))
 
         var points: [Int: SurfacePoint]
         var computed = 0
@@ -75,12 +65,11 @@ public enum SurfaceScan {
                 throw LandscapeError.badFile(path: csv.path, reason: "holds \(points.count) points, not the \(owned.count) this scan owns: remove it to recompute")
             }
             try? FileManager.default.removeItem(at: partial)
-            if let old = try? readJSON(jsonURL), old["status"] as? String == "complete" {
+            if let old = try? readJSON(jsonURL), old["status"]?.string == "complete" {
                 let stats = shard == nil ? SurfaceStatistics(grid: grid, loss: (0..<grid.pointCount).map { points[$0]!.loss }) : nil
                 return Outcome(csv: csv, sidecar: jsonURL, computed: 0, owned: owned.count, statistics: stats, seconds: 0)
             }
         } else {
-            document["status"] = "running"
             try writeJSON(document, to: jsonURL)
             points = try SurfaceCSV.resume(partial, grid: grid)
             let todo = owned.filter { points[$0] == nil }
@@ -112,16 +101,11 @@ public enum SurfaceScan {
         if shard == nil {
             let s = SurfaceStatistics(grid: grid, loss: (0..<grid.pointCount).map { points[$0]!.loss })
             stats = s
-            document["statistics"] = statisticsJSON(s)
-            document["statistics_definitions"] = SurfaceStatistics.definitions
-            document["statistics_csv"] = "statistics.csv"
-            try writeStatistics(s, seed: directionSeed, to: directory.appendingPathComponent("statistics.csv"))
+            try writeStatistics(s, seed: directionSeed, to: directory.appendingPathComponent(SurfaceStatistics.fileName))
         }
         let seconds = Date().timeIntervalSince(clock)
-        document["status"] = "complete"
-        document["seconds_last_run"] = seconds
-        document["points_computed_last_run"] = computed
-        document["non_finite_points"] = points.values.filter { !$0.loss.isFinite }.count
+        document.scan.status = "complete"
+        document.completion = SurfaceCompletion(statistics: stats, seconds: seconds, computed: computed, points: points)
         try writeJSON(document, to: jsonURL)
         try? FileManager.default.removeItem(at: partial)
         return Outcome(csv: csv, sidecar: jsonURL, computed: computed, owned: owned.count, statistics: stats, seconds: seconds)

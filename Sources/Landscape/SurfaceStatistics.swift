@@ -28,6 +28,9 @@ public struct SurfaceStatistics: Equatable, Sendable {
         return (nearest(grid.x), grid.y.map(nearest) ?? 0)
     }
 
+    /// The table of a scan's statistics beside its sidecar.
+    public static let fileName = "statistics.csv"
+
     public static let definitions: [String: String] = [
         "loss_center": "L0, the loss at the grid point nearest (0, 0)",
         "center_x": "x of that point", "center_y": "y of that point",

@@ -80,15 +80,6 @@ public struct ProbeData {
          "batch_size": String(options.batchSize), "dtype": dtype, "batching": chosen.batching]
     }
 
-    /// The objective as a result records it (untyped, for the commands not yet writing typed documents).
-    public var provenance: [String: Any] {
-        ["task": task.name, "data": Provenance.relative(URL(fileURLWithPath: options.data).path), "split": options.split,
-         "examples": chosen.indices.count, "indices_sha256": chosen.indicesHash, "sample_seed": options.sampleSeed.map { $0 as Any } ?? NSNull(),
-         "batch_size": options.batchSize, "batching": chosen.batching, "max_length": options.maxLength,
-         "loss_reduction": "mean over examples (each batch's mean weighted by its size)", "mode": "eval",
-         "metric": task.numLabels > 1 ? "accuracy" : "none"]
-    }
-
     /// The objective as a result records it.
     public var record: ObjectiveRecord {
         ObjectiveRecord(task: task.name, data: Provenance.relative(URL(fileURLWithPath: options.data).path), split: options.split,

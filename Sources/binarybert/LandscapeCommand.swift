@@ -93,9 +93,7 @@ struct LandscapeCommand: ParsableCommand {
     func runMerge() throws {
         let out = URL(fileURLWithPath: output ?? merge[0])
         let merged = try SurfaceMerge.mergeScan(merge.map { URL(fileURLWithPath: $0) }, into: out)
-        let line = try JSONSerialization.data(withJSONObject: ["merged": merged.map { ["csv": $0.csv.path, "parts": $0.parts] }, "output": out.path],
-                                              options: [.sortedKeys, .withoutEscapingSlashes])
-        print(String(decoding: line, as: UTF8.self))
+        try printJSONLine(LandscapeMergeLine(merged, output: out.path))
     }
 
     func run<T: BLASReal>(_ type: T.Type) throws {
@@ -110,28 +108,11 @@ struct LandscapeCommand: ParsableCommand {
 
         var request = try job.request(environment: ProcessInfo.processInfo.environment)
         request.objectiveIdentity = probeData.identity(dtype: dtypeName)
-        request.provenance = [
-            "version": BinaryBERTVersion.string, "command": Provenance.command, "threads": Parallel.threads, "blas_core": BLASInfo.coreName,
-            "dtype": dtypeName, "objective": probeData.provenance,
-        ]
+        request.provenance = ProbeProvenance(version: BinaryBERTVersion.string, dtype: dtypeName, objective: probeData.record)
         log("landscape: \(probe.label) (\(probe.kind), sha256 \(probe.sha256.prefix(12))…), \(spec.name) \(probeData.options.split) \(chosen.indices.count) examples, "
             + "\(dtypeName), threads \(Parallel.threads), BLAS core \(BLASInfo.coreName)")
         let units = try LandscapeRun.run(probe: probe, objective: objective, request: request, output: out, progress: log)
-        var results: [[String: Any]] = []
-        for u in units {
-            var r: [String: Any] = ["csv": u.outcome.csv.path, "json": u.outcome.sidecar.path, "points": u.outcome.owned,
-                                    "computed": u.outcome.computed, "seconds": u.outcome.seconds]
-            if let seed = u.seed { r["direction_seed"] = seed }
-            if let s = u.outcome.statistics {
-                r["loss_center"] = s["loss_center"].map { $0.isFinite ? $0 as Any : NSNull() } ?? NSNull()
-                r["sharpness_r3"] = s["sharpness_r3"].map { $0.isFinite ? $0 as Any : NSNull() } ?? NSNull()
-            }
-            results.append(r)
-        }
-        let line = try JSONSerialization.data(withJSONObject: ["output": out.path, "results": results, "seconds": Date().timeIntervalSince(clock),
-                                                               "shard": request.shard?.description ?? NSNull()],
-                                              options: [.sortedKeys, .withoutEscapingSlashes])
-        print(String(decoding: line, as: UTF8.self))
+        try printJSONLine(LandscapeResultLine(output: out.path, units: units, seconds: Date().timeIntervalSince(clock), shard: request.shard))
     }
 
     /// The command's typed options (a scan: --merge has none).

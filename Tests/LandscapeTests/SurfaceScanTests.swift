@@ -3,6 +3,7 @@ import Foundation
 import Probe
 import BERT
 import Curvature
+import Storage
 @testable import Landscape
 
 final class SurfaceScanTests: XCTestCase {
@@ -46,9 +47,9 @@ final class SurfaceScanTests: XCTestCase {
         _ = try scan(dir, identity: ["space": "latent", "batch_size": "8", "affine": "on"])
         // Sidecars written before the identity had field names keyed it by the options' spellings.
         let url = dir.appendingPathComponent("surface.json")
-        var doc = try SurfaceScan.readJSON(url)
-        doc["identity"] = ["--space": "latent", "--batch-size": "8", "affine shortcut (--no-affine)": "on"]
-        try SurfaceScan.writeJSON(doc, to: url)
+        let old = JSONValue.object(["identity": .object(["--space": .string("latent"), "--batch-size": .string("8"),
+                                                          "affine shortcut (--no-affine)": .string("on")])])
+        try SurfaceScan.writeJSON(try XCTUnwrap(try SurfaceScan.readJSON(url).merging(old)), to: url)
         let again = try scan(dir, identity: ["space": "latent", "batch_size": "8", "affine": "on"],
                              evaluate: { _, _ in XCTFail("recomputed"); return (0, nil) })
         XCTAssertEqual(again.computed, 0)
