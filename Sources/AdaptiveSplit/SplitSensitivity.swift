@@ -1,5 +1,6 @@
 import BERT
 import Foundation
+import Storage
 import Curvature
 import Probe
 import Numerics
@@ -29,16 +30,21 @@ public struct SplitSensitivityRow: Codable, Sendable, Equatable {
     public var matvecs: Int
     public var seconds: Double
 
-    public static let header = "name,module,layer,count,split_bytes,perturbation_sq,measured_gain,trace,trace_se,curvature_gain,matvecs,seconds"
+    public static let columns = ["name", "module", "layer", "count", "split_bytes", "perturbation_sq", "measured_gain", "trace", "trace_se",
+                                 "curvature_gain", "matvecs", "seconds"]
+    public static let header = TidyCSV.line(columns)
 
-    public var csvLine: String {
+    /// The row's cells (numbers as Swift prints them, seconds to the millisecond).
+    public var fields: [String] {
         [name, module, layer.map(String.init) ?? "", String(count), String(splitBytes), "\(perturbation)", "\(measuredGain)",
-         "\(trace)", "\(traceStandardError)", "\(curvatureGain)", String(matvecs), String(format: "%.3f", seconds)].joined(separator: ",")
+         "\(trace)", "\(traceStandardError)", "\(curvatureGain)", String(matvecs), String(format: "%.3f", seconds)]
     }
+
+    public var csvLine: String { TidyCSV.line(fields) }
 
     /// Parses a line written by `csvLine` (a resumed table), nil when it does not have the layout.
     public init?(csvLine line: String) {
-        let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let f = TidyCSV.fields(Substring(line))
         guard f.count == 12, let count = Int(f[3]), let bytes = Int(f[4]), let p = Double(f[5]), let m = Double(f[6]),
               let t = Double(f[7]), let se = Double(f[8]), let c = Double(f[9]), let mv = Int(f[10]), let s = Double(f[11]) else { return nil }
         self.init(name: f[0], module: f[1], layer: Int(f[2]), count: count, splitBytes: bytes, perturbation: p, measuredGain: m,
@@ -126,8 +132,7 @@ public enum SplitSensitivity {
 
     public static func readTable(_ url: URL) throws -> [SplitSensitivityRow] {
         guard FileManager.default.fileExists(atPath: url.path) else { return [] }
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+        guard let data = try? Data(contentsOf: url), case let .success(text) = TidyCSV.decode(data) else {
             throw CurvatureError.badFile(path: url.path, reason: "cannot be read as UTF-8 text")
         }
         let lines = text.split(separator: "\n").map(String.init)
@@ -145,7 +150,6 @@ public enum SplitSensitivity {
     /// Writes the table whole (temporary file, then rename), rows in the model's tensor order.
     static func writeTable(_ rows: [SplitSensitivityRow], to url: URL, order: [String]) throws {
         let sorted = order.compactMap { name in rows.first { $0.name == name } }
-        let text = ([SplitSensitivityRow.header] + sorted.map(\.csvLine)).joined(separator: "\n") + "\n"
-        try ModelDirectory.atomicWrite(Data(text.utf8), to: url)
+        try ModelDirectory.atomicWrite(Data(TidyCSV.text(header: SplitSensitivityRow.columns, rows: sorted.map(\.fields)).utf8), to: url)
     }
 }

@@ -26,17 +26,21 @@ public struct PerModuleRow: Codable, Sendable, Equatable {
     public var lambdaMax: Double, lambdaMin: Double, residualMax: Double
     public var hvps: Int, seconds: Double, converged: Bool
 
-    public static let header = "model,module,layer,batch,lambda_max,lambda_min,residual_max,hvps,seconds,converged"
+    public static let columns = ["model", "module", "layer", "batch", "lambda_max", "lambda_min", "residual_max", "hvps", "seconds", "converged"]
+    public static let header = TidyCSV.line(columns)
 
     var key: String { "\(model)|\(module.rawValue)|\(layer)|\(batch)" }
 
-    public var csvLine: String {
-        "\(csvField(model)),\(module.rawValue),\(layer),\(batch),\(lambdaMax),\(lambdaMin),\(residualMax),\(hvps),\(seconds),\(converged)"
+    /// The row's cells (numbers as Swift prints them, so that a table resumed from its partial file keeps its bytes).
+    var fields: [String] {
+        [model, module.rawValue, "\(layer)", "\(batch)", "\(lambdaMax)", "\(lambdaMin)", "\(residualMax)", "\(hvps)", "\(seconds)", "\(converged)"]
     }
+
+    public var csvLine: String { TidyCSV.line(fields) }
 
     /// Parses a line written by `csvLine` (nil for anything else).
     init?(csvLine line: Substring) {
-        let f = splitCSV(line)
+        let f = TidyCSV.fields(line)
         guard f.count == 10, let module = CurvatureModule(rawValue: f[1]), let layer = Int(f[2]), let batch = Int(f[3]),
               let lmax = Double(f[4]), let lmin = Double(f[5]), let res = Double(f[6]), let hvps = Int(f[7]),
               let seconds = Double(f[8]), let converged = Bool(f[9]) else { return nil }
@@ -107,8 +111,7 @@ public final class PerModuleTable {
         let sorted = rows.sorted {
             (rank[$0.model] ?? .max, moduleRank[$0.module]!, $0.layer, $0.batch) < (rank[$1.model] ?? .max, moduleRank[$1.module]!, $1.layer, $1.batch)
         }
-        let text = ([PerModuleRow.header] + sorted.map(\.csvLine)).joined(separator: "\n") + "\n"
-        try ModelDirectory.atomicWrite(Data(text.utf8), to: url)
+        try ModelDirectory.atomicWrite(Data(TidyCSV.text(header: PerModuleRow.columns, rows: sorted.map(\.fields)).utf8), to: url)
         try? FileManager.default.removeItem(at: partialURL)
     }
 }
@@ -217,26 +220,4 @@ public func formatDuration(_ seconds: Double) -> String {
     if s >= 3600 { return String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) }
     if s >= 60 { return String(format: "%dm%02ds", s / 60, s % 60) }
     return "\(s)s"
-}
-
-/// A CSV field, quoted when it holds a comma, quote or newline.
-func csvField(_ s: String) -> String {
-    s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-}
-
-/// Splits one CSV line (RFC 4180 quoting).
-func splitCSV(_ line: Substring) -> [String] {
-    var fields: [String] = [], cur = "", quoted = false
-    var it = line.makeIterator()
-    while let c = it.next() {
-        if quoted {
-            if c == "\"" {
-                if let n = it.next() {
-                    if n == "\"" { cur.append("\"") } else { quoted = false; if n == "," { fields.append(cur); cur = "" } else { cur.append(n) } }
-                } else { quoted = false }
-            } else { cur.append(c) }
-        } else if c == "," { fields.append(cur); cur = "" } else if c == "\"" && cur.isEmpty { quoted = true } else { cur.append(c) }
-    }
-    fields.append(cur)
-    return fields
 }

@@ -105,14 +105,10 @@ public enum LandscapeRun {
 
     /// statistics.csv over every seed and statistics-summary.csv (mean, sample std, count) at `output`.
     public static func writeSummary(_ runs: [(UInt64?, SurfaceStatistics)], to output: URL) throws {
-        var all = "direction_seed,statistic,value\n"
-        for (seed, s) in runs { for v in s.values { all += "\(seed.map(String.init) ?? ""),\(v.name),\(SurfacePoint.format(v.value))\n" } }
-        try ModelDirectory.atomicWrite(Data(all.utf8), to: output.appendingPathComponent("statistics.csv"))
-        var summary = "statistic,mean,std,count\n"
-        for a in SurfaceStatistics.aggregate(runs.map(\.1)) {
-            summary += "\(a.name),\(SurfacePoint.format(a.mean)),\(SurfacePoint.format(a.std)),\(a.count)\n"
-        }
-        try ModelDirectory.atomicWrite(Data(summary.utf8), to: output.appendingPathComponent("statistics-summary.csv"))
+        try SurfaceStatistics.write(runs, to: output.appendingPathComponent(SurfaceStatistics.fileName))
+        let summary = SurfaceStatistics.aggregate(runs.map(\.1)).map { [$0.name, TidyCSV.number($0.mean), TidyCSV.number($0.std), String($0.count)] }
+        try ModelDirectory.atomicWrite(Data(TidyCSV.text(header: ["statistic", "mean", "std", "count"], rows: summary).utf8),
+                                       to: output.appendingPathComponent("statistics-summary.csv"))
     }
 
     static func boundaryName(_ b: PassBoundary) -> String {

@@ -2,7 +2,7 @@ import BERT
 import Foundation
 import Storage
 
-/// The tidy surface file `i,j,x,y,loss,metric`. While a scan runs, points are appended to `<file>.partial` and
+/// The tidy surface file `i,j,x,y,loss,metric` (the project's CSV codec, `TidyCSV`). While a scan runs, points are appended to `<file>.partial` and
 /// flushed to disk one by one; a rerun reads it back, drops a torn last line (a kill mid-write) and truncates the
 /// file there before appending. When every point is in, the rows are written sorted by linear index to `<file>`
 /// atomically and the partial file is removed.
@@ -70,7 +70,7 @@ public enum SurfaceCSV {
         do { data = try Data(contentsOf: url) } catch {
             throw LandscapeError.badFile(path: url.path, reason: "cannot be read")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard case let .success(text) = TidyCSV.decode(data) else {
             throw LandscapeError.badFile(path: url.path, reason: "is not UTF-8 text")
         }
         var points: [Int: SurfacePoint] = [:]

@@ -91,7 +91,7 @@ public enum SurfaceMerge {
         try SurfaceCSV.writeFinal(points, to: csv)
         let stats = SurfaceStatistics(grid: grid, loss: (0..<grid.pointCount).map { points[$0]!.loss })
         let seed = try? JSONFormat.decoder().decode(DirectionSeed.self, from: Data(contentsOf: byShard[0]!)).directionSeed
-        try SurfaceScan.writeStatistics(stats, seed: seed, to: output.appendingPathComponent(SurfaceStatistics.fileName))
+        try SurfaceStatistics.write([(seed, stats)], to: output.appendingPathComponent(SurfaceStatistics.fileName))
         let merged = MergedFields(fields: .init(directionSeed: seed, mergedFrom: parts, csv: csv.lastPathComponent),
                                   completion: SurfaceCompletion(statistics: stats, seconds: seconds, computed: points.count, points: points))
         // The first part's sidecar (as read back) with its fields of a shard replaced by the whole surface's.

@@ -33,13 +33,6 @@ public enum SurfaceScan {
         try AtomicFile.write(try JSONFormat.file(document) + Data("\n".utf8), to: url)
     }
 
-    /// Writes `statistics.csv` (direction_seed,statistic,value) for one scan.
-    static func writeStatistics(_ s: SurfaceStatistics, seed: UInt64?, to url: URL) throws {
-        var text = "direction_seed,statistic,value\n"
-        for v in s.values { text += "\(seed.map(String.init) ?? ""),\(v.name),\(SurfacePoint.format(v.value))\n" }
-        try ModelDirectory.atomicWrite(Data(text.utf8), to: url)
-    }
-
     /// Computes the points of `grid` that `shard` owns (all without one) and are not yet in the partial file.
     /// `evaluate` gives the loss and metric at (x, y); `sidecar` is the provenance written beside the identity.
     public static func run<Sidecar: Encodable>(grid: SurfaceGrid, shard: Shard?, directory: URL, identity: [String: String], sidecar: Sidecar,
@@ -101,7 +94,7 @@ public enum SurfaceScan {
         if shard == nil {
             let s = SurfaceStatistics(grid: grid, loss: (0..<grid.pointCount).map { points[$0]!.loss })
             stats = s
-            try writeStatistics(s, seed: directionSeed, to: directory.appendingPathComponent(SurfaceStatistics.fileName))
+            try SurfaceStatistics.write([(directionSeed, s)], to: directory.appendingPathComponent(SurfaceStatistics.fileName))
         }
         let seconds = Date().timeIntervalSince(clock)
         document.scan.status = "complete"

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// Summary numbers of one finished scan. Definitions (also written into the sidecar as `definitions`):
 /// the centre is the grid point nearest (0, 0); h_x, h_y the grid spacings; "interior" the points with both
@@ -110,6 +111,12 @@ public struct SurfaceStatistics: Equatable, Sendable {
         out.append(("loss_min", finite.count == loss.count ? finite.min() ?? .nan : .nan))
         out.append(("loss_max", finite.count == loss.count ? finite.max() ?? .nan : .nan))
         values = out.map { (name: $0.0, value: $0.1) }
+    }
+
+    /// Writes `statistics.csv`: direction_seed,statistic,value for each scan (its seed empty for fixed directions).
+    static func write(_ runs: [(seed: UInt64?, statistics: SurfaceStatistics)], to url: URL) throws {
+        let rows = runs.flatMap { run in run.statistics.values.map { [run.seed.map(String.init) ?? "", $0.name, TidyCSV.number($0.value)] } }
+        try AtomicFile.write(TidyCSV.text(header: ["direction_seed", "statistic", "value"], rows: rows), to: url)
     }
 
     /// Mean and sample standard deviation (n − 1; 0 for one value) of each statistic over several scans.

@@ -1,8 +1,8 @@
 import Foundation
 import Storage
 
-/// A tidy CSV file (RFC 4180: a header row, then one record per line; quoted fields may hold commas, quotes as "" and
-/// line breaks). Errors name the file and the line of the record at fault.
+/// A tidy CSV file read by the project's codec (`TidyCSV`: RFC 4180, strict UTF-8), with its columns looked up by
+/// name and its cells read as numbers. Errors name the file and the line of the record at fault.
 public struct CSVTable: Sendable {
     public let source: String
     public let header: [String]
@@ -11,77 +11,30 @@ public struct CSVTable: Sendable {
     public let lines: [Int]
 
     public init(contentsOf url: URL) throws {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw PlottingError.unreadableFile(path: url.path, reason: IOErrorText.reason(error))
-        }
-        switch StrictUTF8.decode(data) {
-        case let .success(text): try self.init(text: text, source: url.path)
-        case let .failure(bad):
-            throw PlottingError.malformedCSV(path: url.path, line: bad.line, reason: "holds bytes that are not UTF-8: '\(bad.excerpt)'")
+        do { self.init(source: url.path, table: try TidyCSV.read(url)) } catch let failure as TidyCSV.Failure {
+            throw Self.error(failure, source: url.path)
         }
     }
 
     public init(text: String, source: String) throws {
+        do { self.init(source: source, table: try TidyCSV.parse(text)) } catch let failure as TidyCSV.Failure {
+            throw Self.error(failure, source: source)
+        }
+    }
+
+    init(source: String, table: TidyCSV.Table) {
         self.source = source
-        var records: [[String]] = []
-        var starts: [Int] = []
-        var field = "", record: [String] = []
-        var quoted = false, fieldWasQuoted = false, line = 1, recordStart = 1
-        var scalars = Array(text.unicodeScalars)
-        if scalars.first == "\u{FEFF}" { scalars.removeFirst() }
-        var i = 0
-        func endRecord() {
-            record.append(field)
-            // A blank line is no record.
-            if !(record.count == 1 && record[0].isEmpty && !fieldWasQuoted) {
-                records.append(record)
-                starts.append(recordStart)
-            }
-            record = []; field = ""; fieldWasQuoted = false
+        header = table.header
+        rows = table.rows
+        lines = table.lines
+    }
+
+    /// The codec's failure as this module's sentence, naming the file.
+    static func error(_ failure: TidyCSV.Failure, source: String) -> PlottingError {
+        switch failure {
+        case let .unreadable(reason): return .unreadableFile(path: source, reason: reason)
+        case let .malformed(line, reason): return .malformedCSV(path: source, line: line, reason: reason)
         }
-        while i < scalars.count {
-            let c = scalars[i]
-            if quoted {
-                if c == "\"" {
-                    if i + 1 < scalars.count && scalars[i + 1] == "\"" { field.unicodeScalars.append("\""); i += 1 } else { quoted = false }
-                } else {
-                    if c == "\n" { line += 1 }
-                    field.unicodeScalars.append(c)
-                }
-            } else if c == "\"" {
-                guard field.isEmpty else {
-                    throw PlottingError.malformedCSV(path: source, line: line, reason: "a quote inside an unquoted field")
-                }
-                quoted = true; fieldWasQuoted = true
-            } else if c == "," {
-                record.append(field); field = ""; fieldWasQuoted = false
-            } else if c == "\n" || c == "\r" {
-                if c == "\r" && i + 1 < scalars.count && scalars[i + 1] == "\n" { i += 1 }
-                endRecord()
-                line += 1
-                recordStart = line
-            } else {
-                if fieldWasQuoted {
-                    throw PlottingError.malformedCSV(path: source, line: line, reason: "text after a closing quote")
-                }
-                field.unicodeScalars.append(c)
-            }
-            i += 1
-        }
-        if quoted { throw PlottingError.malformedCSV(path: source, line: recordStart, reason: "a quoted field is never closed") }
-        if !field.isEmpty || !record.isEmpty || fieldWasQuoted { endRecord() }
-        guard let header = records.first else { throw PlottingError.malformedCSV(path: source, line: 1, reason: "the file is empty") }
-        for (index, name) in header.enumerated() where header[..<index].contains(name) {
-            throw PlottingError.malformedCSV(path: source, line: 1, reason: "the column '\(name)' appears twice")
-        }
-        for (record, start) in zip(records.dropFirst(), starts.dropFirst()) where record.count != header.count {
-            throw PlottingError.malformedCSV(path: source, line: start,
-                                             reason: "\(record.count) fields, but the header has \(header.count)")
-        }
-        self.header = header
-        self.rows = Array(records.dropFirst())
-        self.lines = Array(starts.dropFirst())
     }
 
     /// The index of the column `name`.

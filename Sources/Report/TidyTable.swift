@@ -2,8 +2,8 @@ import Foundation
 import Storage
 import Plotting
 
-/// A tidy table (one row per observation) written as RFC 4180 CSV with full-precision numbers, and read back by
-/// column name: the form of every table the report writes and reads.
+/// A tidy table (one row per observation) written by the project's CSV codec (`TidyCSV`: RFC 4180, full-precision
+/// numbers) and read back by column name: the form of every table the report writes and reads.
 public struct TidyTable: Sendable, Equatable {
     public var columns: [String]
     public var rows: [[String]] = []
@@ -15,20 +15,9 @@ public struct TidyTable: Sendable, Equatable {
     }
 
     /// Full precision (shortest round trip); `nan`, `inf`, `-inf` for non-finite values; empty for nil.
-    public static func number(_ v: Double?) -> String {
-        guard let v else { return "" }
-        if v.isNaN { return "nan" }
-        if v.isInfinite { return v > 0 ? "inf" : "-inf" }
-        return "\(v)"
-    }
+    public static func number(_ v: Double?) -> String { TidyCSV.number(v) }
 
-    static func field(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-    }
-
-    public var text: String {
-        ([columns] + rows).map { $0.map(Self.field).joined(separator: ",") }.joined(separator: "\n") + "\n"
-    }
+    public var text: String { TidyCSV.text(header: columns, rows: rows) }
 
     public func write(to url: URL) throws { try AtomicFile.write(text, to: url, createParent: true) }
 
@@ -41,7 +30,7 @@ public struct TidyTable: Sendable, Equatable {
         return table
     }
 
-    static func parses(_ s: String) -> Bool { s == "nan" || s == "inf" || s == "-inf" || Double(s) != nil }
+    static func parses(_ s: String) -> Bool { TidyCSV.parseNumber(s) != nil }
 
     /// A column whose cells are numbers holds only numbers (or empty cells): one cell that does not parse (a
     /// corrupted `8.93e-07x`) is refused, naming the file, row and column, instead of being read as nan.
@@ -63,7 +52,6 @@ public struct TidyTable: Sendable, Equatable {
 extension Dictionary where Key == String, Value == String {
     /// The cell as a number (nan for empty or unparsable cells).
     public func number(_ key: String) -> Double {
-        guard let s = self[key], !s.isEmpty else { return .nan }
-        switch s { case "nan": return .nan; case "inf": return .infinity; case "-inf": return -.infinity; default: return Double(s) ?? .nan }
+        self[key].flatMap(TidyCSV.parseNumber) ?? .nan
     }
 }

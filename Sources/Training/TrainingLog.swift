@@ -1,5 +1,6 @@
 import BERT
 import Foundation
+import Storage
 
 /// One row of `train_log.csv`.
 public struct TrainingLogRow: Codable, Sendable, Equatable {
@@ -13,15 +14,16 @@ public struct TrainingLogRow: Codable, Sendable, Equatable {
 }
 
 enum TrainingLog {
-    static let header = "step,epoch,loss,lr,dev_metric,examples_per_s"
+    static let fileName = "train_log.csv"
+    static let columns = ["step", "epoch", "loss", "lr", "dev_metric", "examples_per_s"]
 
+    /// The log as `TidyCSV` text: losses and the dev metric to 6 decimals, the learning rate to 7 digits, the
+    /// throughput to 2 decimals (an empty dev_metric on a row without evaluation).
     static func csv(_ rows: [TrainingLogRow]) -> String {
-        var out = header + "\n"
-        for r in rows {
-            out += "\(r.step),\(r.epoch),\(String(format: "%.6f", r.loss)),\(String(format: "%.6e", r.lr)),"
-            out += (r.devMetric.map { String(format: "%.6f", $0) } ?? "") + ",\(String(format: "%.2f", r.examplesPerSecond))\n"
-        }
-        return out
+        TidyCSV.text(header: columns, rows: rows.map { r in
+            [String(r.step), String(r.epoch), String(format: "%.6f", r.loss), String(format: "%.6e", r.lr),
+             r.devMetric.map { String(format: "%.6f", $0) } ?? "", String(format: "%.2f", r.examplesPerSecond)]
+        })
     }
 
     static func write(_ rows: [TrainingLogRow], to url: URL) throws {
