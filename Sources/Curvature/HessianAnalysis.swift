@@ -94,22 +94,15 @@ public enum HessianAnalysis {
         }
     }
 
+    /// Everything `hessian --select` computes for one model: the request checked against the model, its curvature
+    /// operator, then the eigenpairs (saved as eigenvector files under OUTPUT/<label>/), trace, density and quadratic
+    /// check it asks for, with every count and time.
     public static func analyze<T: BLASReal>(_ probe: ProbeModel<T>, objective: LossObjective<T>, selection: [ParameterView],
                                             request r: Request, output: URL, progress: @escaping (String) -> Void) throws -> Report {
         let clock = Date()
-        if r.space == .pair && !probe.split {
-            throw CurvatureError.badRequest("--space pair needs a split (TWS) model; \(probe.label) is \(probe.kind)")
-        }
-        if r.method == .power && r.bottomK > 0 {
-            throw CurvatureError.badRequest("power iteration finds the largest |λ| only: use --method lanczos for --bottom-k")
-        }
-        if r.quadraticCheck && !r.view.isDefault {
-            throw CurvatureError.badRequest("--quadratic-check predicts the loss change with the raw Hessian itself: run it without --curvature ggn or --scale")
-        }
+        try validate(r, for: probe)
         let (loss, accuracy) = try objective.lossAndAccuracy()
-        let curvature = try r.view.makeOperator(probe, objective: objective, selection: selection)
-        let op: LinearOperator = r.space == .pair ? SplitPairOperator(effective: curvature) : curvature
-        let fileViews = r.space == .pair ? pairNames(selection) : selection
+        let op = try makeOperator(probe, objective: objective, selection: selection, request: r)
         try op.checkFixed(seed: r.seed)
         var report = Report(model: probe.description, loss: loss, accuracy: accuracy, space: r.space, dimension: op.dimension,
                             eigenvectorFiles: [], hvps: 2, seconds: 0)
@@ -117,60 +110,17 @@ public enum HessianAnalysis {
             report.curvature = r.view.product; report.scale = r.view.scale; report.matrix = r.view.formula
         }
         try r.requireMemory(dimension: op.dimension)
-        let start = try r.warmStart.map { try EigenvectorFile.read($0, selection: fileViews, model: probe.sha256, allowOtherModel: r.allowOtherModel) }
-        let directory = output.appendingPathComponent(probe.label)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-
-        func save(_ result: EigenResult, prefix: String) throws {
-            for (i, v) in result.vectors.enumerated() {
-                let url = directory.appendingPathComponent("\(prefix)-\(i).safetensors")
-                var metadata = ["eigenvalue": String(result.values[i]), "residual": String(result.residuals[i]), "which": result.which.rawValue,
-                                "model_sha256": probe.sha256, "space": r.space.rawValue]
-                if !r.view.isDefault { metadata["curvature"] = r.view.product.rawValue; metadata["scale"] = r.view.scale.rawValue }
-                try EigenvectorFile.write(EigenvectorFile.fixSign(v), selection: fileViews, to: url, metadata: metadata)
-                report.eigenvectorFiles.append(url.path)
-            }
-        }
+        let files = EigenvectorFiles(directory: output.appendingPathComponent(probe.label), views: r.space == .pair ? pairNames(selection) : selection,
+                                     modelSha256: probe.sha256, request: r)
+        let start = try r.warmStart.map { try EigenvectorFile.read($0, selection: files.views, model: probe.sha256, allowOtherModel: r.allowOtherModel) }
+        try FileManager.default.createDirectory(at: files.directory, withIntermediateDirectories: true)
 
         if r.topK > 0 || r.bottomK > 0 {
-            switch r.method {
-            case .lanczos:
-                var o = Lanczos.Options()
-                o.count = max(r.topK, r.bottomK)
-                o.maxMatvecs = r.maxHVPs
-                o.tolerance = r.tolerance
-                o.seed = r.seed
-                let perHVP = Date()
-                o.progress = { hvps, values, residual in
-                    let rate = Date().timeIntervalSince(perHVP) / Double(max(hvps, 1))
-                    progress(String(format: "%@: %d HVPs, Ritz %@, worst relative residual %.2e, ETA ≤ %@", probe.label, hvps,
-                                    values.prefix(6).map { String(format: "%.6g", $0) }.joined(separator: " "), residual,
-                                    formatDuration(rate * Double(r.maxHVPs - hvps))))
-                }
-                o.checkEvery = 1
-                var ends: [SpectrumEnd] = []
-                if r.topK > 0 { ends.append(.largestAlgebraic) }
-                if r.bottomK > 0 { ends.append(.smallestAlgebraic) }
-                let results = try Lanczos.extremes(op, options: o, ends: ends, start: start)
-                report.hvps += results[0].matvecs
-                for res in results {
-                    var trimmed = res
-                    let k = res.which == .largestAlgebraic ? r.topK : r.bottomK
-                    trimmed.values = Array(res.values.prefix(k)); trimmed.residuals = Array(res.residuals.prefix(k))
-                    trimmed.converged = Array(res.converged.prefix(k)); trimmed.vectors = Array(res.vectors.prefix(k))
-                    if res.which == .largestAlgebraic { report.top = trimmed; try save(trimmed, prefix: "top") }
-                    else { report.bottom = trimmed; try save(trimmed, prefix: "bottom") }
-                }
-            case .power:
-                var o = PowerIteration.Options()
-                o.count = r.topK
-                o.maxIterations = r.maxHVPs
-                o.tolerance = r.tolerance
-                o.seed = r.seed
-                let res = try PowerIteration.eigenpairs(op, options: o)
-                report.hvps += res.matvecs + res.values.count
-                report.top = res
-                try save(res, prefix: "top")
+            let (results, hvps) = try eigenpairs(op, request: r, start: start, label: probe.label, progress: progress)
+            report.hvps += hvps
+            for result in results {
+                if result.which == .smallestAlgebraic { report.bottom = result } else { report.top = result }
+                report.eigenvectorFiles += try files.save(result, prefix: result.which == .smallestAlgebraic ? "bottom" : "top")
             }
         }
         if r.trace {
@@ -181,29 +131,132 @@ public enum HessianAnalysis {
         }
         if r.density {
             progress("\(probe.label): SLQ density, \(r.runs) runs × \(r.steps) steps")
-            let slq = try SpectralDensity.estimate(op, runs: r.runs, steps: r.steps, seed: r.seed)
-            let nodes = slq.runs.flatMap(\.nodes)
-            let range = (nodes.max() ?? 1) - (nodes.min() ?? 0)
-            // Default smoothing: 1% of the spectrum's spread (a standard deviation, unscaled).
-            let sigma = r.sigma ?? max(range * 0.01, 1e-12)
-            let grid = slq.grid(points: r.gridPoints, sigma: sigma)
-            let (trace, se) = slq.trace
-            report.density = DensityReport(slq: slq, sigma: sigma, grid: grid, density: slq.smoothed(grid: grid, sigma: sigma),
-                                           trace: trace, traceStandardError: se)
-            report.hvps += slq.matvecs
+            let d = try density(op, request: r)
+            report.density = d
+            report.hvps += d.slq.matvecs
         }
-        if r.quadraticCheck {
-            // Nothing to check for a full-precision model (ŵ = w), nothing to check against for a packed one (no w).
-            if let latent = probe.latentWeights() {
-            progress("\(probe.label): quadratic check")
-            let q = try QuadraticCheck.run(objective: objective, selection: selection, latent: latent)
+        if r.quadraticCheck, let q = try quadraticCheck(probe, objective: objective, selection: selection, progress: progress) {
             report.quadraticCheck = q
             report.hvps += q.hvps
-            } else {
-                progress("\(probe.label): no quadratic check (\(probe.kind == "fp" ? "full precision: ŵ = w" : "packed: no latent weights"))")
-            }
         }
         report.seconds = Date().timeIntervalSince(clock)
         return report
+    }
+
+    /// Refuses a request the model or the curvature view cannot have, before any work.
+    static func validate<T: BLASReal>(_ r: Request, for probe: ProbeModel<T>) throws {
+        if r.space == .pair && !probe.split {
+            throw CurvatureError.badRequest("--space pair needs a split (TWS) model; \(probe.label) is \(probe.kind)")
+        }
+        if r.method == .power && r.bottomK > 0 {
+            throw CurvatureError.badRequest("power iteration finds the largest |λ| only: use --method lanczos for --bottom-k")
+        }
+        if r.quadraticCheck && !r.view.isDefault {
+            throw CurvatureError.badRequest("--quadratic-check predicts the loss change with the raw Hessian itself: run it without --curvature ggn or --scale")
+        }
+    }
+
+    /// The curvature operator of the request's view on the selection, on the halves' pair for `--space pair`.
+    static func makeOperator<T: BLASReal>(_ probe: ProbeModel<T>, objective: LossObjective<T>, selection: [ParameterView],
+                                          request r: Request) throws -> LinearOperator {
+        let curvature = try r.view.makeOperator(probe, objective: objective, selection: selection)
+        return r.space == .pair ? SplitPairOperator(effective: curvature) : curvature
+    }
+
+    /// The top (and bottom) eigenpairs the request asks for, each trimmed to its count, and the HVPs they took.
+    static func eigenpairs(_ op: LinearOperator, request r: Request, start: [[Double]], label: String,
+                           progress: @escaping (String) -> Void) throws -> (results: [EigenResult], hvps: Int) {
+        switch r.method {
+        case .lanczos:
+            var ends: [SpectrumEnd] = []
+            if r.topK > 0 { ends.append(.largestAlgebraic) }
+            if r.bottomK > 0 { ends.append(.smallestAlgebraic) }
+            let results = try Lanczos.extremes(op, options: lanczosOptions(r, label: label, progress: progress), ends: ends, start: start)
+            return (results.map { $0.prefix($0.which == .largestAlgebraic ? r.topK : r.bottomK) }, results[0].matvecs)
+        case .power:
+            var o = PowerIteration.Options()
+            o.count = r.topK
+            o.maxIterations = r.maxHVPs
+            o.tolerance = r.tolerance
+            o.seed = r.seed
+            let result = try PowerIteration.eigenpairs(op, options: o)
+            return ([result], result.matvecs + result.values.count)
+        }
+    }
+
+    /// Lanczos for both ends at once, reporting its Ritz values, residual and time left after every step.
+    static func lanczosOptions(_ r: Request, label: String, progress: @escaping (String) -> Void) -> Lanczos.Options {
+        var o = Lanczos.Options()
+        o.count = max(r.topK, r.bottomK)
+        o.maxMatvecs = r.maxHVPs
+        o.tolerance = r.tolerance
+        o.seed = r.seed
+        let perHVP = Date()
+        o.progress = { hvps, values, residual in
+            let rate = Date().timeIntervalSince(perHVP) / Double(max(hvps, 1))
+            progress(String(format: "%@: %d HVPs, Ritz %@, worst relative residual %.2e, ETA ≤ %@", label, hvps,
+                            values.prefix(6).map { String(format: "%.6g", $0) }.joined(separator: " "), residual,
+                            formatDuration(rate * Double(r.maxHVPs - hvps))))
+        }
+        o.checkEvery = 1
+        return o
+    }
+
+    /// The SLQ density on the request's grid, smoothed by its σ (default: 1% of the spectrum's spread, a standard
+    /// deviation, unscaled), with the trace it implies.
+    static func density(_ op: LinearOperator, request r: Request) throws -> DensityReport {
+        let slq = try SpectralDensity.estimate(op, runs: r.runs, steps: r.steps, seed: r.seed)
+        let nodes = slq.runs.flatMap(\.nodes)
+        let range = (nodes.max() ?? 1) - (nodes.min() ?? 0)
+        let sigma = r.sigma ?? max(range * 0.01, 1e-12)
+        let grid = slq.grid(points: r.gridPoints, sigma: sigma)
+        let (trace, se) = slq.trace
+        return DensityReport(slq: slq, sigma: sigma, grid: grid, density: slq.smoothed(grid: grid, sigma: sigma),
+                             trace: trace, traceStandardError: se)
+    }
+
+    /// The quadratic check of quantizing the selection; nil for a full-precision model (ŵ = w: nothing to check)
+    /// and a packed one (no latent weights to check against).
+    static func quadraticCheck<T: BLASReal>(_ probe: ProbeModel<T>, objective: LossObjective<T>, selection: [ParameterView],
+                                            progress: (String) -> Void) throws -> QuadraticCheck? {
+        guard let latent = probe.latentWeights() else {
+            progress("\(probe.label): no quadratic check (\(probe.kind == "fp" ? "full precision: ŵ = w" : "packed: no latent weights"))")
+            return nil
+        }
+        progress("\(probe.label): quadratic check")
+        return try QuadraticCheck.run(objective: objective, selection: selection, latent: latent)
+    }
+
+    /// Where one model's eigenvectors go: OUTPUT/<label>/<prefix>-<i>.safetensors, named after the selected tensors
+    /// (the pair space's halves as `split2.<name>`), sign fixed, with the eigenvalue, residual, model and space.
+    struct EigenvectorFiles {
+        let directory: URL
+        let views: [ParameterView]
+        let modelSha256: String
+        let request: Request
+
+        /// Writes every vector of `result`; the paths written, in order.
+        func save(_ result: EigenResult, prefix: String) throws -> [String] {
+            var paths: [String] = []
+            for (i, v) in result.vectors.enumerated() {
+                let url = directory.appendingPathComponent("\(prefix)-\(i).safetensors")
+                var metadata = ["eigenvalue": String(result.values[i]), "residual": String(result.residuals[i]), "which": result.which.rawValue,
+                                "model_sha256": modelSha256, "space": request.space.rawValue]
+                if !request.view.isDefault { metadata["curvature"] = request.view.product.rawValue; metadata["scale"] = request.view.scale.rawValue }
+                try EigenvectorFile.write(EigenvectorFile.fixSign(v), selection: views, to: url, metadata: metadata)
+                paths.append(url.path)
+            }
+            return paths
+        }
+    }
+}
+
+extension EigenResult {
+    /// The first `k` pairs.
+    func prefix(_ k: Int) -> EigenResult {
+        var trimmed = self
+        trimmed.values = Array(values.prefix(k)); trimmed.residuals = Array(residuals.prefix(k))
+        trimmed.converged = Array(converged.prefix(k)); trimmed.vectors = Array(vectors.prefix(k))
+        return trimmed
     }
 }
