@@ -202,155 +202,34 @@ public final class FineTuner<T: BLASReal> {
         guard train.count > 0 else { throw TrainingError.emptyDataset("the training set") }
         guard dev.count > 0 else { throw TrainingError.emptyDataset("the dev set") }
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
-        let stepsPerEpoch = (train.count + options.batchSize - 1) / options.batchSize
-        let totalSteps = stepsPerEpoch * options.epochs
-        let schedule = LinearWarmupSchedule(peak: options.learningRate, totalSteps: totalSteps, warmupFraction: options.warmupFraction)
-        let optimizer = BertAdam(model: model, weightDecay: options.weightDecay, maxGradNorm: options.maxGradNorm,
-                                 biasCorrection: options.biasCorrection)
-        let trainData = train.fingerprint, devData = dev.fingerprint
-        var state = TrainerState(step: 0, bestMetric: nil, bestStep: 0, bestMetrics: [:], log: [], trainSeconds: 0, options: options,
-                                 trainData: trainData, devData: devData)
-        if resume {
-            guard hooks.supportsResume else { throw TrainingError.resumeMismatch("this kind of run cannot be resumed yet") }
-            state = try restore(optimizer: optimizer, totalSteps: totalSteps, trainData: trainData, devData: devData)
-        }
-        /// Where a numerical fault leaves the user: the checkpoint to resume from, else the best model.
-        func lastGood() -> String? {
-            if let dir = TrainingCheckpoint.resumable(in: output) { return dir.path }
-            return FileManager.default.fileExists(atPath: output.appendingPathComponent(ModelDirectory.weightsFile).path) ? output.path : nil
-        }
-        func requireFiniteWeights(step: Int, batch: String) throws {
-            if let i = T.kernelFirstNonFinite(model.parameters.pointer, model.parameters.count) {
-                let name = model.table.view(containing: i)?.name ?? "?"
-                throw TrainingError.nonFinite(what: "the weights (\(name))", step: step, batch: batch, lastGoodCheckpoint: lastGood())
-            }
-        }
-        try hooks.optimizerCreated?(optimizer)
-        let metricName = train.task.primaryMetric
+        let loop = try TrainingLoop(self, resume: resume)
+        try hooks.optimizerCreated?(loop.optimizer)
         let wallStart = Date()
-        var window = state.evalWindow ?? LossWindow(), logWindow = state.logWindow ?? LossWindow()
-        var windowExamples = 0, logExamples = 0
-        var windowStart = Date(), logStart = Date()
-        /// The model directory a snapshot was last written to, and its step: a save of the same step links its files.
-        var lastSnapshot: (step: Int, directory: URL)?
-
-        func evaluateAndKeepBest(step: Int, epoch: Int) throws {
-            // Nothing non-finite is ever saved, as best or as checkpoint.
-            try requireFiniteWeights(step: step, batch: "before evaluating")
-            let result = options.evaluates ? try Evaluator.evaluate(model, on: dev, batchSize: options.evalBatchSize) : nil
-            if let result, !result.loss.isFinite {
-                throw TrainingError.nonFinite(what: "the dev loss", step: step, batch: "evaluation", lastGoodCheckpoint: lastGood())
-            }
-            let metric = result.map { $0.metrics[metricName] ?? .nan }
-            state.lastMetrics = result?.metrics ?? [:]
-            let elapsed = Date().timeIntervalSince(windowStart)
-            state.log.append(TrainingLogRow(step: step, epoch: epoch, loss: window.mean,
-                                            lr: schedule.rate(at: max(0, step - 1)), devMetric: metric,
-                                            examplesPerSecond: elapsed > 0 ? Double(windowExamples) / elapsed : 0))
-            var note = result.map { String(format: "eval step %d (epoch %d): dev %@ %.4f, dev loss %.4f", step, epoch, metricName, metric!, $0.loss) }
-                ?? String(format: "step %d (epoch %d): no dev evaluation", step, epoch)
-            if !hooks.keepBest || metric == nil || (state.bestMetric.map({ metric! > $0 }) ?? true) {
-                state.bestMetric = metric
-                state.bestStep = step
-                state.bestMetrics = result?.metrics ?? [:]
-                if let snapshot = lastSnapshot, snapshot.step == step, hooks.saveModel != nil,
-                   AtomicFile.linkFiles(from: snapshot.directory, into: output) {
-                    // The snapshot of this step holds the same bytes `saveModel` would write: its files are linked.
-                } else if let save = hooks.saveModel {
-                    try save(output)
-                } else {
-                    try ModelDirectory.save(model, to: output, tokenizerSource: tokenizerSource,
-                                            metadata: ["step": String(step)].merging(metric.map { [metricName: String($0)] } ?? [:]) { a, _ in a })
-                }
-                note += hooks.keepBest && metric != nil ? " (best so far, saved)" : " (saved)"
-            }
-            progress.note(note)
-            window = LossWindow(); logWindow = LossWindow()
-            state.evalWindow = window; state.logWindow = logWindow
-            if hooks.supportsResume { try saveCheckpoint(state: state, optimizer: optimizer) }
-            try TrainingLog.write(state.log, to: output.appendingPathComponent("train_log.csv"))
-        }
-
-        progress.note("training: \(train.count) examples, \(stepsPerEpoch) steps/epoch × \(options.epochs) epochs = \(totalSteps) steps"
-                      + (state.step > 0 ? ", resuming at step \(state.step)" : ""))
-        var step = state.step
-        func saveSnapshot(_ step: Int) throws {
-            let dir = output.appendingPathComponent(TrainingSnapshot.folder)
-            let final = dir.appendingPathComponent(TrainingSnapshot.name(step: step))
-            let partial = dir.appendingPathComponent(TrainingSnapshot.name(step: step) + ".partial")
-            let fm = FileManager.default
-            try? fm.removeItem(at: partial)
-            try fm.createDirectory(at: dir, withIntermediateDirectories: true)
-            if let save = hooks.saveModel { try save(partial) } else {
-                try ModelDirectory.save(model, to: partial, tokenizerSource: tokenizerSource, metadata: ["step": String(step)])
-            }
-            try? fm.removeItem(at: final)
-            try fm.moveItem(at: partial, to: final)
-            lastSnapshot = (step, final)
-        }
-        if step == 0, options.snapshotEvery != nil { try saveSnapshot(0) }
-        while step < totalSteps {
-            let epoch = step / stepsPerEpoch
+        loop.startWindows()
+        progress.note("training: \(train.count) examples, \(loop.stepsPerEpoch) steps/epoch × \(options.epochs) epochs = \(loop.totalSteps) steps"
+                      + (loop.state.step > 0 ? ", resuming at step \(loop.state.step)" : ""))
+        if loop.state.step == 0, options.snapshotEvery != nil { try loop.saveSnapshot() }
+        while loop.state.step < loop.totalSteps {
+            let epoch = loop.state.step / loop.stepsPerEpoch
             let batches = train.shuffledBatches(batchSize: options.batchSize, seed: options.seed, epoch: epoch)
-            for b in (step % stepsPerEpoch)..<batches.count {
-                let t0 = Date()
-                let (tokens, targets) = train.batch(batches[b])
-                var rng = FineTuner.dropoutRNG(seed: options.seed, step: step)
-                let loss = try hooks.lossAndGradient.map { try $0(tokens, targets, &rng) }
-                    ?? model.lossAndGradient(tokens, targets: targets, training: true, rng: &rng)
-                let batchName = "batch \(b + 1) of \(batches.count) in epoch \(epoch + 1)"
-                if !loss.isFinite {
-                    throw TrainingError.nonFinite(what: "the loss", step: step + 1, batch: batchName, lastGoodCheckpoint: lastGood())
-                }
-                if let i = T.kernelFirstNonFinite(model.gradients.pointer, model.gradients.count) {
-                    let name = model.table.view(containing: i)?.name ?? "?"
-                    throw TrainingError.nonFinite(what: "the gradient of \(name)", step: step + 1, batch: batchName, lastGoodCheckpoint: lastGood())
-                }
-                let lr = schedule.rate(at: step)
-                optimizer.step(parameters: model.parameters, gradients: model.gradients, lr: lr)
-                try hooks.afterUpdate?(lr)
-                step += 1
-                state.step = step
-                state.trainSeconds += Date().timeIntervalSince(t0)
-                window.loss += loss; window.steps += 1; windowExamples += batches[b].count
-                logWindow.loss += loss; logWindow.steps += 1; logExamples += batches[b].count
-                state.evalWindow = window; state.logWindow = logWindow
-                let rate = Double(windowExamples) / max(1e-9, Date().timeIntervalSince(windowStart))
-                progress.step(step, of: totalSteps, epoch: epoch + 1, loss: window.mean, lr: lr, examplesPerSecond: rate)
-                if let every = options.snapshotEvery, step % every == 0 || step == totalSteps { try saveSnapshot(step) }
+            for b in (loop.state.step % loop.stepsPerEpoch)..<batches.count {
+                let lr = try loop.trainStep(batches[b], name: "batch \(b + 1) of \(batches.count) in epoch \(epoch + 1)", epoch: epoch)
                 let endOfEpoch = b == batches.count - 1
-                if step % options.evalEvery == 0 || endOfEpoch {
-                    try evaluateAndKeepBest(step: step, epoch: epoch + 1)
-                    windowExamples = 0; logExamples = 0; windowStart = Date(); logStart = windowStart
-                } else if let every = options.logEvery, step % every == 0 {
-                    let elapsed = Date().timeIntervalSince(logStart)
-                    state.log.append(TrainingLogRow(step: step, epoch: epoch + 1, loss: logWindow.mean, lr: lr, devMetric: nil,
-                                                    examplesPerSecond: elapsed > 0 ? Double(logExamples) / elapsed : 0))
-                    logWindow = LossWindow(); state.logWindow = logWindow
-                    logExamples = 0; logStart = Date()
-                    try TrainingLog.write(state.log, to: output.appendingPathComponent("train_log.csv"))
+                try loop.afterStep(lr: lr, epoch: epoch + 1, endOfEpoch: endOfEpoch)
+                if let stop = stopAfter, loop.state.step >= stop {
+                    try loop.checkpointBeforeStopping(endOfEpoch: endOfEpoch)
+                    return nil
                 }
-                if step % options.evalEvery != 0 && !endOfEpoch, let stop = stopAfter, step >= stop, hooks.supportsResume {
-                    try requireFiniteWeights(step: step, batch: "before saving the checkpoint")
-                    try saveCheckpoint(state: state, optimizer: optimizer)
-                }
-                if let stop = stopAfter, step >= stop { return nil }
             }
         }
-        // The model in memory is the last one (evaluated at the end of the last epoch); the output directory holds the best.
-        let final = state.lastMetrics
-        let summary = TrainingSummary(task: train.task.name, primaryMetric: metricName, best: state.bestMetrics,
-                                      bestStep: state.bestStep, final: final, steps: step, trainExamples: train.count,
-                                      devExamples: dev.count, wallSeconds: Date().timeIntervalSince(wallStart),
-                                      trainSeconds: state.trainSeconds, options: options,
-                                      trainDataSha256: trainData, devDataSha256: devData)
+        let summary = loop.summary(wallSeconds: Date().timeIntervalSince(wallStart))
         try summary.write(to: output)
         return summary
     }
 
     /// Writes the whole checkpoint into `checkpoint-last.partial/`, then swaps it in (the previous one is moved to
     /// `checkpoint-last.old/` for the instant of the swap), so an interruption never leaves a mixed checkpoint.
-    private func saveCheckpoint(state: TrainerState, optimizer: BertAdam<T>) throws {
+    fileprivate func saveCheckpoint(state: TrainerState, optimizer: BertAdam<T>) throws {
         let fm = FileManager.default
         let dir = output.appendingPathComponent(TrainingCheckpoint.partial)
         let old = output.appendingPathComponent(TrainingCheckpoint.previous)
@@ -375,7 +254,7 @@ public final class FineTuner<T: BLASReal> {
         try? fm.removeItem(at: old)
     }
 
-    private func restore(optimizer: BertAdam<T>, totalSteps: Int, trainData: String, devData: String) throws -> TrainerState {
+    fileprivate func restore(optimizer: BertAdam<T>, totalSteps: Int, trainData: String, devData: String) throws -> TrainerState {
         guard var dir = TrainingCheckpoint.resumable(in: output) else {
             throw TrainingError.resumeMismatch("no \(checkpointDirectory.appendingPathComponent(TrainingCheckpoint.stateFile).path)")
         }
@@ -419,5 +298,201 @@ public final class FineTuner<T: BLASReal> {
         optimizer.restore(stepCount: state.step)
         try hooks.restoreState?(dir)
         return state
+    }
+}
+
+/// One run of the fine-tuner's loop: its schedule and optimizer, the state a checkpoint keeps, and the open loss
+/// windows (since the last evaluation and since the last log row). Each step of the loop is one method: a training
+/// step, what follows it (snapshot, evaluation or log row), an evaluation keeping the best model, and the summary.
+private final class TrainingLoop<T: BLASReal> {
+    let tuner: FineTuner<T>
+    let stepsPerEpoch: Int, totalSteps: Int
+    let schedule: LinearWarmupSchedule
+    let optimizer: BertAdam<T>
+    let trainData: String, devData: String
+    let metricName: String
+    var state: TrainerState
+    var window = LossWindow(), logWindow = LossWindow()
+    var windowExamples = 0, logExamples = 0
+    var windowStart = Date(), logStart = Date()
+    /// The model directory a snapshot was last written to, and its step: a save of the same step links its files.
+    var lastSnapshot: (step: Int, directory: URL)?
+
+    var model: BertModel<T> { tuner.model }
+    var options: FineTuneOptions { tuner.options }
+    var hooks: TrainingHooks<T> { tuner.hooks }
+    var output: URL { tuner.output }
+
+    /// A fresh run, or the interrupted one's state and optimizer restored from its checkpoint.
+    init(_ tuner: FineTuner<T>, resume: Bool) throws {
+        self.tuner = tuner
+        let options = tuner.options
+        stepsPerEpoch = (tuner.train.count + options.batchSize - 1) / options.batchSize
+        totalSteps = stepsPerEpoch * options.epochs
+        schedule = LinearWarmupSchedule(peak: options.learningRate, totalSteps: totalSteps, warmupFraction: options.warmupFraction)
+        optimizer = BertAdam(model: tuner.model, weightDecay: options.weightDecay, maxGradNorm: options.maxGradNorm,
+                             biasCorrection: options.biasCorrection)
+        trainData = tuner.train.fingerprint
+        devData = tuner.dev.fingerprint
+        metricName = tuner.train.task.primaryMetric
+        state = TrainerState(step: 0, bestMetric: nil, bestStep: 0, bestMetrics: [:], log: [], trainSeconds: 0, options: options,
+                             trainData: trainData, devData: devData)
+        if resume {
+            guard tuner.hooks.supportsResume else { throw TrainingError.resumeMismatch("this kind of run cannot be resumed yet") }
+            state = try tuner.restore(optimizer: optimizer, totalSteps: totalSteps, trainData: trainData, devData: devData)
+        }
+    }
+
+    /// Opens the loss windows where the state left them (a resumed run continues the interrupted one's).
+    func startWindows() {
+        window = state.evalWindow ?? LossWindow()
+        logWindow = state.logWindow ?? LossWindow()
+        windowStart = Date(); logStart = Date()
+    }
+
+    /// Where a numerical fault leaves the user: the checkpoint to resume from, else the best model.
+    func lastGood() -> String? {
+        if let dir = TrainingCheckpoint.resumable(in: output) { return dir.path }
+        return FileManager.default.fileExists(atPath: output.appendingPathComponent(ModelDirectory.weightsFile).path) ? output.path : nil
+    }
+
+    func requireFiniteWeights(step: Int, batch: String) throws {
+        if let i = T.kernelFirstNonFinite(model.parameters.pointer, model.parameters.count) {
+            let name = model.table.view(containing: i)?.name ?? "?"
+            throw TrainingError.nonFinite(what: "the weights (\(name))", step: step, batch: batch, lastGoodCheckpoint: lastGood())
+        }
+    }
+
+    /// Forward, backward and optimizer step on one batch (refusing a non-finite loss or gradient), counted in both
+    /// loss windows; returns the step's learning rate.
+    func trainStep(_ batch: [Int], name: String, epoch: Int) throws -> Double {
+        let t0 = Date()
+        let step = state.step
+        let (tokens, targets) = tuner.train.batch(batch)
+        var rng = FineTuner<T>.dropoutRNG(seed: options.seed, step: step)
+        let loss = try hooks.lossAndGradient.map { try $0(tokens, targets, &rng) }
+            ?? model.lossAndGradient(tokens, targets: targets, training: true, rng: &rng)
+        if !loss.isFinite {
+            throw TrainingError.nonFinite(what: "the loss", step: step + 1, batch: name, lastGoodCheckpoint: lastGood())
+        }
+        if let i = T.kernelFirstNonFinite(model.gradients.pointer, model.gradients.count) {
+            let tensor = model.table.view(containing: i)?.name ?? "?"
+            throw TrainingError.nonFinite(what: "the gradient of \(tensor)", step: step + 1, batch: name, lastGoodCheckpoint: lastGood())
+        }
+        let lr = schedule.rate(at: step)
+        optimizer.step(parameters: model.parameters, gradients: model.gradients, lr: lr)
+        try hooks.afterUpdate?(lr)
+        state.step = step + 1
+        state.trainSeconds += Date().timeIntervalSince(t0)
+        window.loss += loss; window.steps += 1; windowExamples += batch.count
+        logWindow.loss += loss; logWindow.steps += 1; logExamples += batch.count
+        state.evalWindow = window; state.logWindow = logWindow
+        let rate = Double(windowExamples) / max(1e-9, Date().timeIntervalSince(windowStart))
+        tuner.progress.step(state.step, of: totalSteps, epoch: epoch + 1, loss: window.mean, lr: lr, examplesPerSecond: rate)
+        return lr
+    }
+
+    /// What follows a step: the snapshot it is due, then an evaluation (every `evalEvery` steps and at the end of an
+    /// epoch) or else a log row (every `logEvery` steps).
+    func afterStep(lr: Double, epoch: Int, endOfEpoch: Bool) throws {
+        let step = state.step
+        if let every = options.snapshotEvery, step % every == 0 || step == totalSteps { try saveSnapshot() }
+        if step % options.evalEvery == 0 || endOfEpoch {
+            try evaluateAndKeepBest(epoch: epoch)
+            windowExamples = 0; logExamples = 0; windowStart = Date(); logStart = windowStart
+        } else if let every = options.logEvery, step % every == 0 {
+            try appendLogRow(lr: lr, epoch: epoch)
+        }
+    }
+
+    /// A `train_log.csv` row between evaluations: the mean loss since the previous row, no dev metric.
+    func appendLogRow(lr: Double, epoch: Int) throws {
+        let elapsed = Date().timeIntervalSince(logStart)
+        state.log.append(TrainingLogRow(step: state.step, epoch: epoch, loss: logWindow.mean, lr: lr, devMetric: nil,
+                                        examplesPerSecond: elapsed > 0 ? Double(logExamples) / elapsed : 0))
+        logWindow = LossWindow(); state.logWindow = logWindow
+        logExamples = 0; logStart = Date()
+        try TrainingLog.write(state.log, to: output.appendingPathComponent(TrainingLog.fileName))
+    }
+
+    /// Evaluates on dev (unless the run skips evaluation), logs the row, keeps the model when it is the best so far
+    /// (or always, without `keepBest`), closes both loss windows and saves the checkpoint and the log.
+    func evaluateAndKeepBest(epoch: Int) throws {
+        let step = state.step
+        // Nothing non-finite is ever saved, as best or as checkpoint.
+        try requireFiniteWeights(step: step, batch: "before evaluating")
+        let result = options.evaluates ? try Evaluator.evaluate(model, on: tuner.dev, batchSize: options.evalBatchSize) : nil
+        if let result, !result.loss.isFinite {
+            throw TrainingError.nonFinite(what: "the dev loss", step: step, batch: "evaluation", lastGoodCheckpoint: lastGood())
+        }
+        let metric = result.map { $0.metrics[metricName] ?? .nan }
+        state.lastMetrics = result?.metrics ?? [:]
+        let elapsed = Date().timeIntervalSince(windowStart)
+        state.log.append(TrainingLogRow(step: step, epoch: epoch, loss: window.mean,
+                                        lr: schedule.rate(at: max(0, step - 1)), devMetric: metric,
+                                        examplesPerSecond: elapsed > 0 ? Double(windowExamples) / elapsed : 0))
+        var note = result.map { String(format: "eval step %d (epoch %d): dev %@ %.4f, dev loss %.4f", step, epoch, metricName, metric!, $0.loss) }
+            ?? String(format: "step %d (epoch %d): no dev evaluation", step, epoch)
+        if !hooks.keepBest || metric == nil || (state.bestMetric.map({ metric! > $0 }) ?? true) {
+            try keep(metric: metric, metrics: result?.metrics ?? [:])
+            note += hooks.keepBest && metric != nil ? " (best so far, saved)" : " (saved)"
+        }
+        tuner.progress.note(note)
+        window = LossWindow(); logWindow = LossWindow()
+        state.evalWindow = window; state.logWindow = logWindow
+        if hooks.supportsResume { try tuner.saveCheckpoint(state: state, optimizer: optimizer) }
+        try TrainingLog.write(state.log, to: output.appendingPathComponent(TrainingLog.fileName))
+    }
+
+    /// Records the current step as the best and writes its model into the output directory (linking the snapshot of
+    /// the same step when there is one: the same bytes, written once).
+    func keep(metric: Double?, metrics: [String: Double]) throws {
+        let step = state.step
+        state.bestMetric = metric
+        state.bestStep = step
+        state.bestMetrics = metrics
+        if let snapshot = lastSnapshot, snapshot.step == step, hooks.saveModel != nil,
+           AtomicFile.linkFiles(from: snapshot.directory, into: output) {
+            // The snapshot of this step holds the same bytes `saveModel` would write: its files are linked.
+        } else if let save = hooks.saveModel {
+            try save(output)
+        } else {
+            try ModelDirectory.save(model, to: output, tokenizerSource: tuner.tokenizerSource,
+                                    metadata: ["step": String(step)].merging(metric.map { [metricName: String($0)] } ?? [:]) { a, _ in a })
+        }
+    }
+
+    /// Keeps the current model in `snapshots/step-NNNNNN/`, written whole under a `.partial` name and renamed.
+    func saveSnapshot() throws {
+        let step = state.step
+        let dir = output.appendingPathComponent(TrainingSnapshot.folder)
+        let final = dir.appendingPathComponent(TrainingSnapshot.name(step: step))
+        let partial = dir.appendingPathComponent(TrainingSnapshot.name(step: step) + ".partial")
+        let fm = FileManager.default
+        try? fm.removeItem(at: partial)
+        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        if let save = hooks.saveModel { try save(partial) } else {
+            try ModelDirectory.save(model, to: partial, tokenizerSource: tuner.tokenizerSource, metadata: ["step": String(step)])
+        }
+        try? fm.removeItem(at: final)
+        try fm.moveItem(at: partial, to: final)
+        lastSnapshot = (step, final)
+    }
+
+    /// Before `stopAfter` returns: the checkpoint to resume from, unless this step's evaluation just saved one.
+    func checkpointBeforeStopping(endOfEpoch: Bool) throws {
+        guard state.step % options.evalEvery != 0 && !endOfEpoch, hooks.supportsResume else { return }
+        try requireFiniteWeights(step: state.step, batch: "before saving the checkpoint")
+        try tuner.saveCheckpoint(state: state, optimizer: optimizer)
+    }
+
+    /// The finished run's summary: the best and the last evaluation (the model in memory is the last one, evaluated
+    /// at the end of the last epoch; the output directory holds the best).
+    func summary(wallSeconds: Double) -> TrainingSummary {
+        TrainingSummary(task: tuner.train.task.name, primaryMetric: metricName, best: state.bestMetrics,
+                        bestStep: state.bestStep, final: state.lastMetrics, steps: state.step, trainExamples: tuner.train.count,
+                        devExamples: tuner.dev.count, wallSeconds: wallSeconds,
+                        trainSeconds: state.trainSeconds, options: options,
+                        trainDataSha256: trainData, devDataSha256: devData)
     }
 }
