@@ -39,6 +39,30 @@ public struct ReportClaims {
         replicates = ids
     }
 
+    /// Fig. 3's curvature views besides the raw Hessian whose tables the report has, in `ReportPlan.curvatureViews` order.
+    public var views: [String] {
+        ReportPlan.curvatureViews.map(\.name).filter { (try? records(ReportFiles.perModule(view: $0))) != nil }
+    }
+    /// What each view is, in words.
+    public static let viewTitles = ["ggn": "Gauss–Newton matrix", "normalized": "normalized Hessian D·H·D, D = diag(|w|)"]
+
+    /// Across Fig. 3's views: the module kinds whose BWN/ternary estimates have one sign in every view that has one,
+    /// and each view's verdicts counted (`fig3-<m>` is the raw Hessian's claim, `fig3-<view>-<m>` a view's).
+    public static func viewAgreement(_ claims: [Claim], views: [String]) -> (sameSign: [String], verdicts: [(view: String, counts: [Verdict: Int])]) {
+        func claim(_ view: String?, _ m: String) -> Claim? { claims.first { $0.id == (view.map { "fig3-\($0)-\(m)" } ?? "fig3-\(m)") } }
+        let all: [String?] = [nil] + views.map { Optional($0) }
+        let same = moduleOrder.filter { m in
+            let signs = Set(all.compactMap { claim($0, m)?.estimate.mean }.filter(\.isFinite).map { $0 > 0 })
+            return signs.count == 1
+        }
+        let verdicts = all.map { v -> (String, [Verdict: Int]) in
+            var counts: [Verdict: Int] = [:]
+            for m in moduleOrder { if let c = claim(v, m) { counts[c.verdict, default: 0] += 1 } }
+            return (v ?? "hessian", counts)
+        }
+        return (same.map { moduleNames[$0]! }, verdicts)
+    }
+
     static let moduleNames = ["mha-qk": "MHA-QK", "mha-v": "MHA-V", "mha-o": "MHA-O", "ffn-mid": "FFN-Mid", "ffn-out": "FFN-Out"]
     static let moduleOrder = ["mha-qk", "mha-v", "mha-o", "ffn-mid", "ffn-out"]
 
@@ -134,6 +158,26 @@ public struct ReportClaims {
             let xs = Self.moduleOrder.map { perKind[r]?[$0] ?? .nan }
             return xs.allSatisfy(\.isFinite) ? Estimate.mean(xs) : .nan
         })
+        // The same comparison in the curvature views that compare models whose weights differ in scale.
+        for view in views {
+            let table = ReportFiles.perModule(view: view), title = Self.viewTitles[view] ?? view
+            var byKind: [String: [String: Double]] = [:]
+            for m in Self.moduleOrder {
+                let c = try claim("fig3-\(view)-\(m)", "BWN's top eigenvalue exceeds the ternary model's, \(Self.moduleNames[m]!) (Fig. 3, \(title))",
+                                  statistic: "log(λ_max BWN / ternary) of the \(title), paired by layer and batch, mean over the replicate's cells",
+                                  unit: "log-ratio", basis: table, guarded: true) {
+                    try moduleLogRatio(ReportPlan.bwn, ReportPlan.ternary, module: m, replicate: $0, table: table)
+                }
+                for row in c.replicates { byKind[row.replicate, default: [:]][m] = row.value }
+                claims.append(c)
+            }
+            claims.append(try claim("fig3-\(view)-overall", "BWN's top eigenvalues exceed the ternary model's (Fig. 3, \(title), all module kinds)",
+                                    statistic: "mean over the five module kinds of the replicate's log(λ_max BWN / ternary) of the \(title)",
+                                    unit: "log-ratio", basis: table, guarded: true) { r in
+                let xs = Self.moduleOrder.map { byKind[r]?[$0] ?? .nan }
+                return xs.allSatisfy(\.isFinite) ? Estimate.mean(xs) : .nan
+            })
+        }
         let traces = try records(ReportFiles.traces)
         claims.append(try claim("trace", "BWN's Hessian trace of value@0,1 exceeds the ternary model's",
                                 statistic: "trace BWN − trace ternary (Hutch++)", unit: "trace difference", basis: ReportFiles.traces, guarded: true) { r in
@@ -211,9 +255,10 @@ public struct ReportClaims {
     }
 
     /// The replicate's mean over its (layer, batch) cells of log(λ_max a / λ_max b) for one module kind (and layer).
-    func moduleLogRatio(_ a: String, _ b: String, module: String, replicate: String, layer: String? = nil) throws -> Double {
+    func moduleLogRatio(_ a: String, _ b: String, module: String, replicate: String, layer: String? = nil,
+                        table: String = ReportFiles.perModule) throws -> Double {
         var of: [String: [String: Double]] = [:]
-        for c in try records(ReportFiles.perModule) where c["replicate"] == replicate && c["module"] == module && (layer == nil || c["layer"] == layer) {
+        for c in try records(table) where c["replicate"] == replicate && c["module"] == module && (layer == nil || c["layer"] == layer) {
             of[c["model"]!, default: [:]]["\(c["layer"]!)/\(c["batch"]!)"] = c.number("lambda_max")
         }
         let keys = (of[a] ?? [:]).keys.sorted()
@@ -222,9 +267,9 @@ public struct ReportClaims {
 
     /// Over replicates: exp of the mean per-replicate log-ratio with its t-interval (the Fig. 3 bars and tables).
     /// `each`: every replicate's own ratio (exp of its log-ratio), in replicate order.
-    public func moduleRatio(_ a: String, _ b: String, module: String, layer: String? = nil) throws
+    public func moduleRatio(_ a: String, _ b: String, module: String, layer: String? = nil, table: String = ReportFiles.perModule) throws
         -> (ratio: Double, low: Double?, high: Double?, n: Int, each: [(replicate: String, ratio: Double)]) {
-        let values = try replicates.map { try moduleLogRatio(a, b, module: module, replicate: $0, layer: layer) }
+        let values = try replicates.map { try moduleLogRatio(a, b, module: module, replicate: $0, layer: layer, table: table) }
         let e = ReplicateEstimate(values: values, confidence: confidence)
         return (exp(e.mean), e.low.map(exp), e.high.map(exp), e.count, zip(replicates, values.map(exp)).map { ($0, $1) })
     }

@@ -34,6 +34,9 @@ public struct ReportCollector {
         t[ReportFiles.slices] = slices(t[ReportFiles.ones]!)
         t[ReportFiles.statistics] = try statistics()
         t[ReportFiles.perModule] = try perModule()
+        for (name, view) in ReportPlan.curvatureViews where plan.stages.contains(where: { $0.id.hasSuffix("/per-module-\(name)") }) {
+            t[ReportFiles.perModule(view: name)] = try perModule(stage: "per-module-\(name)", file: "per-module-\(view.slug).csv")
+        }
         let (density, traces, eigen) = try spectra()
         t[ReportFiles.density] = density
         t[ReportFiles.traces] = traces
@@ -152,10 +155,11 @@ public struct ReportCollector {
     }
 
     /// Fig. 3: the per-module cells of every replicate as `hessian --per-module` wrote them.
-    func perModule() throws -> TidyTable {
+    /// `stage`/`file`: a curvature view's stage folder and table (the raw Hessian's by default).
+    func perModule(stage: String = "per-module", file: String = "per-module.csv") throws -> TidyTable {
         var t = TidyTable(columns: ["replicate", "model", "module", "layer", "batch", "lambda_max", "lambda_min", "residual_max", "hvps", "converged"])
         for seed in plan.replicates {
-            for r in try csv("\(plan.probes(seed))/per-module/per-module.csv") {
+            for r in try csv("\(plan.probes(seed))/\(stage)/\(file)") {
                 var row = r
                 row["replicate"] = String(seed)
                 t.append(row)
@@ -359,6 +363,9 @@ public enum ReportFiles {
     public static let slices = "fig2-slices.csv"
     public static let statistics = "fig2-statistics.csv"
     public static let perModule = "fig3-per-module.csv"
+    /// Fig. 3's cells in a curvature view (`ReportPlan.curvatureViews`: ggn, normalized), and their ratios.
+    public static func perModule(view: String) -> String { "fig3-per-module-\(view).csv" }
+    public static func ratios(view: String) -> String { "fig3-ratios-\(view).csv" }
     public static let ratios = "fig3-ratios.csv"
     public static let density = "spectra-density.csv"
     public static let traces = "spectra-traces.csv"

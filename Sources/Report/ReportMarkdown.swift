@@ -34,6 +34,7 @@ extension ReportRenderer {
         md += try accuracySection(claimText)
         md += try surfaceSection(replicates: reps, claimText)
         md += try curvatureSection(claimText)
+        md += try curvatureViewsSection(claims, set)
         md += try spectraSection(claimText)
         md += try quadraticSection()
         md += try twsSection(replicates: reps, claimText)
@@ -149,6 +150,36 @@ extension ReportRenderer {
         }
         md += ["", "Reading: λ_max per (layer, mini-batch) cell, Lanczos on each block's exact Hessian of the STE surrogate in ŵ. Over all module kinds "
                + "BWN's log-ratio to the ternary model is \(claimText("fig3-overall")). Where an interval spans 1 the two models' curvature is not told apart.", ""]
+        return md
+    }
+
+    /// Fig. 3 in the views that compare models whose weights differ in scale, beside the raw Hessian, and whether
+    /// they agree.
+    func curvatureViewsSection(_ claims: [Claim], _ set: ReportClaims) throws -> [String] {
+        let views = set.views
+        guard !views.isEmpty else { return [] }
+        let titles = views.map { ReportClaims.viewTitles[$0] ?? $0 }
+        var md = ["### Fig. 3 in \(views.count + 1) views (" + views.map { "`\(ReportFiles.perModule(view: $0))`, `\(ReportFiles.ratios(view: $0))`" }.joined(separator: ", ") + ")", ""]
+        md += views.map { "![Fig. 3, \($0)](fig3-ratios-\($0).svg)" } + [""]
+        md += ["BWN / ternary log-ratio of λ_max per module kind, mean over replicates with its t-interval, and the verdict, in each view:", "",
+               "| module | Hessian | " + titles.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |", "|---|---|" + String(repeating: "---|", count: views.count)]
+        func cell(_ id: String) -> String {
+            guard let c = claims.first(where: { $0.id == id }) else { return "—" }
+            return "\(Self.interval(c.estimate)) \(c.verdict.rawValue)"
+        }
+        for m in Self.moduleOrder {
+            md.append("| \(Self.moduleNames[m]!) | \(cell("fig3-\(m)")) | " + views.map { cell("fig3-\($0)-\(m)") }.joined(separator: " | ") + " |")
+        }
+        md.append("| all kinds | \(cell("fig3-overall")) | " + views.map { cell("fig3-\($0)-overall") }.joined(separator: " | ") + " |")
+        let (same, verdicts) = ReportClaims.viewAgreement(claims, views: views)
+        func counts(_ c: [Verdict: Int]) -> String {
+            Verdict.allCases.compactMap { v in c[v].map { "\($0) \(v.rawValue)" } }.joined(separator: ", ")
+        }
+        md += ["", "Which views agree: the sign of BWN's mean log-ratio is the same in every view for \(same.count) of \(Self.moduleOrder.count) module kinds"
+               + (same.isEmpty ? "" : " (\(same.joined(separator: ", ")))") + "; per module kind the verdicts are "
+               + verdicts.map { "\($0.view == "hessian" ? "Hessian" : ReportClaims.viewTitles[$0.view] ?? $0.view): \(counts($0.counts))" }.joined(separator: "; ")
+               + ". The Gauss–Newton matrix drops the part of the Hessian that makes it indefinite away from a minimum; the normalized "
+               + "Hessian is unchanged when one layer's weights are scaled against the next's, which the raw λ_max is not (Dinh et al. 2017).", ""]
         return md
     }
 

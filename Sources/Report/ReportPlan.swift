@@ -1,4 +1,5 @@
 import AdaptiveSplit
+import BERT
 import Curvature
 import Foundation
 import Landscape
@@ -25,6 +26,11 @@ public struct ReportPlan: Sendable {
     /// The model names of a replicate folder, in the report's order.
     public static let teacher = "teacher", ternary = "ternary", bwn = "bwn", bwnSingle = "bwn-1x", split = "tws-split", tws = "tws"
     public static func uniform(_ bits: Int) -> String { "w\(bits)a8" }
+    /// Fig. 3's views besides the raw Hessian, by the name of their stage and table: the generalized Gauss–Newton
+    /// matrix and the Hessian in the coordinates w/|w| (D·H·D, D = diag(|w|)).
+    public static let curvatureViews: [(name: String, view: CurvatureView)] = [
+        ("ggn", CurvatureView(product: .ggn, scale: .none)), ("normalized", CurvatureView(product: .hessian, scale: .weights)),
+    ]
     /// The three models every probe compares.
     public static let probed = [teacher, ternary, bwn]
 
@@ -288,6 +294,21 @@ public struct ReportPlan: Sendable {
                             $0.analysis.maxHVPs = spec.perModuleMaxHvps
                         },
                         cost: Double(cells) * cellHVP * 12 + 5))
+        // The same cells in the curvature views that compare models whose weights differ in scale: the Gauss–Newton
+        // matrix (positive semi-definite) and the Hessian normalized by |w| (D·H·D).
+        for (name, view) in Self.curvatureViews {
+            let out = "\(probes)/per-module-\(name)"
+            add(ReportStage(id: out, title: "λ_max and λ_min per module kind and layer, \(view.formula) (Fig. 3, \(rep))",
+                            command: hessian(models, objective: cellObjective, replicate: seed, output: out) {
+                                $0.perModule = true
+                                $0.layers = perModuleLayers
+                                $0.batches = spec.perModuleBatches
+                                $0.analysis.tolerance = spec.lanczosTolerance
+                                $0.analysis.maxHVPs = spec.perModuleMaxHvps
+                                $0.analysis.view = view
+                            },
+                            cost: Double(cells) * cellHVP * 12 + 5))
+        }
         add(ReportStage(id: "\(probes)/quadratic", title: "quadratic check of the students' quantization loss (all quantized tensors, \(rep))",
                         command: hessian([model(Self.ternary), model(Self.bwn)], objective: objective(spec.probeExamples, replicate: seed),
                                          replicate: seed, output: "\(probes)/quadratic") {

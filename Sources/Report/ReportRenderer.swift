@@ -99,6 +99,16 @@ public struct ReportRenderer {
         bar.xLabel = "module"; bar.yLabel = "λ_max ratio (log scale; bars from 1)"
         try draw(bar, from: ReportFiles.ratios, to: "fig3-ratios.svg",
                  caption: "Fig. 3: top Hessian eigenvalue ratios per module kind, ternary and BWN against full precision and BWN against ternary (the ratio the verdicts judge): geometric mean over replicates with its \(Estimate.percent(confidence)) % t-interval and each replicate's own ratio as a dot, on a log axis.")
+        for view in set.views {
+            let title = ReportClaims.viewTitles[view] ?? view
+            try store(ReportFiles.ratios(view: view), try ratios(set, table: ReportFiles.perModule(view: view)))
+            written.append(ReportFiles.ratios(view: view))
+            var b = bar
+            let short = view == "ggn" ? "Gauss–Newton" : "D·H·D, D = |w|"
+            b.title = "Fig. 3, \(short): λ_max ratios over \(replicates) (dots), mean and \(Estimate.percent(confidence)) % t-interval"
+            try draw(b, from: ReportFiles.ratios(view: view), to: "fig3-ratios-\(view).svg",
+                     caption: "Fig. 3 in the \(title): the same cells and ratios as Fig. 3 with each block's \(view == "ggn" ? "generalized Gauss–Newton matrix (positive semi-definite)" : "Hessian in the coordinates w/|w|, which scaling one layer against the next leaves unchanged") in place of its Hessian; dots are replicates.")
+        }
         // Spectra: every model on one axis, then each on its own fitted axis, λ_max and λ_min marked.
         p = TidyPlot(kind: .density, x: "eigenvalue", y: ["density"])
         p.group = "model"; p.panel = "model"; p.panelFormat = "{}"; p.columns = 2; p.overview = "every model on one axis"
@@ -255,11 +265,11 @@ public struct ReportRenderer {
                         (ReportPlan.bwn, ReportPlan.ternary, "BWN / ternary")]
 
     /// Fig. 3's bars: ternary/FP, BWN/FP and BWN/ternary per module kind over replicates.
-    func ratios(_ set: ReportClaims) throws -> TidyTable {
+    func ratios(_ set: ReportClaims, table: String = ReportFiles.perModule) throws -> TidyTable {
         var t = TidyTable(columns: ["pair", "module", "replicate", "replicate_ratio", "ratio", "low", "high", "replicates"])
         for (a, b, pair) in Self.pairs {
             for m in Self.moduleOrder {
-                let r = try set.moduleRatio(a, b, module: m)
+                let r = try set.moduleRatio(a, b, module: m, table: table)
                 for (replicate, own) in r.each {
                     t.append(["pair": pair, "module": Self.moduleNames[m]!, "replicate": replicate, "replicate_ratio": TidyTable.number(own),
                               "ratio": TidyTable.number(r.ratio), "low": TidyTable.number(r.low), "high": TidyTable.number(r.high),

@@ -56,8 +56,8 @@ final class CommittedReportTests: XCTestCase {
         let (committed, copy) = try committedCopy()
         // Remove everything the renderer derives, then draw it again from the collected tables alone.
         let derived = try FileManager.default.contentsOfDirectory(atPath: copy.path)
-            .filter { $0.hasSuffix(".svg") || [ReportFiles.report, ReportFiles.gallery, ReportFiles.verdicts, ReportFiles.ratios, ReportFiles.forest, ReportFiles.perLayer,
-                                                 ReportFiles.matchedLoss].contains($0) }
+            .filter { $0.hasSuffix(".svg") || ([ReportFiles.report, ReportFiles.gallery, ReportFiles.verdicts, ReportFiles.ratios, ReportFiles.forest, ReportFiles.perLayer,
+                                                  ReportFiles.matchedLoss] + ReportPlan.curvatureViews.map { ReportFiles.ratios(view: $0.name) }).contains($0) }
         for f in derived { try FileManager.default.removeItem(at: copy.appendingPathComponent(f)) }
         let renderer = try ReportRenderer(directory: copy)
         let written = try renderer.render().files
