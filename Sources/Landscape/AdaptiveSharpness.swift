@@ -98,12 +98,13 @@ public struct AdaptiveSharpness: Codable, Sendable, Equatable {
         let c = try scales(probe, views: views, scale: request.scale).map { request.rho * $0 }
         let moving = c.filter { $0 > 0 }.count
         guard moving > 0 else { throw LandscapeError.badOption(option: "--scale \(request.scale.rawValue)", reason: "gives every selected weight a scale of 0: nothing moves") }
-        let origin = Buffer<T>(count: model.weights.count)
-        origin.pointer.update(from: model.weights.pointer, count: origin.count)
+        // The model's own weights stay untouched (every evaluation swaps `work` in); `work` holds them outside the
+        // selection, and `place` rewrites the selection alone.
+        let origin = model.weights
         let work = Buffer<T>(count: origin.count)
+        work.pointer.update(from: origin.pointer, count: origin.count)
         // Writes ŵ + c⊙u into `work` on the selection.
         func place(_ u: [Double]) {
-            work.pointer.update(from: origin.pointer, count: origin.count)
             var k = 0
             for v in views {
                 for i in 0..<v.count { work[v.offset + i] = T(Double(origin[v.offset + i]) + c[k] * u[k]); k += 1 }
