@@ -34,7 +34,7 @@ public struct ReportCollector {
         t[ReportFiles.slices] = slices(t[ReportFiles.ones]!)
         t[ReportFiles.statistics] = try statistics()
         t[ReportFiles.perModule] = try perModule()
-        for (name, view) in ReportPlan.curvatureViews where plan.stages.contains(where: { $0.id.hasSuffix("/per-module-\(name)") }) {
+        for (name, view) in ReportPlan.curvatureViews {
             t[ReportFiles.perModule(view: name)] = try perModule(stage: "per-module-\(name)", file: "per-module-\(view.slug).csv")
         }
         let (density, traces, eigen) = try spectra()

@@ -98,7 +98,7 @@ public struct ReportJob {
         let stages: [JSONValue] = records.map { r in
             .object(["id": .string(r.id), "arguments": .array(r.arguments.map { .string($0) }), "seconds": .number(r.seconds.rounded())])
         }
-        let object: JSONValue = .object([
+        var fields: [String: JSONValue] = [
             "spec": specObject, "command": .string(command), "version": .string(version), "threads": .number(Double(threads)),
             "blas_core": .string(BLASInfo.coreName),
             "task": .string(spec.task), "data": .string(spec.data), "model": .string(spec.model),
@@ -106,15 +106,14 @@ public struct ReportJob {
             "model_sha256": .string(try Self.hashFile(URL(fileURLWithPath: spec.model).appendingPathComponent(ModelDirectory.weightsFile))),
             "layers": .number(Double(plan.layers)), "train_examples": .number(Double(plan.trainExamples)),
             "stages": .array(stages), "stage_seconds": .number(records.reduce(0) { $0 + $1.seconds.rounded() }),
-        ])
+        ]
         // Stages that ran in parallel: how many at once, and the time during which at least one ran (their intervals'
         // union: a pause between an interrupted run and its resumption does not count).
-        if case .object(var fields) = object, jobs > 1 || records.contains(where: { $0.started != nil }) {
+        if jobs > 1 || records.contains(where: { $0.started != nil }) {
             fields["jobs"] = .number(Double(jobs))
             if let busy = Self.busySeconds(records) { fields["busy_seconds"] = .number(busy.rounded()) }
-            return try JSONFormat.file(JSONValue.object(fields)) + Data("\n".utf8)
         }
-        return try JSONFormat.file(object) + Data("\n".utf8)
+        return try JSONFormat.file(JSONValue.object(fields)) + Data("\n".utf8)
     }
 
     /// The length of the union of the stages' [start, start + seconds] intervals; nil if a record has no start.

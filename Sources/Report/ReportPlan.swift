@@ -285,20 +285,11 @@ public struct ReportPlan: Sendable {
         let cellHVP = Double(spec.perModuleBatchSize * spec.maxLength) / 1024 * 0.4
         let cells = 5 * perModuleLayers.split(separator: ",").count * spec.perModuleBatches * 3
         let cellObjective = objective(spec.perModuleBatches * spec.perModuleBatchSize, replicate: seed, batchSize: spec.perModuleBatchSize)
-        add(ReportStage(id: "\(probes)/per-module", title: "λ_max and λ_min per module kind and layer (Fig. 3, \(rep))",
-                        command: hessian(models, objective: cellObjective, replicate: seed, output: "\(probes)/per-module") {
-                            $0.perModule = true
-                            $0.layers = perModuleLayers
-                            $0.batches = spec.perModuleBatches
-                            $0.analysis.tolerance = spec.lanczosTolerance
-                            $0.analysis.maxHVPs = spec.perModuleMaxHvps
-                        },
-                        cost: Double(cells) * cellHVP * 12 + 5))
-        // The same cells in the curvature views that compare models whose weights differ in scale: the Gauss–Newton
-        // matrix (positive semi-definite) and the Hessian normalized by |w| (D·H·D).
-        for (name, view) in Self.curvatureViews {
-            let out = "\(probes)/per-module-\(name)"
-            add(ReportStage(id: out, title: "λ_max and λ_min per module kind and layer, \(view.formula) (Fig. 3, \(rep))",
+        // The raw Hessian's cells, then the same cells in the curvature views that compare models whose weights differ
+        // in scale: the Gauss–Newton matrix (positive semi-definite) and the Hessian normalized by |w| (D·H·D).
+        for (name, view) in [("", CurvatureView())] + Self.curvatureViews.map({ ("-\($0.name)", $0.view) }) {
+            let out = "\(probes)/per-module\(name)"
+            add(ReportStage(id: out, title: "λ_max and λ_min per module kind and layer\(view.isDefault ? "" : ", \(view.formula)") (Fig. 3, \(rep))",
                             command: hessian(models, objective: cellObjective, replicate: seed, output: out) {
                                 $0.perModule = true
                                 $0.layers = perModuleLayers
