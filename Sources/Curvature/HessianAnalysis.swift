@@ -30,6 +30,8 @@ public enum HessianAnalysis {
         public var sigma: Double? = nil
         public var gridPoints = 256
         public var quadraticCheck = false
+        /// With `quadraticCheck`: λ_max at w by Lanczos (`tolerance`, `maxHVPs`, `seed`) and the bound ½λ_max‖ε‖².
+        public var quadraticBound = false
         public var warmStart: [URL] = []
         /// Accept warm-start files whose recorded model sha256 is another model's.
         public var allowOtherModel = false
@@ -38,13 +40,13 @@ public enum HessianAnalysis {
         /// `warmStart` is left out: a file URL records the directory it was made in (`HessianJob` keeps the paths).
         enum CodingKeys: String, CodingKey {
             case space, view, topK, bottomK, method, tolerance, maxHVPs = "maxHvps", seed, trace, probes = "traceMatvecs", estimator, density
-            case runs, steps, sigma, gridPoints, quadraticCheck, allowOtherModel
+            case runs, steps, sigma, gridPoints, quadraticCheck, quadraticBound, allowOtherModel
         }
 
         /// Refuses, before any work, a request whose Krylov basis or sketch (vectors of `dimension` float64 entries)
         /// exceeds the memory available, by the solvers' own estimates (they check again where they allocate).
         public func requireMemory(dimension n: Int) throws {
-            if (topK > 0 || bottomK > 0) && method == .lanczos {
+            if ((topK > 0 || bottomK > 0) && method == .lanczos) || (quadraticCheck && quadraticBound) {
                 try Lanczos.requireMemory(dimension: n, maxMatvecs: max(maxHVPs, topK, bottomK), advice: "ask for fewer --max-hvps or a smaller --select")
             }
             if trace && estimator == .hutchpp {
@@ -135,7 +137,8 @@ public enum HessianAnalysis {
             report.density = d
             report.hvps += d.slq.matvecs
         }
-        if r.quadraticCheck, let q = try quadraticCheck(probe, objective: objective, selection: selection, progress: progress) {
+        let bound = r.quadraticBound ? lanczosOptions(r, label: probe.label + " λ_max at w", progress: progress) : nil
+        if r.quadraticCheck, let q = try quadraticCheck(probe, objective: objective, selection: selection, bound: bound, progress: progress) {
             report.quadraticCheck = q
             report.hvps += q.hvps
         }
@@ -218,13 +221,13 @@ public enum HessianAnalysis {
     /// The quadratic check of quantizing the selection; nil for a full-precision model (ŵ = w: nothing to check)
     /// and a packed one (no latent weights to check against).
     static func quadraticCheck<T: BLASReal>(_ probe: ProbeModel<T>, objective: LossObjective<T>, selection: [ParameterView],
-                                            progress: (String) -> Void) throws -> QuadraticCheck? {
+                                            bound: Lanczos.Options?, progress: (String) -> Void) throws -> QuadraticCheck? {
         guard let latent = probe.latentWeights() else {
             progress("\(probe.label): no quadratic check (\(probe.kind == "fp" ? "full precision: ŵ = w" : "packed: no latent weights"))")
             return nil
         }
-        progress("\(probe.label): quadratic check")
-        return try QuadraticCheck.run(objective: objective, selection: selection, latent: latent)
+        progress("\(probe.label): quadratic check\(bound == nil ? "" : " with the bound ½λ_max‖ε‖²")")
+        return try QuadraticCheck.run(objective: objective, selection: selection, latent: latent, bound: bound)
     }
 
     /// Where one model's eigenvectors go: OUTPUT/<label>/<prefix>-<i>.safetensors, named after the selected tensors

@@ -18,6 +18,9 @@ public struct HessianJob: Codable, Sendable, Equatable {
     /// mini-batches of the objective's batch size.
     public var perModule = false
     public var batches = 2
+    /// Each model's spectral density per module kind in `layers` (SLQ with `analysis`'s runs and steps) and the
+    /// Jensen–Shannon distances between them.
+    public var heterogeneity = false
     public var layers: String?
     public var objective: ProbeObjectiveOptions
     public var dtype = DType.float64
@@ -44,13 +47,14 @@ public struct HessianJob: Codable, Sendable, Equatable {
         let r = analysis
         func refuse(_ why: String) -> CurvatureError { .badRequest(why) }
         guard !models.isEmpty else { throw refuse("give at least one --model") }
-        guard select != nil || perModule else { throw refuse("give --select (or --per-module alone)") }
+        guard select != nil || perModule || heterogeneity else { throw refuse("give --select (or --per-module or --heterogeneity alone)") }
         guard r.maxHVPs >= max(r.topK, r.bottomK) else { throw refuse("--max-hvps (\(r.maxHVPs)) must be at least --top-k/--bottom-k") }
         if r.method == .power && r.bottomK > 0 { throw refuse("--method power finds the largest |λ| only: use --method lanczos for --bottom-k") }
         if !warmStart.isEmpty && r.method == .power { throw refuse("--warm-start needs --method lanczos") }
         if r.quadraticCheck && !r.view.isDefault {
             throw refuse("--quadratic-check predicts the loss change with the raw Hessian itself: run it without --curvature ggn or --scale")
         }
+        if r.quadraticBound && !r.quadraticCheck { throw refuse("--quadratic-bound bounds the quadratic check's curvature term: give --quadratic-check too") }
         if select == nil && (r.topK > 1 || r.bottomK > 0 || r.trace || r.density || r.quadraticCheck) {
             throw refuse("--top-k, --bottom-k, --trace, --density and --quadratic-check need --select")
         }
@@ -58,7 +62,7 @@ public struct HessianJob: Codable, Sendable, Equatable {
         if Set(labels).count != labels.count { throw refuse("--model directories must have different names (they label the results): \(labels)") }
     }
 
-    /// The per-module table's layers of a model with `count` layers.
+    /// The per-module table's (and the heterogeneity's) layers of a model with `count` layers.
     public func perModuleLayers(count: Int) throws -> [Int] {
         guard let layers else { return Array(0..<count) }
         var set = Set<Int>()

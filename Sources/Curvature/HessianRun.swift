@@ -80,6 +80,45 @@ public final class HessianRun<T: BLASReal> {
         results.append(.perModule(.init(perModule: table.url.path, cells: table.rows.count)))
     }
 
+    /// --heterogeneity: every model's spectral density per module kind and layer of `layers` (SLQ, `runs` × `steps`,
+    /// on the objective's examples) and the Jensen–Shannon distance between every two blocks, into
+    /// OUTPUT/heterogeneity.csv (one row per pair) and OUTPUT/heterogeneity-density.csv (each block's smoothed density),
+    /// with each model's mean distances in hessian.json.
+    public func heterogeneity(layers: [Int], runs: Int, steps: Int, seed: UInt64) throws {
+        let view = self.view
+        var pairs: [[String]] = [], curves: [[String]] = []
+        var summaries: [HessianDocument.Heterogeneity.Model] = []
+        for p in probes {
+            let objective = try data.objective(for: p)
+            let make: ((LossObjective<T>, [ParameterView]) throws -> LinearOperator)? = view.isDefault ? nil : { objective, selection in
+                try view.makeOperator(p, objective: objective, selection: selection)
+            }
+            progress("\(p.label): module heterogeneity, \(layers.count) layers × \(CurvatureModule.allCases.count) modules, SLQ \(runs) × \(steps)")
+            let blocks = try ModuleHeterogeneity.measure(objective: objective, modules: CurvatureModule.allCases, layers: layers, runs: runs,
+                                                         steps: steps, seed: seed, progress: { self.progress("\(p.label) \($0)") }, curvature: make)
+            let h = try ModuleHeterogeneity(blocks: blocks)
+            let byName = Dictionary(uniqueKeysWithValues: h.blocks.map { ($0.name, $0) })
+            for d in h.distances {
+                let a = byName[d.a]!, b = byName[d.b]!
+                pairs.append([p.label, d.a, d.b, a.module.rawValue, String(a.layer), b.module.rawValue, String(b.layer), TidyCSV.number(d.distance)])
+            }
+            for (block, density) in zip(h.blocks, h.densities) {
+                for (x, y) in zip(h.grid, density) {
+                    curves.append([p.label, block.name, block.module.rawValue, String(block.layer), TidyCSV.number(x), TidyCSV.number(y)])
+                }
+            }
+            summaries.append(.init(label: p.label, blocks: h.blocks.count, matvecs: blocks.reduce(0) { $0 + $1.density.matvecs }, sigma: h.sigma,
+                                   meanDistance: h.meanDistance, meanWithinKind: h.meanWithinKind, meanWithinLayer: h.meanWithinLayer))
+        }
+        let pairsURL = output.appendingPathComponent("heterogeneity.csv"), curvesURL = output.appendingPathComponent("heterogeneity-density.csv")
+        try AtomicFile.write(TidyCSV.text(header: ["model", "a", "b", "module_a", "layer_a", "module_b", "layer_b", "distance"], rows: pairs), to: pairsURL)
+        try AtomicFile.write(TidyCSV.text(header: ["model", "block", "module", "layer", "eigenvalue", "density"], rows: curves), to: curvesURL)
+        document.results.heterogeneity = HessianDocument.Heterogeneity(
+            csv: pairsURL.lastPathComponent, densityCsv: curvesURL.lastPathComponent, layers: layers,
+            modules: CurvatureModule.allCases.map(\.rawValue), runs: runs, steps: steps, models: summaries, view: view.record)
+        results.append(.heterogeneity(.init(heterogeneity: pairsURL.path, pairs: pairs.count)))
+    }
+
     /// Refuses a view a model cannot have (a GGN without logits, steps of a full-precision model) before any cell
     /// is computed.
     private func requireView(on batch: [(tokens: TokenBatch, targets: Targets)], layers: [Int]) throws {
@@ -134,6 +173,7 @@ public struct HessianDocument: Encodable {
         public var selection: Selection?
         public var models: ReadBackNumbers<[HessianAnalysis.Report]>?
         public var perModule: PerModule?
+        public var heterogeneity: Heterogeneity?
         public var seconds = 0.0
 
         init(seed: UInt64, space: HessianAnalysis.Space) {
@@ -161,6 +201,29 @@ public struct HessianDocument: Encodable {
 
         public func encode(to encoder: Encoder) throws {
             try JSONObjectParts(description, loss).encode(to: encoder)
+        }
+    }
+
+    /// The module heterogeneity: its files and settings and, per model, the mean Jensen–Shannon distance over all
+    /// pairs of blocks, over the pairs of one module kind in different layers, and over different kinds in one layer.
+    public struct Heterogeneity: Encodable {
+        public var csv: String
+        public var densityCsv: String
+        public var layers: [Int]
+        public var modules: [String]
+        public var runs: Int, steps: Int
+        public var distance = "Jensen–Shannon distance (base 2, in [0, 1]) between two blocks' SLQ densities, Gaussian-smoothed with σ = 1% of the model's node range on one grid"
+        public var models: [Model]
+        public var view: CurvatureView.Record?
+
+        public struct Model: Encodable {
+            public var label: String
+            public var blocks: Int
+            public var matvecs: Int
+            public var sigma: Double
+            public var meanDistance: Double
+            @NullWhenAbsent public var meanWithinKind: Double?
+            @NullWhenAbsent public var meanWithinLayer: Double?
         }
     }
 
@@ -206,13 +269,21 @@ public struct HessianResultLine: Encodable {
     public enum Entry: Encodable {
         case model(ModelSummary)
         case perModule(PerModuleTable)
+        case heterogeneity(HeterogeneityTable)
 
         public func encode(to encoder: Encoder) throws {
             switch self {
             case let .model(summary): try summary.encode(to: encoder)
             case let .perModule(table): try table.encode(to: encoder)
+            case let .heterogeneity(table): try table.encode(to: encoder)
             }
         }
+    }
+
+    /// The heterogeneity table's path and its number of block pairs.
+    public struct HeterogeneityTable: Encodable {
+        public var heterogeneity: String
+        public var pairs: Int
     }
 
     /// The per-module table's path and its number of cells.

@@ -185,6 +185,20 @@ public struct ReportClaims {
             let t = traces.first { $0["replicate"] == r && $0["model"] == ReportPlan.ternary }?.number("trace") ?? .nan
             return b - t
         })
+        let quadratic = try records(ReportFiles.quadratic)
+        func quadraticLogRatio(_ column: String, _ r: String) -> Double {
+            func value(_ m: String) -> Double { quadratic.first { $0["replicate"] == r && $0["model"] == m }?.number(column) ?? .nan }
+            return Estimate.meanLogRatio([(value(ReportPlan.bwn), value(ReportPlan.ternary))])
+        }
+        claims.append(try claim("bound-lambda-max", "BWN's top Hessian eigenvalue over all quantized weights exceeds the ternary model's (at the latent weights w)",
+                                statistic: "log(λ_max BWN / ternary), Lanczos on every quantized tensor at w", unit: "log-ratio",
+                                basis: ReportFiles.quadratic, guarded: true) { quadraticLogRatio("lambda_max", $0) })
+        claims.append(try claim("bound", "BWN's bound ½λ_max‖ε‖² on the curvature term of its quantization loss exceeds the ternary model's (the paper's argument)",
+                                statistic: "log(½λ_max‖ε‖² BWN / ternary), ε = ŵ − w the student's own quantization error", unit: "log-ratio",
+                                basis: ReportFiles.quadratic, guarded: true) { quadraticLogRatio("curvature_bound", $0) })
+        claims.append(try claim("heterogeneity", "BWN's module blocks have more dissimilar Hessian spectra than the ternary model's",
+                                statistic: "mean Jensen–Shannon distance between the blocks' SLQ densities, BWN minus ternary", unit: "distance difference",
+                                basis: ReportFiles.heterogeneity, guarded: true) { try meanDistance(ReportPlan.bwn, $0) - meanDistance(ReportPlan.ternary, $0) })
         let along = try records(ReportFiles.trainingCurvature)
         for block in TrainingCurvature.blocks {
             func rows(_ model: String, _ r: String) -> [[String: String]] {
@@ -252,6 +266,25 @@ public struct ReportClaims {
             return relative.isNaN ? .nan : relative > 0 ? min(16, -log10(relative)) : 16
         })
         return claims
+    }
+
+    /// Which pairs of module blocks a heterogeneity mean takes: all, one kind in different layers, or different
+    /// kinds in one layer.
+    public enum BlockPairs: String, CaseIterable, Sendable {
+        case all = "all pairs", sameKind = "same kind, other layers", sameLayer = "same layer, other kinds"
+        func includes(_ row: [String: String]) -> Bool {
+            switch self {
+            case .all: return true
+            case .sameKind: return row["module_a"] == row["module_b"]
+            case .sameLayer: return row["layer_a"] == row["layer_b"]
+            }
+        }
+    }
+
+    /// A model's mean Jensen–Shannon distance between its blocks' spectra in one replicate (NaN without such pairs).
+    public func meanDistance(_ model: String, _ replicate: String, pairs: BlockPairs = .all) throws -> Double {
+        let xs = try records(ReportFiles.heterogeneity).filter { $0["replicate"] == replicate && $0["model"] == model && pairs.includes($0) }
+        return xs.isEmpty ? .nan : Estimate.mean(xs.map { $0.number("distance") })
     }
 
     /// The replicate's mean over its (layer, batch) cells of log(λ_max a / λ_max b) for one module kind (and layer).

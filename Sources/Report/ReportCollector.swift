@@ -42,6 +42,7 @@ public struct ReportCollector {
         t[ReportFiles.traces] = traces
         t[ReportFiles.eigen1D] = eigen
         t[ReportFiles.quadratic] = try quadratic()
+        t[ReportFiles.heterogeneity] = try heterogeneity()
         t[ReportFiles.curves] = try curves()
         t[ReportFiles.sizes] = try sizes()
         t[ReportFiles.interpolation] = try interpolation()
@@ -157,9 +158,14 @@ public struct ReportCollector {
     /// Fig. 3: the per-module cells of every replicate as `hessian --per-module` wrote them.
     /// `stage`/`file`: a curvature view's stage folder and table (the raw Hessian's by default).
     func perModule(stage: String = "per-module", file: String = "per-module.csv") throws -> TidyTable {
-        var t = TidyTable(columns: ["replicate", "model", "module", "layer", "batch", "lambda_max", "lambda_min", "residual_max", "hvps", "converged"])
+        try everyReplicate(["model", "module", "layer", "batch", "lambda_max", "lambda_min", "residual_max", "hvps", "converged"], "\(stage)/\(file)")
+    }
+
+    /// One probe table (`columns`, at PROBES/`path`) of every replicate, each row with its replicate.
+    func everyReplicate(_ columns: [String], _ path: String) throws -> TidyTable {
+        var t = TidyTable(columns: ["replicate"] + columns)
         for seed in plan.replicates {
-            for r in try csv("\(plan.probes(seed))/\(stage)/\(file)") {
+            for r in try csv("\(plan.probes(seed))/\(path)") {
                 var row = r
                 row["replicate"] = String(seed)
                 t.append(row)
@@ -171,7 +177,7 @@ public struct ReportCollector {
     /// Spectral densities and the loss along each top eigenvector beside ½λx² (first replicate), traces (every replicate).
     func spectra() throws -> (TidyTable, TidyTable, TidyTable) {
         var density = TidyTable(columns: ["replicate", "model", "eigenvalue", "density"])
-        var traces = TidyTable(columns: ["replicate", "model", "dimension", "lambda_max", "lambda_max_residual", "trace", "trace_se",
+        var traces = TidyTable(columns: ["replicate", "model", "dimension", "lambda_max", "lambda_max_residual", "lambda_min", "lambda_min_residual", "trace", "trace_se",
                                          "trace_estimator", "slq_trace", "slq_trace_se", "loss", "accuracy", "hvps"])
         var eigen = TidyTable(columns: ["replicate", "model", "curve", "offset", "loss_change"])
         for seed in plan.replicates {
@@ -190,6 +196,8 @@ public struct ReportCollector {
                 let lam = model["top"]?["values"]?[0]?.double
                 traces.append(["replicate": rep, "model": label, "dimension": Self.n(model["dimension"]?.double), "lambda_max": Self.n(lam),
                                "lambda_max_residual": Self.n(model["top"]?["residuals"]?[0]?.double),
+                               "lambda_min": Self.n(model["bottom"]?["values"]?[0]?.double),
+                               "lambda_min_residual": Self.n(model["bottom"]?["residuals"]?[0]?.double),
                                "trace": Self.n(model["trace"]?["estimate"]?.double), "trace_se": Self.n(model["trace"]?["standard_error"]?.double),
                                "trace_estimator": model["trace"]?["estimator"]?.string ?? "",
                                "slq_trace": Self.n(model["density"]?["trace"]?.double),
@@ -210,9 +218,11 @@ public struct ReportCollector {
         return (density, traces, eigen)
     }
 
-    /// How much of each student's quantization loss L(ŵ) − L(w) the model gᵀε + ½εᵀHε explains, per replicate.
+    /// How much of each student's quantization loss L(ŵ) − L(w) the model gᵀε + ½εᵀHε explains, per replicate, with
+    /// the paper's bound ½λ_max‖ε‖² on the curvature term (λ_max at w on all quantized tensors).
     func quadratic() throws -> TidyTable {
-        let keys = ["loss_latent", "loss_quantized", "measured", "gradient_term", "curvature_term", "predicted", "ratio", "epsilon_norm"]
+        let keys = ["loss_latent", "loss_quantized", "measured", "gradient_term", "curvature_term", "predicted", "ratio", "epsilon_norm",
+                    "lambda_max", "lambda_max_residual", "curvature_bound", "rayleigh_quotient"]
         var t = TidyTable(columns: ["replicate", "model"] + keys)
         for seed in plan.replicates {
             let doc = try json("\(plan.probes(seed))/quadratic/hessian.json")
@@ -224,6 +234,11 @@ public struct ReportCollector {
             }
         }
         return t
+    }
+
+    /// The Jensen–Shannon distance between every two module blocks' spectral densities of each model, per replicate.
+    func heterogeneity() throws -> TidyTable {
+        try everyReplicate(["model", "a", "b", "module_a", "layer_a", "module_b", "layer_b", "distance"], "heterogeneity/heterogeneity.csv")
     }
 
     /// The distillation loss (every `log_every` steps) and dev accuracy (at every evaluation) of both stages of every
@@ -371,6 +386,8 @@ public enum ReportFiles {
     public static let traces = "spectra-traces.csv"
     public static let eigen1D = "eigen-1d.csv"
     public static let quadratic = "quadratic-check.csv"
+    public static let heterogeneity = "heterogeneity.csv"
+    public static let heterogeneitySummary = "heterogeneity-summary.csv"
     public static let curves = "tws-curves.csv"
     public static let sizes = "tws-sizes.csv"
     public static let interpolation = "tws-interpolation.csv"

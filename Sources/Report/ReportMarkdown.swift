@@ -36,7 +36,8 @@ extension ReportRenderer {
         md += try curvatureSection(claimText)
         md += try curvatureViewsSection(claims, set)
         md += try spectraSection(claimText)
-        md += try quadraticSection()
+        md += try quadraticSection(claimText)
+        md += try heterogeneitySection(set, claimText)
         md += try twsSection(replicates: reps, claimText)
         md += try alongTrainingSection(replicates: reps, claimText)
         if hasAdaptiveSplit { md += try adaptiveSplitSection() }
@@ -187,9 +188,9 @@ extension ReportRenderer {
     func spectraSection(_ claimText: (String) -> String) throws -> [String] {
         var md = ["## Spectra of value@0,1 (`\(ReportFiles.density)`, `\(ReportFiles.traces)`, `\(ReportFiles.eigen1D)`)", "",
                   "![density](spectra-density.svg)", "![eigen-1d](eigen-1d.svg)", "",
-                  "| model | λ_max | trace (Hutch++) | trace (SLQ) | loss |", "|---|---|---|---|---|"]
+                  "| model | λ_max | λ_min | trace (Hutch++) | trace (SLQ) | loss |", "|---|---|---|---|---|---|"]
         for r in try spectrumRows() {
-            md.append("| \(r.model) | \(Self.cell(r.lambdaMax)) | \(Self.cell(r.trace)) | \(Self.cell(r.slqTrace)) | \(Self.cell(r.loss)) |")
+            md.append("| \(r.model) | \(Self.cell(r.lambdaMax)) | \(Self.cell(r.lambdaMin)) | \(Self.cell(r.trace)) | \(Self.cell(r.slqTrace)) | \(Self.cell(r.loss)) |")
         }
         let ends = try eigenScanEnds().map { "\($0.model) \(Self.g($0.measured, 3)) measured vs \(Self.g($0.quadratic, 3)) by ½λx²" }
         md += ["", "Mean ± std over replicates (count). Reading: BWN minus ternary trace: \(claimText("trace")). At the end of the first replicate's eigenvector scan the loss change is "
@@ -197,15 +198,37 @@ extension ReportRenderer {
         return md
     }
 
+    /// How different the spectra of each model's module blocks are.
+    func heterogeneitySection(_ set: ReportClaims, _ claimText: (String) -> String) throws -> [String] {
+        let kinds = ReportClaims.BlockPairs.allCases
+        var md = ["## Heterogeneity across modules (`\(ReportFiles.heterogeneity)`, `\(ReportFiles.heterogeneitySummary)`)", "",
+                  "![heterogeneity](heterogeneity.svg)", "",
+                  "| model | " + kinds.map(\.rawValue).joined(separator: " | ") + " |", "|---|" + kinds.map { _ in "---|" }.joined()]
+        for model in ReportPlan.probed {
+            let cells = try kinds.map { pairs in Self.cell(Spread(try set.replicates.map { try set.meanDistance(model, $0, pairs: pairs) })) }
+            md.append("| \(model) | " + cells.joined(separator: " | ") + " |")
+        }
+        md += ["", "Mean ± std over replicates (count) of each replicate's mean Jensen–Shannon distance between the blocks' SLQ spectral densities "
+               + "(a block: one module kind in one layer, on the per-module examples; base-2 logarithms, so 0 means the same spectrum and 1 spectra "
+               + "that do not overlap; each model's densities are smoothed on one scale, 1 % of its nodes' range, so a model whose every curvature "
+               + "is c times another's has the same distances). Zhang et al. (2024) relate such block heterogeneity to how hard a transformer is to "
+               + "train with one learning rate for all blocks. BWN minus ternary, all pairs: \(claimText("heterogeneity")).", ""]
+        return md
+    }
+
     /// The quadratic check of the students.
-    func quadraticSection() throws -> [String] {
-        var md = ["## Quadratic check (`\(ReportFiles.quadratic)`)", "",
-                  "| model | L(w) latent | L(ŵ) quantized | measured L(ŵ) − L(w) | gᵀε | ½εᵀHε | predicted / measured | ‖ε‖ |", "|---|---|---|---|---|---|---|---|"]
+    func quadraticSection(_ claimText: (String) -> String) throws -> [String] {
+        var md = ["## Quadratic check and the paper's bound (`\(ReportFiles.quadratic)`)", "",
+                  "| model | L(w) latent | L(ŵ) quantized | measured L(ŵ) − L(w) | gᵀε | ½εᵀHε | predicted / measured | ‖ε‖ | λ_max at w | bound ½λ_max‖ε‖² | εᵀHε/‖ε‖² |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
         for (model, columns) in try quadraticRows() {
             md.append("| \(model) | " + columns.map(Self.cell).joined(separator: " | ") + " |")
         }
         md += ["", "Mean ± std over replicates (count). Reading: ε = ŵ − w over every quantized tensor; a ratio near 1 means the second-order model explains the "
-               + "quantization loss, far from 1 (or negative) that ε is too large for it to be local.", ""]
+               + "quantization loss, far from 1 (or negative) that ε is too large for it to be local. The paper bounds the curvature term by "
+               + "½εᵀHε ≤ ½λ_max‖ε‖² (λ_max by Lanczos on every quantized tensor at w: a Ritz value, so the bound shown is a lower estimate of the "
+               + "true one); the Rayleigh quotient εᵀHε/‖ε‖² says how much of λ_max the actual error sees. BWN's λ_max against the ternary "
+               + "student's: \(claimText("bound-lambda-max")); its bound against the ternary student's: \(claimText("bound")).", ""]
         return md
     }
 

@@ -262,6 +262,7 @@ public struct ReportPlan: Sendable {
         add(ReportStage(id: "\(probes)/spectra", title: "top eigenpair, Hutch++ trace and SLQ density of value@0,1 (3 models, \(rep))",
                         command: hessian(models, objective: objective(spec.spectraExamples, replicate: seed), replicate: seed, output: "\(probes)/spectra") {
                             $0.select = "value@0,1"
+                            $0.analysis.bottomK = 1
                             $0.analysis.tolerance = spec.lanczosTolerance
                             $0.analysis.maxHVPs = spec.lanczosMaxHvps
                             $0.analysis.trace = true
@@ -300,14 +301,27 @@ public struct ReportPlan: Sendable {
                             },
                             cost: Double(cells) * cellHVP * 12 + 5))
         }
-        add(ReportStage(id: "\(probes)/quadratic", title: "quadratic check of the students' quantization loss (all quantized tensors, \(rep))",
+        // How different the module blocks' spectra are within each model (Zhang et al. 2024), on the per-module cells.
+        add(ReportStage(id: "\(probes)/heterogeneity", title: "spectral density per module kind and layer and the Jensen–Shannon distances between them (3 models, \(rep))",
+                        command: hessian(models, objective: objective(spec.perModuleBatchSize, replicate: seed, batchSize: spec.perModuleBatchSize),
+                                         replicate: seed, output: "\(probes)/heterogeneity") {
+                            $0.heterogeneity = true
+                            $0.layers = perModuleLayers
+                            $0.analysis.runs = spec.densityRuns
+                            $0.analysis.steps = spec.densitySteps
+                        },
+                        cost: Double(cells / spec.perModuleBatches) * cellHVP * Double(spec.densityRuns * spec.densitySteps) * 1.2 + 5))
+        add(ReportStage(id: "\(probes)/quadratic", title: "quadratic check of the students' quantization loss and its bound ½λ_max‖ε‖² (all quantized tensors, \(rep))",
                         command: hessian([model(Self.ternary), model(Self.bwn)], objective: objective(spec.probeExamples, replicate: seed),
                                          replicate: seed, output: "\(probes)/quadratic") {
                             $0.select = "all-quantized@*"
                             $0.analysis.topK = 0
                             $0.analysis.quadraticCheck = true
+                            $0.analysis.quadraticBound = true
+                            $0.analysis.tolerance = spec.lanczosTolerance
+                            $0.analysis.maxHVPs = spec.lanczosMaxHvps
                         },
-                        cost: Double(spec.probeExamples * spec.maxLength) / 1024 * 40 + 5))
+                        cost: Double(spec.probeExamples * spec.maxLength) / 1024 * Double(40 + 6 * spec.lanczosMaxHvps) + 5))
         // Ternary → fine-tuned TWS and split → fine-tuned TWS in ŵ (ŵ₁ + ŵ₂ for the split models): the split is exact, so
         // both lines must coincide, and at x = 0 the split model must sit on the ternary loss.
         let n = spec.interpolationPoints

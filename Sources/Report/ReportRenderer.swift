@@ -109,6 +109,14 @@ public struct ReportRenderer {
             try draw(b, from: ReportFiles.ratios(view: view), to: "fig3-ratios-\(view).svg",
                      caption: "Fig. 3 in the \(title): the same cells and ratios as Fig. 3 with each block's \(view == "ggn" ? "generalized Gauss–Newton matrix (positive semi-definite)" : "Hessian in the coordinates w/|w|, which scaling one layer against the next leaves unchanged") in place of its Hessian; dots are replicates.")
         }
+        // Module heterogeneity: each model's mean distance between its blocks' spectra, over replicates.
+        try store(ReportFiles.heterogeneitySummary, try heterogeneitySummary(set)); written.append(ReportFiles.heterogeneitySummary)
+        var h = TidyPlot(kind: .bar, x: "pairs", y: ["distance"])
+        h.group = "model"; h.errorColumns = ("low", "high"); h.points = "replicate_distance"; h.yRange = (0, 1)
+        h.title = "Module heterogeneity: Jensen–Shannon distance between blocks' spectra, \(replicates) (dots), mean and \(Estimate.percent(confidence)) % t-interval"
+        h.xLabel = "pairs of module blocks"; h.yLabel = "JS distance (0 same, 1 disjoint)"
+        try draw(h, from: ReportFiles.heterogeneitySummary, to: "heterogeneity.svg",
+                 caption: "How different the Hessian spectra of a model's module blocks are (one block: one module kind in one layer; SLQ densities on one smoothing scale per model): the mean Jensen–Shannon distance over all pairs of blocks, over one kind's blocks in different layers and over different kinds in one layer; mean over replicates with its \(Estimate.percent(confidence)) % t-interval, each replicate a dot.")
         // Spectra: every model on one axis, then each on its own fitted axis, λ_max and λ_min marked.
         p = TidyPlot(kind: .density, x: "eigenvalue", y: ["density"])
         p.group = "model"; p.panel = "model"; p.panelFormat = "{}"; p.columns = 2; p.overview = "every model on one axis"
@@ -116,7 +124,7 @@ public struct ReportRenderer {
         p.title = "Spectral density of value@0,1 (SLQ, smoothed; replicate \(first)); dashed: each model's λ_max and λ_min"
         p.xLabel = "eigenvalue"; p.yLabel = "density (log scale)"
         try draw(p, from: ReportFiles.density, to: "spectra-density.svg",
-                 caption: "Spectral density of the value matrices of layers 0 and 1 (SLQ, Gaussian-smoothed), every model on one axis and each on its own; values below 10⁻⁶ of the peak sit on the axis floor; dashed lines mark λ_max (Lanczos, spectra-traces.csv) and λ_min (the lower edge of the SLQ density).")
+                 caption: "Spectral density of the value matrices of layers 0 and 1 (SLQ, Gaussian-smoothed), every model on one axis and each on its own; values below 10⁻⁶ of the peak sit on the axis floor; dashed lines mark λ_max and λ_min (Lanczos, spectra-traces.csv).")
         p = TidyPlot(x: "offset", y: ["loss_change"])
         p.group = "curve"; p.panel = "model"; p.panelFormat = "{}"; p.columns = 3; p.xFit = .data
         p.title = "Loss along the top Hessian eigenvector of value@0,1 (replicate \(first))"
@@ -234,8 +242,13 @@ public struct ReportRenderer {
             if let t = traces.first(where: { $0["model"] == model && $0["replicate"] == replicate }), t.number("lambda_max").isFinite {
                 rules.append(Rule(x: t.number("lambda_max"), label: "λ_max \(short(t.number("lambda_max")))", series: model))
             }
-            let support = density.filter { $0["model"] == model && $0.number("density") > 0 }.map { $0.number("eigenvalue") }.filter(\.isFinite)
-            if let low = support.min() { rules.append(Rule(x: low, label: "λ_min ≈ \(short(low))", series: model)) }
+            if let t = traces.first(where: { $0["model"] == model && $0["replicate"] == replicate }), t.number("lambda_min").isFinite {
+                rules.append(Rule(x: t.number("lambda_min"), label: "λ_min \(short(t.number("lambda_min")))", series: model))
+            } else {
+                // Without a Lanczos λ_min, the lower edge of the SLQ density.
+                let support = density.filter { $0["model"] == model && $0.number("density") > 0 }.map { $0.number("eigenvalue") }.filter(\.isFinite)
+                if let low = support.min() { rules.append(Rule(x: low, label: "λ_min ≈ \(short(low))", series: model)) }
+            }
             marks[model] = rules
             marks[overview, default: []] += rules.map { Rule(x: $0.x, label: "\(model) " + $0.label.prefix { $0 != " " }, series: model) }
         }
@@ -274,6 +287,23 @@ public struct ReportRenderer {
                     t.append(["pair": pair, "module": Self.moduleNames[m]!, "replicate": replicate, "replicate_ratio": TidyTable.number(own),
                               "ratio": TidyTable.number(r.ratio), "low": TidyTable.number(r.low), "high": TidyTable.number(r.high),
                               "replicates": String(r.n)])
+                }
+            }
+        }
+        return t
+    }
+
+    /// Each model's mean Jensen–Shannon distance between its module blocks, per kind of pair, over replicates.
+    func heterogeneitySummary(_ set: ReportClaims) throws -> TidyTable {
+        var t = TidyTable(columns: ["model", "pairs", "replicate", "replicate_distance", "distance", "low", "high", "replicates"])
+        for model in ReportPlan.probed {
+            for pairs in ReportClaims.BlockPairs.allCases {
+                let values = try set.replicates.map { try set.meanDistance(model, $0, pairs: pairs) }
+                let e = ReplicateEstimate(values: values.filter(\.isFinite), confidence: confidence)
+                for (replicate, own) in zip(set.replicates, values) {
+                    t.append(["model": model, "pairs": pairs.rawValue, "replicate": replicate, "replicate_distance": TidyTable.number(own),
+                              "distance": TidyTable.number(e.mean), "low": TidyTable.number(e.low), "high": TidyTable.number(e.high),
+                              "replicates": String(e.count)])
                 }
             }
         }

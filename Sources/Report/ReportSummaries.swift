@@ -73,7 +73,7 @@ extension ReportRenderer {
     /// The spectra of value@0,1: per probed model λ_max, the Hutch++ and SLQ traces and the loss over replicates.
     struct SpectrumRow {
         var model: String
-        var lambdaMax: Spread, trace: Spread, slqTrace: Spread, loss: Spread
+        var lambdaMax: Spread, lambdaMin: Spread, trace: Spread, slqTrace: Spread, loss: Spread
     }
 
     func spectrumRows() throws -> [SpectrumRow] {
@@ -81,7 +81,8 @@ extension ReportRenderer {
         return ReportPlan.probed.map { m in
             let rows = traces.filter { $0["model"] == m }
             func column(_ c: String) -> Spread { Spread(rows.map { $0.number(c) }) }
-            return SpectrumRow(model: m, lambdaMax: column("lambda_max"), trace: column("trace"), slqTrace: column("slq_trace"), loss: column("loss"))
+            return SpectrumRow(model: m, lambdaMax: column("lambda_max"), lambdaMin: column("lambda_min"), trace: column("trace"),
+                               slqTrace: column("slq_trace"), loss: column("loss"))
         }
     }
 
@@ -103,7 +104,8 @@ extension ReportRenderer {
     }
 
     /// The quadratic check's columns REPORT.md tabulates, in order.
-    static let quadraticColumns = ["loss_latent", "loss_quantized", "measured", "gradient_term", "curvature_term", "ratio", "epsilon_norm"]
+    static let quadraticColumns = ["loss_latent", "loss_quantized", "measured", "gradient_term", "curvature_term", "ratio", "epsilon_norm",
+                                   "lambda_max", "curvature_bound", "rayleigh_quotient"]
 
     /// The quadratic check of the ternary and BWN students: each column over replicates.
     func quadraticRows() throws -> [(model: String, columns: [Spread])] {

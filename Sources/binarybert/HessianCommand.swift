@@ -70,9 +70,13 @@ struct HessianCommand: ParsableCommand {
     @Option(help: "Points of the density grid.") var grid = 256
     @Flag(help: "Per-module λ_max and λ_min table (the paper's Fig. 3).") var perModule = false
     @Option(help: "With --per-module: disjoint mini-batches of --batch-size examples.") var batches = 2
-    @Option(help: "With --per-module: layers, e.g. 0-5 or 0,3 (default: all).") var layers: String?
+    @Option(help: "With --per-module or --heterogeneity: layers, e.g. 0-5 or 0,3 (default: all).") var layers: String?
+    @Flag(help: "Spectral density of every module kind in --layers (SLQ, --runs × --steps) and the Jensen–Shannon distance between every two blocks.")
+    var heterogeneity = false
     @Flag(help: "Compare the second-order prediction gᵀε + ½εᵀHε of quantizing the selection with the loss change measured.")
     var quadraticCheck = false
+    @Flag(help: "With --quadratic-check: λ_max of the Hessian at w on the selection by Lanczos (--tol, --max-hvps) and the paper's bound ½λ_max‖ε‖².")
+    var quadraticBound = false
     @Option(help: "Space: \(HessianAnalysis.Space.allCases.map(\.rawValue).joined(separator: ", ")) (pair: a split model's halves).")
     var space: HessianAnalysis.Space = .effective
     @Option(help: "Curvature matrix (ggn: the generalized Gauss–Newton Jᵀ H_out J, positive semi-definite).")
@@ -149,6 +153,9 @@ struct HessianCommand: ParsableCommand {
             o.maxMatvecs = maxHvps; o.tolerance = tol; o.seed = seed
             try run.perModule(table: table, layers: layerList, batches: batches, miniBatches: miniBatches, options: o)
         }
+        if heterogeneity {
+            try run.heterogeneity(layers: try job.perModuleLayers(count: probes[0].model.config.numHiddenLayers), runs: runs, steps: steps, seed: seed)
+        }
         try printJSONLine(try run.finish())
     }
 
@@ -158,11 +165,11 @@ struct HessianCommand: ParsableCommand {
         r.space = space; r.topK = topK; r.bottomK = bottomK; r.method = method; r.tolerance = tol
         r.maxHVPs = maxHvps; r.seed = seed; r.trace = trace; r.probes = traceMatvecs ?? probes ?? r.probes
         r.estimator = estimator; r.density = density; r.runs = runs; r.steps = steps
-        r.sigma = sigma; r.gridPoints = grid; r.quadraticCheck = quadraticCheck
+        r.sigma = sigma; r.gridPoints = grid; r.quadraticCheck = quadraticCheck; r.quadraticBound = quadraticBound
         r.allowOtherModel = allowOtherModel; r.view = view
         var job = HessianJob(models: model, objective: objective.options(examples: 64), output: output)
         job.select = select; job.includeBiases = includeBiases; job.analysis = r; job.warmStart = warmStart
-        job.perModule = perModule; job.batches = batches; job.layers = layers; job.dtype = dtype
+        job.perModule = perModule; job.batches = batches; job.layers = layers; job.dtype = dtype; job.heterogeneity = heterogeneity
         return job
     }
 
@@ -179,16 +186,18 @@ struct HessianCommand: ParsableCommand {
         a.nondefault(["--bottom-k": (r.bottomK, d.bottomK)])
         a.flag("--include-biases", job.includeBiases)
         a.nondefault(["--method": (r.method.rawValue, d.method.rawValue)])
-        let solves = job.select != nil && (r.topK > 0 || r.bottomK > 0)
+        let solves = job.select != nil && (r.topK > 0 || r.bottomK > 0 || r.quadraticBound)
         func budget(always: Bool) { a.nondefault(["--tol": (r.tolerance, d.tolerance), "--max-hvps": (r.maxHVPs, d.maxHVPs)], always: always) }
         if solves { budget(always: true) }
         a.flag("--trace", r.trace)
         a.nondefault(["--estimator": (r.estimator.rawValue, d.estimator.rawValue), "--trace-matvecs": (r.probes, d.probes)], always: r.trace)
         a.flag("--density", r.density)
-        a.nondefault(["--runs": (r.runs, d.runs), "--steps": (r.steps, d.steps)], always: r.density)
+        a.flag("--heterogeneity", job.heterogeneity)
+        a.nondefault(["--runs": (r.runs, d.runs), "--steps": (r.steps, d.steps)], always: r.density || job.heterogeneity)
         a.options(["--sigma": r.sigma])
         a.nondefault(["--grid": (r.gridPoints, d.gridPoints)])
         a.flag("--quadratic-check", r.quadraticCheck)
+        a.flag("--quadratic-bound", r.quadraticBound)
         a.nondefault(["--space": (r.space.rawValue, d.space.rawValue), "--curvature": (r.view.product.rawValue, d.view.product.rawValue),
                    "--scale": (r.view.scale.rawValue, d.view.scale.rawValue)])
         for w in job.warmStart { a.options(["--warm-start": w]) }

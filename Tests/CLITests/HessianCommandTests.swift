@@ -144,11 +144,49 @@ extension CommandLineTests {
                                  (["--select", "value@0", "--dtype", "float16"], "float16"), (["--select", "value@0", "--examples", "0"], "--examples"),
                                  ([], "--select"), (["--select", "value@0", "--trace", "--trace-matvecs", "3"], "--trace-matvecs"),
                                  (["--select", "value@0", "--trace", "--probes", "3"], "--trace-matvecs"),
-                                 (["--select", "value@0", "--trace", "--probes", "8", "--trace-matvecs", "8"], "old name")] {
+                                 (["--select", "value@0", "--trace", "--probes", "8", "--trace-matvecs", "8"], "old name"),
+                                 (["--select", "value@0", "--quadratic-bound"], "give --quadratic-check too"),
+                                 (["--heterogeneity", "--layers", "0", "--steps", "0"], "--steps")] {
             let r = try run(base + extra)
             XCTAssertNotEqual(r.status, 0, "\(extra)")
             XCTAssertTrue(r.stderr.contains(message), "\(extra): \(r.stderr)")
             XCTAssertFalse(r.stderr.contains("Fatal error"), r.stderr)
+        }
+    }
+
+    /// --quadratic-bound: λ_max at w, the bound ½λ_max‖ε‖² and the Rayleigh quotient beside the check; --heterogeneity:
+    /// each model's blocks (2 layers × 5 module kinds) with every pair's Jensen–Shannon distance in [0, 1].
+    func testQuadraticBoundAndModuleHeterogeneity() throws {
+        let dir = try temporaryDirectory()
+        let (fp, bwn, data) = try makeHessianModels(in: dir)
+        let common = ["--task", "sst-2", "--data", data.path, "--examples", "16", "--batch-size", "8", "--max-length", "16"]
+        let bound = dir.appendingPathComponent("bound")
+        let b = try run(["hessian", "--model", bwn.path, "--select", "value@0,1", "--top-k", "0", "--quadratic-check", "--quadratic-bound",
+                         "--max-hvps", "60", "--tol", "1e-6", "--output", bound.path] + common)
+        XCTAssertEqual(b.status, 0, b.stderr)
+        let q = try XCTUnwrap((try jsonObject(bound.appendingPathComponent("hessian.json"))["models"] as? [[String: Any]])?.first?["quadratic_check"] as? [String: Any])
+        let lambda = try XCTUnwrap(q["lambda_max"] as? Double), eps = try XCTUnwrap(q["epsilon_norm"] as? Double)
+        XCTAssertEqual(try XCTUnwrap(q["curvature_bound"] as? Double), 0.5 * lambda * eps * eps, accuracy: 1e-9 * abs(lambda * eps * eps))
+        XCTAssertLessThanOrEqual(try XCTUnwrap(q["rayleigh_quotient"] as? Double), lambda * (1 + 1e-6))
+
+        let het = dir.appendingPathComponent("het")
+        let h = try run(["hessian", "--model", fp.path, "--model", bwn.path, "--heterogeneity", "--layers", "0,1", "--runs", "1", "--steps", "6",
+                         "--output", het.path] + common)
+        XCTAssertEqual(h.status, 0, h.stderr)
+        let doc = try XCTUnwrap(try jsonObject(het.appendingPathComponent("hessian.json"))["heterogeneity"] as? [String: Any])
+        let models = try XCTUnwrap(doc["models"] as? [[String: Any]])
+        XCTAssertEqual(models.map { $0["label"] as? String }, [fp.lastPathComponent, bwn.lastPathComponent])
+        for m in models {
+            XCTAssertEqual(m["blocks"] as? Int, 10)
+            let mean = try XCTUnwrap(m["mean_distance"] as? Double)
+            XCTAssertTrue(mean > 0 && mean <= 1, "\(mean)")
+        }
+        let table = try String(contentsOf: het.appendingPathComponent("heterogeneity.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(table.first, "model,a,b,module_a,layer_a,module_b,layer_b,distance")
+        XCTAssertEqual(table.count, 1 + 2 * 45)
+        for line in table.dropFirst() {
+            let d = try XCTUnwrap(Double(line.split(separator: ",").last!))
+            XCTAssertTrue(d >= 0 && d <= 1, String(line))
         }
     }
 }
