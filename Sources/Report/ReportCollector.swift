@@ -43,6 +43,7 @@ public struct ReportCollector {
         t[ReportFiles.eigen1D] = eigen
         t[ReportFiles.quadratic] = try quadratic()
         t[ReportFiles.heterogeneity] = try heterogeneity()
+        t[ReportFiles.sharpness] = try sharpness()
         t[ReportFiles.curves] = try curves()
         t[ReportFiles.sizes] = try sizes()
         t[ReportFiles.interpolation] = try interpolation()
@@ -241,6 +242,23 @@ public struct ReportCollector {
         try everyReplicate(["model", "a", "b", "module_a", "layer_a", "module_b", "layer_b", "distance"], "heterogeneity/heterogeneity.csv")
     }
 
+    /// The students' adaptive sharpness (average and worst case, in loss units) per replicate.
+    func sharpness() throws -> TidyTable {
+        var t = TidyTable(columns: ["replicate", "model", "rho", "scale", "ball", "loss", "average_rise", "average_rise_se", "worst_rise", "dimension"])
+        for seed in plan.replicates {
+            let doc = try json("\(plan.probes(seed))/sharpness/sharpness.json")
+            for m in doc["models"]?.array ?? [] {
+                let r = m["result"]
+                t.append(["replicate": String(seed), "model": URL(fileURLWithPath: m["model"]?.string ?? "").lastPathComponent,
+                          "rho": Self.n(r?["rho"]?.double), "scale": r?["scale"]?.string ?? "", "ball": r?["ball"]?.string ?? "",
+                          "loss": Self.n(r?["loss"]?.double), "average_rise": Self.n(r?["average_rise"]?.double),
+                          "average_rise_se": Self.n(r?["average_rise_standard_error"]?.double), "worst_rise": Self.n(r?["worst_rise"]?.double),
+                          "dimension": Self.n(r?["dimension"]?.double)])
+            }
+        }
+        return t
+    }
+
     /// The distillation loss (every `log_every` steps) and dev accuracy (at every evaluation) of both stages of every
     /// replicate's ternary, BWN and TWS students; `position` counts steps from the start of stage 1.
     func curves() throws -> TidyTable {
@@ -388,6 +406,8 @@ public enum ReportFiles {
     public static let quadratic = "quadratic-check.csv"
     public static let heterogeneity = "heterogeneity.csv"
     public static let heterogeneitySummary = "heterogeneity-summary.csv"
+    public static let sharpness = "sharpness.csv"
+    public static let sharpnessSummary = "sharpness-summary.csv"
     public static let curves = "tws-curves.csv"
     public static let sizes = "tws-sizes.csv"
     public static let interpolation = "tws-interpolation.csv"

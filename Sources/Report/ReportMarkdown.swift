@@ -38,6 +38,7 @@ extension ReportRenderer {
         md += try spectraSection(claimText)
         md += try quadraticSection(claimText)
         md += try heterogeneitySection(set, claimText)
+        md += try sharpnessSection(claimText)
         md += try twsSection(replicates: reps, claimText)
         md += try alongTrainingSection(replicates: reps, claimText)
         if hasAdaptiveSplit { md += try adaptiveSplitSection() }
@@ -213,6 +214,24 @@ extension ReportRenderer {
                + "that do not overlap; each model's densities are smoothed on one scale, 1 % of its nodes' range, so a model whose every curvature "
                + "is c times another's has the same distances). Zhang et al. (2024) relate such block heterogeneity to how hard a transformer is to "
                + "train with one learning rate for all blocks. BWN minus ternary, all pairs: \(claimText("heterogeneity")).", ""]
+        return md
+    }
+
+    /// The students' adaptive sharpness.
+    func sharpnessSection(_ claimText: (String) -> String) throws -> [String] {
+        let rows = try records(ReportFiles.sharpness)
+        var md = ["## Adaptive sharpness in quantization steps (`\(ReportFiles.sharpness)`, `\(ReportFiles.sharpnessSummary)`)", "",
+                  "![sharpness](sharpness.svg)", "", "| model | L(ŵ) | average-case rise | worst-case rise |", "|---|---|---|---|"]
+        for model in [ReportPlan.ternary, ReportPlan.bwn] {
+            let mine = rows.filter { $0["model"] == model }
+            func column(_ c: String) -> String { Self.cell(Spread(mine.map { $0.number(c) })) }
+            md.append("| \(model) | \(column("loss")) | \(column("average_rise")) | \(column("worst_rise")) |")
+        }
+        md += ["", "Mean ± std over replicates (count). Every quantized weight of ŵ moves by δ = ρ·α·u with ρ = \(ReportPlan.sharpnessRho), α its tensor's "
+               + "quantization step and u of unit RMS: the average case over Gaussian u, the worst case by projected gradient ascent within ‖u‖₂ ≤ √d "
+               + "(Kwon et al. 2021; Andriushchenko et al. 2023). Measured in each model's own step, it compares the two students on the scale their "
+               + "weights actually move on, which a raw eigenvalue does not. BWN minus ternary: average case \(claimText("sharpness-average")); "
+               + "worst case \(claimText("sharpness-worst")).", ""]
         return md
     }
 

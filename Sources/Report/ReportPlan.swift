@@ -33,6 +33,8 @@ public struct ReportPlan: Sendable {
     ]
     /// The three models every probe compares.
     public static let probed = [teacher, ternary, bwn]
+    /// The radius of the students' adaptive sharpness, in quantization steps (RMS over the quantized weights).
+    public static let sharpnessRho = 0.1
 
     public init(spec: ReportSpec, work: String, layers: Int, trainExamples: Int) throws {
         try spec.validate()
@@ -311,6 +313,16 @@ public struct ReportPlan: Sendable {
                             $0.analysis.steps = spec.densitySteps
                         },
                         cost: Double(cells / spec.perModuleBatches) * cellHVP * Double(spec.densityRuns * spec.densitySteps) * 1.2 + 5))
+        // Adaptive sharpness of the students in units of their own quantization step (ŵ moved by ρ·α per weight, RMS).
+        add(ReportStage(id: "\(probes)/sharpness", title: "average- and worst-case adaptive sharpness of the students at ρ = \(Self.sharpnessRho) quantization steps (\(rep))",
+                        command: .sharpness({
+                            var job = SharpnessJob(models: [model(Self.ternary), model(Self.bwn)], select: "all-quantized@*", rho: Self.sharpnessRho,
+                                                   objective: objective(spec.probeExamples, replicate: seed), directory: "\(probes)/sharpness")
+                            job.scale = .steps
+                            job.seed = seed
+                            return job
+                        }()),
+                        cost: Double(spec.probeExamples * spec.maxLength) / 1024 * 2 * 40 + 5))
         add(ReportStage(id: "\(probes)/quadratic", title: "quadratic check of the students' quantization loss and its bound ½λ_max‖ε‖² (all quantized tensors, \(rep))",
                         command: hessian([model(Self.ternary), model(Self.bwn)], objective: objective(spec.probeExamples, replicate: seed),
                                          replicate: seed, output: "\(probes)/quadratic") {

@@ -117,6 +117,14 @@ public struct ReportRenderer {
         h.xLabel = "pairs of module blocks"; h.yLabel = "JS distance (0 same, 1 disjoint)"
         try draw(h, from: ReportFiles.heterogeneitySummary, to: "heterogeneity.svg",
                  caption: "How different the Hessian spectra of a model's module blocks are (one block: one module kind in one layer; SLQ densities on one smoothing scale per model): the mean Jensen–Shannon distance over all pairs of blocks, over one kind's blocks in different layers and over different kinds in one layer; mean over replicates with its \(Estimate.percent(confidence)) % t-interval, each replicate a dot.")
+        // Adaptive sharpness of the students in units of their quantization step.
+        try store(ReportFiles.sharpnessSummary, try sharpnessSummary(set)); written.append(ReportFiles.sharpnessSummary)
+        var sh = TidyPlot(kind: .bar, x: "case", y: ["rise"])
+        sh.group = "model"; sh.errorColumns = ("low", "high"); sh.points = "replicate_rise"
+        sh.title = "Adaptive sharpness at ρ = \(ReportPlan.sharpnessRho) quantization steps, \(replicates) (dots), mean and \(Estimate.percent(confidence)) % t-interval"
+        sh.xLabel = "perturbation"; sh.yLabel = "loss rise L(ŵ + δ) − L(ŵ)"
+        try draw(sh, from: ReportFiles.sharpnessSummary, to: "sharpness.svg",
+                 caption: "Adaptive sharpness of the ternary and BWN students: the training-loss rise when every quantized weight moves by δ = ρ·α·u (α its tensor's quantization step, u of unit RMS), averaged over Gaussian u (average case) and the largest found by projected gradient ascent within the ball (worst case); mean over replicates with its \(Estimate.percent(confidence)) % t-interval, each replicate a dot.")
         // Spectra: every model on one axis, then each on its own fitted axis, λ_max and λ_min marked.
         p = TidyPlot(kind: .density, x: "eigenvalue", y: ["density"])
         p.group = "model"; p.panel = "model"; p.panelFormat = "{}"; p.columns = 2; p.overview = "every model on one axis"
@@ -295,14 +303,33 @@ public struct ReportRenderer {
 
     /// Each model's mean Jensen–Shannon distance between its module blocks, per kind of pair, over replicates.
     func heterogeneitySummary(_ set: ReportClaims) throws -> TidyTable {
-        var t = TidyTable(columns: ["model", "pairs", "replicate", "replicate_distance", "distance", "low", "high", "replicates"])
-        for model in ReportPlan.probed {
-            for pairs in ReportClaims.BlockPairs.allCases {
-                let values = try set.replicates.map { try set.meanDistance(model, $0, pairs: pairs) }
+        try replicateSummary(set, models: ReportPlan.probed, measures: ReportClaims.BlockPairs.allCases.map(\.rawValue), measure: "pairs",
+                             value: "distance") { model, pairs, replicate in
+            try set.meanDistance(model, replicate, pairs: ReportClaims.BlockPairs(rawValue: pairs)!)
+        }
+    }
+
+    /// The students' average- and worst-case adaptive sharpness over replicates.
+    func sharpnessSummary(_ set: ReportClaims) throws -> TidyTable {
+        let rows = try records(ReportFiles.sharpness)
+        return try replicateSummary(set, models: [ReportPlan.ternary, ReportPlan.bwn], measures: ["average case", "worst case"], measure: "case",
+                                    value: "rise") { model, measure, replicate in
+            rows.first { $0["replicate"] == replicate && $0["model"] == model }?.number(measure == "average case" ? "average_rise" : "worst_rise") ?? .nan
+        }
+    }
+
+    /// One row per model, measure and replicate: the replicate's value (`replicate_<value>`) beside the mean over
+    /// replicates and its t-interval (`<value>`, `low`, `high`), for a bar chart with replicate dots.
+    func replicateSummary(_ set: ReportClaims, models: [String], measures: [String], measure: String, value: String,
+                          _ of: (String, String, String) throws -> Double) throws -> TidyTable {
+        var t = TidyTable(columns: ["model", measure, "replicate", "replicate_\(value)", value, "low", "high", "replicates"])
+        for model in models {
+            for m in measures {
+                let values = try set.replicates.map { try of(model, m, $0) }
                 let e = ReplicateEstimate(values: values.filter(\.isFinite), confidence: confidence)
                 for (replicate, own) in zip(set.replicates, values) {
-                    t.append(["model": model, "pairs": pairs.rawValue, "replicate": replicate, "replicate_distance": TidyTable.number(own),
-                              "distance": TidyTable.number(e.mean), "low": TidyTable.number(e.low), "high": TidyTable.number(e.high),
+                    t.append(["model": model, measure: m, "replicate": replicate, "replicate_\(value)": TidyTable.number(own),
+                              value: TidyTable.number(e.mean), "low": TidyTable.number(e.low), "high": TidyTable.number(e.high),
                               "replicates": String(e.count)])
                 }
             }

@@ -15,6 +15,7 @@ public enum StageCommand: Codable, Sendable, Equatable {
     case landscape(LandscapeJob)
     case hessian(HessianJob)
     case adaptiveSplit(AdaptiveSplitJob)
+    case sharpness(SharpnessJob)
 
     /// What every command's options tell the report: the paths it reads (models, data, direction and sensitivity
     /// files) and the directory it writes.
@@ -32,6 +33,7 @@ public enum StageCommand: Codable, Sendable, Equatable {
         case let .landscape(j): return j
         case let .hessian(j): return j
         case let .adaptiveSplit(j): return j
+        case let .sharpness(j): return j
         }
     }
 
@@ -47,7 +49,7 @@ public enum StageCommand: Codable, Sendable, Equatable {
         }
     }
 
-    enum CodingKeys: String, CodingKey { case finetune, quantize, split, export, landscape, hessian, adaptiveSplit }
+    enum CodingKeys: String, CodingKey { case finetune, quantize, split, export, landscape, hessian, adaptiveSplit, sharpness }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -62,6 +64,7 @@ public enum StageCommand: Codable, Sendable, Equatable {
         case .landscape: self = .landscape(try c.decode(LandscapeJob.self, forKey: key))
         case .hessian: self = .hessian(try c.decode(HessianJob.self, forKey: key))
         case .adaptiveSplit: self = .adaptiveSplit(try c.decode(AdaptiveSplitJob.self, forKey: key))
+        case .sharpness: self = .sharpness(try c.decode(SharpnessJob.self, forKey: key))
         }
     }
 
@@ -75,6 +78,7 @@ public enum StageCommand: Codable, Sendable, Equatable {
         case let .landscape(j): try c.encode(j, forKey: .landscape)
         case let .hessian(j): try c.encode(j, forKey: .hessian)
         case let .adaptiveSplit(j): try c.encode(j, forKey: .adaptiveSplit)
+        case let .sharpness(j): try c.encode(j, forKey: .sharpness)
         }
     }
 }
@@ -86,3 +90,5 @@ extension ExportJob: StageCommand.Job {}
 extension LandscapeJob: StageCommand.Job {}
 extension HessianJob: StageCommand.Job {}
 extension AdaptiveSplitJob: StageCommand.Job {}
+/// A sharpness stage writes its directory (the plan always sets one; the command alone may only print).
+extension SharpnessJob: StageCommand.Job { public var output: String { directory ?? "" } }

@@ -34,22 +34,34 @@ struct SharpnessCommand: ParsableCommand {
     @OptionGroup var objective: ProbeObjectiveArguments
     @OptionGroup var threading: ThreadOptions
 
-    var request: AdaptiveSharpness.Request {
-        AdaptiveSharpness.Request(rho: rho, scale: scale, samples: samples, steps: steps, ball: ball, seed: seed)
+    /// The command's typed options.
+    var job: SharpnessJob {
+        var job = SharpnessJob(models: model, select: select, rho: rho, objective: objective.options(examples: 64), directory: output)
+        job.scale = scale; job.samples = samples; job.steps = steps; job.ball = ball; job.seed = seed
+        return job
     }
 
     func validate() throws {
-        guard !model.isEmpty else { throw ValidationError("--model is required") }
         try objective.requireTaskAndData()
-        do { try request.validate() } catch let e as LandscapeError { throw ValidationError(e.description) }
+        do { try job.validate() } catch let e as LandscapeError { throw ValidationError(e.description) }
     }
 
     func run() throws {
         try threading.apply()
-        let log = { (s: String) in FileHandle.standardError.write(Data(("sharpness: " + s + "\n").utf8)) }
-        let result = try SharpnessReport.measure(models: model.map { URL(fileURLWithPath: $0) }, select: select,
-                                                 objective: objective.options(examples: 64), request: request, log: log)
-        if let output { try result.write(to: URL(fileURLWithPath: output)) }
-        try printJSONLine(result)
+        try printJSONLine(try job.run(log: { FileHandle.standardError.write(Data(("sharpness: " + $0 + "\n").utf8)) }))
+    }
+
+    /// `job` as this command's arguments: every option that differs from its default.
+    static func arguments(_ job: SharpnessJob) -> [String] {
+        let d = SharpnessJob(models: [], select: job.select, rho: job.rho, objective: job.objective)
+        var a = ArgumentWriter("sharpness")
+        for m in job.models { a.options(["--model": m]) }
+        a.task(job.objective.task, data: job.objective.data, maxLength: job.objective.maxLength)
+        a.options(["--select": job.select, "--rho": ArgumentWriter.number(job.rho)])
+        a.nondefault(["--scale": (job.scale.rawValue, d.scale.rawValue), "--samples": (job.samples, d.samples), "--steps": (job.steps, d.steps),
+                      "--ball": (job.ball.rawValue, d.ball.rawValue), "--seed": (job.seed, d.seed)])
+        a.objectiveExamples(job.objective)
+        a.options(["--output": job.directory])
+        return a.words
     }
 }

@@ -14,6 +14,7 @@ struct StageArguments: StageCommandLine {
         case let .landscape(job): words = LandscapeCommand.arguments(job)
         case let .hessian(job): words = HessianCommand.arguments(job)
         case let .adaptiveSplit(job): words = AdaptiveSplitCommand.arguments(job)
+        case let .sharpness(job): words = SharpnessCommand.arguments(job)
         }
         if let threads { words += ["--threads", String(threads)] }
         if resume { words.append("--resume") }
@@ -30,6 +31,7 @@ struct StageArguments: StageCommandLine {
         case let c as LandscapeCommand: command = .landscape(try c.job())
         case let c as HessianCommand: command = .hessian(c.job)
         case let c as AdaptiveSplitCommand: command = .adaptiveSplit(c.job)
+        case let c as SharpnessCommand: command = .sharpness(c.job)
         default: throw ValidationError("`binarybert \(arguments.first ?? "")` is not a command of a report's stage")
         }
         return (command, Self.withoutRunOptions(arguments))

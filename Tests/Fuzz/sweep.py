@@ -309,6 +309,10 @@ def main():
           output=out, expect="steps")
     s.run("hessian --curvature ggn with --quadratic-check", hessian + ["--select", "value@0,1", "--curvature", "ggn", "--quadratic-check"],
           output=out, expect="--quadratic-check")
+    s.run("hessian --quadratic-bound without --quadratic-check", hessian + ["--select", "value@0,1", "--quadratic-bound"],
+          output=out, expect="--quadratic-check")
+    s.run("hessian --heterogeneity --layers 9", hessian + ["--heterogeneity", "--layers", "9"], output=out, expect="--layers")
+    s.run("hessian --heterogeneity --steps 0", hessian + ["--heterogeneity", "--steps", "0"], output=out, expect="--steps")
     s.run("hessian --curvature bogus", hessian + ["--select", "value@0,1", "--curvature", "fisher"], output=out, expect="--curvature")
     s.run("hessian --warm-start from another model", hessian + ["--select", "value@0,1", "--top-k", "1", "--warm-start", foreign],
           output=out, expect="another model")
