@@ -103,16 +103,18 @@ public final class HessianRun<T: BLASReal> {
                 pairs.append([p.label, d.a, d.b, a.module.rawValue, String(a.layer), b.module.rawValue, String(b.layer), TidyCSV.number(d.distance)])
             }
             for (block, density) in zip(h.blocks, h.densities) {
-                for (x, y) in zip(h.grid, density) {
-                    curves.append([p.label, block.name, block.module.rawValue, String(block.layer), TidyCSV.number(x), TidyCSV.number(y)])
+                for (t, y) in zip(h.grid, density) {
+                    let lambda = (t < 0 ? -1 : 1) * h.linearScale * (Foundation.pow(10, abs(t)) - 1)
+                    curves.append([p.label, block.name, block.module.rawValue, String(block.layer), TidyCSV.number(t), TidyCSV.number(lambda), TidyCSV.number(y)])
                 }
             }
             summaries.append(.init(label: p.label, blocks: h.blocks.count, matvecs: blocks.reduce(0) { $0 + $1.density.matvecs }, sigma: h.sigma,
+                                   linearScale: h.linearScale,
                                    meanDistance: h.meanDistance, meanWithinKind: h.meanWithinKind, meanWithinLayer: h.meanWithinLayer))
         }
         let pairsURL = output.appendingPathComponent("heterogeneity.csv"), curvesURL = output.appendingPathComponent("heterogeneity-density.csv")
         try AtomicFile.write(TidyCSV.text(header: ["model", "a", "b", "module_a", "layer_a", "module_b", "layer_b", "distance"], rows: pairs), to: pairsURL)
-        try AtomicFile.write(TidyCSV.text(header: ["model", "block", "module", "layer", "eigenvalue", "density"], rows: curves), to: curvesURL)
+        try AtomicFile.write(TidyCSV.text(header: ["model", "block", "module", "layer", "symlog_eigenvalue", "eigenvalue", "density"], rows: curves), to: curvesURL)
         document.results.heterogeneity = HessianDocument.Heterogeneity(
             csv: pairsURL.lastPathComponent, densityCsv: curvesURL.lastPathComponent, layers: layers,
             modules: CurvatureModule.allCases.map(\.rawValue), runs: runs, steps: steps, models: summaries, view: view.record)
@@ -212,7 +214,7 @@ public struct HessianDocument: Encodable {
         public var layers: [Int]
         public var modules: [String]
         public var runs: Int, steps: Int
-        public var distance = "Jensen–Shannon distance (base 2, in [0, 1]) between two blocks' SLQ densities, Gaussian-smoothed with σ = 1% of the model's node range on one grid"
+        public var distance = "Jensen–Shannon distance (base 2, in [0, 1]) between two blocks' SLQ densities on the axis t = sign(λ)·log10(1 + |λ|/s), s = 0.001 × the model's largest |node|, Gaussian-smoothed there with σ = 1% of the nodes' range in t on one grid"
         public var models: [Model]
         public var view: CurvatureView.Record?
 
@@ -220,7 +222,9 @@ public struct HessianDocument: Encodable {
             public var label: String
             public var blocks: Int
             public var matvecs: Int
+            /// The smoothing width on the t axis and the scale s where it turns logarithmic.
             public var sigma: Double
+            public var linearScale: Double
             public var meanDistance: Double
             @NullWhenAbsent public var meanWithinKind: Double?
             @NullWhenAbsent public var meanWithinLayer: Double?

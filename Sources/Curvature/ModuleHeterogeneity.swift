@@ -7,11 +7,15 @@ import Numerics
 /// layer), and the Jensen–Shannon distance between every two blocks' densities. A model whose blocks have similar
 /// spectra has distances near 0; blocks whose spectra do not overlap have distance 1.
 ///
-/// The densities of one model are Gaussian-smoothed on one grid covering every block's quadrature nodes with 3σ to
-/// spare, σ = `relativeSigma` × the width of the nodes' range: multiplying every block's curvature by the same c leaves
-/// every distance unchanged, so models whose weights (and curvatures) differ in scale compare on their shapes. The
-/// smoothed densities are normalized to sum 1 over the grid before the distance
-/// JS(p, q) = √(½ KL(p‖m) + ½ KL(q‖m)), m = (p + q)/2, logarithms to base 2 (so 0 ≤ JS ≤ 1).
+/// Curvature spectra span orders of magnitude: most of a block's mass sits near 0 and a few outliers reach far out,
+/// so on a linear axis one model's largest outlier would squeeze every block's bulk into one smoothing width and make
+/// all blocks look alike. The densities are therefore compared on the symmetric log axis
+/// t = sign(λ)·log₁₀(1 + |λ|/s), s = `linearScale` × the largest |node| of the model (linear below s, logarithmic above),
+/// and Gaussian-smoothed there on one grid covering every block's nodes with 3σ to spare, σ = `relativeSigma` × the
+/// width of the nodes' range in t. Multiplying every block's curvature by the same c leaves t, and so every distance,
+/// unchanged: models whose weights (and curvatures) differ in scale compare on their shapes. The smoothed densities
+/// are normalized to sum 1 over the grid before the distance JS(p, q) = √(½ KL(p‖m) + ½ KL(q‖m)), m = (p + q)/2,
+/// logarithms to base 2 (so 0 ≤ JS ≤ 1).
 public struct ModuleHeterogeneity: Sendable {
     /// One block's density: the module, its layer and the SLQ result.
     public struct Block: Sendable {
@@ -27,8 +31,10 @@ public struct ModuleHeterogeneity: Sendable {
     }
 
     public var blocks: [Block]
+    /// The grid on the symmetric log axis t, its smoothing width there, and the scale s where it turns logarithmic.
     public var grid: [Double]
     public var sigma: Double
+    public var linearScale: Double
     /// Each block's smoothed density on `grid` (integrating to 1 over it).
     public var densities: [[Double]]
     /// Every unordered pair of blocks, in block order.
@@ -47,22 +53,34 @@ public struct ModuleHeterogeneity: Sendable {
     }
 
     /// The distances and smoothed densities of `blocks` (at least two, each with at least one run).
-    public init(blocks: [Block], relativeSigma: Double = 0.01, points: Int = 512) throws {
+    public init(blocks: [Block], relativeSigma: Double = 0.01, linearScale: Double = 1e-3, points: Int = 512) throws {
         guard blocks.count >= 2 else { throw CurvatureError.badRequest("block heterogeneity needs at least two blocks, not \(blocks.count)") }
         guard relativeSigma.isFinite, relativeSigma > 0 else {
             throw CurvatureError.badRequest("the smoothing width must be a finite fraction above 0, not \(relativeSigma)")
         }
+        guard linearScale.isFinite, linearScale > 0 else {
+            throw CurvatureError.badRequest("the linear part of the log axis must be a finite fraction above 0, not \(linearScale)")
+        }
         guard points >= 16 else { throw CurvatureError.badRequest("the density grid needs at least 16 points, not \(points)") }
         let nodes = blocks.flatMap { $0.density.runs.flatMap(\.nodes) }
-        guard let lo = nodes.min(), let hi = nodes.max(), nodes.allSatisfy(\.isFinite) else {
+        guard let radius = nodes.map(abs).max(), nodes.allSatisfy(\.isFinite) else {
             throw CurvatureError.badRequest("a block's spectral density has no finite quadrature nodes")
         }
-        let width = hi - lo > 0 ? hi - lo : max(abs(hi), 1)
+        let s = radius > 0 ? linearScale * radius : 1
+        self.linearScale = s
+        func axis(_ x: Double) -> Double { (x < 0 ? -1 : 1) * Foundation.log10(1 + abs(x) / s) }
+        let ts = nodes.map(axis)
+        let lo = ts.min()!, hi = ts.max()!
+        let width = hi - lo > 0 ? hi - lo : 1
         sigma = relativeSigma * width
         let a = lo - 3 * sigma, b = hi + 3 * sigma
         grid = (0..<points).map { a + (b - a) * Double($0) / Double(points - 1) }
         let step = (b - a) / Double(points - 1), grid = self.grid, sigma = self.sigma
-        densities = blocks.map { $0.density.smoothed(grid: grid, sigma: sigma) }
+        densities = blocks.map { block in
+            var onAxis = block.density
+            for k in onAxis.runs.indices { onAxis.runs[k].nodes = onAxis.runs[k].nodes.map(axis) }
+            return onAxis.smoothed(grid: grid, sigma: sigma)
+        }
         let mass = densities.map { d in d.map { $0 * step } }.map { m -> [Double] in
             let s = m.reduce(0, +)
             return m.map { $0 / s }

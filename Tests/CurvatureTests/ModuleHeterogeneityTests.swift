@@ -52,6 +52,20 @@ final class ModuleHeterogeneityTests: XCTestCase {
         }
     }
 
+    /// Spectra an order of magnitude apart stay apart when another block has a far outlier (on a linear axis the
+    /// outlier would set the smoothing width and merge them), and the model's scale still drops out.
+    func testAFarOutlierDoesNotMergeTheOtherBlocksBulks() throws {
+        let small: [Double] = [0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08], medium = small.map { $0 * 100 }
+        let outlier = small.map { $0 / 10 } + [1000]
+        let h = try ModuleHeterogeneity(blocks: [try block(.mhaV, 0, small), try block(.mhaV, 1, medium), try block(.ffnOut, 0, outlier)])
+        let d = h.distances.first { $0.a == "mha-v@0" && $0.b == "mha-v@1" }!.distance
+        XCTAssertGreaterThan(d, 0.9, "bulks two orders of magnitude apart")
+        let scaled = try ModuleHeterogeneity(blocks: [try block(.mhaV, 0, small.map { $0 * 3 }), try block(.mhaV, 1, medium.map { $0 * 3 }),
+                                                      try block(.ffnOut, 0, outlier.map { $0 * 3 })])
+        for (x, y) in zip(h.distances, scaled.distances) { XCTAssertEqual(x.distance, y.distance, accuracy: 1e-7) }
+        XCTAssertThrowsError(try ModuleHeterogeneity(blocks: h.blocks, linearScale: 0))
+    }
+
     func testModelBlocksAndBadRequests() throws {
         let model = try tinyModel()
         let objective = try LossObjective(model: model, batches: tinyBatches())
