@@ -59,18 +59,17 @@ public struct AdaptiveSplitResult: Codable, Sendable {
 
 /// Adaptive splitting (BinaryBERT §3.3): a TWN base → per-matrix sensitivities → a selection under the size budget →
 /// the mixed ternary/binary model trained by distillation → its ternary part split exactly (TWS) → binary fine-tuning
-/// → packed export, checked against the budget. Every step leaves its result in OUTPUT and is skipped when found
-/// there (training steps resume from their checkpoints), so a killed run continues where it stopped.
+/// → packed export, checked against the budget. Every finished step leaves its marker in OUTPUT/.stages
+/// (`StageMarkers`, as the report's stages do) and is skipped on a later run with the same options; an unfinished
+/// training step resumes from its checkpoints and the sensitivity table cell by cell, so a killed run continues where
+/// it stopped.
 ///
 /// OUTPUT/ternary (unless given), sensitivity.csv, selection.json, mixed/, split/ (float64), final/, packed/,
 /// adaptive-split.json.
-/// `split/split-metrics.json`: the split model's dev metrics and its float64 check against the mixed model, kept so
-/// that a resumed run does not split again to report it.
+/// What the split step records in its marker: the split model's float64 check against the mixed model, so that a
+/// resumed run does not split again to report it (its dev metrics are in split/'s training summary).
 struct SplitCheck: Codable {
-    static let fileName = "split-metrics.json"
-    var dev: [String: Double]
     var splitRelativeError: Double
-    enum CodingKeys: String, CodingKey { case dev, splitRelativeError = "split_relative_error" }
 }
 
 public enum AdaptiveSplitPipeline {
@@ -112,7 +111,7 @@ public enum AdaptiveSplitPipeline {
         _ = try teacherRange(teacher).bytes(forMegabytes: options.budgetMegabytes)
         try checkOptions(options, in: output)
         func dir(_ name: String) -> URL { output.appendingPathComponent(name) }
-        func finished(_ d: URL) -> Bool { fm.fileExists(atPath: d.appendingPathComponent(TrainingSummary.fileName).path) }
+        let steps = StageMarkers(work: output)
         var distill = DistillationOptions()
         distill.batchSize = options.batchSize
         distill.learningRate = options.learningRate
@@ -122,11 +121,21 @@ public enum AdaptiveSplitPipeline {
 
         // 1. The ternary base.
         let ternaryDir = options.ternary.map { URL(fileURLWithPath: $0) } ?? dir("ternary")
-        if options.ternary == nil && !finished(ternaryDir) {
-            progress.note("adaptive-split 1/7: TWN base in \(ternaryDir.path)")
-            let student = try QuantizedBertModel(model: try ModelDirectory.load(tokenizerSource, as: Float.self), spec: QuantizationSpec(
-                method: "twn", weightBits: 2, activationBits: 8, quantizedTensors: QuantizationSpec.defaultQuantizedTensors(teacher.table)))
-            try distil(student, epochs: options.ternaryEpochs, into: ternaryDir)
+        if options.ternary == nil {
+            try trainingStep("ternary", "adaptive-split 1/7: TWN base in \(ternaryDir.path)", epochs: options.ternaryEpochs, into: ternaryDir) {
+                try QuantizedBertModel(model: try ModelDirectory.load(tokenizerSource, as: Float.self), spec: QuantizationSpec(
+                    method: "twn", weightBits: 2, activationBits: 8, quantizedTensors: QuantizationSpec.defaultQuantizedTensors(teacher.table)))
+            }
+        }
+        /// A distillation into `d`, one step of the run (a directory that holds a finished training is not trained again).
+        func trainingStep(_ id: String, _ note: String, epochs: Int, into d: URL, student: () throws -> QuantizedBertModel<Float>) throws {
+            _ = try steps.step(id, identity: options) {
+                if !fm.fileExists(atPath: d.appendingPathComponent(TrainingSummary.fileName).path) {
+                    progress.note(note)
+                    try distil(try student(), epochs: epochs, into: d)
+                }
+                return StageDone()
+            }
         }
         func distil(_ student: QuantizedBertModel<Float>, epochs: Int, into d: URL) throws {
             var o = distill
@@ -170,43 +179,35 @@ public enum AdaptiveSplitPipeline {
 
         // 4. The mixed ternary/binary model, trained.
         let mixedDir = dir("mixed")
-        if !finished(mixedDir) {
-            progress.note("adaptive-split 4/7: mixed model (\(choice.split.count) ternary, \(candidates.count - choice.split.count) binary)")
-            try distil(try ternary.mixed(keepingTernary: choice.split), epochs: options.mixedEpochs, into: mixedDir)
-        }
+        try trainingStep("mixed", "adaptive-split 4/7: mixed model (\(choice.split.count) ternary, \(candidates.count - choice.split.count) binary)",
+                         epochs: options.mixedEpochs, into: mixedDir) { try ternary.mixed(keepingTernary: choice.split) }
 
         // 5. TWS of its ternary part, in float64, checked against the mixed model.
         let splitDir = dir("split")
-        let checkFile = splitDir.appendingPathComponent(SplitCheck.fileName)
-        let relative: Double
-        if choice.split.isEmpty {
-            relative = 0   // nothing to split: the all-binary model is its own final form
-        } else if finished(splitDir), let kept = try? JSONDecoder().decode(SplitCheck.self, from: Data(contentsOf: checkFile)) {
-            relative = kept.splitRelativeError   // a resumed run reads the check it made instead of splitting again
-        } else {
+        // Nothing to split: the all-binary model is its own final form. A resumed run reads the check it made.
+        let relative = choice.split.isEmpty ? 0 : try steps.step("split", identity: options) { () throws -> SplitCheck in
             guard let mixed64 = try QuantizedModelDirectory.load(mixedDir, as: Double.self) else {
                 throw QuantizationError.badSpec(file: mixedDir.path, reason: "has no quantization.json")
             }
             let (split64, _) = try mixed64.splitIntoBinary()
-            relative = try relativeLogitError(mixed64.model, split64.model, batches: examples.batches(train))
+            let relative = try relativeLogitError(mixed64.model, split64.model, batches: examples.batches(train))
             progress.note(String(format: "adaptive-split 5/7: split the ternary part exactly (relative logit error %.2e in float64)", relative))
             try QuantizedModelDirectory.save(split64, to: splitDir, tokenizerSource: tokenizerSource)
             let metrics = try Evaluator.evaluate(split64.model, on: dev).metrics
-            try writeJSON(SplitCheck(dev: metrics, splitRelativeError: relative), to: checkFile)
             try TrainingSummary(task: train.task.name, primaryMetric: train.task.primaryMetric, best: metrics, bestStep: 0, final: metrics,
                                 steps: 0, trainExamples: train.count, devExamples: dev.count, wallSeconds: 0, trainSeconds: 0,
                                 options: FineTuneOptions()).write(to: splitDir)
-        }
+            return SplitCheck(splitRelativeError: relative)
+        }.splitRelativeError
 
         // 6. Binary fine-tuning of the split model.
         let finalDir = dir("final")
-        if !finished(finalDir) {
-            progress.note("adaptive-split 6/7: binary fine-tuning")
+        try trainingStep("final", "adaptive-split 6/7: binary fine-tuning", epochs: options.fineTuneEpochs, into: finalDir) {
             let start = choice.split.isEmpty ? mixedDir : splitDir
             guard let binary = try QuantizedModelDirectory.load(start, as: Float.self) else {
                 throw QuantizationError.badSpec(file: start.path, reason: "has no quantization.json")
             }
-            try distil(binary, epochs: options.fineTuneEpochs, into: finalDir)
+            return binary
         }
 
         // 7. Packed export, checked against the budget.

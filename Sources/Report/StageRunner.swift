@@ -66,18 +66,20 @@ public final class StageRunner {
         self.log = log
     }
 
-    var markers: URL { work.appendingPathComponent(".stages") }
-    public func markerURL(_ id: String) -> URL { markers.appendingPathComponent(id.replacingOccurrences(of: "/", with: "__") + ".json") }
+    var stageMarkers: StageMarkers { StageMarkers(work: work) }
+    var markers: URL { stageMarkers.directory }
+    public func markerURL(_ id: String) -> URL { stageMarkers.url(id) }
 
     /// The finished record of a stage, nil if it has not finished; a record of another command is an error. The
     /// commands are compared as values (threads and resumption are no part of them); a marker written before they
     /// were recorded is read through its arguments, which the record then holds without the options of one run.
     public func finished(_ stage: ReportStage) throws -> Record? {
         let url = markerURL(stage.id)
-        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
-        guard var record = try? JSONFormat.decoder().decode(Record.self, from: data) else {
+        let found: Record?
+        do { found = try stageMarkers.record(stage.id, as: Record.self) } catch {
             throw ReportError.badResult(path: url.path, reason: "is not a stage record (delete it to redo the stage)")
         }
+        guard var record = found else { return nil }
         if record.command == nil, let parsed = try? commandLine.parse(record.arguments) {
             record.command = parsed.command
             record.arguments = parsed.arguments
@@ -229,7 +231,7 @@ public final class StageRunner {
         let result = text.split(separator: "\n").reversed().lazy.compactMap { try? JSONValue.parse(Data($0.utf8)) }.first
         let record = Record(id: stage.id, command: stage.command, arguments: commandLine.arguments(stage.command, threads: nil, resume: false),
                             seconds: seconds, result: result, started: child.started.timeIntervalSince1970)
-        try AtomicFile.write(try JSONFormat.file(record), to: markerURL(stage.id), createParent: true)
+        try stageMarkers.write(record, id: stage.id)
         return record
     }
 

@@ -16,7 +16,8 @@ struct AdaptiveSplitCommand: OutputCommand {
     static let configuration = CommandConfiguration(commandName: "adaptive-split",
         abstract: "Adaptive splitting (BinaryBERT §3.3): split only the most sensitive matrices, within a size budget.",
         discussion: """
-        Steps, each kept in OUTPUT and skipped when found there (a killed run continues; training resumes from its \
+        Steps, each marked finished in OUTPUT/.stages and skipped by a rerun with the same options (a killed run \
+        continues; training resumes from its \
         checkpoints): a TWN base (OUTPUT/ternary, or --ternary DIR); the sensitivity of every quantized matrix at that \
         base (sensitivity.csv: measured = the probe loss's increase when the matrix alone is binarized; curvature = \
         ½·tr(H)/n·‖ŵ_bin − ŵ_ter‖² with tr(H) of its Hessian block by Hutch++), both always computed, with their rank \
