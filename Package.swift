@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "BERT", dependencies: ["Numerics", "Storage"], swiftSettings: checked),
         .target(name: "Text", dependencies: ["Storage"], swiftSettings: checked),
         .target(name: "Training", dependencies: ["BERT", "Text", "Numerics", "Storage"], swiftSettings: checked),
-        .target(name: "Quantization", dependencies: ["BERT", "Numerics", "Storage", "Training"], swiftSettings: checked),
+        .target(name: "Quantization", dependencies: ["BERT", "Numerics", "Storage", "Text", "Training"], swiftSettings: checked),
         .target(name: "Probe", dependencies: ["BERT", "Numerics", "Quantization", "Storage", "Text", "Training"], swiftSettings: checked),
         .target(name: "Curvature", dependencies: ["BERT", "Numerics", "Probe", "Quantization", "Storage", "Training"], swiftSettings: checked),
         .target(name: "AdaptiveSplit", dependencies: ["BERT", "Curvature", "Numerics", "Probe", "Quantization", "Storage", "Text", "Training"], swiftSettings: checked),

@@ -1,3 +1,5 @@
+import Storage
+
 /// Why a curvature computation was refused or stopped.
 public enum CurvatureError: Error, CustomStringConvertible, Equatable {
     case operatorNotFixed(index: Int, first: Double, second: Double)
@@ -26,4 +28,9 @@ public enum CurvatureError: Error, CustomStringConvertible, Equatable {
         case let .badScale(why): return why
         }
     }
+}
+
+/// Its option case is a usage error.
+extension CurvatureError: UsageError {
+    public var isUsageError: Bool { if case .badRequest = self { true } else { false } }
 }

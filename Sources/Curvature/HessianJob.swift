@@ -1,6 +1,9 @@
+import BERT
 import Foundation
 import Numerics
 import Probe
+import Storage
+import Training
 
 /// `binarybert hessian`: curvature of the loss of one or several models on one objective, into `output`: the
 /// analysis of a selection (`select` with `analysis`), the per-module table (`perModule`), or both. `analysis`'s
@@ -46,6 +49,21 @@ public struct HessianJob: Codable, Sendable, Equatable {
     public func validate() throws {
         let r = analysis
         func refuse(_ why: String) -> CurvatureError { .badRequest(why) }
+        for (name, k) in [("--top-k", r.topK), ("--bottom-k", r.bottomK)] where !(0...10_000).contains(k) {
+            throw refuse("\(name) must be an integer in [0, 10000], not \(k)")
+        }
+        guard r.tolerance > 0, r.tolerance < 1, r.tolerance.isFinite else { throw refuse("--tol must be in (0, 1), got \(r.tolerance)") }
+        guard r.maxHVPs >= 1, r.maxHVPs <= 100_000 else { throw refuse("--max-hvps must be in 1...100000, got \(r.maxHVPs)") }
+        if r.trace {
+            let least = r.estimator == .hutchpp ? 6 : 2
+            guard r.probes >= least, r.probes <= 100_000 else {
+                throw refuse("--trace-matvecs must be in \(least)...100000 for \(r.estimator.rawValue), got \(r.probes)")
+            }
+        }
+        guard r.runs >= 1, r.runs <= 10_000, r.steps >= 1, r.steps <= 10_000 else { throw refuse("--runs and --steps must be in 1...10000") }
+        if let sigma = r.sigma { guard sigma > 0, sigma.isFinite else { throw refuse("--sigma must be positive and finite, got \(sigma)") } }
+        guard r.gridPoints >= 2, r.gridPoints <= 1_000_000 else { throw refuse("--grid must be in 2...1000000, got \(r.gridPoints)") }
+        guard batches >= 1, batches <= 10_000 else { throw refuse("--batches must be in 1...10000, got \(batches)") }
         guard !models.isEmpty else { throw refuse("give at least one --model") }
         guard select != nil || perModule || heterogeneity else { throw refuse("give --select (or --per-module or --heterogeneity alone)") }
         guard r.maxHVPs >= max(r.topK, r.bottomK) else { throw refuse("--max-hvps (\(r.maxHVPs)) must be at least --top-k/--bottom-k") }
@@ -74,5 +92,47 @@ public struct HessianJob: Codable, Sendable, Equatable {
             set.formUnion(lo...hi)
         }
         return set.sorted()
+    }
+}
+
+extension HessianJob {
+    /// Runs the job into `output` (created): the analysis of `select`, then the per-module table, then the module
+    /// heterogeneity, then hessian.json;
+    /// returns the one-line result. `version` is the program's, recorded in the provenance; progress goes to `log`.
+    public func run(version: String, log: @escaping (String) -> Void) throws -> HessianResultLine {
+        dtype == .float32 ? try run(Float.self, version: version, log: log) : try run(Double.self, version: version, log: log)
+    }
+
+    func run<T: BLASReal>(_: T.Type, version: String, log: @escaping (String) -> Void) throws -> HessianResultLine {
+        let clock = Date()
+        for m in models { if let c = try? ModelDirectory.loadConfig(URL(fileURLWithPath: m)) { try TaskData.checkMaxLength(objective.maxLength, config: c, model: m) } }
+        let out = URL(fileURLWithPath: output)
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let probes = try models.map { try ProbeModel<T>(directory: URL(fileURLWithPath: $0)) }
+        let data = try ProbeData.prepare(objective, models: probes, log: log)
+        let chosen = data.chosen, asked = data.options
+        log("hessian: \(probes.count) model(s), \(data.task.name) \(asked.split) \(chosen.indices.count) examples (indices sha256 \(chosen.indicesHash.prefix(12))…), "
+            + "\(dtype.rawValue), threads \(Parallel.threads), BLAS core \(BLASInfo.coreName)")
+        let run = HessianRun(probes: probes, data: data, provenance: ProbeProvenance(version: version, dtype: dtype.rawValue, objective: data.record),
+                             seed: analysis.seed, space: analysis.space, view: analysis.view, output: out, started: clock, progress: log)
+        if let select { try run.analyze(select: select, includeBiases: includeBiases, request: request) }
+        if perModule {
+            let table = try run.openPerModuleTable()
+            let layerList = try perModuleLayers(count: probes[0].model.config.numHiddenLayers)
+            let needed = batches * asked.batchSize
+            guard needed <= data.encoded.count else {
+                throw OptionError("--per-module needs --batches × --batch-size = \(needed) examples; \(asked.split) has \(data.encoded.count)")
+            }
+            let miniBatches = try ProbeExamples(available: data.encoded.count, count: needed, sampleSeed: asked.sampleSeed,
+                                                batchSize: asked.batchSize, packed: chosen.packed)
+            var o = Lanczos.Options()
+            o.maxMatvecs = analysis.maxHVPs; o.tolerance = analysis.tolerance; o.seed = analysis.seed
+            try run.perModule(table: table, layers: layerList, batches: batches, miniBatches: miniBatches, options: o)
+        }
+        if heterogeneity {
+            try run.heterogeneity(layers: try perModuleLayers(count: probes[0].model.config.numHiddenLayers), runs: analysis.runs,
+                                  steps: analysis.steps, seed: analysis.seed)
+        }
+        return try run.finish()
     }
 }

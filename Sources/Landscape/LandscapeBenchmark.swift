@@ -91,3 +91,36 @@ public enum LandscapeBenchmark {
                       evaluated: evaluated)
     }
 }
+
+extension LandscapeBenchmark {
+    /// What `binarybert bench-landscape` prints: the model, the machine, the objective and each selection's result.
+    public struct Report: Encodable {
+        let version: String, model: String, modelSha256: String, threads: Int, blasCore: String, dtype: String
+        let split: String, examples: Int, indicesSha256: String, maxLength: Int, batchSize: Int, batching: String, grid: String, results: [Result]
+        enum CodingKeys: String, CodingKey {
+            case version, model, threads, dtype, split, examples, grid, results, batching
+            case modelSha256 = "model_sha256", blasCore = "blas_core", indicesSha256 = "indices_sha256", maxLength = "max_length", batchSize = "batch_size"
+        }
+    }
+
+    /// Every selection of `selections` timed on `model` (float32, filter-normalized directions in the quantized space)
+    /// over `points` of `grid` (`gridText` as the user gave it); each selection's directions and points go to
+    /// `output/<select>/` for the peer when `output` is given.
+    public static func run(model: String, objective o: ProbeObjectiveOptions, selections: [String], grid: SurfaceGrid, gridText: String,
+                           points: Int, seed: UInt64, output: URL?, version: String, log: (String) -> Void) throws -> Report {
+        let probe = try ProbeModel<Float>(directory: URL(fileURLWithPath: model))
+        let data = try ProbeData.prepare(o, models: [probe], log: log)
+        var results: [Result] = []
+        for s in selections {
+            var request = LandscapeRequest(select: s, grid: grid)
+            request.directions = .filter
+            request.space = .quantized
+            let dir = output.map { $0.appendingPathComponent(s.replacingOccurrences(of: "@", with: "-").replacingOccurrences(of: ",", with: "_")) }
+            results.append(try run(probe: probe, objective: try data.objective(for: probe), request: request, seed: seed, points: points,
+                                   output: dir, progress: log))
+        }
+        return Report(version: version, model: probe.directory.path, modelSha256: probe.sha256, threads: Parallel.threads, blasCore: BLASInfo.coreName,
+                      dtype: "float32", split: o.split, examples: data.chosen.indices.count, indicesSha256: data.chosen.indicesHash,
+                      maxLength: o.maxLength, batchSize: o.batchSize, batching: data.chosen.batching, grid: gridText, results: results)
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// Why a surface scan could not run or be assembled: each case reads as one sentence naming the option, file or
 /// tensor at fault.
@@ -17,4 +18,9 @@ public enum LandscapeError: Error, CustomStringConvertible, Equatable {
         case let .incomplete(path, reason): return "\(path): \(reason)"
         }
     }
+}
+
+/// Its option case is a usage error.
+extension LandscapeError: UsageError {
+    public var isUsageError: Bool { if case .badOption = self { true } else { false } }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Numerics
 import Probe
 
@@ -25,5 +26,29 @@ public struct LandscapeJob: Codable, Sendable, Equatable {
         var request = LandscapeRequest(options: scan)
         if request.shard == nil { request.shard = try Shard.fromEnvironment(environment) }
         return request
+    }
+}
+
+extension LandscapeJob {
+    /// Runs the scan into `output` (every seed of `scan`, or this process's shard of it, continuing what an
+    /// interrupted run computed) and returns the one-line result. `version` is the program's, recorded in the
+    /// provenance; `environment` may shard the scan (`request(environment:)`); progress goes to `log`.
+    public func run(version: String, environment: [String: String], log: @escaping (String) -> Void) throws -> LandscapeResultLine {
+        dtype == .float32 ? try run(Float.self, version: version, environment: environment, log: log)
+            : try run(Double.self, version: version, environment: environment, log: log)
+    }
+
+    func run<T: BLASReal>(_: T.Type, version: String, environment: [String: String], log: @escaping (String) -> Void) throws -> LandscapeResultLine {
+        let clock = Date()
+        let out = URL(fileURLWithPath: output)
+        let probe = try ProbeModel<T>(directory: URL(fileURLWithPath: model))
+        let data = try ProbeData.prepare(objective, models: [probe], log: log)
+        var request = try request(environment: environment)
+        request.objectiveIdentity = data.identity(dtype: dtype.rawValue)
+        request.provenance = ProbeProvenance(version: version, dtype: dtype.rawValue, objective: data.record)
+        log("landscape: \(probe.label) (\(probe.kind), sha256 \(probe.sha256.prefix(12))…), \(data.task.name) \(data.options.split) "
+            + "\(data.chosen.indices.count) examples, \(dtype.rawValue), threads \(Parallel.threads), BLAS core \(BLASInfo.coreName)")
+        let units = try LandscapeRun.run(probe: probe, objective: try data.objective(for: probe), request: request, output: out, progress: log)
+        return LandscapeResultLine(output: out.path, units: units, seconds: Date().timeIntervalSince(clock), shard: request.shard)
     }
 }

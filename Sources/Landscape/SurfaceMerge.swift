@@ -25,6 +25,11 @@ public enum SurfaceMerge {
 
     /// Merges a whole scan: for several direction seeds every `seed-S` folder of `directories` into `output/seed-S`,
     /// with `statistics.csv` and `statistics-summary.csv` over the seeds at `output`; else `directories` into `output`.
+    /// `landscape --merge`: the parts of one scan in `directories` assembled into `output`, as its result line.
+    public static func mergeLine(_ directories: [URL], into output: URL) throws -> LandscapeMergeLine {
+        LandscapeMergeLine(try mergeScan(directories, into: output), output: output.path)
+    }
+
     public static func mergeScan(_ directories: [URL], into output: URL) throws -> [Outcome] {
         let units = Set(directories.flatMap { d in
             ((try? FileManager.default.contentsOfDirectory(atPath: d.path)) ?? []).filter { $0.hasPrefix("seed-") }

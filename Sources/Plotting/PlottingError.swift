@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// What can go wrong reading plot data or writing a figure; every case names the file (and line, column) at fault.
 public enum PlottingError: Error, CustomStringConvertible, Equatable {
@@ -26,4 +27,9 @@ public enum PlottingError: Error, CustomStringConvertible, Equatable {
         case let .badOption(what): return what
         }
     }
+}
+
+/// Its option case is a usage error.
+extension PlottingError: UsageError {
+    public var isUsageError: Bool { if case .badOption = self { true } else { false } }
 }

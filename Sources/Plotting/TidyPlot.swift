@@ -79,6 +79,23 @@ public struct TidyPlot: Sendable {
     }
 
     /// Draws `table` (read from `source`, named in errors).
+    /// Draws the tidy CSV file `csv` into the SVG file `output` and returns what was drawn.
+    public func draw(csv: String, output: String) throws -> Summary {
+        var (svg, summary) = try render(try CSVTable(contentsOf: URL(fileURLWithPath: csv)), source: csv)
+        try svg.write(to: URL(fileURLWithPath: output))
+        summary.output = output
+        return summary
+    }
+
+    /// A range option's value LOW,HIGH (LOW < HIGH); `option` names it in the refusal.
+    public static func range(parsing text: String, option: String) throws -> (Double, Double) {
+        let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let lo = parts[0], let hi = parts[1], lo < hi else {
+            throw PlottingError.badOption("\(option) takes LOW,HIGH with LOW < HIGH, not '\(text)'")
+        }
+        return (lo, hi)
+    }
+
     public func render(_ table: CSVTable, source: String) throws -> (svg: SVGDocument, summary: Summary) {
         guard columns >= 1 else { throw PlottingError.badOption("--columns must be at least 1, not \(columns)") }
         if let (lo, hi) = xRange, !(lo < hi) { throw PlottingError.badOption("--x-range takes LOW,HIGH with LOW < HIGH") }

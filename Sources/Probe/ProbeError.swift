@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// Why a probe's model, objective or vector file cannot be used: each case reads as one sentence naming the file or
 /// option at fault.
@@ -16,4 +17,9 @@ public enum ProbeError: Error, CustomStringConvertible, Equatable {
 
 extension ProbeError: LocalizedError {
     public var errorDescription: String? { description }
+}
+
+/// Its option case is a usage error.
+extension ProbeError: UsageError {
+    public var isUsageError: Bool { if case .badRequest = self { true } else { false } }
 }

@@ -22,4 +22,12 @@ public enum ProcessMemory {
         FileManager.default.isWritableFile(atPath: "/proc/self/clear_refs")
             && (try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)) != nil
     }
+
+    /// The largest resident set this process has had (`getrusage`'s ru_maxrss), in MB. On Linux a child carries its
+    /// parent's peak over exec, so it is kept for reference beside `peakMB` after a `resetPeak()`.
+    public static var maxResidentMB: Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
 }

@@ -1,3 +1,4 @@
+import Storage
 /// Why a training run stopped early.
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
     /// A NaN or infinite value (`what`: the loss, a gradient, the weights, the dev loss) at a step, naming the batch.
@@ -19,4 +20,9 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case let .invalidOption(why): return why
         }
     }
+}
+
+/// Its option case is a usage error.
+extension TrainingError: UsageError {
+    public var isUsageError: Bool { if case .invalidOption = self { true } else { false } }
 }

@@ -26,9 +26,12 @@ struct BinaryBERTCommand: ParsableCommand {
         do { command = try parseAsRoot() } catch { exit(withError: error) }
         do {
             try command.run()
+        } catch let error as UsageError where error.isUsageError {
+            // An option refused once the command runs (it did not fit what the run read): a usage error like those of
+            // validate(), exit 64, but the sentence alone, without the usage text that belongs to parse errors.
+            FileHandle.standardError.write("Error: \(error)\n".data(using: .utf8)!)
+            Foundation.exit(ExitCode.validationFailure.rawValue)
         } catch let error as ValidationError {
-            // Raised once the command runs (a bad file, a mismatch found while loading): the sentence alone, without
-            // the usage text that belongs to parse errors.
             FileHandle.standardError.write("Error: \(error.message)\n".data(using: .utf8)!)
             Foundation.exit(ExitCode.validationFailure.rawValue)
         } catch let error as NSError where error.domain == NSCocoaErrorDomain {

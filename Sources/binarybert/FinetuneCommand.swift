@@ -1,9 +1,6 @@
 import ArgumentParser
-import BERT
-import Foundation
 import Numerics
 import Quantization
-import Text
 import Training
 
 /// `binarybert finetune`: full-precision fine-tuning of a model directory on a task.
@@ -72,50 +69,5 @@ struct FinetuneCommand: OutputCommand {
         a.subset(data.subset)
         a.flag("--skip-bad-rows", data.skipBadRows)
         return a.words
-    }
-}
-
-/// `binarybert evaluate`: task metrics of a model directory on a split, as one JSON object on stdout.
-struct EvaluateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "evaluate",
-        abstract: "Evaluate a model on a task split; prints one JSON object of metrics on stdout.")
-
-    @Option(help: "Model directory.") var model: String
-    @Option(help: "Task name (see finetune --help).") var task: String
-    @Option(help: "Data directory.") var data: String
-    @Option(help: "Split: \(ProbeSplit.allCases.map(\.rawValue).joined(separator: " or ")).") var split: ProbeSplit = .dev
-    @Option(help: "Maximum tokens per example.") var maxLength = 128
-    @Option(help: "Compute in \(DType.allCases.map(\.rawValue).joined(separator: " or ")).") var dtype: DType = .float32
-    @Option(help: "Examples per forward call.") var batchSize = 64
-    @Flag(help: "Skip malformed data rows (counted) instead of failing.") var skipBadRows = false
-    @OptionGroup var threading: ThreadOptions
-
-    func validate() throws {
-        try OptionCheck.maxLength(maxLength)
-        try OptionCheck.positive(batchSize, "--batch-size", max: 65_536)
-    }
-
-    func run() throws {
-        try threading.apply()
-        let metrics = dtype == .float64 ? try evaluate(Double.self) : try evaluate(Float.self)
-        try printJSONLine(metrics)
-    }
-
-    func evaluate<T: BLASReal>(_ type: T.Type) throws -> [String: Double] {
-        let spec = try Tasks.named(task)
-        let modelDir = URL(fileURLWithPath: model)
-        let tokenizer = try BertTokenizer(modelDirectory: modelDir)
-        let set = try TaskData.loadSplit(task: spec, data: data, split: split.rawValue, skipBadRows: skipBadRows)
-        guard set.count > 0 else { throw ValidationError("the \(split.rawValue) split of \(spec.name) in \(data) has no examples") }
-        let net = try QuantizedModelDirectory.loadAny(modelDir, as: T.self)
-        try TaskData.checkMaxLength(maxLength, config: net.config, model: model)
-        guard net.classes == (spec.isRegression ? 1 : spec.numLabels) else {
-            throw ValidationError("\(model) has \(net.classes.map { "a \($0)-way head" } ?? "no classifier head") but \(spec.name) needs \(spec.isRegression ? 1 : spec.numLabels) outputs")
-        }
-        let result = try Evaluator.evaluate(net, on: EncodedDataset(set, tokenizer: tokenizer, maxLength: maxLength), batchSize: batchSize)
-        var metrics = result.metrics
-        metrics["loss"] = result.loss
-        metrics["examples"] = Double(set.count)
-        return metrics
     }
 }

@@ -1,11 +1,6 @@
 import ArgumentParser
-import BERT
-import Foundation
-import Storage
-import Training
 import Numerics
 import Quantization
-import Text
 
 /// `binarybert forward`: hidden states, pooled output and logits of a model for the examples of a file.
 struct ForwardCommand: ParsableCommand {
@@ -36,38 +31,8 @@ struct ForwardCommand: ParsableCommand {
 
     func run() throws {
         try threading.apply()
-        if dtype == .float32 { try run(Float.self) } else { try run(Double.self) }
-    }
-
-    func run<T: BLASReal>(_ type: T.Type) throws {
-        let dir = URL(fileURLWithPath: model)
-        // The output may not replace one of the inputs.
-        let target = URL(fileURLWithPath: output).standardizedFileURL.resolvingSymlinksInPath()
-        if input != "-", URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath() == target {
-            throw ValidationError("--output \(output) is the --input file: give another path")
-        }
-        if target.deletingLastPathComponent() == dir.standardizedFileURL.resolvingSymlinksInPath() {
-            throw ValidationError("--output \(output) lies in the --model directory, whose files it could replace: give another path")
-        }
-        let net = try QuantizedModelDirectory.loadAny(dir, as: T.self)
-        let lines = try InputLines.read(input)
-        guard !lines.isEmpty else { throw ValidationError("\(input): no examples") }
-        var sequences: [[Int]] = [], types: [[Int]] = []
-        if ids {
-            (sequences, types) = try InputLines.tokenIds(lines, vocabSize: net.config.vocabSize,
-                                                         sepId: (try? BertTokenizer(modelDirectory: dir))?.sepId, path: input)
-        } else {
-            let tokenizer = try BertTokenizer(modelDirectory: dir)
-            let limit = maxLength ?? net.config.maxPositionEmbeddings
-            for line in lines {
-                let e = InputLines.encode(line, with: tokenizer, maxLength: limit)
-                sequences.append(e.inputIds)
-                types.append(e.tokenTypeIds)
-            }
-        }
-        let dump = try ForwardDump(model: net, batch: TokenBatch(sequences: sequences, typeIds: types), chunk: batchSize)
-        try dump.write(to: URL(fileURLWithPath: output), metadata: ["model": Provenance.relative(dir.path), "dtype": dtype.rawValue])
-        let (b, t, layers) = (dump.batch.batchSize, dump.batch.sequenceLength, net.config.numHiddenLayers)
-        FileHandle.standardError.write("wrote \(output): \(b) examples × \(t) tokens, \(layers + 1) hidden states\n".data(using: .utf8)!)
+        var job = ForwardJob(model: model, input: input, output: output)
+        job.maxLength = maxLength; job.dtype = dtype; job.batchSize = batchSize; job.ids = ids
+        standardError(try job.run())
     }
 }

@@ -1,12 +1,9 @@
 import ArgumentParser
 import BERT
 import Curvature
-import Foundation
-import Probe
-import Storage
 import Numerics
-import Text
 import Training
+import Probe
 
 extension HessianAnalysis.Space: ExpressibleByArgument {}
 extension HessianAnalysis.Method: ExpressibleByArgument {}
@@ -15,7 +12,7 @@ extension CurvatureProduct: ExpressibleByArgument {}
 extension CurvatureScale: ExpressibleByArgument {}
 
 /// `binarybert hessian`: curvature of a model's loss by exact Hessian-vector products.
-struct HessianCommand: ParsableCommand {
+struct HessianCommand: ParsableCommand, CheckedArguments {
     static let configuration = CommandConfiguration(commandName: "hessian",
         abstract: "Curvature of the loss: extreme Hessian eigenpairs, trace, spectral density, per-module λ_max/λ_min.",
         discussion: """
@@ -91,72 +88,17 @@ struct HessianCommand: ParsableCommand {
     @OptionGroup var objective: ProbeObjectiveArguments
     @OptionGroup var threading: ThreadOptions
 
-    func validate() throws {
+    func check() throws {
         try objective.requireTaskAndData()
-        try OptionCheck.integer(topK, "--top-k", in: 0...10_000)
-        try OptionCheck.integer(bottomK, "--bottom-k", in: 0...10_000)
-        guard tol > 0, tol < 1, tol.isFinite else { throw ValidationError("--tol must be in (0, 1), got \(tol)") }
-        guard maxHvps >= 1, maxHvps <= 100_000 else { throw ValidationError("--max-hvps must be in 1...100000, got \(maxHvps)") }
         if traceMatvecs != nil && probes != nil { throw ValidationError("give --trace-matvecs once (--probes is its old name)") }
-        if trace {
-            let least = estimator == .hutchpp ? 6 : 2, n = job.analysis.probes
-            guard n >= least, n <= 100_000 else { throw ValidationError("--trace-matvecs must be in \(least)...100000 for \(estimator.rawValue), got \(n)") }
-        }
-        guard runs >= 1, runs <= 10_000, steps >= 1, steps <= 10_000 else { throw ValidationError("--runs and --steps must be in 1...10000") }
-        if let sigma { guard sigma > 0, sigma.isFinite else { throw ValidationError("--sigma must be positive and finite, got \(sigma)") } }
-        guard grid >= 2, grid <= 1_000_000 else { throw ValidationError("--grid must be in 2...1000000, got \(grid)") }
-        guard batches >= 1, batches <= 10_000 else { throw ValidationError("--batches must be in 1...10000, got \(batches)") }
-        do { try job.validate() } catch let e as CurvatureError { throw ValidationError(e.description) }
+        try job.validate()
     }
 
     func run() throws {
-        try OutputClaim.with(output) { try execute() }
-    }
-
-    /// The curvature object --curvature and --scale select.
-    var view: CurvatureView { CurvatureView(product: curvature, scale: scale) }
-
-    private func execute() throws {
-        try threading.apply()
-        for m in model { if let c = try? ModelDirectory.loadConfig(URL(fileURLWithPath: m)) { try TaskData.checkMaxLength(objective.maxLength, config: c, model: m) } }
-        switch dtype {
-        case .float32: try run(Float.self)
-        case .float64: try run(Double.self)
+        try OutputClaim.with(output) {
+            try threading.apply()
+            try printJSONLine(try job.run(version: BinaryBERTVersion.string, log: standardError))
         }
-    }
-
-    private func log(_ s: String) { FileHandle.standardError.write((s + "\n").data(using: .utf8)!) }
-
-    func run<T: BLASReal>(_ type: T.Type) throws {
-        let clock = Date()
-        let out = URL(fileURLWithPath: output)
-        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-        let probes = try model.map { try ProbeModel<T>(directory: URL(fileURLWithPath: $0)) }
-        let probeData = try ProbeData.prepare(self.objective.options(examples: 64), models: probes, log: log)
-        let spec = probeData.task, chosen = probeData.chosen, encoded = probeData.encoded, asked = probeData.options
-        let dtypeName = T.self == Float.self ? "float32" : "float64"
-        log("hessian: \(probes.count) model(s), \(spec.name) \(asked.split) \(chosen.indices.count) examples (indices sha256 \(chosen.indicesHash.prefix(12))…), "
-            + "\(dtypeName), threads \(Parallel.threads), BLAS core \(BLASInfo.coreName)")
-        let run = HessianRun(probes: probes, data: probeData,
-                             provenance: ProbeProvenance(version: BinaryBERTVersion.string, dtype: dtypeName, objective: probeData.record),
-                             seed: seed, space: space, view: view, output: out, started: clock, progress: log)
-        if let select { try run.analyze(select: select, includeBiases: includeBiases, request: job.request) }
-        if perModule {
-            let table = try run.openPerModuleTable()
-            let layerList = try job.perModuleLayers(count: probes[0].model.config.numHiddenLayers)
-            let needed = batches * asked.batchSize
-            guard needed <= encoded.count else {
-                throw ValidationError("--per-module needs --batches × --batch-size = \(needed) examples; \(asked.split) has \(encoded.count)")
-            }
-            let miniBatches = try ProbeExamples(available: encoded.count, count: needed, sampleSeed: asked.sampleSeed, batchSize: asked.batchSize, packed: chosen.packed)
-            var o = Lanczos.Options()
-            o.maxMatvecs = maxHvps; o.tolerance = tol; o.seed = seed
-            try run.perModule(table: table, layers: layerList, batches: batches, miniBatches: miniBatches, options: o)
-        }
-        if heterogeneity {
-            try run.heterogeneity(layers: try job.perModuleLayers(count: probes[0].model.config.numHiddenLayers), runs: runs, steps: steps, seed: seed)
-        }
-        try printJSONLine(try run.finish())
     }
 
     /// The command's typed options.
@@ -166,7 +108,7 @@ struct HessianCommand: ParsableCommand {
         r.maxHVPs = maxHvps; r.seed = seed; r.trace = trace; r.probes = traceMatvecs ?? probes ?? r.probes
         r.estimator = estimator; r.density = density; r.runs = runs; r.steps = steps
         r.sigma = sigma; r.gridPoints = grid; r.quadraticCheck = quadraticCheck; r.quadraticBound = quadraticBound
-        r.allowOtherModel = allowOtherModel; r.view = view
+        r.allowOtherModel = allowOtherModel; r.view = CurvatureView(product: curvature, scale: scale)
         var job = HessianJob(models: model, objective: objective.options(examples: 64), output: output)
         job.select = select; job.includeBiases = includeBiases; job.analysis = r; job.warmStart = warmStart
         job.perModule = perModule; job.batches = batches; job.layers = layers; job.dtype = dtype; job.heterogeneity = heterogeneity

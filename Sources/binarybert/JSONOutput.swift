@@ -6,3 +6,8 @@ import Storage
 func printJSONLine<V: Encodable>(_ value: V) throws {
     print(try JSONFormat.line(value))
 }
+
+/// A progress line on standard error.
+func standardError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

@@ -1,19 +1,15 @@
 import ArgumentParser
-import BERT
-import Curvature
 import Foundation
 import Probe
-import Storage
 import Landscape
 import Numerics
-import Text
 import Training
 
 extension PerturbationSpace: ExpressibleByArgument {}
 extension OneDPolicy: ExpressibleByArgument {}
 
 /// `binarybert landscape`: 1-D and 2-D loss-surface scans, resumable and shardable, with surface statistics.
-struct LandscapeCommand: ParsableCommand {
+struct LandscapeCommand: ParsableCommand, CheckedArguments {
     static let configuration = CommandConfiguration(commandName: "landscape",
         abstract: "Loss-surface scans along random, filter-normalized, all-ones, Hessian or model-difference directions.",
         discussion: """
@@ -65,7 +61,7 @@ struct LandscapeCommand: ParsableCommand {
     @OptionGroup var objective: ProbeObjectiveArguments
     @OptionGroup var threading: ThreadOptions
 
-    func validate() throws {
+    func check() throws {
         if !merge.isEmpty { return }
         for (name, value) in [("--model", model), ("--select", select), ("--output", output)] where value == nil {
             throw ValidationError("\(name) is required (unless --merge)")
@@ -74,45 +70,15 @@ struct LandscapeCommand: ParsableCommand {
         guard directionSeeds >= 1, directionSeeds <= 1000 else { throw ValidationError("--direction-seeds must be in 1...1000, got \(directionSeeds)") }
         try OptionCheck.integer(cacheMb, "--cache-mb", in: 0...(1 << 30))
         guard space != .fullPrecision else { throw ValidationError("--space must be one of \(PerturbationSpace.requestable.map(\.rawValue).joined(separator: ", "))") }
-        do { _ = try job() } catch let e as LandscapeError { throw ValidationError(e.description) }
+        _ = try job()
     }
 
     func run() throws {
         try threading.apply()
         try OutputClaim.with(output ?? merge[0]) {
-            if !merge.isEmpty { return try runMerge() }
-            switch dtype {
-            case .float32: try run(Float.self)
-            case .float64: try run(Double.self)
-            }
+            if !merge.isEmpty { return try printJSONLine(try SurfaceMerge.mergeLine(merge.map { URL(fileURLWithPath: $0) }, into: URL(fileURLWithPath: output ?? merge[0]))) }
+            try printJSONLine(try job().run(version: BinaryBERTVersion.string, environment: ProcessInfo.processInfo.environment, log: standardError))
         }
-    }
-
-    private func log(_ s: String) { FileHandle.standardError.write((s + "\n").data(using: .utf8)!) }
-
-    func runMerge() throws {
-        let out = URL(fileURLWithPath: output ?? merge[0])
-        let merged = try SurfaceMerge.mergeScan(merge.map { URL(fileURLWithPath: $0) }, into: out)
-        try printJSONLine(LandscapeMergeLine(merged, output: out.path))
-    }
-
-    func run<T: BLASReal>(_ type: T.Type) throws {
-        let clock = Date()
-        let job = try self.job()
-        let out = URL(fileURLWithPath: job.output)
-        let probe = try ProbeModel<T>(directory: URL(fileURLWithPath: job.model))
-        let probeData = try ProbeData.prepare(job.objective, models: [probe], log: log)
-        let objective = try probeData.objective(for: probe)
-        let spec = probeData.task, chosen = probeData.chosen
-        let dtypeName = T.self == Float.self ? "float32" : "float64"
-
-        var request = try job.request(environment: ProcessInfo.processInfo.environment)
-        request.objectiveIdentity = probeData.identity(dtype: dtypeName)
-        request.provenance = ProbeProvenance(version: BinaryBERTVersion.string, dtype: dtypeName, objective: probeData.record)
-        log("landscape: \(probe.label) (\(probe.kind), sha256 \(probe.sha256.prefix(12))…), \(spec.name) \(probeData.options.split) \(chosen.indices.count) examples, "
-            + "\(dtypeName), threads \(Parallel.threads), BLAS core \(BLASInfo.coreName)")
-        let units = try LandscapeRun.run(probe: probe, objective: objective, request: request, output: out, progress: log)
-        try printJSONLine(LandscapeResultLine(output: out.path, units: units, seconds: Date().timeIntervalSince(clock), shard: request.shard))
     }
 
     /// The command's typed options (a scan: --merge has none).

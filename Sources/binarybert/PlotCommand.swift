@@ -6,7 +6,7 @@ extension TidyPlot.Kind: ExpressibleByArgument {}
 
 /// `binarybert plot`: line charts, heatmaps and contour maps from a tidy CSV file (one row per observation) to SVG,
 /// for analysis scripts and the report's figures.
-struct PlotCommand: ParsableCommand {
+struct PlotCommand: ParsableCommand, CheckedArguments {
     static let configuration = CommandConfiguration(commandName: "plot",
         abstract: "Draw line charts, heatmaps or contour maps from a tidy CSV file into an SVG figure.",
         discussion: """
@@ -55,13 +55,19 @@ struct PlotCommand: ParsableCommand {
     @Option(help: "Panels per row.") var columns = 2
     @Option(help: "Output SVG file.") var output: String
 
-    func validate() throws {
+    func check() throws {
         try OptionCheck.positive(levels, "--levels", max: 100)
         try OptionCheck.positive(columns, "--columns", max: 64)
         if let reference, !reference.isFinite { throw ValidationError("--reference must be a finite number, not \(reference)") }
+        _ = try plot()
     }
 
     func run() throws {
+        try printJSONLine(try plot().draw(csv: csv, output: output))
+    }
+
+    /// The figure these options ask for (the options given as text checked here: a refusal is a usage error).
+    func plot() throws -> TidyPlot {
         guard let bandKind = Series.Band(rawValue: band) else {
             throw ValidationError("--band must be one of \(Series.Band.allCases.map(\.rawValue).joined(separator: ", ")), not '\(band)'")
         }
@@ -72,42 +78,19 @@ struct PlotCommand: ParsableCommand {
             throw ValidationError("--y-spacing must be linear or log10, not '\(ySpacing)'")
         }
         var plot = TidyPlot(kind: kind, x: x, y: y)
-        plot.z = z
-        plot.group = group
-        plot.panel = panel
-        plot.filters = filters
-        plot.band = bandKind
-        plot.title = title
-        plot.xLabel = xLabel
-        plot.yLabel = yLabel
-        plot.panelFormat = panelFormat
-        plot.xRange = try xRange.map { try Self.range($0, option: "--x-range") }
-        plot.yRange = try yRange.map { try Self.range($0, option: kind == .line || kind == .density || kind == .bar ? "--y-range" : "--y-range (the colour range)") }
+        plot.z = z; plot.group = group; plot.panel = panel; plot.filters = filters; plot.band = bandKind
+        plot.title = title; plot.xLabel = xLabel; plot.yLabel = yLabel; plot.panelFormat = panelFormat
+        plot.xRange = try xRange.map { try TidyPlot.range(parsing: $0, option: "--x-range") }
+        plot.yRange = try yRange.map { try TidyPlot.range(parsing: $0, option: kind == .line || kind == .density || kind == .bar ? "--y-range" : "--y-range (the colour range)") }
         plot.xSpacing = spacing
         plot.ySpacing = kind == .density && ySpacing == "linear" ? nil : yAxis
-        plot.connectGaps = connectGaps
-        plot.columns = columns
-        plot.levels = levels
-        plot.colorLabel = colorLabel
-        plot.reference = reference
-        plot.points = points
+        plot.connectGaps = connectGaps; plot.columns = columns; plot.levels = levels; plot.colorLabel = colorLabel
+        plot.reference = reference; plot.points = points
         if let errorColumns {
             let parts = errorColumns.split(separator: ",").map(String.init)
             guard parts.count == 2 else { throw ValidationError("--error-columns takes LOWER,UPPER, not '\(errorColumns)'") }
             plot.errorColumns = (parts[0], parts[1])
         }
-        let table = try CSVTable(contentsOf: URL(fileURLWithPath: csv))
-        var (svg, summary) = try plot.render(table, source: csv)
-        try svg.write(to: URL(fileURLWithPath: output))
-        summary.output = output
-        try printJSONLine(summary)
-    }
-
-    static func range(_ text: String, option: String) throws -> (Double, Double) {
-        let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == 2, let lo = parts[0], let hi = parts[1], lo < hi else {
-            throw ValidationError("\(option) takes LOW,HIGH with LOW < HIGH, not '\(text)'")
-        }
-        return (lo, hi)
+        return plot
     }
 }

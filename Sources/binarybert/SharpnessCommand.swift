@@ -10,7 +10,7 @@ extension AdaptiveSharpness.Scale: ExpressibleByArgument {}
 extension AdaptiveSharpness.Ball: ExpressibleByArgument {}
 
 /// `binarybert sharpness`: average- and worst-case adaptive sharpness of each model at a stated ρ.
-struct SharpnessCommand: ParsableCommand {
+struct SharpnessCommand: ParsableCommand, CheckedArguments {
     static let configuration = CommandConfiguration(commandName: "sharpness",
         abstract: "Adaptive sharpness (average and worst case) of each model's loss at radius --rho, scale-invariant per weight.",
         discussion: """
@@ -41,14 +41,14 @@ struct SharpnessCommand: ParsableCommand {
         return job
     }
 
-    func validate() throws {
+    func check() throws {
         try objective.requireTaskAndData()
-        do { try job.validate() } catch let e as LandscapeError { throw ValidationError(e.description) }
+        try job.validate()
     }
 
     func run() throws {
         try threading.apply()
-        try printJSONLine(try job.run(log: { FileHandle.standardError.write(Data(("sharpness: " + $0 + "\n").utf8)) }))
+        try printJSONLine(try job.run(log: { standardError("sharpness: " + $0) }))
     }
 
     /// `job` as this command's arguments: every option that differs from its default.

@@ -1,8 +1,4 @@
 import ArgumentParser
-import BERT
-import Foundation
-import Numerics
-import Text
 import Training
 
 /// `binarybert slice`: a narrower model (first or most important heads and FFN neurons), as the half-width network
@@ -38,23 +34,13 @@ struct SliceCommand: OutputCommand {
     }
 
     func execute() throws {
-        try TaskData.checkMaxLength(maxLength, modelDirectory: model)
-        let dir = URL(fileURLWithPath: model), out = URL(fileURLWithPath: output)
-        let full = try ModelDirectory.load(dir, as: Float.self)
-        var ranking: ImportanceSlicing.Ranking?
+        var job = SliceJob(model: model, width: width, output: output)
+        job.maxLength = maxLength
         if rank, let task, let data {
-            let spec = try Tasks.named(task)
-            if full.classes != spec.numLabels {
-                throw ValidationError("\(model) has a \(full.classes ?? 0)-way head but \(spec.name) needs \(spec.numLabels)")
-            }
-            let tokenizer = try BertTokenizer(modelDirectory: dir)
-            let train = EncodedDataset(try TaskData.loadSplit(task: spec, data: data, split: "train"),
-                                       tokenizer: tokenizer, maxLength: maxLength)
-            ranking = .init(train: train, batches: batches, batchSize: batchSize, maxLength: maxLength, seed: seed)
+            var r = SliceJob.Ranking(task: task, data: data)
+            r.batches = batches; r.batchSize = batchSize; r.seed = seed
+            job.ranking = r
         }
-        let (sliced, report) = try ImportanceSlicing.slice(full, width: width, ranking: ranking, progress: ProgressReporter())
-        try ModelDirectory.save(sliced, to: out, tokenizerSource: dir)
-        try report?.write(to: out)
-        FileHandle.standardError.write("kept \(sliced.config.numAttentionHeads) heads × \(sliced.config.headDim), FFN \(sliced.config.intermediateSize)\(report != nil ? " (ranked by importance)" : "")\n".data(using: .utf8)!)
+        standardError(try job.run())
     }
 }

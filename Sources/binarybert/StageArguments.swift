@@ -1,5 +1,6 @@
 import ArgumentParser
 import Report
+import Storage
 
 /// The report's stage commands on this command line: each written as the arguments of its command (the commands
 /// own their flags) and read back through the same parser a user's command line goes through.
@@ -32,7 +33,7 @@ struct StageArguments: StageCommandLine {
         case let c as HessianCommand: command = .hessian(c.job)
         case let c as AdaptiveSplitCommand: command = .adaptiveSplit(c.job)
         case let c as SharpnessCommand: command = .sharpness(c.job)
-        default: throw ValidationError("`binarybert \(arguments.first ?? "")` is not a command of a report's stage")
+        default: throw OptionError("`binarybert \(arguments.first ?? "")` is not a command of a report's stage")
         }
         return (command, Self.withoutRunOptions(arguments))
     }

@@ -6,9 +6,11 @@ struct ThreadOptions: ParsableArguments {
     @Option(help: "Threads for the GEMM splitter and the kernels (default: all cores; OpenBLAS itself runs single-threaded).")
     var threads: Int?
 
+    func validate() throws {
+        if let threads { try OptionCheck.integer(threads, "--threads", in: 1...1024) }
+    }
+
     func apply() throws {
-        guard let n = threads else { return }
-        try OptionCheck.integer(n, "--threads", in: 1...1024)
-        Parallel.threads = n
+        if let threads { Parallel.threads = threads }
     }
 }
