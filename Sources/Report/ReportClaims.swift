@@ -200,12 +200,12 @@ public struct ReportClaims {
                                 statistic: "mean Jensen–Shannon distance between the blocks' SLQ densities, BWN minus ternary", unit: "distance difference",
                                 basis: ReportFiles.heterogeneity, guarded: true) { try meanDistance(ReportPlan.bwn, $0) - meanDistance(ReportPlan.ternary, $0) })
         let sharp = try records(ReportFiles.sharpness)
-        for (column, what) in [("average_rise", "average-case"), ("worst_rise", "worst-case")] {
-            claims.append(try claim("sharpness-\(what.prefix { $0 != "-" })", "BWN's \(what) adaptive sharpness exceeds the ternary model's (ŵ moved in units of each model's quantization step)",
-                                    statistic: "\(what) loss rise at ρ = \(ReportPlan.sharpnessRho) steps, BWN minus ternary", unit: "loss difference",
+        for c in ReportPlan.sharpness {
+            claims.append(try claim("sharpness-\(c.name)", "BWN's \(c.name)-case adaptive sharpness exceeds the ternary model's (ŵ moved in units of each model's quantization step)",
+                                    statistic: "\(c.name)-case loss rise at ρ = \(c.rho) steps, log(BWN / ternary)", unit: "log-ratio",
                                     basis: ReportFiles.sharpness, guarded: true) { r in
-                func rise(_ m: String) -> Double { sharp.first { $0["replicate"] == r && $0["model"] == m }?.number(column) ?? .nan }
-                return rise(ReportPlan.bwn) - rise(ReportPlan.ternary)
+                func rise(_ m: String) -> Double { sharp.first { $0["replicate"] == r && $0["model"] == m && $0["case"] == c.name }?.number("rise") ?? .nan }
+                return Estimate.meanLogRatio([(rise(ReportPlan.bwn), rise(ReportPlan.ternary))])
             })
         }
         let along = try records(ReportFiles.trainingCurvature)

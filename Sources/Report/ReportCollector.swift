@@ -242,18 +242,19 @@ public struct ReportCollector {
         try everyReplicate(["model", "a", "b", "module_a", "layer_a", "module_b", "layer_b", "distance"], "heterogeneity/heterogeneity.csv")
     }
 
-    /// The students' adaptive sharpness (average and worst case, in loss units) per replicate.
+    /// The students' adaptive sharpness per replicate: each case's loss rise (in loss units) at its radius.
     func sharpness() throws -> TidyTable {
-        var t = TidyTable(columns: ["replicate", "model", "rho", "scale", "ball", "loss", "average_rise", "average_rise_se", "worst_rise", "dimension"])
+        var t = TidyTable(columns: ["replicate", "model", "case", "rho", "scale", "ball", "loss", "rise", "rise_se", "dimension"])
         for seed in plan.replicates {
-            let doc = try json("\(plan.probes(seed))/sharpness/sharpness.json")
-            for m in doc["models"]?.array ?? [] {
-                let r = m["result"]
-                t.append(["replicate": String(seed), "model": URL(fileURLWithPath: m["model"]?.string ?? "").lastPathComponent,
-                          "rho": Self.n(r?["rho"]?.double), "scale": r?["scale"]?.string ?? "", "ball": r?["ball"]?.string ?? "",
-                          "loss": Self.n(r?["loss"]?.double), "average_rise": Self.n(r?["average_rise"]?.double),
-                          "average_rise_se": Self.n(r?["average_rise_standard_error"]?.double), "worst_rise": Self.n(r?["worst_rise"]?.double),
-                          "dimension": Self.n(r?["dimension"]?.double)])
+            for c in ReportPlan.sharpness {
+                let doc = try json("\(plan.probes(seed))/sharpness-\(c.name)/sharpness.json")
+                for m in doc["models"]?.array ?? [] {
+                    let r = m["result"]
+                    t.append(["replicate": String(seed), "model": URL(fileURLWithPath: m["model"]?.string ?? "").lastPathComponent, "case": c.name,
+                              "rho": Self.n(r?["rho"]?.double), "scale": r?["scale"]?.string ?? "", "ball": r?["ball"]?.string ?? "",
+                              "loss": Self.n(r?["loss"]?.double), "rise": Self.n(r?[c.steps > 0 ? "worst_rise" : "average_rise"]?.double),
+                              "rise_se": Self.n(c.steps > 0 ? nil : r?["average_rise_standard_error"]?.double), "dimension": Self.n(r?["dimension"]?.double)])
+                }
             }
         }
         return t

@@ -219,18 +219,22 @@ extension ReportRenderer {
 
     /// The students' adaptive sharpness.
     func sharpnessSection(_ claimText: (String) -> String) throws -> [String] {
-        let rows = try records(ReportFiles.sharpness)
-        var md = ["## Adaptive sharpness in quantization steps (`\(ReportFiles.sharpness)`, `\(ReportFiles.sharpnessSummary)`)", "",
-                  "![sharpness](sharpness.svg)", "", "| model | L(ŵ) | average-case rise | worst-case rise |", "|---|---|---|---|"]
+        let rows = try records(ReportFiles.sharpness), cases = ReportPlan.sharpness
+        var md = ["## Adaptive sharpness in quantization steps (`\(ReportFiles.sharpness)`, `\(ReportFiles.sharpnessSummary)`)", ""]
+        md += cases.map { "![\($0.name)-case sharpness](sharpness-\($0.name).svg)" }
+        md += ["", "| model | L(ŵ) | " + cases.map { "\($0.name)-case rise (ρ = \($0.rho))" }.joined(separator: " | ") + " |",
+               "|---|---|" + cases.map { _ in "---|" }.joined()]
         for model in [ReportPlan.ternary, ReportPlan.bwn] {
             let mine = rows.filter { $0["model"] == model }
-            func column(_ c: String) -> String { Self.cell(Spread(mine.map { $0.number(c) })) }
-            md.append("| \(model) | \(column("loss")) | \(column("average_rise")) | \(column("worst_rise")) |")
+            let loss = Self.cell(Spread(mine.filter { $0["case"] == cases[0].name }.map { $0.number("loss") }))
+            let rises = cases.map { c in Self.cell(Spread(mine.filter { $0["case"] == c.name }.map { $0.number("rise") })) }
+            md.append("| \(model) | \(loss) | " + rises.joined(separator: " | ") + " |")
         }
-        md += ["", "Mean ± std over replicates (count). Every quantized weight of ŵ moves by δ = ρ·α·u with ρ = \(ReportPlan.sharpnessRho), α its tensor's "
-               + "quantization step and u of unit RMS: the average case over Gaussian u, the worst case by projected gradient ascent within ‖u‖₂ ≤ √d "
-               + "(Kwon et al. 2021; Andriushchenko et al. 2023). Measured in each model's own step, it compares the two students on the scale their "
-               + "weights actually move on, which a raw eigenvalue does not. BWN minus ternary: average case \(claimText("sharpness-average")); "
+        md += ["", "Mean ± std over replicates (count). Every quantized weight of ŵ moves by δ = ρ·α·u, α its tensor's quantization step and u of "
+               + "unit RMS (Kwon et al. 2021; Andriushchenko et al. 2023): the average case over Gaussian u at ρ = \(cases[0].rho), about the size of a "
+               + "quantization error; the worst case by projected gradient ascent within ‖u‖₂ ≤ √d at ρ = \(cases[1].rho), a radius small enough that "
+               + "the ascent does not drive the loss to chance. Measured in each model's own step, it compares the two students on the scale their "
+               + "weights actually move on, which a raw eigenvalue does not. BWN against ternary: average case \(claimText("sharpness-average")); "
                + "worst case \(claimText("sharpness-worst")).", ""]
         return md
     }

@@ -33,8 +33,10 @@ public struct ReportPlan: Sendable {
     ]
     /// The three models every probe compares.
     public static let probed = [teacher, ternary, bwn]
-    /// The radius of the students' adaptive sharpness, in quantization steps (RMS over the quantized weights).
-    public static let sharpnessRho = 0.1
+    /// The students' adaptive sharpness, each case at its radius in quantization steps (RMS over the quantized
+    /// weights): the average case over Gaussian draws at about the size of a quantization error, the worst case by
+    /// projected gradient ascent at a radius where its rise stays well below the loss itself.
+    public static let sharpness: [(name: String, rho: Double, samples: Int, steps: Int)] = [("average", 0.5, 16, 0), ("worst", 0.001, 0, 10)]
 
     public init(spec: ReportSpec, work: String, layers: Int, trainExamples: Int) throws {
         try spec.validate()
@@ -313,16 +315,22 @@ public struct ReportPlan: Sendable {
                             $0.analysis.steps = spec.densitySteps
                         },
                         cost: Double(cells / spec.perModuleBatches) * cellHVP * Double(spec.densityRuns * spec.densitySteps) * 1.2 + 5))
-        // Adaptive sharpness of the students in units of their own quantization step (ŵ moved by ρ·α per weight, RMS).
-        add(ReportStage(id: "\(probes)/sharpness", title: "average- and worst-case adaptive sharpness of the students at ρ = \(Self.sharpnessRho) quantization steps (\(rep))",
-                        command: .sharpness({
-                            var job = SharpnessJob(models: [model(Self.ternary), model(Self.bwn)], select: "all-quantized@*", rho: Self.sharpnessRho,
-                                                   objective: objective(spec.probeExamples, replicate: seed), directory: "\(probes)/sharpness")
-                            job.scale = .steps
-                            job.seed = seed
-                            return job
-                        }()),
-                        cost: Double(spec.probeExamples * spec.maxLength) / 1024 * 2 * 40 + 5))
+        // Adaptive sharpness of the students in units of their own quantization step: the average case at the size of a
+        // quantization error, the worst case at a radius where the ascent does not saturate the loss.
+        for sharpness in Self.sharpness {
+            let out = "\(probes)/sharpness-\(sharpness.name)"
+            add(ReportStage(id: out, title: "\(sharpness.name)-case adaptive sharpness of the students at ρ = \(sharpness.rho) quantization steps (\(rep))",
+                            command: .sharpness({
+                                var job = SharpnessJob(models: [model(Self.ternary), model(Self.bwn)], select: "all-quantized@*", rho: sharpness.rho,
+                                                       objective: objective(spec.probeExamples, replicate: seed), directory: out)
+                                job.scale = .steps
+                                job.samples = sharpness.samples
+                                job.steps = sharpness.steps
+                                job.seed = seed
+                                return job
+                            }()),
+                            cost: Double(spec.probeExamples * spec.maxLength) / 1024 * 2 * Double(sharpness.samples + 3 * sharpness.steps) + 5))
+        }
         add(ReportStage(id: "\(probes)/quadratic", title: "quadratic check of the students' quantization loss and its bound ½λ_max‖ε‖² (all quantized tensors, \(rep))",
                         command: hessian([model(Self.ternary), model(Self.bwn)], objective: objective(spec.probeExamples, replicate: seed),
                                          replicate: seed, output: "\(probes)/quadratic") {
