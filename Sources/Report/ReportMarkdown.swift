@@ -210,7 +210,7 @@ extension ReportRenderer {
             md.append("| \(model) | " + cells.joined(separator: " | ") + " |")
         }
         md += ["", "Mean ± std over replicates (count) of each replicate's mean Jensen–Shannon distance between the blocks' SLQ spectral densities "
-               + "(a block: one module kind in one layer, on the per-module examples; base-2 logarithms, so 0 means the same spectrum and 1 spectra "
+               + "(a block: one module kind in the first or the last layer, on the per-module examples; base-2 logarithms, so 0 means the same spectrum and 1 spectra "
                + "that do not overlap; each model's densities are smoothed on one scale, 1 % of its nodes' range, so a model whose every curvature "
                + "is c times another's has the same distances). Zhang et al. (2024) relate such block heterogeneity to how hard a transformer is to "
                + "train with one learning rate for all blocks. BWN minus ternary, all pairs: \(claimText("heterogeneity")).", ""]

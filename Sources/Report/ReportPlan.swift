@@ -74,6 +74,8 @@ public struct ReportPlan: Sendable {
     public func probes(_ seed: UInt64) -> String { "\(work)/\(Self.replicateFolder(seed))/probes" }
 
     /// The per-module table's layers: "first,last", "all" or the spec's own list.
+    /// The layers of the module heterogeneity: the first and the last.
+    public var heterogeneityLayers: String { layers > 1 ? "0,\(layers - 1)" : "0" }
     public var perModuleLayers: String {
         ((try? ReportSpec.layerList(spec.perModuleLayers, layers: layers)) ?? [0]).map(String.init).joined(separator: ",")
     }
@@ -305,16 +307,17 @@ public struct ReportPlan: Sendable {
                             },
                             cost: Double(cells) * cellHVP * 12 + 5))
         }
-        // How different the module blocks' spectra are within each model (Zhang et al. 2024), on the per-module cells.
+        // How different the module blocks' spectra are within each model (Zhang et al. 2024), on the first and the last
+        // layer's blocks (an SLQ density per block costs its steps in HVPs: every layer would multiply the stage).
         add(ReportStage(id: "\(probes)/heterogeneity", title: "spectral density per module kind and layer and the Jensen–Shannon distances between them (3 models, \(rep))",
                         command: hessian(models, objective: objective(spec.perModuleBatchSize, replicate: seed, batchSize: spec.perModuleBatchSize),
                                          replicate: seed, output: "\(probes)/heterogeneity") {
                             $0.heterogeneity = true
-                            $0.layers = perModuleLayers
+                            $0.layers = heterogeneityLayers
                             $0.analysis.runs = spec.densityRuns
                             $0.analysis.steps = spec.densitySteps
                         },
-                        cost: Double(cells / spec.perModuleBatches) * cellHVP * Double(spec.densityRuns * spec.densitySteps) * 1.2 + 5))
+                        cost: Double(5 * 2 * 3) * cellHVP * Double(spec.densityRuns * spec.densitySteps) * 1.2 + 5))
         // Adaptive sharpness of the students in units of their own quantization step: the average case at the size of a
         // quantization error, the worst case at a radius where the ascent does not saturate the loss.
         for sharpness in Self.sharpness {
