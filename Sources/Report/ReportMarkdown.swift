@@ -251,7 +251,9 @@ extension ReportRenderer {
                + "quantization loss, far from 1 (or negative) that ε is too large for it to be local. The paper bounds the curvature term by "
                + "½εᵀHε ≤ ½λ_max‖ε‖² (λ_max by Lanczos on every quantized tensor at w: a Ritz value, so the bound shown is a lower estimate of the "
                + "true one); the Rayleigh quotient εᵀHε/‖ε‖² says how much of λ_max the actual error sees. BWN's λ_max against the ternary "
-               + "student's: \(claimText("bound-lambda-max")); its bound against the ternary student's: \(claimText("bound")).", ""]
+               + "student's: \(claimText("bound-lambda-max")); its bound against the ternary student's: \(claimText("bound")). "
+               + "How loose the bound is, as orders of magnitude between ½λ_max‖ε‖² and |½εᵀHε| (mean over replicates): "
+               + (try boundLooseness()).map { "\($0.model) \(Self.g($0.orders, 3))" }.joined(separator: ", ") + ".", ""]
         return md
     }
 

@@ -112,8 +112,8 @@ public struct ReportRenderer {
         // Module heterogeneity: each model's mean distance between its blocks' spectra, over replicates.
         try store(ReportFiles.heterogeneitySummary, try heterogeneitySummary(set)); written.append(ReportFiles.heterogeneitySummary)
         var h = TidyPlot(kind: .bar, x: "pairs", y: ["distance"])
-        h.group = "model"; h.errorColumns = ("low", "high"); h.points = "replicate_distance"; h.yRange = (0, 1)
-        h.title = "Module heterogeneity: Jensen–Shannon distance between blocks' spectra, \(replicates) (dots), mean and \(Estimate.percent(confidence)) % t-interval"
+        h.group = "model"; h.errorColumns = ("low", "high"); h.points = "replicate_distance"
+        h.title = "Module heterogeneity over \(replicates) (dots): mean and \(Estimate.percent(confidence)) % t-interval"
         h.xLabel = "pairs of module blocks"; h.yLabel = "JS distance (0 same, 1 disjoint)"
         try draw(h, from: ReportFiles.heterogeneitySummary, to: "heterogeneity.svg",
                  caption: "How different the Hessian spectra of a model's module blocks are (one block: one module kind in one layer; SLQ densities on one smoothing scale per model): the mean Jensen–Shannon distance over all pairs of blocks, over one kind's blocks in different layers and over different kinds in one layer; mean over replicates with its \(Estimate.percent(confidence)) % t-interval, each replicate a dot.")
@@ -123,7 +123,7 @@ public struct ReportRenderer {
         for c in ReportPlan.sharpness {
             var sh = TidyPlot(kind: .bar, x: "model", y: ["rise"])
             sh.group = "model"; sh.errorColumns = ("low", "high"); sh.points = "replicate_rise"; sh.filters = ["case=\(c.name)"]
-            sh.title = "\(c.name.capitalized)-case adaptive sharpness, ρ = \(c.rho) steps: \(replicates) (dots), mean, \(Estimate.percent(confidence)) % t-interval"
+            sh.title = "\(c.name.capitalized)-case sharpness at ρ = \(c.rho) steps: \(replicates) (dots), mean, \(Estimate.percent(confidence)) % t-interval"
             sh.xLabel = "student"; sh.yLabel = "loss rise L(ŵ + δ) − L(ŵ)"
             let how = c.steps > 0 ? "the largest rise found by \(c.steps) steps of projected gradient ascent within the ball ‖u‖₂ ≤ √d"
                                   : "the mean rise over \(c.samples) Gaussian draws of u"
