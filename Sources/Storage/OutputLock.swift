@@ -7,41 +7,36 @@ import Foundation
 public final class OutputLock {
     public static let fileName = ".lock"
     public let directory: URL
-    private var fd: Int32
+    private let lock: FileLock
+    private let exclusive: Bool
 
-    /// Creates `directory` if needed and takes its lock, or throws `.locked` naming the live holder.
-    public init(directory: URL, option: String = "--output") throws {
+    /// Creates `directory` if needed and takes its lock, or throws `.locked` naming the live holder. A `shared` lock
+    /// admits other shared holders (processes that each write their own part of the directory, such as the stages
+    /// of a workflow) and keeps out an exclusive one, and the other way round.
+    public init(directory: URL, option: String = "--output", shared: Bool = false) throws {
         try AtomicFile.createDirectory(directory)
         let path = directory.appendingPathComponent(Self.fileName).path
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw StorageError.unwritable(path: path, reason: IOErrorText.errnoText()) }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            let code = errno
-            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-            close(fd)
-            if code == EWOULDBLOCK {
-                throw StorageError.locked(directory: directory.path, holder: holder.map { $0.isEmpty ? "a process starting up" : $0 } ?? "unknown holder",
-                                          option: option)
-            }
-            throw StorageError.unwritable(path: path, reason: "cannot lock it: \(IOErrorText.errnoText(code))")
+        guard let lock = try FileLock.acquire(path, mode: shared ? .shared : .exclusive) else {
+            let note = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            // Shared holders leave no note: they are the ones in the way when a shared lock would be granted now.
+            let sharers = !shared && (try? FileLock.acquire(path, mode: .shared)).flatMap { $0 } != nil
+            let holder = sharers ? "processes sharing it, such as the stages of a workflow"
+                : note.map { $0.isEmpty ? "a process starting up" : $0 } ?? "unknown holder"
+            throw StorageError.locked(directory: directory.path, holder: holder, option: option)
         }
-        self.fd = fd
+        self.lock = lock
         self.directory = directory
+        self.exclusive = !shared
+        guard exclusive else { return }
         var host = [CChar](repeating: 0, count: 256)
         gethostname(&host, host.count - 1)
-        let note = "pid \(getpid()) on \(String(cString: host))\n"
-        _ = ftruncate(fd, 0)
-        _ = note.withCString { pwrite(fd, $0, strlen($0), 0) }
+        lock.write(note: "pid \(getpid()) on \(String(cString: host))\n")
     }
 
     /// Releases the lock (also done when the value is freed or the process ends).
     public func release() {
-        guard fd >= 0 else { return }
-        _ = ftruncate(fd, 0)
-        flock(fd, LOCK_UN)
-        close(fd)
-        fd = -1
+        if exclusive { lock.write(note: "") }
+        lock.release()
     }
 
     deinit { release() }

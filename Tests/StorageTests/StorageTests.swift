@@ -80,6 +80,28 @@ final class StorageTests: XCTestCase {
         XCTAssertNoThrow(try OutputLock(directory: dir.appendingPathComponent("out")))
     }
 
+    /// Shared holders (a workflow's stages) admit each other and keep an exclusive run out, which is told who they are.
+    func testSharedLocksAdmitEachOtherAndKeepAnExclusiveOneOut() throws {
+        let out = try temporaryDirectory().appendingPathComponent("out")
+        let a = try OutputLock(directory: out, option: "--work", shared: true)
+        let b = try OutputLock(directory: out, option: "--work", shared: true)
+        XCTAssertThrowsError(try OutputLock(directory: out, option: "--work")) { error in
+            guard case StorageError.locked(_, let holder, _) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(holder.contains("sharing it"), holder)
+        }
+        a.release()
+        b.release()
+        let exclusive = try OutputLock(directory: out, option: "--work")
+        XCTAssertThrowsError(try OutputLock(directory: out, option: "--work", shared: true))
+        exclusive.release()
+        // A file lock taken while waiting is granted once its holder lets go.
+        let path = out.appendingPathComponent("stage.lock").path
+        let held = try XCTUnwrap(try FileLock.acquire(path, mode: .exclusive))
+        XCTAssertNil(try FileLock.acquire(path, mode: .exclusive))
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.2) { held.release() }
+        XCTAssertNotNil(try FileLock.acquire(path, mode: .exclusive, wait: true))
+    }
+
     /// A holder killed by SIGKILL leaves the lock file but not the lock.
     func testALockOfAKilledProcessIsStale() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/flock") else { throw XCTSkip("no flock(1)") }
