@@ -23,6 +23,8 @@ public struct ReportJob {
     /// How `executable` spells the stages' commands.
     public var commandLine: StageCommandLine
     public var log: (String) -> Void
+    /// The hash the plan must have (a workflow's rules pass the hash of the plan they were written from).
+    public var planHash: String?
 
     public init(spec: ReportSpec, work: String, output: URL, executable: URL, commandLine: StageCommandLine, threads: Int, jobs: Int = 1,
                 version: String, command: String, log: @escaping (String) -> Void) {
@@ -70,7 +72,9 @@ public struct ReportJob {
         if let n = spec.trainSubset, n > train.examples.count {
             log("report: train_subset \(n) exceeds the \(train.examples.count) training examples of \(spec.data); all of them are used")
         }
-        return (try ReportPlan(spec: spec, work: work, layers: Int(layers), trainExamples: train.examples.count), baseline)
+        let plan = try ReportPlan(spec: spec, work: work, layers: Int(layers), trainExamples: train.examples.count)
+        if let planHash, try plan.hash() != planHash { throw ReportError.changedPlan(expected: planHash, actual: try plan.hash()) }
+        return (plan, baseline)
     }
 
     public func run() throws -> Summary {

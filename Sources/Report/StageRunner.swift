@@ -67,6 +67,8 @@ public final class StageRunner {
     }
 
     var stageMarkers: StageMarkers { StageMarkers(work: work) }
+    /// A stage's marker, relative to the work directory.
+    public static func marker(_ id: String) -> String { StageMarkers.relativePath(id) }
     var markers: URL { stageMarkers.directory }
     public func markerURL(_ id: String) -> URL { stageMarkers.url(id) }
 
@@ -153,6 +155,36 @@ public final class StageRunner {
         }
         if let failure { throw failure }
         return (records.map { $0! }, reused)
+    }
+
+    /// Runs one stage of `stages` (the whole plan) on `threads` threads, as a workflow engine's job does: after
+    /// checking that the stages it reads have finished, with the same marker, resumption and child process as `run`.
+    /// The work directory is shared with the other stages' jobs (a shared lock keeps a whole-plan `run` out), the
+    /// stage is taken by one process at a time (a second job for it waits, then finds its marker). Returns its
+    /// record and whether it was finished before.
+    public func runStage(_ id: String, of stages: [ReportStage], threads: Int) throws -> (record: Record, reused: Bool) {
+        guard let stage = stages.first(where: { $0.id == id }) else {
+            throw ReportError.unknownStage(stage: id, example: stages.first?.id ?? "")
+        }
+        try FileManager.default.createDirectory(at: markers, withIntermediateDirectories: true)
+        let shared = try OutputLock(directory: work, option: "--work", shared: true)
+        defer { shared.release() }
+        let lockPath = markers.appendingPathComponent(markerURL(id).deletingPathExtension().lastPathComponent + ".lock").path
+        var held = try FileLock.acquire(lockPath, mode: .exclusive)
+        if held == nil {
+            log("report: stage \(id) is being run by another process; waiting for it")
+            held = try FileLock.acquire(lockPath, mode: .exclusive, wait: true)
+        }
+        defer { held?.release() }
+        if let record = try finished(stage) { return (record, true) }
+        for input in stage.inputs {
+            guard let earlier = stages.first(where: { $0.id == input }), try finished(earlier) != nil else {
+                throw ReportError.unfinishedInput(stage: id, input: input)
+            }
+        }
+        log("report: \(stage.title)")
+        let child = try launch(stage, threads: max(1, threads), slots: 1, exits: ExitQueue(), tag: 0)
+        return (try finish(stage, child), false)
     }
 
     /// Every stage's estimated seconds plus the longest chain of stages that need it (its place in a parallel order).

@@ -11,7 +11,10 @@ public struct StageMarkers: Sendable {
     public init(work: URL) { directory = work.appendingPathComponent(".stages") }
 
     /// A stage's marker file (a `/` in the id becomes `__`).
-    public func url(_ id: String) -> URL { directory.appendingPathComponent(id.replacingOccurrences(of: "/", with: "__") + ".json") }
+    public func url(_ id: String) -> URL { directory.deletingLastPathComponent().appendingPathComponent(Self.relativePath(id)) }
+
+    /// A stage's marker relative to the work directory: `.stages/<id>.json`.
+    public static func relativePath(_ id: String) -> String { ".stages/" + id.replacingOccurrences(of: "/", with: "__") + ".json" }
 
     /// The record of a finished stage, nil when it has not finished; a marker that is no such record is an error.
     public func record<R: Decodable>(_ id: String, as type: R.Type) throws -> R? {

@@ -5,6 +5,7 @@ import Numerics
 import Report
 
 extension ReportSpec.Preset: ExpressibleByArgument {}
+extension WorkflowExport.Engine: ExpressibleByArgument {}
 
 /// `binarybert report`: the main job. Runs an analysis spec's stages (train, quantize, split, probe) as child
 /// commands, reusing every finished one, and writes the figures, their CSVs and REPORT.md with verdicts.
@@ -25,7 +26,9 @@ struct ReportCommand: ParsableCommand {
         resumes where it stopped; a stage whose options changed is refused. Stages that do not read each other's outputs run \
         --jobs at a time, sharing --threads (a stage that runs alone gets them all); the results are the same bytes \
         whatever --jobs and --threads. --render-only redraws the figures and \
-        REPORT.md from the CSVs in --output.
+        REPORT.md from the CSVs in --output. --workflow snakemake writes the plan as a Snakemake workflow (one rule per \
+        stage, each running this command with --run-stage, and a last rule that collects) into --workflow-dir, to run \
+        on a cluster; it writes the same files as the built-in runner.
         """)
 
     @Option(help: "Analysis preset: \(ReportSpec.Preset.allCases.map(\.rawValue).joined(separator: ", ")).") var preset: ReportSpec.Preset = .quick
@@ -40,10 +43,30 @@ struct ReportCommand: ParsableCommand {
     @Flag(help: "Print the plan (every stage's command and estimated seconds) as JSON and exit.") var dryRun = false
     @Option(help: "Stages run at once, sharing --threads (default: 2 when there are at least 2 threads, else 1). Results do not depend on it.")
     var jobs: Int?
+    @Option(help: "Write the plan as a workflow of this engine into --workflow-dir instead of running it.") var workflow: WorkflowExport.Engine?
+    @Option(help: "Folder of the workflow (default: <work>/workflow).") var workflowDir: String?
+    @Option(help: "Run only this stage of the plan (an id of --dry-run), once the stages it reads have finished: a workflow rule's job.")
+    var runStage: String?
+    @Option(help: "Refuse unless the spec gives the plan of this hash (a workflow's rules pass the hash of the plan they were written from).")
+    var planHash: String?
     @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
         if let jobs { try OptionCheck.integer(jobs, "--jobs", in: 1...256) }
+        if workflow != nil, runStage != nil || renderOnly || dryRun || printSpec {
+            throw ValidationError("--workflow writes the workflow and runs nothing: it takes no --run-stage, --render-only, --dry-run or --print-spec")
+        }
+        if workflowDir != nil && workflow == nil { throw ValidationError("--workflow-dir needs --workflow ENGINE") }
+        if runStage != nil && (renderOnly || dryRun) { throw ValidationError("--run-stage runs one stage: it takes no --render-only or --dry-run") }
+    }
+
+    /// The options that give the spec: a workflow's rules give the plan with them.
+    var specOptions: [String] {
+        var words = spec.map { ["--spec", $0] } ?? ["--preset", preset.rawValue]
+        for (option, value) in [("--model", model), ("--task", task), ("--data", data)] {
+            if let value { words += [option, value] }
+        }
+        return words
     }
 
     func run() throws {
@@ -69,10 +92,20 @@ struct ReportCommand: ParsableCommand {
         try threading.apply()
         let threads = threading.threads ?? ProcessInfo.processInfo.activeProcessorCount
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        let job = ReportJob(spec: spec, work: work ?? "runs/report-\(spec.preset.rawValue)\(suffix)", output: outputURL,
+        var job = ReportJob(spec: spec, work: work ?? "runs/report-\(spec.preset.rawValue)\(suffix)", output: outputURL,
                             executable: executable, commandLine: StageArguments(), threads: threads, jobs: jobs ?? min(2, threads),
                             version: BinaryBERTVersion.string, command: (["binarybert"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
                             log: { FileHandle.standardError.write(($0 + "\n").data(using: .utf8)!) })
+        job.planHash = planHash
+        if let workflow {
+            try printJSONLine(try job.exportWorkflow(workflow, directory: URL(fileURLWithPath: workflowDir ?? job.work + "/workflow"),
+                                                     specOptions: specOptions, project: FileManager.default.currentDirectoryPath))
+            return
+        }
+        if let runStage {
+            try printJSONLine(try job.runStage(runStage))
+            return
+        }
         if dryRun {
             try printJSONLine(try job.plan().listing(job.commandLine, threads: threads))
             return
