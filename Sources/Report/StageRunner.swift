@@ -105,8 +105,7 @@ public final class StageRunner {
         let reused = records.compactMap { $0 }.count
         let total = stages.count
         if reused > 0 { log("report: \(reused) of \(total) stages finished earlier, reused") }
-        let index = Dictionary(stages.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let needs = stages.map { $0.inputs.compactMap { index[$0] } }
+        let needs = Self.needs(stages)
         let priority = Self.criticalPath(stages, needs: needs)
         let jobs = max(1, jobs), threads = max(1, threads)
         let start = Date()
@@ -185,6 +184,12 @@ public final class StageRunner {
         log("report: \(stage.title)")
         let child = try launch(stage, threads: max(1, threads), slots: 1, exits: ExitQueue(), tag: 0)
         return (try finish(stage, child), false)
+    }
+
+    /// The positions of the stages each stage reads.
+    static func needs(_ stages: [ReportStage]) -> [[Int]] {
+        let index = Dictionary(stages.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+        return stages.map { $0.inputs.compactMap { index[$0] } }
     }
 
     /// Every stage's estimated seconds plus the longest chain of stages that need it (its place in a parallel order).

@@ -44,6 +44,8 @@ public struct WorkflowExport {
         public var planHash: String
         public var stages: Int
         public var estimatedCoreHours: Double
+        /// The longest chain of stages that need each other: the wall time however many nodes run the rest.
+        public var estimatedCriticalPathHours: Double
     }
 
     /// What the config records besides the rules: the engine reads it, the rules' commands are built from it.
@@ -79,7 +81,12 @@ public struct WorkflowExport {
         try AtomicFile.write(try JSONFormat.file(config) + Data("\n".utf8), to: configURL, createParent: true)
         try AtomicFile.write(Data(snakefile(hash: hash).utf8), to: directory.appendingPathComponent(Self.snakefile), createParent: true)
         return Summary(workflow: directory.appendingPathComponent(Self.snakefile).path, engine: engine.rawValue, planHash: hash,
-                       stages: plan.stages.count, estimatedCoreHours: (coreHours * 100).rounded() / 100)
+                       stages: plan.stages.count, estimatedCoreHours: (coreHours * 100).rounded() / 100,
+                       estimatedCriticalPathHours: (criticalPathHours * 100).rounded() / 100)
+    }
+
+    var criticalPathHours: Double {
+        (StageRunner.criticalPath(plan.stages, needs: StageRunner.needs(plan.stages)).max() ?? 0) / 3600
     }
 
     /// Memory of one stage's job in MB: a rough bound from the model's weights (teacher and student with their
