@@ -1,6 +1,7 @@
 import BERT
 import Foundation
 import Numerics
+import Storage
 import Training
 
 /// `binarybert adaptive-split`: which matrices to split under a size budget, and that model built, trained and
@@ -27,6 +28,24 @@ public struct AdaptiveSplitJob: Codable, Sendable, Equatable {
 
     /// The paths it reads.
     public var reads: [String] { [options.teacher, options.data] + [options.ternary, sensitivities].compactMap { $0 } }
+
+    /// Refuses, before any work, options out of range (one sentence naming the option).
+    public func validate() throws {
+        let o = options
+        if let budgetFraction { try OptionCheck.number(budgetFraction, "--budget-fraction", in: 0.0...1.0) } else { try OptionCheck.positive(o.budgetMegabytes, "--budget") }
+        guard o.traceMatvecs >= 6 else { throw OptionError("--trace-matvecs must be at least 6 (Hutch++ uses 3 groups of 2 or more), not \(o.traceMatvecs)") }
+        try OptionCheck.positive(o.resolutionBytes, "--resolution", max: 1 << 30)
+        try OptionCheck.positive(o.probeExamples, "--probe-examples")
+        try OptionCheck.positive(o.probeBatchSize, "--probe-batch-size", max: 65_536)
+        try OptionCheck.positive(o.traceMatvecs, "--trace-matvecs", max: 100_000)
+        for (name, epochs) in [("--ternary-epochs", o.ternaryEpochs), ("--mixed-epochs", o.mixedEpochs), ("--finetune-epochs", o.fineTuneEpochs)] {
+            try OptionCheck.epochs(epochs, name, allowZero: true)
+        }
+        try taskData.validate()
+        try OptionCheck.positive(o.batchSize, "--batch-size", max: 65_536)
+        try OptionCheck.positive(o.evalEvery, "--eval-every")
+        try OptionCheck.learningRate(o.learningRate)
+    }
 
     public func run(version: String) throws -> AdaptiveSplitResult {
         var o = options

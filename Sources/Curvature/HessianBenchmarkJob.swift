@@ -36,6 +36,7 @@ public struct HessianBenchmarkJob: Sendable {
 
     /// The checks of the options (each sentence names the option).
     public func validate() throws {
+        try objective.validate()
         guard iterations >= 1, iterations <= 1000 else { throw CurvatureError.badRequest("--iters must be in 1...1000, got \(iterations)") }
         guard topK >= 1, topK <= 100 else { throw CurvatureError.badRequest("--top-k must be in 1...100, got \(topK)") }
         guard accuracy > 0, accuracy < 1 else { throw CurvatureError.badRequest("--accuracy must be in (0, 1), got \(accuracy)") }
@@ -74,10 +75,20 @@ public struct HessianBenchmarkJob: Sendable {
     }
 
     /// The whole benchmark: costs of the full model and two blocks, convergence on `select`, and the memory each
-    /// `measureMemory` child reports (given the probe and the number of examples the objective holds).
-    public func run(version: String, log: (String) -> Void,
-                    measureMemory: (MemoryProbe, _ examples: Int) throws -> HessianBenchmark.MemoryProbeReport) throws -> HessianBenchmark.Report {
-        dtype == .float32 ? try run(Float.self, version: version, log: log, measureMemory: measureMemory)
+    /// child process of this program reports when run with `child`'s arguments (given the probe and the number of
+    /// examples the objective holds; its standard output is `memoryProbe`'s report as JSON).
+    public func run(version: String, log: (String) -> Void, child: (MemoryProbe, _ examples: Int) -> [String]) throws -> HessianBenchmark.Report {
+        let measureMemory = { (probe: MemoryProbe, examples: Int) throws -> HessianBenchmark.MemoryProbeReport in
+            let p = Process(), pipe = Pipe()
+            p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            p.arguments = child(probe, examples)
+            p.standardOutput = pipe
+            try p.run()
+            let out = pipe.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return HessianBenchmark.MemoryProbeReport(try JSONDecoder().decode(JSONValue.self, from: out))
+        }
+        return dtype == .float32 ? try run(Float.self, version: version, log: log, measureMemory: measureMemory)
             : try run(Double.self, version: version, log: log, measureMemory: measureMemory)
     }
 

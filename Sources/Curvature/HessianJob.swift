@@ -47,6 +47,7 @@ public struct HessianJob: Codable, Sendable, Equatable {
 
     /// Refuses, before any work, a job whose parts do not fit together (each sentence names the options).
     public func validate() throws {
+        try objective.validate()
         let r = analysis
         func refuse(_ why: String) -> CurvatureError { .badRequest(why) }
         for (name, k) in [("--top-k", r.topK), ("--bottom-k", r.bottomK)] where !(0...10_000).contains(k) {

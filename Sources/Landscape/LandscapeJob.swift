@@ -1,6 +1,7 @@
 import Foundation
 import Numerics
 import Probe
+import Storage
 
 /// `binarybert landscape` (a scan; `--merge` only assembles shards): the loss of `model` on `objective` over the
 /// grid of `scan`, computed in `dtype`, into `output`.
@@ -16,6 +17,16 @@ public struct LandscapeJob: Codable, Sendable, Equatable {
         self.scan = scan
         self.objective = objective
         self.output = output
+    }
+
+    /// Refuses, before any work, options out of range (one sentence naming the option).
+    public func validate() throws {
+        try objective.validate()
+        guard (1...1000).contains(scan.directionSeeds) else { throw OptionError("--direction-seeds must be in 1...1000, got \(scan.directionSeeds)") }
+        try OptionCheck.integer(scan.cacheMB, "--cache-mb", in: 0...(1 << 30))
+        guard scan.space != .fullPrecision else {
+            throw OptionError("--space must be one of \(PerturbationSpace.requestable.map(\.rawValue).joined(separator: ", "))")
+        }
     }
 
     /// The paths it reads.

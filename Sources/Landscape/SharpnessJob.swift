@@ -35,6 +35,7 @@ public struct SharpnessJob: Codable, Sendable, Equatable {
 
     /// Refuses, before any work, options out of range (one sentence naming the option).
     public func validate() throws {
+        try objective.validate()
         guard !models.isEmpty else { throw LandscapeError.badOption(option: "--model", reason: "is required") }
         try request.validate()
     }

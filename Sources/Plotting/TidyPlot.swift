@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// A figure drawn from a tidy CSV table (one row per observation): what `binarybert plot` and the report draw.
 /// `line` draws --x against --y per --group and --panel (with a replicate column: each replicate thin, their mean
@@ -47,6 +48,13 @@ public struct TidyPlot: Sendable {
     /// Line: the column naming each row's replicate; each replicate's line is drawn thin, the mean over replicates
     /// at each x bold (no band).
     public var replicate: String?
+
+    /// Refuses counts out of range and a reference that is not a number (one sentence naming the option).
+    public func validate() throws {
+        try OptionCheck.positive(levels, "--levels", max: 100)
+        try OptionCheck.positive(columns, "--columns", max: 64)
+        if let reference, !reference.isFinite { throw OptionError("--reference must be a finite number, not \(reference)") }
+    }
     /// Line: how the x axis covers the data when `xRange` is not given.
     public var xFit: AxisFit = .nice
     /// Line: vertical rules in every panel, and in the panel of a given --panel value (or `overview`'s title).

@@ -38,6 +38,13 @@ public struct ProbeObjectiveOptions: Codable, Sendable, Equatable {
         self.task = task
         self.data = data
     }
+
+    /// Refuses counts out of range (one sentence naming the option).
+    public func validate() throws {
+        try OptionCheck.positive(examples, "--examples")
+        try OptionCheck.positive(batchSize, "--batch-size", max: 65_536)
+        try OptionCheck.maxLength(maxLength)
+    }
 }
 
 /// A probe's objective made concrete for a set of models: the task, its encoded split and the chosen examples, from

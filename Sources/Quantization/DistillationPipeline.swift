@@ -1,6 +1,7 @@
 import BERT
 import Foundation
 import Numerics
+import Storage
 import Training
 
 /// Hyper-parameters of two-stage distillation (per stage: its own optimizer, warm-up and schedule).
@@ -29,6 +30,16 @@ public struct DistillationOptions: Codable, Sendable, Equatable {
     public var activationLearningRate = 1e-4
 
     public init() {}
+
+    /// Refuses the options a user sets out of range (one sentence naming the option; `epochs` names the epochs).
+    public func validate(epochs: String = "--epochs") throws {
+        try OptionCheck.epochs(epochsPerStage, epochs, allowZero: true)
+        try OptionCheck.positive(batchSize, "--batch-size", max: 65_536)
+        try OptionCheck.positive(evalEvery, "--eval-every")
+        try OptionCheck.positive(logEvery, "--log-every")
+        try OptionCheck.learningRate(learningRate)
+        if let snapshotEvery, snapshotEvery <= 0 { throw OptionError("--save-every must be positive, not \(snapshotEvery)") }
+    }
 
     func fineTuneOptions(stage: Int) -> FineTuneOptions {
         var o = FineTuneOptions()

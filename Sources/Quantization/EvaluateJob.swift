@@ -23,6 +23,12 @@ public struct EvaluateJob: Sendable {
         self.data = data
     }
 
+    /// Refuses, before any work, options out of range (one sentence naming the option).
+    public func validate() throws {
+        try OptionCheck.maxLength(maxLength)
+        try OptionCheck.positive(batchSize, "--batch-size", max: 65_536)
+    }
+
     public func run() throws -> [String: Double] {
         dtype == .float32 ? try run(Float.self) : try run(Double.self)
     }

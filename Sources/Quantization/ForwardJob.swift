@@ -25,6 +25,12 @@ public struct ForwardJob: Sendable {
         self.output = output
     }
 
+    /// Refuses, before any work, options out of range (one sentence naming the option).
+    public func validate() throws {
+        try OptionCheck.positive(batchSize, "--batch-size", max: 65_536)
+        try OptionCheck.maxLength(maxLength)
+    }
+
     /// Runs the model and writes `output`; returns the line that says what was written.
     public func run() throws -> String {
         dtype == .float32 ? try run(Float.self) : try run(Double.self)

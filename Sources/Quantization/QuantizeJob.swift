@@ -1,5 +1,6 @@
 import BERT
 import Foundation
+import Storage
 import Training
 
 /// `binarybert quantize`: a weight-quantized student distilled from a fine-tuned full-precision teacher in two stages
@@ -33,6 +34,21 @@ public struct QuantizeJob: Codable, Sendable, Equatable {
 
     /// The paths it reads.
     public var reads: [String] { [teacher, taskData.data] + (initial.map { [$0] } ?? []) }
+
+    /// Refuses, before any work, options out of range or that do not fit together (one sentence naming the options).
+    public func validate() throws {
+        guard [1, 2, 4, 8].contains(weightBits) else { throw OptionError("--weight-bits must be 1, 2, 4 or 8") }
+        guard [4, 8, 32].contains(activationBits) else { throw OptionError("--act-bits must be 4, 8 or 32") }
+        try distillation.validate()
+        try taskData.validate()
+        try OptionCheck.epochs(teacherEpochs, "--teacher-epochs")
+        try OptionCheck.positive(rankBatches, "--rank-batches", max: 1_000_000)
+        guard width > 0, width <= 1 else { throw OptionError("--width must lie in (0, 1]") }
+        guard ["twn", QuantizationSpec.lossAwareMethod].contains(weightMethod) else { throw OptionError("--weight-method must be twn or laq") }
+        if weightMethod == QuantizationSpec.lossAwareMethod && weightBits != 2 {
+            throw OptionError("--weight-method laq is ternary: it needs --weight-bits 2")
+        }
+    }
 
     /// Distils the student (with `resume`, continues an interrupted run in `output`); with 0 epochs it saves the
     /// quantized initialisation with its dev metrics. `log` gets one line about the student.

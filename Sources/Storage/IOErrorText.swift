@@ -32,6 +32,17 @@ public enum IOErrorText {
         return e.localizedDescription
     }
 
+    /// A Foundation file error that no layer turned into its own sentence, as one: the path and a short reason,
+    /// never "NSCocoaErrorDomain Code=…"; nil for any other error.
+    public static func sentence(_ error: Error) -> String? {
+        let error = error as NSError
+        guard error.domain == NSCocoaErrorDomain else { return nil }
+        let path = (error.userInfo[NSFilePathErrorKey] as? String) ?? (error.userInfo[NSURLErrorKey] as? URL)?.path
+        var reason = reason(error)
+        if reason.hasPrefix("The operation could not be completed"), let path, let explained = explain(path: path) { reason = explained }
+        return "\(path.map { "\($0): " } ?? "")\(reason)"
+    }
+
     /// What is wrong at `path` when an error carries no reason of its own: a parent that is a file, a directory
     /// where a file was expected, a folder that cannot be written, or nil when nothing is visibly wrong.
     public static func explain(path: String) -> String? {

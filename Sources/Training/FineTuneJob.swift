@@ -1,6 +1,7 @@
 import BERT
 import Foundation
 import Numerics
+import Storage
 
 /// `binarybert finetune`: full-precision fine-tuning of `model` on the task into `output` (the best model, its
 /// metrics and log, `checkpoint-last/` to resume from).
@@ -18,6 +19,12 @@ public struct FineTuneJob: Codable, Sendable, Equatable {
 
     /// The paths it reads.
     public var reads: [String] { [model, taskData.data] }
+
+    /// Refuses, before any work, options out of range (one sentence naming the option).
+    public func validate() throws {
+        try options.validate()
+        try taskData.validate()
+    }
 
     /// Trains, continuing from `OUTPUT/checkpoint-last` with `resume`; `log` gets one line about the data.
     public func run(resume: Bool, log: (String) -> Void) throws -> TrainingSummary {

@@ -31,6 +31,17 @@ public struct FineTuneOptions: Codable, Sendable, Equatable {
     public init() {}
 
     var evaluates: Bool { skipEvaluation != true }
+
+    /// Refuses the options a user sets out of range (one sentence naming the option).
+    public func validate() throws {
+        try OptionCheck.epochs(epochs)
+        try OptionCheck.positive(batchSize, "--batch-size", max: 65_536)
+        try OptionCheck.positive(evalEvery, "--eval-every")
+        try OptionCheck.positive(logEvery, "--log-every")
+        try OptionCheck.learningRate(learningRate)
+        try OptionCheck.number(warmupFraction, "--warmup", in: 0.0..<1.0)
+        try OptionCheck.number(weightDecay, "--weight-decay", in: 0.0...1.0)
+    }
 }
 
 /// What a finished run reports (also written to `metrics.json`).

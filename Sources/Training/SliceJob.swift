@@ -1,6 +1,7 @@
 import BERT
 import Foundation
 import Numerics
+import Storage
 import Text
 
 /// `binarybert slice`: `model` narrowed to `width` of its heads and FFN neurons into `output` — the first ones, or
@@ -25,6 +26,14 @@ public struct SliceJob: Sendable {
         self.model = model
         self.width = width
         self.output = output
+    }
+
+    /// Refuses, before any work, options out of range (one sentence naming the option).
+    public func validate() throws {
+        guard width > 0, width <= 1 else { throw OptionError("--width must lie in (0, 1]") }
+        try OptionCheck.positive(ranking?.batches, "--batches", max: 1_000_000)
+        try OptionCheck.positive(ranking?.batchSize, "--batch-size", max: 65_536)
+        try OptionCheck.maxLength(maxLength)
     }
 
     /// Slices and saves the model; returns the line that says what was kept.

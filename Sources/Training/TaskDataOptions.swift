@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// The task data a training command learns from and is evaluated on: the task, its data directory, the tokens per
 /// example, which training examples (all when `subset` is nil) and whether malformed rows are skipped (counted).
@@ -15,6 +16,12 @@ public struct TaskDataOptions: Codable, Sendable, Equatable {
         self.maxLength = maxLength
         self.subset = subset
         self.skipBadRows = skipBadRows
+    }
+
+    /// Refuses a token budget or a subset out of range (one sentence naming the option).
+    public func validate() throws {
+        try OptionCheck.maxLength(maxLength)
+        if let subset, subset.count <= 0 { throw OptionError("\(subset.seed == nil ? "--limit" : "--subset") must be positive, not \(subset.count)") }
     }
 
     /// The task's training (after the subset) and dev examples, encoded with `model`'s tokenizer.

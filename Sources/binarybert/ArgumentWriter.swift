@@ -1,12 +1,17 @@
-/// A command line written from typed options: options with their values in order (none where the value is nil),
-/// options stated only when they are not their defaults, a flag when it is set.
+/// A command line written from typed options: options with their values in order (none where the value is nil; a
+/// `Bool` is a flag, written when true), options stated only when they are not their defaults.
 struct ArgumentWriter {
     private(set) var words: [String]
 
-    init(_ command: String) { words = [command] }
+    init(_ command: String, _ pairs: KeyValuePairs<String, (any CustomStringConvertible)?> = [:]) {
+        words = [command]
+        options(pairs)
+    }
 
     mutating func options(_ pairs: KeyValuePairs<String, (any CustomStringConvertible)?>) {
-        for (name, value) in pairs { if let value { words += [name, value.description] } }
+        for (name, value) in pairs {
+            if let flag = value as? Bool { if flag { words.append(name) } } else if let value { words += [name, value.description] }
+        }
     }
 
     /// Options stated where their value (first) is not the command's default (second), or all of them when
@@ -18,10 +23,6 @@ struct ArgumentWriter {
     /// `NAME=VALUE` in one argument.
     mutating func attached(_ name: String, _ value: String) {
         words.append("\(name)=\(value)")
-    }
-
-    mutating func flag(_ name: String, _ set: Bool) {
-        if set { words.append(name) }
     }
 
     /// `--task`, `--data` and `--max-length`.

@@ -7,11 +7,8 @@ struct BenchLandscapeCommand: ParsableCommand, CheckedArguments {
     static let configuration = CommandConfiguration(commandName: "bench-landscape",
         abstract: "Benchmark surface scans: points/s with the prefix cache against a full forward per point.",
         discussion: """
-        For each --select, a --points sample of the --x × --y grid (filter-normalized directions of --direction-seed) \
-        is evaluated by both paths in alternation, on the first --examples examples of --split. Writes each \
-        selection's directions and evaluated points to OUTPUT/<select>/ for the PyTorch peer \
-        (Benchmarks/peer/torch_landscape.py, which sets the weights and runs a full forward, as loss-landscape does) \
-        and prints one JSON object.
+        Both paths in alternation on a --points sample of each --select's grid; OUTPUT/<select>/ receives the \
+        directions and points for the PyTorch peer, Benchmarks/peer/torch_landscape.py.
         """)
 
     @Option(help: "Model directory.") var model: String

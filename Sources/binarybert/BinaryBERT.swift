@@ -1,10 +1,9 @@
 import ArgumentParser
 import Foundation
-import Training
-import Text
 import Numerics
 import Report
 import Storage
+import Training
 
 @main
 struct BinaryBERTCommand: ParsableCommand {
@@ -34,13 +33,9 @@ struct BinaryBERTCommand: ParsableCommand {
         } catch let error as ValidationError {
             FileHandle.standardError.write("Error: \(error.message)\n".data(using: .utf8)!)
             Foundation.exit(ExitCode.validationFailure.rawValue)
-        } catch let error as NSError where error.domain == NSCocoaErrorDomain {
-            // A Foundation file error that no layer turned into its own sentence: the path and a short reason, never
-            // "NSCocoaErrorDomain Code=…".
-            let path = (error.userInfo[NSFilePathErrorKey] as? String) ?? (error.userInfo[NSURLErrorKey] as? URL)?.path
-            var reason = IOErrorText.reason(error)
-            if reason.hasPrefix("The operation could not be completed"), let path, let explained = IOErrorText.explain(path: path) { reason = explained }
-            FileHandle.standardError.write("Error: \(path.map { "\($0): " } ?? "")\(reason)\n".data(using: .utf8)!)
+        } catch let error where IOErrorText.sentence(error) != nil {
+            // A Foundation file error that no layer turned into its own sentence: the path and a short reason.
+            FileHandle.standardError.write("Error: \(IOErrorText.sentence(error)!)\n".data(using: .utf8)!)
             Foundation.exit(EXIT_FAILURE)
         } catch {
             exit(withError: error)

@@ -22,10 +22,6 @@ struct ExportCommand: ParsableCommand {
     var job: ExportJob { ExportJob(model: model, output: output) }
 
     static func arguments(_ job: ExportJob) -> [String] {
-        var a = ArgumentWriter("export")
-        a.options(["--model": job.model])
-        a.flag("--packed", true)
-        a.options(["--output": job.output])
-        return a.words
+        ArgumentWriter("export", ["--model": job.model, "--packed": true, "--output": job.output]).words
     }
 }

@@ -2,8 +2,6 @@ import ArgumentParser
 import BERT
 import Curvature
 import Numerics
-import Training
-import Probe
 
 extension HessianAnalysis.Space: ExpressibleByArgument {}
 extension HessianAnalysis.Method: ExpressibleByArgument {}
@@ -12,37 +10,21 @@ extension CurvatureProduct: ExpressibleByArgument {}
 extension CurvatureScale: ExpressibleByArgument {}
 
 /// `binarybert hessian`: curvature of a model's loss by exact Hessian-vector products.
-struct HessianCommand: ParsableCommand, CheckedArguments {
+struct HessianCommand: OutputCommand, CheckedArguments {
     static let configuration = CommandConfiguration(commandName: "hessian",
         abstract: "Curvature of the loss: extreme Hessian eigenpairs, trace, spectral density, per-module λ_max/λ_min.",
         discussion: """
-        The objective is fixed: the mean loss over the first --examples examples of --split in file order (or a seeded \
-        subset with --sample-seed), in eval mode, in batches of --batch-size, every activation quantizer frozen. \
-        Hessian-vector products are exact (Pearlmutter's R-operator), not finite differences. For quantized models the \
-        Hessian is taken with respect to the quantized weights ŵ that the forward pass reads, and activation quantizers \
-        pass tangents as the straight-through estimator does: it is the Hessian of the STE surrogate, what PyTorch's \
-        double backward through fake quantization computes. A split (TWS) model is probed in its effective weights \
-        ŵ₁ + ŵ₂ (--space effective, comparable with ternary and BWN models); --space pair takes the halves, whose \
-        Hessian [[H, H], [H, H]] has every eigenvalue doubled.
-
-        --curvature ggn takes the generalized Gauss–Newton matrix Jᵀ H_out J instead (J the logits' Jacobian, H_out the \
-        loss's Hessian in the logits; positive semi-definite) with the same objective and conventions; --scale weights \
-        or steps takes the scale-invariant view D·C·D, D = diag(|w|) (latent weights where the model has them) or D = \
-        each quantized tensor's quantization step α (quantized models only). Both apply to --select and --per-module \
-        (whose table is then OUTPUT/per-module-<curvature>[-<scale>].csv); eigenvectors of a scaled view are in the \
-        scaled coordinates u = D⁻¹w.
+        The objective: the mean loss over the first --examples examples of --split (or a seeded subset, --sample-seed), \
+        eval mode, activation quantizers frozen. Products are exact (Pearlmutter's R-operator); a quantized model's \
+        Hessian is taken in the weights ŵ its forward reads (the STE surrogate's), a split model's in ŵ₁ + ŵ₂ (--space \
+        pair: in the halves). --curvature and --scale apply to --select and --per-module.
 
         Selections (--select): KIND@LAYERS[+KIND@LAYERS…], KIND one of \(ParameterSelection.Kind.allCases.map(\.rawValue).joined(separator: ", ")); \
         LAYERS like 0,1 or 0-3 or *; embeddings, pooler and classifier take no layers. Weight matrices only unless \
         --include-biases.
 
-        --per-module computes, for every --model, λ_max and λ_min of each module block (\(CurvatureModule.allCases.map(\.rawValue).joined(separator: ", "))) \
-        in every layer on each of --batches disjoint mini-batches, written to OUTPUT/per-module.csv; an interrupted table \
-        resumes without recomputing finished cells. Ratios to the first --model are ratios of means with seeded \
-        bootstrap 95% intervals over layers × batches.
-
-        Writes OUTPUT/hessian.json (and per-module.csv, eigenvectors as OUTPUT/<model>/top-i.safetensors named after \
-        the selected tensors, sign fixed) atomically; progress on standard error; one JSON summary on standard output.
+        Writes OUTPUT/hessian.json, per-module[-<curvature>[-<scale>]].csv (an interrupted table resumes) and the \
+        eigenvectors as OUTPUT/<model>/top-i.safetensors. Definitions and conventions: Analyses/README.md.
         """)
 
     @Option(help: "Model directory (repeat for several: full precision, quantized, split or packed).") var model: [String] = []
@@ -50,39 +32,31 @@ struct HessianCommand: ParsableCommand, CheckedArguments {
     @Flag(help: "Add the selected modules' biases and LayerNorm parameters.") var includeBiases = false
     @Option(help: "Largest-algebraic eigenpairs to compute.") var topK = 1
     @Option(help: "Smallest-algebraic eigenpairs to compute (Lanczos only).") var bottomK = 0
-    @Option(help: "Eigensolver: \(HessianAnalysis.Method.allCases.map(\.rawValue).joined(separator: ", ")) (power: PyHessian's rule, largest |λ|).")
-    var method: HessianAnalysis.Method = .lanczos
+    @Option(help: "Eigensolver (power: PyHessian's rule, largest |λ|).") var method: HessianAnalysis.Method = .lanczos
     @Option(help: "Lanczos: converged when the Ritz residual ≤ tol·‖T‖; power: relative change of θ below tol.") var tol = 1e-4
     @Option(help: "HVP budget of the eigensolver (per eigenvalue for power iteration; per cell for --per-module).") var maxHvps = 100
     @Flag(help: "Estimate the trace.") var trace = false
     @Option(help: "HVPs of the trace estimate (default: \(HessianAnalysis.Request().probes)).") var traceMatvecs: Int?
     /// The old name of --trace-matvecs, still read (scripts and the markers of earlier reports use it).
     @Option(name: .customLong("probes"), help: .hidden) var probes: Int?
-    @Option(help: "Trace estimator: \(TraceEstimator.Method.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var estimator: TraceEstimator.Method = .hutchpp
+    @Option(help: "Trace estimator.") var estimator: TraceEstimator.Method = .hutchpp
     @Flag(help: "Estimate the spectral density by stochastic Lanczos quadrature.") var density = false
     @Option(help: "SLQ runs.") var runs = 4
     @Option(help: "Lanczos steps per SLQ run.") var steps = 40
     @Option(help: "Gaussian smoothing σ of the density (default: 1% of the nodes' spread).") var sigma: Double?
     @Option(help: "Points of the density grid.") var grid = 256
-    @Flag(help: "Per-module λ_max and λ_min table (the paper's Fig. 3).") var perModule = false
+    @Flag(help: "Per-module λ_max and λ_min table (the paper's Fig. 3), on each of --batches mini-batches.") var perModule = false
     @Option(help: "With --per-module: disjoint mini-batches of --batch-size examples.") var batches = 2
     @Option(help: "With --per-module or --heterogeneity: layers, e.g. 0-5 or 0,3 (default: all).") var layers: String?
-    @Flag(help: "Spectral density of every module kind in --layers (SLQ, --runs × --steps) and the Jensen–Shannon distance between every two blocks.")
-    var heterogeneity = false
-    @Flag(help: "Compare the second-order prediction gᵀε + ½εᵀHε of quantizing the selection with the loss change measured.")
-    var quadraticCheck = false
-    @Flag(help: "With --quadratic-check: λ_max of the Hessian at w on the selection by Lanczos (--tol, --max-hvps) and the paper's bound ½λ_max‖ε‖².")
-    var quadraticBound = false
-    @Option(help: "Space: \(HessianAnalysis.Space.allCases.map(\.rawValue).joined(separator: ", ")) (pair: a split model's halves).")
-    var space: HessianAnalysis.Space = .effective
-    @Option(help: "Curvature matrix (ggn: the generalized Gauss–Newton Jᵀ H_out J, positive semi-definite).")
-    var curvature: CurvatureProduct = .hessian
-    @Option(help: "Scale-invariant view D·C·D (weights: D = diag(|w|); steps: D = the quantization step α per tensor).")
-    var scale: CurvatureScale = .none
+    @Flag(help: "Spectral density of each module kind in --layers (SLQ) and their Jensen–Shannon distances.") var heterogeneity = false
+    @Flag(help: "Compare the second-order prediction gᵀε + ½εᵀHε of quantizing the selection with the loss change measured.") var quadraticCheck = false
+    @Flag(help: "With --quadratic-check: λ_max at w by Lanczos and the paper's bound ½λ_max‖ε‖².") var quadraticBound = false
+    @Option(help: "Space (pair: a split model's halves).") var space: HessianAnalysis.Space = .effective
+    @Option(help: "Curvature matrix (ggn: the generalized Gauss–Newton Jᵀ H_out J, positive semi-definite).") var curvature: CurvatureProduct = .hessian
+    @Option(help: "Scale-invariant view D·C·D (weights: D = diag(|w|); steps: D = the quantization step α per tensor).") var scale: CurvatureScale = .none
     @Option(help: "Start Lanczos from these eigenvector files of an earlier run (repeatable).") var warmStart: [String] = []
     @Flag(help: "Accept --warm-start files computed on another model (same tensor names, another sha256).") var allowOtherModel = false
-    @Option(help: "Compute in \(DType.allCases.map(\.rawValue).joined(separator: " or ")).") var dtype: DType = .float64
+    @Option(help: "Precision of the computation.") var dtype: DType = .float64
     @Option(help: "Seed of every random vector.") var seed: UInt64 = 0
     @Option(help: "Output directory.") var output: String
     @OptionGroup var objective: ProbeObjectiveArguments
@@ -94,14 +68,8 @@ struct HessianCommand: ParsableCommand, CheckedArguments {
         try job.validate()
     }
 
-    func run() throws {
-        try OutputClaim.with(output) {
-            try threading.apply()
-            try printJSONLine(try job.run(version: BinaryBERTVersion.string, log: standardError))
-        }
-    }
+    func execute() throws { try printJSONLine(try job.run(version: BinaryBERTVersion.string, log: standardError)) }
 
-    /// The command's typed options.
     var job: HessianJob {
         var r = HessianAnalysis.Request()
         r.space = space; r.topK = topK; r.bottomK = bottomK; r.method = method; r.tolerance = tol
@@ -126,26 +94,22 @@ struct HessianCommand: ParsableCommand, CheckedArguments {
         a.options(["--select": job.select])
         a.nondefault(["--top-k": (r.topK, d.topK)], always: job.select != nil)
         a.nondefault(["--bottom-k": (r.bottomK, d.bottomK)])
-        a.flag("--include-biases", job.includeBiases)
+        a.options(["--include-biases": job.includeBiases])
         a.nondefault(["--method": (r.method.rawValue, d.method.rawValue)])
         let solves = job.select != nil && (r.topK > 0 || r.bottomK > 0 || r.quadraticBound)
         func budget(always: Bool) { a.nondefault(["--tol": (r.tolerance, d.tolerance), "--max-hvps": (r.maxHVPs, d.maxHVPs)], always: always) }
         if solves { budget(always: true) }
-        a.flag("--trace", r.trace)
+        a.options(["--trace": r.trace])
         a.nondefault(["--estimator": (r.estimator.rawValue, d.estimator.rawValue), "--trace-matvecs": (r.probes, d.probes)], always: r.trace)
-        a.flag("--density", r.density)
-        a.flag("--heterogeneity", job.heterogeneity)
+        a.options(["--density": r.density, "--heterogeneity": job.heterogeneity])
         a.nondefault(["--runs": (r.runs, d.runs), "--steps": (r.steps, d.steps)], always: r.density || job.heterogeneity)
         a.options(["--sigma": r.sigma])
         a.nondefault(["--grid": (r.gridPoints, d.gridPoints)])
-        a.flag("--quadratic-check", r.quadraticCheck)
-        a.flag("--quadratic-bound", r.quadraticBound)
+        a.options(["--quadratic-check": r.quadraticCheck, "--quadratic-bound": r.quadraticBound])
         a.nondefault(["--space": (r.space.rawValue, d.space.rawValue), "--curvature": (r.view.product.rawValue, d.view.product.rawValue),
-                   "--scale": (r.view.scale.rawValue, d.view.scale.rawValue)])
+                      "--scale": (r.view.scale.rawValue, d.view.scale.rawValue)])
         for w in job.warmStart { a.options(["--warm-start": w]) }
-        a.flag("--allow-other-model", r.allowOtherModel)
-        a.flag("--per-module", job.perModule)
-        a.options(["--layers": job.layers])
+        a.options(["--allow-other-model": r.allowOtherModel, "--per-module": job.perModule, "--layers": job.layers])
         a.nondefault(["--batches": (job.batches, HessianJob(models: [], objective: o, output: "").batches)], always: job.perModule)
         a.objectiveExamples(o)
         if !solves { budget(always: job.perModule) }

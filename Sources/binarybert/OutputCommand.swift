@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Storage
 import Training
 
 /// A command that writes an output directory: `run()` claims the directory (locked, cleared of what crashed runs
@@ -16,4 +18,15 @@ extension OutputCommand {
             try execute()
         }
     }
+}
+
+/// Prints `value` as one line of JSON (the project's convention: snake_case, sorted keys) on standard output: the
+/// commands' machine-readable result.
+func printJSONLine<V: Encodable>(_ value: V) throws {
+    print(try JSONFormat.line(value))
+}
+
+/// A progress line on standard error.
+func standardError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import Plotting
 
 extension TidyPlot.Kind: ExpressibleByArgument {}
@@ -10,28 +9,19 @@ struct PlotCommand: ParsableCommand, CheckedArguments {
     static let configuration = CommandConfiguration(commandName: "plot",
         abstract: "Draw line charts, heatmaps or contour maps from a tidy CSV file into an SVG figure.",
         discussion: """
-        Each row is one observation. --kind line (the default): --x and --y name numeric columns; --group makes one line per value of a column,
-        --panel one panel per value of another (panels share a legend and colours). Rows repeating an x within a line
-        (several seeds) are averaged, with a band of ± one standard deviation (--band). Empty cells break a line
-        (or are skipped, with --connect-gaps).
-        Example:
-          binarybert plot --csv Plots/training-curves.csv --x epoch --y dev_accuracy --group model --panel panel \\
-            --panel-format "{}" --output Plots/training-curves.svg
-        --kind heatmap / contour / surface: --x and --y name the grid's coordinates and --z the value; one panel per
-        --panel value, every panel on one colour scale (viridis, with a colour bar); contour adds --levels labelled
-        contour lines (heatmap: only with --levels); surface draws a shaded 3-D mesh. Example:
-          binarybert plot --kind contour --csv runs/ones-bwn/surface.csv --x x --y y --z loss --levels 8 \\
-            --output runs/ones-bwn/surface.svg
+        Each row is one observation. --kind line: --x and --y name numeric columns, one line per --group value, one \
+        panel per --panel value; rows repeating an x within a line (seeds) are averaged, with a --band. heatmap, \
+        contour and surface: --x and --y name the grid's coordinates, --z the value, every panel on one colour scale.
+          binarybert plot --kind contour --csv runs/ones-bwn/surface.csv --x x --y y --z loss --output surface.svg
         """)
 
-    @Option(help: "What to draw: \(TidyPlot.Kind.allCases.map(\.rawValue).joined(separator: ", ")).") var kind: TidyPlot.Kind = .line
+    @Option(help: "What to draw.") var kind: TidyPlot.Kind = .line
     @Option(help: "Heatmap/contour: the column of the value drawn.") var z: String?
     @Option(help: "Heatmap/contour: number of contour levels (evenly spaced round values; contour default 8).") var levels: Int?
     @Option(help: "Heatmap/contour: the colour bar's label (default: the z column).") var colorLabel: String?
     @Option(help: "Bar: columns of each bar's error-bar ends (LOWER,UPPER).") var errorColumns: String?
     @Option(help: "Bar: a dashed reference line at this y (e.g. 1 for ratios).") var reference: Double?
-    @Option(help: "Bar: a column drawn as one dot per row over its bar (e.g. each replicate's value; the rows of a bar repeat its value).")
-    var points: String?
+    @Option(help: "Bar: a column drawn as one dot per row over its bar (e.g. each replicate's value; the rows of a bar repeat its value).") var points: String?
     @Option(help: "y axis spacing: linear, or log10 (spectral densities, the default of --kind density, which draws missing and non-positive values on the axis floor; --kind line leaves them out).") var ySpacing = "linear"
 
     @Option(help: "Tidy CSV file with a header row.") var csv: String
@@ -39,28 +29,20 @@ struct PlotCommand: ParsableCommand, CheckedArguments {
     @Option(help: "Column(s) for the y axis (repeat for several lines).") var y: [String]
     @Option(help: "One line per value of this column.") var group: String?
     @Option(help: "One panel per value of this column.") var panel: String?
-    @Option(name: .customLong("where"), help: "Keep only rows whose COLUMN equals VALUE (COLUMN=VALUE; repeatable, all must hold).")
-    var filters: [String] = []
-    @Option(help: "Band around a line whose x repeats: std (± one standard deviation), range (min…max) or none.")
-    var band: String = "std"
+    @Option(name: .customLong("where"), help: "Keep only rows whose COLUMN equals VALUE (COLUMN=VALUE; repeatable, all must hold).") var filters: [String] = []
+    @Option(help: "Band around a line whose x repeats: std (± one standard deviation), range (min…max) or none.") var band: String = "std"
     @Option(help: "Figure title.") var title: String?
     @Option(help: "x axis label (default: the x column).") var xLabel: String?
     @Option(help: "y axis label (default: the y column(s)).") var yLabel: String?
     @Option(help: "Panel title, {} standing for the panel's value (default: \"COLUMN {}\").") var panelFormat: String?
     @Option(help: "Fixed x range LOW,HIGH.") var xRange: String?
     @Option(help: "Fixed y range LOW,HIGH.") var yRange: String?
-    @Option(help: "x axis spacing: linear, or log2 (equal ratios, ticks at powers of two; every x must be positive).")
-    var xSpacing = "linear"
+    @Option(help: "x axis spacing: linear, or log2 (equal ratios, ticks at powers of two; every x must be positive).") var xSpacing = "linear"
     @Flag(help: "Drop rows with an empty y instead of breaking the line there.") var connectGaps = false
     @Option(help: "Panels per row.") var columns = 2
     @Option(help: "Output SVG file.") var output: String
 
-    func check() throws {
-        try OptionCheck.positive(levels, "--levels", max: 100)
-        try OptionCheck.positive(columns, "--columns", max: 64)
-        if let reference, !reference.isFinite { throw ValidationError("--reference must be a finite number, not \(reference)") }
-        _ = try plot()
-    }
+    func check() throws { try plot().validate() }
 
     func run() throws {
         try printJSONLine(try plot().draw(csv: csv, output: output))
@@ -68,21 +50,19 @@ struct PlotCommand: ParsableCommand, CheckedArguments {
 
     /// The figure these options ask for (the options given as text checked here: a refusal is a usage error).
     func plot() throws -> TidyPlot {
-        guard let bandKind = Series.Band(rawValue: band) else {
-            throw ValidationError("--band must be one of \(Series.Band.allCases.map(\.rawValue).joined(separator: ", ")), not '\(band)'")
-        }
-        guard let spacing = AxisSpacing(rawValue: xSpacing) else {
-            throw ValidationError("--x-spacing must be one of \(AxisSpacing.allCases.map(\.rawValue).joined(separator: ", ")), not '\(xSpacing)'")
-        }
-        guard let yAxis = AxisSpacing(rawValue: ySpacing), yAxis != .log2 else {
-            throw ValidationError("--y-spacing must be linear or log10, not '\(ySpacing)'")
+        func parse<E: RawRepresentable & CaseIterable>(_ text: String, _ option: String, _ cases: [E] = Array(E.allCases)) throws -> E where E.RawValue == String {
+            guard let value = E(rawValue: text), cases.contains(where: { $0.rawValue == text }) else {
+                throw ValidationError("\(option) must be \(cases.count == 2 ? cases.map(\.rawValue).joined(separator: " or ") : "one of " + cases.map(\.rawValue).joined(separator: ", ")), not '\(text)'")
+            }
+            return value
         }
         var plot = TidyPlot(kind: kind, x: x, y: y)
-        plot.z = z; plot.group = group; plot.panel = panel; plot.filters = filters; plot.band = bandKind
+        plot.z = z; plot.group = group; plot.panel = panel; plot.filters = filters; plot.band = try parse(band, "--band")
         plot.title = title; plot.xLabel = xLabel; plot.yLabel = yLabel; plot.panelFormat = panelFormat
         plot.xRange = try xRange.map { try TidyPlot.range(parsing: $0, option: "--x-range") }
         plot.yRange = try yRange.map { try TidyPlot.range(parsing: $0, option: kind == .line || kind == .density || kind == .bar ? "--y-range" : "--y-range (the colour range)") }
-        plot.xSpacing = spacing
+        plot.xSpacing = try parse(xSpacing, "--x-spacing")
+        let yAxis: AxisSpacing = try parse(ySpacing, "--y-spacing", [.linear, .log10])
         plot.ySpacing = kind == .density && ySpacing == "linear" ? nil : yAxis
         plot.connectGaps = connectGaps; plot.columns = columns; plot.levels = levels; plot.colorLabel = colorLabel
         plot.reference = reference; plot.points = points

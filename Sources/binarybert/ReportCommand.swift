@@ -3,6 +3,7 @@ import Foundation
 import Training
 import Numerics
 import Report
+import Storage
 
 extension ReportSpec.Preset: ExpressibleByArgument {}
 extension WorkflowExport.Engine: ExpressibleByArgument {}

@@ -3,14 +3,12 @@ import Training
 
 /// `binarybert slice`: a narrower model (first or most important heads and FFN neurons), as the half-width network
 /// BinaryBERT splits.
-struct SliceCommand: OutputCommand {
+struct SliceCommand: OutputCommand, CheckedArguments {
     static let configuration = CommandConfiguration(commandName: "slice",
         abstract: "Keep ⌈heads·W⌉ attention heads and ⌊FFN·W⌋ neurons of every layer (DynaBERT-style width).",
         discussion: """
-        Without --rank the first heads and neurons are kept. With --rank (needs --task and --data) the model is first \
-        reordered by importance (Σ over --batches training batches of |∂L/∂mask| for masks on every head's context \
-        and every FFN activation, task loss on the gold labels, dropout off), so the most important ones are kept; \
-        OUTPUT/importance.json records the scores and the orderings.
+        With --rank the most important ones are kept (Σ over --batches training batches of |∂L/∂mask| for masks on \
+        every head's context and FFN activation; OUTPUT/importance.json records the scores), else the first ones.
         """)
 
     @Option(help: "Full-precision model directory.") var model: String
@@ -25,22 +23,20 @@ struct SliceCommand: OutputCommand {
     @Option(help: "Seed of the batch sampling.") var seed: UInt64 = 42
     @OptionGroup var threading: ThreadOptions
 
-    func validate() throws {
-        guard width > 0, width <= 1 else { throw ValidationError("--width must lie in (0, 1]") }
+    func check() throws {
         if rank, task == nil || data == nil { throw ValidationError("--rank needs --task and --data") }
-        try OptionCheck.positive(batches, "--batches", max: 1_000_000)
-        try OptionCheck.positive(batchSize, "--batch-size", max: 65_536)
-        try OptionCheck.maxLength(maxLength)
+        try job(ranked: true).validate()  // the ranking's options are checked with or without --rank
     }
 
-    func execute() throws {
+    func execute() throws { standardError(try job(ranked: rank).run()) }
+
+    func job(ranked: Bool) -> SliceJob {
         var job = SliceJob(model: model, width: width, output: output)
         job.maxLength = maxLength
-        if rank, let task, let data {
-            var r = SliceJob.Ranking(task: task, data: data)
-            r.batches = batches; r.batchSize = batchSize; r.seed = seed
-            job.ranking = r
+        if ranked {
+            job.ranking = SliceJob.Ranking(task: task ?? "", data: data ?? "")
+            job.ranking?.batches = batches; job.ranking?.batchSize = batchSize; job.ranking?.seed = seed
         }
-        standardError(try job.run())
+        return job
     }
 }

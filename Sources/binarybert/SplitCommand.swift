@@ -16,9 +16,5 @@ struct SplitCommand: ParsableCommand {
 
     var job: SplitJob { SplitJob(model: model, output: output) }
 
-    static func arguments(_ job: SplitJob) -> [String] {
-        var a = ArgumentWriter("split")
-        a.options(["--model": job.model, "--output": job.output])
-        return a.words
-    }
+    static func arguments(_ job: SplitJob) -> [String] { ArgumentWriter("split", ["--model": job.model, "--output": job.output]).words }
 }

@@ -3,7 +3,9 @@ import Report
 import Storage
 
 /// The report's stage commands on this command line: each written as the arguments of its command (the commands
-/// own their flags) and read back through the same parser a user's command line goes through.
+/// own their flags: a command's `job` is its typed options, and its `arguments(job)` states the options the report
+/// always states and the others where they are not the default) and read back through the same parser a user's
+/// command line goes through.
 struct StageArguments: StageCommandLine {
     func arguments(_ command: StageCommand, threads: Int?, resume: Bool) -> [String] {
         var words: [String]

@@ -1,12 +1,12 @@
 import ArgumentParser
 import Numerics
+import Storage
 
 /// `--threads`, shared by the commands that compute.
-struct ThreadOptions: ParsableArguments {
-    @Option(help: "Threads for the GEMM splitter and the kernels (default: all cores; OpenBLAS itself runs single-threaded).")
-    var threads: Int?
+struct ThreadOptions: CheckedArguments {
+    @Option(help: "Threads for the GEMM splitter and the kernels (default: all cores; OpenBLAS itself runs single-threaded).") var threads: Int?
 
-    func validate() throws {
+    func check() throws {
         if let threads { try OptionCheck.integer(threads, "--threads", in: 1...1024) }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Numerics
+import Storage
 
 /// Forward and forward+backward throughput of a BERT-shaped model with random weights and token ids (dropout off, as
 /// in the PyTorch peer), against the machine's measured GEMM peak in the same precision. FLOPs count matrix products
@@ -11,6 +12,17 @@ public enum ThroughputBenchmark {
         public var warmup = 2, iterations = 5
         public var seed: UInt64 = 0
         public init() {}
+
+        /// Refuses a shape or a count out of range (one sentence naming the option).
+        public func validate() throws {
+            for (name, value, max) in [("--batch", batch, 4096), ("--seq", seq, 8192), ("--num-layers", layers, 96), ("--hidden", hidden, 16_384),
+                                       ("--heads", heads, 256), ("--intermediate", intermediate, 65_536), ("--vocab", vocab, 1_000_000),
+                                       ("--iters", iterations, 10_000)] {
+                try OptionCheck.positive(value, name, max: max)
+            }
+            try OptionCheck.integer(warmup, "--warmup", in: 0...10_000)
+            guard hidden % heads == 0 else { throw OptionError("--hidden must be a multiple of --heads") }
+        }
     }
 
     /// What `binarybert bench` reports: the shape, the machine, the median seconds of each pass, tokens/s, GFLOP/s
