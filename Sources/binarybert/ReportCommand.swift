@@ -10,7 +10,7 @@ extension WorkflowExport.Engine: ExpressibleByArgument {}
 
 /// `binarybert report`: the main job. Runs an analysis spec's stages (train, quantize, split, probe) as child
 /// commands, reusing every finished one, and writes the figures, their CSVs and REPORT.md with verdicts.
-struct ReportCommand: ParsableCommand {
+struct ReportCommand: ParsableCommand, CheckedArguments {
     static let configuration = CommandConfiguration(commandName: "report",
         abstract: "Run an analysis preset end to end (teacher, students, TWS, probes) and write figures, CSVs and REPORT.md with verdicts.",
         discussion: """
@@ -52,7 +52,7 @@ struct ReportCommand: ParsableCommand {
     var planHash: String?
     @OptionGroup var threading: ThreadOptions
 
-    func validate() throws {
+    func check() throws {
         if let jobs { try OptionCheck.integer(jobs, "--jobs", in: 1...256) }
         if workflow != nil, runStage != nil || renderOnly || dryRun || printSpec {
             throw ValidationError("--workflow writes the workflow and runs nothing: it takes no --run-stage, --render-only, --dry-run or --print-spec")
