@@ -3,7 +3,7 @@ import BERT
 import Numerics
 
 /// Forward and forward+backward throughput of a BERT-shaped model, and the machine's measured sgemm peak.
-struct BenchCommand: ParsableCommand, CheckedArguments {
+struct BenchCommand: ThreadedCommand, CheckedArguments {
     static let configuration = CommandConfiguration(commandName: "bench",
         abstract: "Measure forward and forward+backward tokens/s (random weights) against a measured sgemm peak.",
         discussion: """
@@ -35,7 +35,6 @@ struct BenchCommand: ParsableCommand, CheckedArguments {
     func check() throws { try setup.validate() }
 
     func run() throws {
-        try threading.apply()
         let result = dtype == .float32 ? try ThroughputBenchmark.run(Float.self, setup: setup, dtype: dtype.rawValue, log: standardError)
             : try ThroughputBenchmark.run(Double.self, setup: setup, dtype: dtype.rawValue, log: standardError)
         if json { return try printJSONLine(result) }

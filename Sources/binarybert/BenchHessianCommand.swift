@@ -7,7 +7,7 @@ import Storage
 extension HessianBenchmarkJob.MemoryProbe: ExpressibleByArgument {}
 
 /// `binarybert bench-hessian`: the curvature engine's cost on a real model, side by side in one run.
-struct BenchHessianCommand: ParsableCommand, CheckedArguments {
+struct BenchHessianCommand: ThreadedCommand, CheckedArguments {
     static let configuration = CommandConfiguration(commandName: "bench-hessian",
         abstract: "Benchmark HVPs: cost against a gradient, HVPs to the top eigenvalues (Lanczos vs power iteration), peak memory.",
         discussion: """
@@ -43,7 +43,6 @@ struct BenchHessianCommand: ParsableCommand, CheckedArguments {
     }
 
     func run() throws {
-        try threading.apply()
         let log = { standardError("bench-hessian: " + $0) }
         if let memoryProbe { return try printJSONLine(try job.memoryProbe(memoryProbe, log: log)) }
         let report = try job.run(version: BinaryBERTVersion.string, log: log) { probe, examples in

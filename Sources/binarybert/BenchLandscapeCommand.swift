@@ -3,7 +3,7 @@ import Foundation
 import Landscape
 
 /// `binarybert bench-landscape`: points/s of surface scans, prefix-cached against a full forward per point.
-struct BenchLandscapeCommand: ParsableCommand, CheckedArguments {
+struct BenchLandscapeCommand: ThreadedCommand, CheckedArguments {
     static let configuration = CommandConfiguration(commandName: "bench-landscape",
         abstract: "Benchmark surface scans: points/s with the prefix cache against a full forward per point.",
         discussion: """
@@ -30,7 +30,6 @@ struct BenchLandscapeCommand: ParsableCommand, CheckedArguments {
     func grid() throws -> SurfaceGrid { try SurfaceGrid.checked(x: try GridAxis(parsing: x, option: "--x"), y: try GridAxis(parsing: y, option: "--y")) }
 
     func run() throws {
-        try threading.apply()
         try printJSONLine(try LandscapeBenchmark.run(model: model, objective: objective.options(examples: 256, split: .dev), selections: select, grid: try grid(),
                                                      gridText: "\(x) × \(y)", points: points, seed: directionSeed, output: output.map { URL(fileURLWithPath: $0) },
                                                      version: BinaryBERTVersion.string, log: { standardError("bench-landscape: " + $0) }))

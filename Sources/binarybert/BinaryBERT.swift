@@ -24,6 +24,7 @@ struct BinaryBERTCommand: ParsableCommand {
         var command: ParsableCommand
         do { command = try parseAsRoot() } catch { exit(withError: error) }
         do {
+            try (command as? ThreadedCommand)?.threading.apply()
             try command.run()
         } catch let error as UsageError where error.isUsageError {
             // An option refused once the command runs (it did not fit what the run read): a usage error like those of

@@ -3,7 +3,7 @@ import Numerics
 import Quantization
 
 /// `binarybert evaluate`: task metrics of a model directory on a split, as one JSON object on stdout.
-struct EvaluateCommand: ParsableCommand, CheckedArguments {
+struct EvaluateCommand: ThreadedCommand, CheckedArguments {
     static let configuration = CommandConfiguration(commandName: "evaluate",
         abstract: "Evaluate a model on a task split; prints one JSON object of metrics on stdout.")
 
@@ -23,8 +23,5 @@ struct EvaluateCommand: ParsableCommand, CheckedArguments {
 
     func check() throws { try job.validate() }
 
-    func run() throws {
-        try threading.apply()
-        try printJSONLine(try job.run())
-    }
+    func run() throws { try printJSONLine(try job.run()) }
 }

@@ -3,7 +3,7 @@ import Numerics
 import Quantization
 
 /// `binarybert forward`: hidden states, pooled output and logits of a model for the examples of a file.
-struct ForwardCommand: ParsableCommand, CheckedArguments {
+struct ForwardCommand: ThreadedCommand, CheckedArguments {
     static let configuration = CommandConfiguration(commandName: "forward",
         abstract: "Run a model on text lines (or token ids) and write its outputs to a safetensors file.",
         discussion: """
@@ -30,8 +30,5 @@ struct ForwardCommand: ParsableCommand, CheckedArguments {
 
     func check() throws { try job.validate() }
 
-    func run() throws {
-        try threading.apply()
-        standardError(try job.run())
-    }
+    func run() throws { standardError(try job.run()) }
 }

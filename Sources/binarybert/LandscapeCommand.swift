@@ -8,7 +8,7 @@ extension PerturbationSpace: ExpressibleByArgument {}
 extension OneDPolicy: ExpressibleByArgument {}
 
 /// `binarybert landscape`: 1-D and 2-D loss-surface scans, resumable and shardable, with surface statistics.
-struct LandscapeCommand: ParsableCommand, CheckedArguments {
+struct LandscapeCommand: ThreadedCommand, CheckedArguments {
     static let configuration = CommandConfiguration(commandName: "landscape",
         abstract: "Loss-surface scans along random, filter-normalized, all-ones, Hessian or model-difference directions.",
         discussion: """
@@ -55,7 +55,6 @@ struct LandscapeCommand: ParsableCommand, CheckedArguments {
     }
 
     func run() throws {
-        try threading.apply()
         try OutputClaim.with(output ?? merge[0]) {
             if !merge.isEmpty { return try printJSONLine(try SurfaceMerge.mergeLine(merge.map { URL(fileURLWithPath: $0) }, into: URL(fileURLWithPath: output ?? merge[0]))) }
             try printJSONLine(try job().run(version: BinaryBERTVersion.string, environment: ProcessInfo.processInfo.environment, log: standardError))

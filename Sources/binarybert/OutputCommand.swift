@@ -4,20 +4,14 @@ import Storage
 import Training
 
 /// A command that writes an output directory: `run()` claims the directory (locked, cleared of what crashed runs
-/// left; removed again when a refused run leaves it empty), applies `--threads`, and calls `execute()`.
-protocol OutputCommand: ParsableCommand {
+/// left; removed again when a refused run leaves it empty) and calls `execute()`.
+protocol OutputCommand: ThreadedCommand {
     var output: String { get }
-    var threading: ThreadOptions { get }
     func execute() throws
 }
 
 extension OutputCommand {
-    func run() throws {
-        try OutputClaim.with(output) {
-            try threading.apply()
-            try execute()
-        }
-    }
+    func run() throws { try OutputClaim.with(output) { try execute() } }
 }
 
 /// Prints `value` as one line of JSON (the project's convention: snake_case, sorted keys) on standard output: the

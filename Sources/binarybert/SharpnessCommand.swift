@@ -5,7 +5,7 @@ extension AdaptiveSharpness.Scale: ExpressibleByArgument {}
 extension AdaptiveSharpness.Ball: ExpressibleByArgument {}
 
 /// `binarybert sharpness`: average- and worst-case adaptive sharpness of each model at a stated ρ.
-struct SharpnessCommand: ParsableCommand, CheckedArguments {
+struct SharpnessCommand: ThreadedCommand, CheckedArguments {
     static let configuration = CommandConfiguration(commandName: "sharpness",
         abstract: "Adaptive sharpness (average and worst case) of each model's loss at radius --rho, scale-invariant per weight.",
         discussion: """
@@ -37,10 +37,7 @@ struct SharpnessCommand: ParsableCommand, CheckedArguments {
         try job.validate()
     }
 
-    func run() throws {
-        try threading.apply()
-        try printJSONLine(try job.run(log: { standardError("sharpness: " + $0) }))
-    }
+    func run() throws { try printJSONLine(try job.run(log: { standardError("sharpness: " + $0) })) }
 
     static func arguments(_ job: SharpnessJob) -> [String] {
         let d = SharpnessJob(models: [], select: job.select, rho: job.rho, objective: job.objective), o = job.objective
