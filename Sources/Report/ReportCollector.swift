@@ -408,7 +408,8 @@ public enum ReportFiles {
     public static let heterogeneity = "heterogeneity.csv"
     public static let heterogeneitySummary = "heterogeneity-summary.csv"
     public static let sharpness = "sharpness.csv"
-    public static let sharpnessSummary = "sharpness-summary.csv"
+    /// One case's summary over replicates (the figure `sharpness-<case>.svg` is drawn from it).
+    public static func sharpness(case name: String) -> String { "sharpness-\(name).csv" }
     public static let curves = "tws-curves.csv"
     public static let sizes = "tws-sizes.csv"
     public static let interpolation = "tws-interpolation.csv"

@@ -203,7 +203,7 @@ extension ReportRenderer {
     func heterogeneitySection(_ set: ReportClaims, _ claimText: (String) -> String) throws -> [String] {
         let kinds = ReportClaims.BlockPairs.allCases
         var md = ["## Heterogeneity across modules (`\(ReportFiles.heterogeneity)`, `\(ReportFiles.heterogeneitySummary)`)", "",
-                  "![heterogeneity](heterogeneity.svg)", "",
+                  "![heterogeneity](heterogeneity-summary.svg)", "",
                   "| model | " + kinds.map(\.rawValue).joined(separator: " | ") + " |", "|---|" + kinds.map { _ in "---|" }.joined()]
         for model in ReportPlan.probed {
             let cells = try kinds.map { pairs in Self.cell(Spread(try set.replicates.map { try set.meanDistance(model, $0, pairs: pairs) })) }
@@ -220,7 +220,8 @@ extension ReportRenderer {
     /// The students' adaptive sharpness.
     func sharpnessSection(_ claimText: (String) -> String) throws -> [String] {
         let rows = try records(ReportFiles.sharpness), cases = ReportPlan.sharpness
-        var md = ["## Adaptive sharpness in quantization steps (`\(ReportFiles.sharpness)`, `\(ReportFiles.sharpnessSummary)`)", ""]
+        var md = ["## Adaptive sharpness in quantization steps (`\(ReportFiles.sharpness)`, "
+                  + cases.map { "`\(ReportFiles.sharpness(case: $0.name))`" }.joined(separator: ", ") + ")", ""]
         md += cases.map { "![\($0.name)-case sharpness](sharpness-\($0.name).svg)" }
         md += ["", "| model | L(ŵ) | " + cases.map { "\($0.name)-case rise (ρ = \($0.rho))" }.joined(separator: " | ") + " |",
                "|---|---|" + cases.map { _ in "---|" }.joined()]

@@ -115,19 +115,20 @@ public struct ReportRenderer {
         h.group = "model"; h.errorColumns = ("low", "high"); h.points = "replicate_distance"
         h.title = "Module heterogeneity over \(replicates) (dots): mean and \(Estimate.percent(confidence)) % t-interval"
         h.xLabel = "pairs of module blocks"; h.yLabel = "JS distance (0 same, 1 disjoint)"
-        try draw(h, from: ReportFiles.heterogeneitySummary, to: "heterogeneity.svg",
+        try draw(h, from: ReportFiles.heterogeneitySummary, to: "heterogeneity-summary.svg",
                  caption: "How different the Hessian spectra of a model's module blocks are (one block: one module kind in one layer; SLQ densities on one smoothing scale per model): the mean Jensen–Shannon distance over all pairs of blocks, over one kind's blocks in different layers and over different kinds in one layer; mean over replicates with its \(Estimate.percent(confidence)) % t-interval, each replicate a dot.")
         // Adaptive sharpness of the students in units of their quantization step, one figure per case (their rises
         // differ by orders of magnitude).
-        try store(ReportFiles.sharpnessSummary, try sharpnessSummary(set)); written.append(ReportFiles.sharpnessSummary)
         for c in ReportPlan.sharpness {
+            let csv = ReportFiles.sharpness(case: c.name)
+            try store(csv, try sharpnessSummary(set, case: c.name)); written.append(csv)
             var sh = TidyPlot(kind: .bar, x: "model", y: ["rise"])
-            sh.group = "model"; sh.errorColumns = ("low", "high"); sh.points = "replicate_rise"; sh.filters = ["case=\(c.name)"]
+            sh.group = "model"; sh.errorColumns = ("low", "high"); sh.points = "replicate_rise"
             sh.title = "\(c.name.capitalized)-case sharpness at ρ = \(c.rho) steps: \(replicates) (dots), mean, \(Estimate.percent(confidence)) % t-interval"
             sh.xLabel = "student"; sh.yLabel = "loss rise L(ŵ + δ) − L(ŵ)"
             let how = c.steps > 0 ? "the largest rise found by \(c.steps) steps of projected gradient ascent within the ball ‖u‖₂ ≤ √d"
                                   : "the mean rise over \(c.samples) Gaussian draws of u"
-            try draw(sh, from: ReportFiles.sharpnessSummary, to: "sharpness-\(c.name).svg",
+            try draw(sh, from: csv, to: "sharpness-\(c.name).svg",
                      caption: "\(c.name.capitalized)-case adaptive sharpness of the ternary and BWN students: the training-loss rise when every quantized weight moves by δ = ρ·α·u (ρ = \(c.rho), α its tensor's quantization step, u of unit RMS), \(how); mean over replicates with its \(Estimate.percent(confidence)) % t-interval, each replicate a dot.")
         }
         // Spectra: every model on one axis, then each on its own fitted axis, λ_max and λ_min marked.
@@ -314,10 +315,10 @@ public struct ReportRenderer {
         }
     }
 
-    /// The students' average- and worst-case adaptive sharpness over replicates.
-    func sharpnessSummary(_ set: ReportClaims) throws -> TidyTable {
+    /// The students' adaptive sharpness of one case over replicates.
+    func sharpnessSummary(_ set: ReportClaims, case name: String) throws -> TidyTable {
         let rows = try records(ReportFiles.sharpness)
-        return try replicateSummary(set, models: [ReportPlan.ternary, ReportPlan.bwn], measures: ReportPlan.sharpness.map(\.name), measure: "case",
+        return try replicateSummary(set, models: [ReportPlan.ternary, ReportPlan.bwn], measures: [name], measure: "case",
                                     value: "rise") { model, c, replicate in
             rows.first { $0["replicate"] == replicate && $0["model"] == model && $0["case"] == c }?.number("rise") ?? .nan
         }

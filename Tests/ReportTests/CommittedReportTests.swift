@@ -57,7 +57,8 @@ final class CommittedReportTests: XCTestCase {
         // Remove everything the renderer derives, then draw it again from the collected tables alone.
         let derived = try FileManager.default.contentsOfDirectory(atPath: copy.path)
             .filter { $0.hasSuffix(".svg") || ([ReportFiles.report, ReportFiles.gallery, ReportFiles.verdicts, ReportFiles.ratios, ReportFiles.forest, ReportFiles.perLayer,
-                                                  ReportFiles.matchedLoss] + ReportPlan.curvatureViews.map { ReportFiles.ratios(view: $0.name) }).contains($0) }
+                                                  ReportFiles.matchedLoss, ReportFiles.heterogeneitySummary] + ReportPlan.curvatureViews.map { ReportFiles.ratios(view: $0.name) }
+                                                 + ReportPlan.sharpness.map { ReportFiles.sharpness(case: $0.name) }).contains($0) }
         for f in derived { try FileManager.default.removeItem(at: copy.appendingPathComponent(f)) }
         let renderer = try ReportRenderer(directory: copy)
         let written = try renderer.render().files

@@ -100,6 +100,7 @@ final class ReportPlanTests: XCTestCase {
         switch command {
         case let .landscape(job): return [job.objective.sampleSeed, nil, job.scan.drawsDirections ? job.scan.directionSeed : nil]
         case let .hessian(job): return [job.objective.sampleSeed, job.analysis.seed, nil]
+        case let .sharpness(job): return [job.objective.sampleSeed, job.seed, nil]
         default: return []
         }
     }
