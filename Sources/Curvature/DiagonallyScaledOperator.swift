@@ -9,6 +9,7 @@ public final class DiagonallyScaledOperator: LinearOperator {
     public let diagonal: [Double]
     public var dimension: Int { base.dimension }
     private let scaled: Buffer<Double>
+    private var blockScaled = Buffer<Double>(count: 0)
 
     public init(_ base: LinearOperator, diagonal: [Double]) throws {
         guard diagonal.count == base.dimension else {
@@ -29,6 +30,22 @@ public final class DiagonallyScaledOperator: LinearOperator {
             for i in 0..<n { s[i] = d[i] * x[i] }
             try base.apply(s, into: y)
             for i in 0..<n { y[i] *= d[i] }
+        }
+    }
+
+    public var blockColumns: Int { base.blockColumns }
+
+    /// D·A·D on k columns: the scaled block goes to the base operator's block apply.
+    public func apply(block x: UnsafePointer<Double>, columns k: Int, into y: UnsafeMutablePointer<Double>) throws {
+        let n = dimension
+        guard k > 1 else { return try apply(x, into: y) }
+        if blockScaled.count < k * n { blockScaled = Buffer(count: k * n) }
+        let s = blockScaled.pointer
+        try diagonal.withUnsafeBufferPointer { dp in
+            let d = dp.baseAddress!
+            for j in 0..<k { for i in 0..<n { s[j * n + i] = d[i] * x[j * n + i] } }
+            try base.apply(block: s, columns: k, into: y)
+            for j in 0..<k { for i in 0..<n { y[j * n + i] *= d[i] } }
         }
     }
 }

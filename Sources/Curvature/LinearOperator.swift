@@ -3,13 +3,42 @@ import Numerics
 /// A symmetric linear operator on ℝⁿ in Double: the curvature algorithms (Lanczos, power iteration, trace and
 /// density estimators) see nothing else. Applying it may throw (a model's objective can fail, e.g. on a non-finite
 /// loss). Budgets and results count applications ("matvecs"; for a Hessian, Hessian-vector products).
+///
+/// A block apply multiplies k vectors at once (Y = A·X); an operator with a native block path (a model's curvature:
+/// one forward and backward for all k, every weight GEMM with k times the rows) does it cheaper per vector than k
+/// applications, and `blockColumns` says how many columns it takes at once within its memory budget (1: one at a
+/// time, the default). The algorithms hand it groups of that many vectors; every column's result is what `apply`
+/// gives it, so the algorithms' results do not depend on the block size (up to the last bits of a GEMM).
 public protocol LinearOperator: AnyObject {
     var dimension: Int { get }
     /// y (n) = A · x (n); x and y do not overlap.
     func apply(_ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>) throws
+    /// Y (n × k) = A · X (n × k), column j at offset j·n of each; X and Y do not overlap. Default: k applications.
+    func apply(block x: UnsafePointer<Double>, columns k: Int, into y: UnsafeMutablePointer<Double>) throws
+    /// How many columns a block apply takes in one pass (≥ 1); algorithms group their vectors by it.
+    var blockColumns: Int { get }
 }
 
 extension LinearOperator {
+    public func apply(block x: UnsafePointer<Double>, columns k: Int, into y: UnsafeMutablePointer<Double>) throws {
+        for j in 0..<k { try apply(x + j * dimension, into: y + j * dimension) }
+    }
+
+    public var blockColumns: Int { 1 }
+
+    /// A applied to a block of vectors given as arrays (each of `dimension` entries), in groups of `blockColumns`.
+    public func apply(columns xs: [[Double]]) throws -> [[Double]] {
+        let n = dimension, k = xs.count
+        guard k > 0 else { return [] }
+        let x = Buffer<Double>(count: n * k), y = Buffer<Double>(count: n * k)
+        for (j, v) in xs.enumerated() {
+            precondition(v.count == n, "apply: \(v.count) values for an operator of dimension \(n)")
+            (x.pointer + j * n).update(from: v, count: n)
+        }
+        try apply(block: x.pointer, columns: k, into: y.pointer)
+        return (0..<k).map { Array(UnsafeBufferPointer(start: y.pointer + $0 * n, count: n)) }
+    }
+
     /// A applied to a vector given as an array (convenience for tests and small problems).
     public func apply(_ x: [Double]) throws -> [Double] {
         precondition(x.count == dimension, "apply: \(x.count) values for an operator of dimension \(dimension)")

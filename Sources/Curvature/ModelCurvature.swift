@@ -48,16 +48,68 @@ public final class ModelCurvature<T: BLASReal>: LinearOperator {
     }
 
     public func apply(_ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>) throws {
-        var k = 0
-        for v in selection {
-            T.kernelFromDouble(x + k, direction.pointer + v.offset, v.count)
-            k += v.count
-        }
+        scatter(x, into: direction)
         try objective.curvatureVectorProduct(product, direction: direction, selected: selection, into: result)
         matvecs += 1
-        k = 0
+        gather(result, into: y)
+    }
+
+    /// Columns of a block apply done in one pass (`curvatureBlockProduct`); 1 (the default) applies one vector at a
+    /// time, as `apply`. Set it with `chooseBlockColumns(memoryBytes:)`.
+    public var blockColumns = 1 {
+        didSet { precondition(blockColumns >= 1, "ModelCurvature: blockColumns must be at least 1") }
+    }
+    private var blockDirections: [Buffer<T>] = [], blockResults: [Buffer<T>] = []
+
+    /// Bytes one column of a block pass costs: the model's per-column tangents and buffers on the objective's largest
+    /// batch, and the column's input and output vectors in Double.
+    public var columnBytes: Int { objective.curvatureColumnBytes + 2 * dimension * MemoryLayout<Double>.stride }
+
+    /// The most columns whose per-column cost fits `memoryBytes` (at least 1, at most `limit`), made the block size.
+    @discardableResult
+    public func chooseBlockColumns(memoryBytes: Int, limit: Int = ModelCurvature.maxBlockColumns) -> Int {
+        blockColumns = Swift.max(1, Swift.min(limit, memoryBytes / Swift.max(columnBytes, 1)))
+        return blockColumns
+    }
+
+    /// Beyond this many columns a block pass gains nothing measurable (the shared forward is amortized).
+    public static var maxBlockColumns: Int { 16 }
+
+    /// k columns in passes of at most `blockColumns`; each column's result is that of `apply`.
+    public func apply(block x: UnsafePointer<Double>, columns k: Int, into y: UnsafeMutablePointer<Double>) throws {
+        let n = dimension
+        var done = 0
+        while done < k {
+            let m = Swift.min(blockColumns, k - done)
+            if m == 1 {
+                try apply(x + done * n, into: y + done * n)
+            } else {
+                while blockDirections.count < m {
+                    blockDirections.append(Buffer(count: objective.model.table.totalCount))
+                    blockResults.append(Buffer(count: objective.model.table.totalCount))
+                }
+                for j in 0..<m { scatter(x + (done + j) * n, into: blockDirections[j]) }
+                try objective.curvatureBlockProduct(product, directions: Array(blockDirections[0..<m]), selected: selection,
+                                                    into: Array(blockResults[0..<m]))
+                matvecs += m
+                for j in 0..<m { gather(blockResults[j], into: y + (done + j) * n) }
+            }
+            done += m
+        }
+    }
+
+    private func scatter(_ x: UnsafePointer<Double>, into buffer: Buffer<T>) {
+        var k = 0
         for v in selection {
-            T.kernelToDouble(result.pointer + v.offset, y + k, v.count)
+            T.kernelFromDouble(x + k, buffer.pointer + v.offset, v.count)
+            k += v.count
+        }
+    }
+
+    private func gather(_ buffer: Buffer<T>, into y: UnsafeMutablePointer<Double>) {
+        var k = 0
+        for v in selection {
+            T.kernelToDouble(buffer.pointer + v.offset, y + k, v.count)
             k += v.count
         }
     }

@@ -9,6 +9,7 @@ public final class RestrictedOperator: LinearOperator {
     public let ranges: [Range<Int>]
     public let dimension: Int
     private let full: Buffer<Double>, image: Buffer<Double>
+    private var blockFull = Buffer<Double>(count: 0), blockImage = Buffer<Double>(count: 0)
 
     public init(_ base: LinearOperator, ranges: [Range<Int>]) throws {
         var seen = [Bool](repeating: false, count: base.dimension)
@@ -41,6 +42,31 @@ public final class RestrictedOperator: LinearOperator {
         for r in ranges {
             (y + k).update(from: image.pointer + r.lowerBound, count: r.count)
             k += r.count
+        }
+    }
+
+    public var blockColumns: Int { base.blockColumns }
+
+    /// P·A·Pᵀ on k columns: the embedded block goes to the base operator's block apply.
+    public func apply(block x: UnsafePointer<Double>, columns k: Int, into y: UnsafeMutablePointer<Double>) throws {
+        guard k > 1 else { return try apply(x, into: y) }
+        let n = dimension, m = base.dimension
+        if blockFull.count < k * m { blockFull = Buffer(count: k * m); blockImage = Buffer(count: k * m) }
+        blockFull.zero()
+        for j in 0..<k {
+            var at = 0
+            for r in ranges {
+                (blockFull.pointer + j * m + r.lowerBound).update(from: x + j * n + at, count: r.count)
+                at += r.count
+            }
+        }
+        try base.apply(block: blockFull.pointer, columns: k, into: blockImage.pointer)
+        for j in 0..<k {
+            var at = 0
+            for r in ranges {
+                (y + j * n + at).update(from: blockImage.pointer + j * m + r.lowerBound, count: r.count)
+                at += r.count
+            }
         }
     }
 }

@@ -96,6 +96,34 @@ final class QuantizedHessianTests: XCTestCase {
         }
     }
 
+    /// A block of directions in one pass equals single products through the straight-through masks too (Hessian and
+    /// Gauss–Newton, with 8-bit and LSQ 4-bit activation quantizers and a split model).
+    func testBlockProductEqualsSingleProducts() throws {
+        for (name, bits, abits, split) in [("ternary A8", 2, 8, false), ("BWN A4", 1, 4, false), ("split A8", 2, 8, true)] {
+            let model = try quantized(bits: bits, activationBits: abits, split: split).model
+            let n = model.table.totalCount
+            var rng = SeededRNG(seed: 4)
+            let directions = (0..<3).map { _ -> Buffer<Double> in
+                let v = Buffer<Double>(count: n)
+                rng.fillNormal(v.pointer, count: n)
+                return v
+            }
+            for product in CurvatureProduct.allCases {
+                let block = directions.map { _ in Buffer<Double>(count: n) }
+                try model.curvatureBlockProduct(batch, targets: labels, directions: directions, selected: model.table.views, into: block,
+                                                product: product)
+                for (j, v) in directions.enumerated() {
+                    let single = Buffer<Double>(count: n)
+                    try model.hessianVectorProduct(batch, targets: labels, direction: v, selected: model.table.views, into: single, product: product)
+                    var d = 0.0, r = 0.0
+                    for i in 0..<n { d += pow(block[j][i] - single[i], 2); r += single[i] * single[i] }
+                    XCTAssertGreaterThan(r, 0)
+                    XCTAssertLessThanOrEqual((d / r).squareRoot(), 1e-12, "\(name), \(product), column \(j)")
+                }
+            }
+        }
+    }
+
     /// The R-operator never changes a quantized model: no quantizer gradients, no moved parameters.
     func testProbeLeavesQuantizersUntouched() throws {
         let q = try quantized(bits: 1, activationBits: 4)

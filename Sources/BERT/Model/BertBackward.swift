@@ -40,12 +40,12 @@ extension BertModel {
 
     /// The backward scratch for `acts` (reused when the shape matches); `rOperator` picks the second set that the
     /// R-operator uses for the tangents of the backward pass.
-    func backwardWorkspace(for acts: Activations<T>, rOperator: Bool = false) -> BackwardWorkspace<T> {
+    func backwardWorkspace(for acts: Activations<T>, rOperator: Bool = false, columns: Int = 1) -> BackwardWorkspace<T> {
         let c = config
-        if let existing = rOperator ? rBackwardWorkspace : backwardWorkspace, existing.adopt(acts) { return existing }
+        if let existing = rOperator ? rBackwardWorkspace : backwardWorkspace, existing.adopt(acts, columns: columns) { return existing }
         if rOperator { rBackwardWorkspace = nil } else { backwardWorkspace = nil }
-        let ws = BackwardWorkspace<T>(capacity: acts.pool.capacity, shape: acts.pool.shape, hidden: c.hiddenSize, heads: c.allHeadSize,
-                                      intermediate: c.intermediateSize)
+        let ws = BackwardWorkspace<T>(capacity: acts.pool.capacity.columns(columns), shape: acts.pool.shape.columns(columns),
+                                      hidden: c.hiddenSize, heads: c.allHeadSize, intermediate: c.intermediateSize)
         if rOperator { rBackwardWorkspace = ws } else { backwardWorkspace = ws }
         return ws
     }

@@ -15,11 +15,23 @@ private struct HeadTangentState<T: BLASReal> {
     var clsHat: Buffer<T>?, pooled: Buffer<T>?, logits: Buffer<T>?
 }
 
-/// The direction's slices: `v + offset` for a selected tensor, nil (zero) for every other one.
-private struct DirectionSlices<T: BLASReal> {
-    let base: UnsafePointer<T>
+/// The k directions of one block pass and where their products go. Tangent buffers hold the k columns one after the
+/// other (direction-major: column j of a buffer of `count` values starts at j · count/k), so every product with a
+/// weight matrix of a tangent or adjoint tangent is one GEMM with k times the rows.
+private struct BlockDirections<T: BLASReal> {
+    let bases: [UnsafePointer<T>]
+    let outputs: [UnsafeMutablePointer<T>]
     let selected: Set<Int>
-    func callAsFunction(_ offset: Int) -> UnsafePointer<T>? { selected.contains(offset) ? base + offset : nil }
+    var k: Int { bases.count }
+    /// Whether the tensor at `offset` has a (non-zero) tangent.
+    func has(_ offset: Int) -> Bool { selected.contains(offset) }
+    /// Column j's tangent of the tensor at `offset`, nil (zero) for a tensor outside the selection.
+    func callAsFunction(_ offset: Int, _ j: Int) -> UnsafePointer<T>? { selected.contains(offset) ? bases[j] + offset : nil }
+    /// Column j's product target for the tensor at `offset`, nil for a tensor outside the selection.
+    func out(_ offset: Int, _ j: Int) -> UnsafeMutablePointer<T>? { selected.contains(offset) ? outputs[j] + offset : nil }
+    /// Column j of a block buffer.
+    func column(_ b: Buffer<T>, _ j: Int) -> UnsafeMutablePointer<T> { b.pointer + j * (b.count / k) }
+    func column(_ b: Buffer<T>?, _ j: Int) -> UnsafePointer<T>? { b.map { UnsafePointer($0.pointer + j * ($0.count / k)) } }
 }
 
 extension BertModel {
@@ -56,8 +68,22 @@ extension BertModel {
     public func hessianVectorProduct(_ batch: TokenBatch, targets: Targets, direction: Buffer<T>, selected: [ParameterView],
                                      into hv: Buffer<T>, scale: Double = 1, hidden: Buffer<T>? = nil,
                                      reuseForward: Bool = false, product: CurvatureProduct = .hessian) throws -> Double {
-        precondition(direction.count == table.totalCount && hv.count == table.totalCount,
-                     "hessianVectorProduct: direction and output need the parameter layout")
+        try curvatureBlockProduct(batch, targets: targets, directions: [direction], selected: selected, into: [hv], scale: scale,
+                                  hidden: hidden, reuseForward: reuseForward, product: product)
+    }
+
+    /// `hessianVectorProduct` for k directions in one pass: the forward and the plain backward run once, and the k
+    /// tangents and adjoint tangents travel together (direction-major), so every weight matrix meets all k columns
+    /// in one GEMM. hv[j] += scale · (C · directions[j]) on `selected`, exactly what k single calls give (the same
+    /// operations per column, in the same order). Returns the batch's mean loss.
+    @discardableResult
+    public func curvatureBlockProduct(_ batch: TokenBatch, targets: Targets, directions: [Buffer<T>], selected: [ParameterView],
+                                      into hv: [Buffer<T>], scale: Double = 1, hidden: Buffer<T>? = nil,
+                                      reuseForward: Bool = false, product: CurvatureProduct = .hessian) throws -> Double {
+        precondition(!directions.isEmpty && directions.count == hv.count, "curvatureBlockProduct: one output per direction")
+        precondition(directions.allSatisfy { $0.count == table.totalCount } && hv.allSatisfy { $0.count == table.totalCount },
+                     "curvatureBlockProduct: directions and outputs need the parameter layout")
+        let k = directions.count
         let start = boundary(for: selected)
         let wasFrozen = activationQuantizer?.frozen
         activationQuantizer?.frozen = true
@@ -76,14 +102,14 @@ extension BertModel {
         defer { zeroAdjointPass = false }
 
         let tg: Tangents<T>
-        if let existing = tangentWorkspace, existing.adopt(acts) { tg = existing } else {
+        if let existing = tangentWorkspace, existing.adopt(acts, columns: k) { tg = existing } else {
             tangentWorkspace = nil
-            tg = Tangents(config: config, capacity: acts.pool.capacity, shape: acts.pool.shape, classes: classes,
+            tg = Tangents(config: config, capacity: acts.pool.capacity.columns(k), shape: acts.pool.shape.columns(k), classes: classes,
                           quantized: acts.quantized)
             tangentWorkspace = tg
         }
-        let tw = DirectionSlices(base: UnsafePointer(direction.pointer), selected: Set(selected.map(\.offset)))
-        let out = GradientTargets(base: hv.pointer, wanted: tw.selected)
+        let tw = BlockDirections(bases: directions.map { UnsafePointer($0.pointer) }, outputs: hv.map(\.pointer),
+                                 selected: Set(selected.map(\.offset)))
         let L = config.numHiddenLayers
 
         // Forward-mode tangents from the boundary up.
@@ -98,77 +124,101 @@ extension BertModel {
         let head = headTangent(acts, tg, input: tHidden, tw)
 
         // The loss's tangent seed on the logits.
-        let rws = backwardWorkspace(for: acts, rOperator: true)
-        let rdLogits = Buffer<T>(count: logits.count)
+        let rws = backwardWorkspace(for: acts, rOperator: true, columns: k)
+        let rdLogits = Buffer<T>(count: k * logits.count)
         if let tLogits = head.logits {
-            lossTangentSeed(logits: logits, tangent: tLogits, targets: targets, batch: acts.batchSize, scale: scale, into: rdLogits)
+            for j in 0..<k {
+                lossTangentSeed(logits: logits, tangent: tw.column(tLogits, j), targets: targets, batch: acts.batchSize, scale: scale,
+                                into: tw.column(rdLogits, j))
+            }
         }
 
         // The backward pass and its tangent, from the head down to the boundary.
         let ws = backwardWorkspace(for: acts)
         var dOut = ws.dOut, dIn = ws.dIn, rdOut = rws.dOut, rdIn = rws.dIn
         dOut.zero(); rdOut.zero()
-        headBackwardR(acts, ws, rws, head, dLogits: dLogits, rdLogits: rdLogits, dLast: dOut, rdLast: rdOut, tw, out)
+        headBackwardR(acts, ws, rws, head, dLogits: dLogits, rdLogits: rdLogits, dLast: dOut, rdLast: rdOut, tw)
         for l in stride(from: L - 1, through: start.firstLayer, by: -1) {
-            let k = l - start.firstLayer
+            let i = l - start.firstLayer
             let needInput = l > start.firstLayer || start == .embeddings
-            layerBackwardR(l, acts, ws, rws, layerStates[k], dOut: dOut, rdOut: rdOut,
-                           dIn: needInput ? dIn : nil, rdIn: needInput ? rdIn : nil, tw, out)
+            layerBackwardR(l, acts, ws, rws, layerStates[i], dOut: dOut, rdOut: rdOut,
+                           dIn: needInput ? dIn : nil, rdIn: needInput ? rdIn : nil, tw)
             swap(&dOut, &dIn)
             swap(&rdOut, &rdIn)
         }
         if start == .embeddings {
-            embeddingsBackwardR(acts, rws, embeddingSumTangent: embeddingSumTangent, dHidden0: dOut, rdHidden0: rdOut, tw, out)
+            embeddingsBackwardR(acts, rws, embeddingSumTangent: embeddingSumTangent, dHidden0: dOut, rdHidden0: rdOut, tw)
         }
         return loss
     }
 
     // MARK: Forward-mode tangents
 
-    /// m ⊙ t for the read at `site` into `hat` (the site's straight-through mask), or `t` itself without a quantizer.
-    private func maskedTangent(_ site: ActivationSite, _ x: Buffer<T>, _ t: Buffer<T>?, _ hat: Buffer<T>?) -> Buffer<T>? {
+    /// m ⊙ t for the read at `site` into `hat` (the site's straight-through mask, column by column), or `t` itself
+    /// without a quantizer.
+    private func maskedTangent(_ site: ActivationSite, _ x: Buffer<T>, _ t: Buffer<T>?, _ hat: Buffer<T>?,
+                               _ tw: BlockDirections<T>) -> Buffer<T>? {
         guard let t else { return nil }
         guard let aq = activationQuantizer, let hat else { return t }
         hat.zero()
-        aq.backward(site, x.pointer, t.pointer, hat.pointer, count: t.count)
+        let m = x.count
+        for j in 0..<tw.k { aq.backward(site, x.pointer, t.pointer + j * m, hat.pointer + j * m, count: m) }
         return hat
     }
 
-    /// `linearTangent` into `out` when some tangent is non-zero; nil (zero) otherwise.
+    /// The tangent of a linear layer's output into `out` for all k columns (`linearTangent` column by column, with
+    /// the input tangents' product one GEMM of k·rows rows); nil (zero) when no tangent is non-zero.
     private func linearTangentOrZero(_ out: Buffer<T>, tinp: Buffer<T>?, inp: UnsafePointer<T>, _ pair: (w: Int, b: Int),
-                                     _ tw: DirectionSlices<T>, rows: Int, inFeatures: Int, outFeatures: Int) -> Buffer<T>? {
-        let tweight = tw(pair.w), tbias = tw(pair.b)
-        guard tinp != nil || tweight != nil || tbias != nil else { return nil }
-        linearTangent(out.pointer, tinp: tinp.map { UnsafePointer($0.pointer) }, inp: inp, weight: UnsafePointer(weights.pointer) + pair.w,
-                      tweight: tweight, tbias: tbias, rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
+                                     _ tw: BlockDirections<T>, rows n: Int, inFeatures c: Int, outFeatures oc: Int) -> Buffer<T>? {
+        guard tinp != nil || tw.has(pair.w) || tw.has(pair.b) else { return nil }
+        let weight = UnsafePointer(weights.pointer) + pair.w, k = tw.k
+        var beta: T = 0
+        if let tinp {
+            T.gemm(.none, .transpose, m: k * n, n: oc, k: c, alpha: 1, a: tinp.pointer, lda: c, b: weight, ldb: c, beta: 0,
+                   c: out.pointer, ldc: oc)
+            beta = 1
+        }
+        if tw.has(pair.w) {
+            for j in 0..<k {
+                T.gemm(.none, .transpose, m: n, n: oc, k: c, alpha: 1, a: inp, lda: c, b: tw(pair.w, j)!, ldb: c, beta: beta,
+                       c: out.pointer + j * n * oc, ldc: oc)
+            }
+            beta = 1
+        }
+        if beta == 0 { memset(out.pointer, 0, k * n * oc * MemoryLayout<T>.stride) }
+        if tw.has(pair.b) { for j in 0..<k { T.kernelAddRowVector(out.pointer + j * n * oc, tw(pair.b, j)!, rows: n, cols: oc) } }
         return out
     }
 
-    /// `layerNormTangent` into `out` when some tangent is non-zero; nil otherwise.
+    /// `layerNormTangent` into `out` (column by column) when some tangent is non-zero; nil otherwise.
     private func layerNormTangentOrZero(_ out: Buffer<T>, tx: Buffer<T>?, x: Buffer<T>, mean: Buffer<T>, rstd: Buffer<T>,
-                                        _ pair: (w: Int, b: Int), _ tw: DirectionSlices<T>, rows: Int) -> Buffer<T>? {
-        let tweight = tw(pair.w), tbias = tw(pair.b)
-        guard tx != nil || tweight != nil || tbias != nil else { return nil }
-        layerNormTangent(out.pointer, tx: tx.map { UnsafePointer($0.pointer) }, x: x.pointer, mean: mean.pointer, rstd: rstd.pointer,
-                         weight: UnsafePointer(weights.pointer) + pair.w, tweight: tweight, tbias: tbias, rows: rows,
-                         cols: config.hiddenSize)
+                                        _ pair: (w: Int, b: Int), _ tw: BlockDirections<T>, rows: Int) -> Buffer<T>? {
+        guard tx != nil || tw.has(pair.w) || tw.has(pair.b) else { return nil }
+        for j in 0..<tw.k {
+            layerNormTangent(tw.column(out, j), tx: tw.column(tx, j), x: x.pointer, mean: mean.pointer, rstd: rstd.pointer,
+                             weight: UnsafePointer(weights.pointer) + pair.w, tweight: tw(pair.w, j), tbias: tw(pair.b, j), rows: rows,
+                             cols: config.hiddenSize)
+        }
         return out
     }
 
     /// Tangent of hidden_states.0: the selected embedding tables' rows, through the embedding LayerNorm.
-    private func embeddingsTangent(_ acts: Activations<T>, _ tg: Tangents<T>, _ tw: DirectionSlices<T>) -> Buffer<T>? {
+    private func embeddingsTangent(_ acts: Activations<T>, _ tg: Tangents<T>, _ tw: BlockDirections<T>) -> Buffer<T>? {
         let o = offsets, layout = acts.layout, h = config.hiddenSize
-        let tables = [tw(o.wordEmbeddings), tw(o.positionEmbeddings), tw(o.tokenTypeEmbeddings)]
+        let tableOffsets = [o.wordEmbeddings, o.positionEmbeddings, o.tokenTypeEmbeddings]
         var sum: Buffer<T>? = nil
-        if tables.contains(where: { $0 != nil }) {
+        if tableOffsets.contains(where: tw.has) {
             tg.embeddingSum.zero()
             let ids = acts.batch.inputIds, types = acts.batch.tokenTypeIds
-            for bi in 0..<layout.count {
-                for t in 0..<layout.lengths[bi] {
-                    let i = layout.offsets[bi] + t
-                    let rows = [Int(ids[i]), t, Int(types[i])]
-                    for (table, row) in zip(tables, rows) {
-                        if let table { T.axpy(n: h, alpha: 1, x: table + row * h, incx: 1, y: tg.embeddingSum.pointer + i * h, incy: 1) }
+            for j in 0..<tw.k {
+                let tables = tableOffsets.map { tw($0, j) }, target = tw.column(tg.embeddingSum, j)
+                for bi in 0..<layout.count {
+                    for t in 0..<layout.lengths[bi] {
+                        let i = layout.offsets[bi] + t
+                        let rows = [Int(ids[i]), t, Int(types[i])]
+                        for (table, row) in zip(tables, rows) {
+                            if let table { T.axpy(n: h, alpha: 1, x: table + row * h, incx: 1, y: target + i * h, incy: 1) }
+                        }
                     }
                 }
             }
@@ -180,57 +230,60 @@ extension BertModel {
 
     /// Tangents of layer l, given the tangent of its input (nil: zero); returns them and the output's tangent.
     private func layerTangent(_ l: Int, _ acts: Activations<T>, _ tg: Tangents<T>, input tx: Buffer<T>?,
-                              _ tw: DirectionSlices<T>) -> (LayerTangentState<T>, Buffer<T>?) {
+                              _ tw: BlockDirections<T>) -> (LayerTangentState<T>, Buffer<T>?) {
         let c = config, n = acts.layout.tokenCount, h = c.hiddenSize, inter = c.intermediateSize, a = c.allHeadSize
         let lo = offsets.layers[l], la = acts.layers[l], qc = la.quantizedCopies, lt = tg.layers[l], shape = attentionShape(acts)
         let x = acts.hiddenStates[l]
         var s = LayerTangentState<T>()
-        s.queryInputHat = maskedTangent(.queryInput(l), x, tx, lt.queryInputHat)
-        s.keyInputHat = maskedTangent(.keyInput(l), x, tx, lt.keyInputHat)
-        s.valueInputHat = maskedTangent(.valueInput(l), x, tx, lt.valueInputHat)
+        s.queryInputHat = maskedTangent(.queryInput(l), x, tx, lt.queryInputHat, tw)
+        s.keyInputHat = maskedTangent(.keyInput(l), x, tx, lt.keyInputHat, tw)
+        s.valueInputHat = maskedTangent(.valueInput(l), x, tx, lt.valueInputHat, tw)
         let tq = linearTangentOrZero(lt.q, tinp: s.queryInputHat, inp: (qc?.queryInput ?? x).pointer, lo.query, tw,
                                      rows: n, inFeatures: h, outFeatures: a)
         let tk = linearTangentOrZero(lt.k, tinp: s.keyInputHat, inp: (qc?.keyInput ?? x).pointer, lo.key, tw,
                                      rows: n, inFeatures: h, outFeatures: a)
         let tv = linearTangentOrZero(lt.v, tinp: s.valueInputHat, inp: (qc?.valueInput ?? x).pointer, lo.value, tw,
                                      rows: n, inFeatures: h, outFeatures: a)
-        s.qHat = maskedTangent(.query(l), la.q, tq, lt.qHat)
-        s.kHat = maskedTangent(.key(l), la.k, tk, lt.kHat)
-        s.vHat = maskedTangent(.value(l), la.v, tv, lt.vHat)
+        s.qHat = maskedTangent(.query(l), la.q, tq, lt.qHat, tw)
+        s.kHat = maskedTangent(.key(l), la.k, tk, lt.kHat, tw)
+        s.vHat = maskedTangent(.value(l), la.v, tv, lt.vHat, tw)
         if s.qHat != nil || s.kHat != nil {
-            attentionProbabilitiesTangent(tprobs: lt.probs.pointer, probs: la.probs.pointer, q: (qc?.q ?? la.q).pointer,
-                                          tq: s.qHat.map { UnsafePointer($0.pointer) }, k: (qc?.k ?? la.k).pointer,
-                                          tk: s.kHat.map { UnsafePointer($0.pointer) }, shape: shape)
+            for j in 0..<tw.k {
+                attentionProbabilitiesTangent(tprobs: tw.column(lt.probs, j), probs: la.probs.pointer, q: (qc?.q ?? la.q).pointer,
+                                              tq: tw.column(s.qHat, j), k: (qc?.k ?? la.k).pointer, tk: tw.column(s.kHat, j), shape: shape)
+            }
             s.probs = lt.probs
         }
-        s.probsHat = maskedTangent(.attentionProbs(l), la.probs, s.probs, lt.probsHat)
+        s.probsHat = maskedTangent(.attentionProbs(l), la.probs, s.probs, lt.probsHat, tw)
         var tContext: Buffer<T>? = nil
         if s.probsHat != nil || s.vHat != nil {
-            attentionContextTangent(lt.context.pointer, p: (qc?.probs ?? la.probs).pointer, tp: s.probsHat.map { UnsafePointer($0.pointer) },
-                                    v: (qc?.v ?? la.v).pointer, tv: s.vHat.map { UnsafePointer($0.pointer) }, shape: shape)
+            for j in 0..<tw.k {
+                attentionContextTangent(tw.column(lt.context, j), p: (qc?.probs ?? la.probs).pointer, tp: tw.column(s.probsHat, j),
+                                        v: (qc?.v ?? la.v).pointer, tv: tw.column(s.vHat, j), shape: shape)
+            }
             tContext = lt.context
         }
-        s.contextHat = maskedTangent(.attentionOutputInput(l), la.context, tContext, lt.contextHat)
+        s.contextHat = maskedTangent(.attentionOutputInput(l), la.context, tContext, lt.contextHat, tw)
         // residual1 = attention output + x
         let tDense = linearTangentOrZero(lt.residual1, tinp: s.contextHat, inp: (qc?.context ?? la.context).pointer,
                                          lo.attentionOutput, tw, rows: n, inFeatures: a, outFeatures: h)
-        if let tDense, let tx { T.kernelAdd(tDense.pointer, tx.pointer, tDense.pointer, n * h) }
+        if let tDense, let tx { T.kernelAdd(tDense.pointer, tx.pointer, tDense.pointer, tw.k * n * h) }
         s.residual1 = tDense ?? tx
         s.normed1 = layerNormTangentOrZero(lt.normed1, tx: s.residual1, x: la.residual1, mean: la.mean1, rstd: la.rstd1,
                                            lo.norm1, tw, rows: n)
-        s.normed1Hat = maskedTangent(.ffnIntermediateInput(l), la.normed1, s.normed1, lt.normed1Hat)
+        s.normed1Hat = maskedTangent(.ffnIntermediateInput(l), la.normed1, s.normed1, lt.normed1Hat, tw)
         s.ffnPre = linearTangentOrZero(lt.ffnPre, tinp: s.normed1Hat, inp: (qc?.normed1 ?? la.normed1).pointer, lo.intermediate, tw,
                                        rows: n, inFeatures: h, outFeatures: inter)
         var tAct: Buffer<T>? = nil
         if let tPre = s.ffnPre {
-            activationTangent(activation, la.ffnPre.pointer, tPre.pointer, lt.ffnAct.pointer, n * inter)
+            for j in 0..<tw.k { activationTangent(activation, la.ffnPre.pointer, tw.column(tPre, j), tw.column(lt.ffnAct, j), n * inter) }
             tAct = lt.ffnAct
         }
-        s.ffnActHat = maskedTangent(.ffnOutputInput(l), la.ffnAct, tAct, lt.ffnActHat)
+        s.ffnActHat = maskedTangent(.ffnOutputInput(l), la.ffnAct, tAct, lt.ffnActHat, tw)
         // residual2 = FFN output + normed1
         let tFfn = linearTangentOrZero(lt.residual2, tinp: s.ffnActHat, inp: (qc?.ffnAct ?? la.ffnAct).pointer, lo.output, tw,
                                        rows: n, inFeatures: inter, outFeatures: h)
-        if let tFfn, let tn = s.normed1 { T.kernelAdd(tFfn.pointer, tn.pointer, tFfn.pointer, n * h) }
+        if let tFfn, let tn = s.normed1 { T.kernelAdd(tFfn.pointer, tn.pointer, tFfn.pointer, tw.k * n * h) }
         s.residual2 = tFfn ?? s.normed1
         let next = layerNormTangentOrZero(tg.hiddenStates[l + 1], tx: s.residual2, x: la.residual2, mean: la.mean2, rstd: la.rstd2,
                                           lo.norm2, tw, rows: n)
@@ -239,19 +292,22 @@ extension BertModel {
 
     /// Tangents of the pooler and classifier, given the tangent of hidden_states.L.
     private func headTangent(_ acts: Activations<T>, _ tg: Tangents<T>, input tLast: Buffer<T>?,
-                             _ tw: DirectionSlices<T>) -> HeadTangentState<T> {
+                             _ tw: BlockDirections<T>) -> HeadTangentState<T> {
         var s = HeadTangentState<T>()
         guard let pool = offsets.pooler, let pooled = acts.pooled else { return s }
         let b = acts.batchSize, h = config.hiddenSize, starts = acts.layout.offsets
         var tCls: Buffer<T>? = nil
         if let tLast {
-            for bi in 0..<b { (tg.clsRows.pointer + bi * h).update(from: tLast.pointer + starts[bi] * h, count: h) }
+            for j in 0..<tw.k {
+                let rows = tw.column(tg.clsRows, j), last = tw.column(tLast, j)
+                for bi in 0..<b { (rows + bi * h).update(from: last + starts[bi] * h, count: h) }
+            }
             tCls = tg.clsRows
         }
-        s.clsHat = maskedTangent(.poolerInput, acts.clsRows, tCls, tg.clsRowsHat)
+        s.clsHat = maskedTangent(.poolerInput, acts.clsRows, tCls, tg.clsRowsHat, tw)
         if let tz = linearTangentOrZero(tg.pooled, tinp: s.clsHat, inp: (acts.clsRowsHat ?? acts.clsRows).pointer, pool, tw,
                                         rows: b, inFeatures: h, outFeatures: h) {
-            tanhTangent(pooled.pointer, tz.pointer, tz.pointer, b * h)
+            for j in 0..<tw.k { tanhTangent(pooled.pointer, tw.column(tz, j), tw.column(tz, j), b * h) }
             s.pooled = tz
         }
         if let cls = offsets.classifier, let tLogits = tg.logits, let k = classes {
@@ -261,14 +317,14 @@ extension BertModel {
     }
 
     /// rdz = scale · ∂²L/∂z² · tz for the batch-mean loss: softmax cross-entropy p ⊙ (tz − Σ p·tz)/B, squared error 2·tz/B.
-    private func lossTangentSeed(logits: Buffer<T>, tangent tz: Buffer<T>, targets: Targets, batch b: Int, scale: Double,
-                                 into rdz: Buffer<T>) {
+    private func lossTangentSeed(logits: Buffer<T>, tangent tz: UnsafePointer<T>, targets: Targets, batch b: Int, scale: Double,
+                                 into rdz: UnsafeMutablePointer<T>) {
         let k = logits.count / b
         let s = scale / Double(b)
         switch targets {
         case .classes:
             for i in 0..<b {
-                let row = logits.pointer + i * k, trow = tz.pointer + i * k
+                let row = logits.pointer + i * k, trow = tz + i * k
                 var m = Double(row[0])
                 for j in 1..<k { m = max(m, Double(row[j])) }
                 var p = [Double](repeating: 0, count: k), z = 0.0
@@ -284,60 +340,88 @@ extension BertModel {
 
     // MARK: The backward pass and its tangent
 
-    /// Backward through the quantizer at `site` for the adjoint (into dx) and its tangent (into rdx) at once; either
+    /// Backward through the quantizer at `site` for the adjoint (into dx) and its k tangents (into rdx) at once; either
     /// may be nil (not needed). `body` accumulates into the (scratch) targets it is given.
     private func throughQuantizerR(_ site: ActivationSite, _ x: Buffer<T>, _ copy: Buffer<T>?, dx: UnsafeMutablePointer<T>?,
-                                   rdx: UnsafeMutablePointer<T>?, _ ws: BackwardWorkspace<T>, _ rws: BackwardWorkspace<T>,
+                                   rdx: UnsafeMutablePointer<T>?, _ ws: BackwardWorkspace<T>, _ rws: BackwardWorkspace<T>, k: Int,
                                    _ body: (UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?) -> Void) {
         guard let aq = activationQuantizer, copy != nil else { return body(dx, rdx) }
-        if dx != nil { memset(ws.scratchA.pointer, 0, x.count * MemoryLayout<T>.stride) }
-        if rdx != nil { memset(rws.scratchA.pointer, 0, x.count * MemoryLayout<T>.stride) }
+        let m = x.count
+        if dx != nil { memset(ws.scratchA.pointer, 0, m * MemoryLayout<T>.stride) }
+        if rdx != nil { memset(rws.scratchA.pointer, 0, k * m * MemoryLayout<T>.stride) }
         body(dx != nil ? ws.scratchA.pointer : nil, rdx != nil ? rws.scratchA.pointer : nil)
-        if let dx { aq.backward(site, x.pointer, ws.scratchA.pointer, dx, count: x.count) }
-        if let rdx { aq.backward(site, x.pointer, rws.scratchA.pointer, rdx, count: x.count) }
+        if let dx { aq.backward(site, x.pointer, ws.scratchA.pointer, dx, count: m) }
+        if let rdx { for j in 0..<k { aq.backward(site, x.pointer, rws.scratchA.pointer + j * m, rdx + j * m, count: m) } }
     }
 
-    /// A linear layer's input adjoint (dinp), its tangent (rdinp) and the weight's and bias's R-gradient.
+    /// `dst ← m ⊙ src` through the quantizer at `site` for the plain adjoint (one column) and the k tangents of a block.
+    private func maskAdjoints(_ aq: ActivationQuantizing, _ site: ActivationSite, _ x: Buffer<T>, from src: KeyPath<BackwardWorkspace<T>, Buffer<T>>,
+                              to dst: KeyPath<BackwardWorkspace<T>, Buffer<T>>, _ ws: BackwardWorkspace<T>, _ rws: BackwardWorkspace<T>, k: Int) {
+        let m = x.count
+        for (b0, columns) in [(ws, 1), (rws, k)] {
+            b0[keyPath: dst].zero()
+            for j in 0..<columns {
+                aq.backward(site, x.pointer, b0[keyPath: src].pointer + j * m, b0[keyPath: dst].pointer + j * m, count: m)
+            }
+        }
+    }
+
+    /// A linear layer's input adjoint (dinp), its k tangents (rdinp, stacked) and the weight's and bias's R-gradient
+    /// of every column: `linearBackward` and `linearBackwardR` column by column, with the adjoint tangents' product
+    /// with the weight one GEMM of k·rows rows.
     private func linearBackwardBoth(dinp: UnsafeMutablePointer<T>?, rdinp: UnsafeMutablePointer<T>?, dout: Buffer<T>, rdout: Buffer<T>,
-                                    inp: UnsafePointer<T>, tinp: Buffer<T>?, _ pair: (w: Int, b: Int), _ tw: DirectionSlices<T>,
-                                    _ out: GradientTargets<T>, rows: Int, inFeatures: Int, outFeatures: Int) {
-        let w = UnsafePointer(weights.pointer) + pair.w
+                                    inp: UnsafePointer<T>, tinp: Buffer<T>?, _ pair: (w: Int, b: Int), _ tw: BlockDirections<T>,
+                                    rows n: Int, inFeatures c: Int, outFeatures oc: Int) {
+        let w = UnsafePointer(weights.pointer) + pair.w, k = tw.k
         // With a zero adjoint (a Gauss–Newton pass) dinp stays zero and the terms dout·t(W), doutᵀ·t(inp) vanish.
         let zero = zeroAdjointPass
         if let dinp, !zero {
             linearBackward(dinp: dinp, dweight: nil, dbias: nil, dout: dout.pointer, inp: inp, weight: w,
-                           rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
+                           rows: n, inFeatures: c, outFeatures: oc)
         }
-        linearBackwardR(rdinp: rdinp, rdweight: out(pair.w), rdbias: out(pair.b), dout: dout.pointer, rdout: rdout.pointer, inp: inp,
-                        tinp: zero ? nil : tinp.map { UnsafePointer($0.pointer) }, weight: w, tweight: zero ? nil : tw(pair.w),
-                        rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
+        if let rdinp {
+            T.gemm(.none, .none, m: k * n, n: c, k: oc, alpha: 1, a: rdout.pointer, lda: oc, b: w, ldb: c, beta: 1, c: rdinp, ldc: c)
+            if !zero, tw.has(pair.w) {
+                for j in 0..<k {
+                    T.gemm(.none, .none, m: n, n: c, k: oc, alpha: 1, a: dout.pointer, lda: oc, b: tw(pair.w, j)!, ldb: c, beta: 1,
+                           c: rdinp + j * n * c, ldc: c)
+                }
+            }
+        }
+        for j in 0..<k {
+            linearBackwardR(rdinp: nil, rdweight: tw.out(pair.w, j), rdbias: tw.out(pair.b, j), dout: dout.pointer,
+                            rdout: tw.column(rdout, j), inp: inp, tinp: zero ? nil : tw.column(tinp, j), weight: w, tweight: nil,
+                            rows: n, inFeatures: c, outFeatures: oc)
+        }
     }
 
     private func headBackwardR(_ acts: Activations<T>, _ ws: BackwardWorkspace<T>, _ rws: BackwardWorkspace<T>, _ s: HeadTangentState<T>,
-                               dLogits: Buffer<T>, rdLogits: Buffer<T>, dLast: Buffer<T>, rdLast: Buffer<T>,
-                               _ tw: DirectionSlices<T>, _ out: GradientTargets<T>) {
+                               dLogits: Buffer<T>, rdLogits: Buffer<T>, dLast: Buffer<T>, rdLast: Buffer<T>, _ tw: BlockDirections<T>) {
         guard let pool = offsets.pooler, let pooled = acts.pooled else { return }
-        let b = acts.batchSize, h = config.hiddenSize, starts = acts.layout.offsets
+        let b = acts.batchSize, h = config.hiddenSize, starts = acts.layout.offsets, k = tw.k
         ws.dPooled.zero(); rws.dPooled.zero()
-        if let cls = offsets.classifier, let k = classes {
+        if let cls = offsets.classifier, let classes {
             linearBackwardBoth(dinp: ws.dPooled.pointer, rdinp: rws.dPooled.pointer, dout: dLogits, rdout: rdLogits, inp: pooled.pointer,
-                               tinp: s.pooled, cls, tw, out, rows: b, inFeatures: h, outFeatures: k)
+                               tinp: s.pooled, cls, tw, rows: b, inFeatures: h, outFeatures: classes)
         }
         ws.dPooledPre.zero(); rws.dPooledPre.zero()
         T.kernelTanhBackward(pooled.pointer, ws.dPooled.pointer, ws.dPooledPre.pointer, b * h)
-        if let tp = s.pooled {
-            tanhBackwardR(pooled.pointer, tp.pointer, ws.dPooled.pointer, rws.dPooled.pointer, rws.dPooledPre.pointer, b * h)
-        } else {
-            T.kernelTanhBackward(pooled.pointer, rws.dPooled.pointer, rws.dPooledPre.pointer, b * h)
+        for j in 0..<k {
+            if let tp = tw.column(s.pooled, j) {
+                tanhBackwardR(pooled.pointer, tp, ws.dPooled.pointer, tw.column(rws.dPooled, j), tw.column(rws.dPooledPre, j), b * h)
+            } else {
+                T.kernelTanhBackward(pooled.pointer, tw.column(rws.dPooled, j), tw.column(rws.dPooledPre, j), b * h)
+            }
         }
         ws.dPooled.zero(); rws.dPooled.zero()
-        throughQuantizerR(.poolerInput, acts.clsRows, acts.clsRowsHat, dx: ws.dPooled.pointer, rdx: rws.dPooled.pointer, ws, rws) { d, rd in
+        throughQuantizerR(.poolerInput, acts.clsRows, acts.clsRowsHat, dx: ws.dPooled.pointer, rdx: rws.dPooled.pointer, ws, rws, k: k) { d, rd in
             linearBackwardBoth(dinp: d, rdinp: rd, dout: ws.dPooledPre, rdout: rws.dPooledPre, inp: (acts.clsRowsHat ?? acts.clsRows).pointer,
-                               tinp: s.clsHat, pool, tw, out, rows: b, inFeatures: h, outFeatures: h)
+                               tinp: s.clsHat, pool, tw, rows: b, inFeatures: h, outFeatures: h)
         }
-        for bi in 0..<b {
-            T.axpy(n: h, alpha: 1, x: ws.dPooled.pointer + bi * h, incx: 1, y: dLast.pointer + starts[bi] * h, incy: 1)
-            T.axpy(n: h, alpha: 1, x: rws.dPooled.pointer + bi * h, incx: 1, y: rdLast.pointer + starts[bi] * h, incy: 1)
+        for bi in 0..<b { T.axpy(n: h, alpha: 1, x: ws.dPooled.pointer + bi * h, incx: 1, y: dLast.pointer + starts[bi] * h, incy: 1) }
+        for j in 0..<k {
+            let src = tw.column(rws.dPooled, j), dst = tw.column(rdLast, j)
+            for bi in 0..<b { T.axpy(n: h, alpha: 1, x: src + bi * h, incx: 1, y: dst + starts[bi] * h, incy: 1) }
         }
     }
 
@@ -346,26 +430,27 @@ extension BertModel {
     /// stops as soon as no selected tensor lies further down in the layer.
     private func layerBackwardR(_ l: Int, _ acts: Activations<T>, _ ws: BackwardWorkspace<T>, _ rws: BackwardWorkspace<T>,
                                 _ s: LayerTangentState<T>, dOut: Buffer<T>, rdOut: Buffer<T>,
-                                dIn: Buffer<T>?, rdIn: Buffer<T>?, _ tw: DirectionSlices<T>, _ out: GradientTargets<T>) {
+                                dIn: Buffer<T>?, rdIn: Buffer<T>?, _ tw: BlockDirections<T>) {
         let c = config, n = acts.layout.tokenCount, h = c.hiddenSize, inter = c.intermediateSize, a = c.allHeadSize
         let w = UnsafePointer(weights.pointer), lo = offsets.layers[l]
         let la = acts.layers[l], qc = la.quantizedCopies, shape = attentionShape(acts), aq = activationQuantizer
-        let x = acts.hiddenStates[l]
+        let x = acts.hiddenStates[l], k = tw.k
         func through(_ site: ActivationSite, _ xb: Buffer<T>, _ copy: Buffer<T>?, _ dx: Buffer<T>?, _ rdx: Buffer<T>?,
                      _ body: (UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?) -> Void) {
-            throughQuantizerR(site, xb, copy, dx: dx?.pointer, rdx: rdx?.pointer, ws, rws, body)
+            throughQuantizerR(site, xb, copy, dx: dx?.pointer, rdx: rdx?.pointer, ws, rws, k: k, body)
         }
-        func ptr(_ b: Buffer<T>?) -> UnsafePointer<T>? { b.map { UnsafePointer($0.pointer) } }
-        /// Whether the pass must go on below: the input's adjoint is wanted, or a selected tensor lies further down.
+                /// Whether the pass must go on below: the input's adjoint is wanted, or a selected tensor lies further down.
         func goOn(_ below: [(w: Int, b: Int)]) -> Bool {
-            dIn != nil || below.contains { tw.selected.contains($0.w) || tw.selected.contains($0.b) }
+            dIn != nil || below.contains { tw.has($0.w) || tw.has($0.b) }
         }
         let attention = [lo.query, lo.key, lo.value, lo.attentionOutput]
         // output LayerNorm
-        layerNormBackwardR(dx: ws.dRes.pointer, rdx: rws.dRes.pointer, rdweight: out(lo.norm2.w), rdbias: out(lo.norm2.b),
-                           dy: dOut.pointer, rdy: rdOut.pointer, x: la.residual2.pointer, tx: ptr(s.residual2),
-                           mean: la.mean2.pointer, rstd: la.rstd2.pointer, weight: w + lo.norm2.w, tweight: tw(lo.norm2.w),
-                           rows: n, cols: h)
+        for j in 0..<k {
+            layerNormBackwardR(dx: j == 0 ? ws.dRes.pointer : nil, rdx: tw.column(rws.dRes, j), rdweight: tw.out(lo.norm2.w, j),
+                               rdbias: tw.out(lo.norm2.b, j), dy: dOut.pointer, rdy: tw.column(rdOut, j), x: la.residual2.pointer,
+                               tx: tw.column(s.residual2, j), mean: la.mean2.pointer, rstd: la.rstd2.pointer, weight: w + lo.norm2.w,
+                               tweight: tw(lo.norm2.w, j), rows: n, cols: h)
+        }
         ws.dNormed1.copy(from: ws.dRes); rws.dNormed1.copy(from: rws.dRes)
         // FFN output
         guard goOn([lo.output, lo.intermediate, lo.norm1] + attention) else { return }
@@ -373,31 +458,36 @@ extension BertModel {
         ws.dFfnAct.zero(); rws.dFfnAct.zero()
         through(.ffnOutputInput(l), la.ffnAct, qc?.ffnAct, belowOutput ? ws.dFfnAct : nil, belowOutput ? rws.dFfnAct : nil) { d, rd in
             linearBackwardBoth(dinp: d, rdinp: rd, dout: ws.dRes, rdout: rws.dRes, inp: (qc?.ffnAct ?? la.ffnAct).pointer,
-                               tinp: s.ffnActHat, lo.output, tw, out, rows: n, inFeatures: inter, outFeatures: h)
+                               tinp: s.ffnActHat, lo.output, tw, rows: n, inFeatures: inter, outFeatures: h)
         }
         guard belowOutput else { return }
         ws.dFfnPre.zero(); rws.dFfnPre.zero()
         activationBackward(activation, la.ffnPre.pointer, ws.dFfnAct.pointer, ws.dFfnPre.pointer, n * inter)
-        if let tPre = s.ffnPre {
-            activationBackwardR(activation, la.ffnPre.pointer, tPre.pointer, ws.dFfnAct.pointer, rws.dFfnAct.pointer,
-                                rws.dFfnPre.pointer, n * inter)
-        } else {
-            activationBackward(activation, la.ffnPre.pointer, rws.dFfnAct.pointer, rws.dFfnPre.pointer, n * inter)
+        for j in 0..<k {
+            if let tPre = tw.column(s.ffnPre, j) {
+                activationBackwardR(activation, la.ffnPre.pointer, tPre, ws.dFfnAct.pointer, tw.column(rws.dFfnAct, j),
+                                    tw.column(rws.dFfnPre, j), n * inter)
+            } else {
+                activationBackward(activation, la.ffnPre.pointer, tw.column(rws.dFfnAct, j), tw.column(rws.dFfnPre, j), n * inter)
+            }
         }
         // FFN intermediate
         let belowIntermediate = goOn([lo.norm1] + attention)
         through(.ffnIntermediateInput(l), la.normed1, qc?.normed1, belowIntermediate ? ws.dNormed1 : nil,
                 belowIntermediate ? rws.dNormed1 : nil) { d, rd in
             linearBackwardBoth(dinp: d, rdinp: rd, dout: ws.dFfnPre, rdout: rws.dFfnPre, inp: (qc?.normed1 ?? la.normed1).pointer,
-                               tinp: s.normed1Hat, lo.intermediate, tw, out, rows: n, inFeatures: h, outFeatures: inter)
+                               tinp: s.normed1Hat, lo.intermediate, tw, rows: n, inFeatures: h, outFeatures: inter)
         }
         // attention LayerNorm
         guard belowIntermediate else { return }
         let belowNorm1 = goOn(attention)
-        layerNormBackwardR(dx: belowNorm1 ? ws.dRes.pointer : nil, rdx: belowNorm1 ? rws.dRes.pointer : nil, rdweight: out(lo.norm1.w), rdbias: out(lo.norm1.b),
-                           dy: ws.dNormed1.pointer, rdy: rws.dNormed1.pointer, x: la.residual1.pointer, tx: ptr(s.residual1),
-                           mean: la.mean1.pointer, rstd: la.rstd1.pointer, weight: w + lo.norm1.w, tweight: tw(lo.norm1.w),
-                           rows: n, cols: h)
+        for j in 0..<k {
+            layerNormBackwardR(dx: belowNorm1 && j == 0 ? ws.dRes.pointer : nil, rdx: belowNorm1 ? tw.column(rws.dRes, j) : nil,
+                               rdweight: tw.out(lo.norm1.w, j), rdbias: tw.out(lo.norm1.b, j), dy: ws.dNormed1.pointer,
+                               rdy: tw.column(rws.dNormed1, j), x: la.residual1.pointer, tx: tw.column(s.residual1, j),
+                               mean: la.mean1.pointer, rstd: la.rstd1.pointer, weight: w + lo.norm1.w, tweight: tw(lo.norm1.w, j),
+                               rows: n, cols: h)
+        }
         guard belowNorm1 else { return }
         dIn?.copy(from: ws.dRes); rdIn?.copy(from: rws.dRes)
         // attention output
@@ -405,47 +495,50 @@ extension BertModel {
         ws.dContext.zero(); rws.dContext.zero()
         through(.attentionOutputInput(l), la.context, qc?.context, belowDense ? ws.dContext : nil, belowDense ? rws.dContext : nil) { d, rd in
             linearBackwardBoth(dinp: d, rdinp: rd, dout: ws.dRes, rdout: rws.dRes, inp: (qc?.context ?? la.context).pointer,
-                               tinp: s.contextHat, lo.attentionOutput, tw, out, rows: n, inFeatures: a, outFeatures: h)
+                               tinp: s.contextHat, lo.attentionOutput, tw, rows: n, inFeatures: a, outFeatures: h)
         }
         guard belowDense else { return }
         // ctx = p̂ · v̂; the scores' branch is needed for the input's adjoint or a selected Q or K only.
         let quantized = qc != nil && aq != nil
         let needScores = goOn([lo.query, lo.key])
-        attentionContextBackwardR(dp: (quantized ? ws.dScoresCopy : ws.dScores).pointer, dv: (quantized ? ws.scratchB : ws.dv).pointer,
-                                  rdp: (quantized ? rws.dScoresCopy : rws.dScores).pointer, rdv: (quantized ? rws.scratchB : rws.dv).pointer,
-                                  wantProbs: needScores,
-                                  dctx: ws.dContext.pointer, rdctx: rws.dContext.pointer, p: (qc?.probs ?? la.probs).pointer,
-                                  tp: ptr(s.probsHat), v: (qc?.v ?? la.v).pointer, tv: ptr(s.vHat), shape: shape)
+        // (The plain dp and dv come out of every column's call alike: the later calls rewrite the same values.)
+        let probsStride = la.probs.count, valueStride = la.v.count
+        for j in 0..<k {
+            attentionContextBackwardR(dp: (quantized ? ws.dScoresCopy : ws.dScores).pointer, dv: (quantized ? ws.scratchB : ws.dv).pointer,
+                                      rdp: (quantized ? rws.dScoresCopy : rws.dScores).pointer + j * probsStride,
+                                      rdv: (quantized ? rws.scratchB : rws.dv).pointer + j * valueStride, wantProbs: needScores,
+                                      dctx: ws.dContext.pointer, rdctx: tw.column(rws.dContext, j), p: (qc?.probs ?? la.probs).pointer,
+                                      tp: tw.column(s.probsHat, j), v: (qc?.v ?? la.v).pointer, tv: tw.column(s.vHat, j), shape: shape)
+        }
         if let aq, quantized {
-            for b0 in [ws, rws] {
-                b0.dv.zero()
-                aq.backward(.value(l), la.v.pointer, b0.scratchB.pointer, b0.dv.pointer, count: la.v.count)
-                if needScores {
-                    b0.dScores.zero()
-                    aq.backward(.attentionProbs(l), la.probs.pointer, b0.dScoresCopy.pointer, b0.dScores.pointer, count: la.probs.count)
-                }
-            }
+            maskAdjoints(aq, .value(l), la.v, from: \.scratchB, to: \.dv, ws, rws, k: k)
+            if needScores { maskAdjoints(aq, .attentionProbs(l), la.probs, from: \.dScoresCopy, to: \.dScores, ws, rws, k: k) }
         }
         if !needScores {
             // Only the value projection is left.
-            throughQuantizerR(.valueInput(l), x, qc?.valueInput, dx: nil, rdx: nil, ws, rws) { _, _ in
+            throughQuantizerR(.valueInput(l), x, qc?.valueInput, dx: nil, rdx: nil, ws, rws, k: k) { _, _ in
                 linearBackwardBoth(dinp: nil, rdinp: nil, dout: ws.dv, rdout: rws.dv, inp: (qc?.valueInput ?? x).pointer,
-                                   tinp: s.valueInputHat, lo.value, tw, out, rows: n, inFeatures: h, outFeatures: a)
+                                   tinp: s.valueInputHat, lo.value, tw, rows: n, inFeatures: h, outFeatures: a)
             }
             return
         }
         // scores = q̂ · k̂ᵀ / √d
-        attentionScoresBackwardR(dq: (quantized ? ws.scratchA : ws.dq).pointer, dk: (quantized ? ws.scratchB : ws.dk).pointer,
-                                 rdq: (quantized ? rws.scratchA : rws.dq).pointer, rdk: (quantized ? rws.scratchB : rws.dk).pointer,
-                                 dprobs: ws.dScores.pointer, rdprobs: rws.dScores.pointer, probs: la.probs.pointer, tprobs: ptr(s.probs),
-                                 q: (qc?.q ?? la.q).pointer, tq: ptr(s.qHat), k: (qc?.k ?? la.k).pointer, tk: ptr(s.kHat), shape: shape)
+        // The call turns dprobs into d(scores) in place: every column after the first starts again from a saved copy
+        // (dScoresCopy is free by now).
+        if k > 1 { ws.dScoresCopy.copy(from: ws.dScores) }
+        let queryStride = la.q.count
+        for j in 0..<k {
+            if j > 0 { ws.dScores.copy(from: ws.dScoresCopy) }
+            attentionScoresBackwardR(dq: (quantized ? ws.scratchA : ws.dq).pointer, dk: (quantized ? ws.scratchB : ws.dk).pointer,
+                                     rdq: (quantized ? rws.scratchA : rws.dq).pointer + j * queryStride,
+                                     rdk: (quantized ? rws.scratchB : rws.dk).pointer + j * queryStride,
+                                     dprobs: ws.dScores.pointer, rdprobs: tw.column(rws.dScores, j), probs: la.probs.pointer,
+                                     tprobs: tw.column(s.probs, j), q: (qc?.q ?? la.q).pointer, tq: tw.column(s.qHat, j),
+                                     k: (qc?.k ?? la.k).pointer, tk: tw.column(s.kHat, j), shape: shape)
+        }
         if let aq, quantized {
-            for b0 in [ws, rws] {
-                b0.dq.zero()
-                aq.backward(.query(l), la.q.pointer, b0.scratchA.pointer, b0.dq.pointer, count: la.q.count)
-                b0.dk.zero()
-                aq.backward(.key(l), la.k.pointer, b0.scratchB.pointer, b0.dk.pointer, count: la.k.count)
-            }
+            maskAdjoints(aq, .query(l), la.q, from: \.scratchA, to: \.dq, ws, rws, k: k)
+            maskAdjoints(aq, .key(l), la.k, from: \.scratchB, to: \.dk, ws, rws, k: k)
         }
         // Q, K, V projections of x
         for (site, copy, pair, d, rd, tinp) in [
@@ -454,26 +547,29 @@ extension BertModel {
             (.valueInput(l), qc?.valueInput, lo.value, ws.dv, rws.dv, s.valueInputHat),
         ] {
             through(site, x, copy, dIn, rdIn) { dinp, rdinp in
-                linearBackwardBoth(dinp: dinp, rdinp: rdinp, dout: d, rdout: rd, inp: (copy ?? x).pointer, tinp: tinp, pair, tw, out,
+                linearBackwardBoth(dinp: dinp, rdinp: rdinp, dout: d, rdout: rd, inp: (copy ?? x).pointer, tinp: tinp, pair, tw,
                                    rows: n, inFeatures: h, outFeatures: a)
             }
         }
     }
 
     private func embeddingsBackwardR(_ acts: Activations<T>, _ rws: BackwardWorkspace<T>, embeddingSumTangent: Buffer<T>?,
-                                     dHidden0: Buffer<T>, rdHidden0: Buffer<T>, _ tw: DirectionSlices<T>, _ out: GradientTargets<T>) {
+                                     dHidden0: Buffer<T>, rdHidden0: Buffer<T>, _ tw: BlockDirections<T>) {
         let h = config.hiddenSize, o = offsets
         let w = UnsafePointer(weights.pointer)
-        let tables = [out(o.wordEmbeddings), out(o.positionEmbeddings), out(o.tokenTypeEmbeddings)]
-        let needSum = tables.contains { $0 != nil }
-        layerNormBackwardR(dx: nil, rdx: needSum ? rws.dRes.pointer : nil, rdweight: out(o.embeddingNorm.w), rdbias: out(o.embeddingNorm.b),
-                           dy: dHidden0.pointer, rdy: rdHidden0.pointer, x: acts.embeddingSum.pointer,
-                           tx: embeddingSumTangent.map { UnsafePointer($0.pointer) }, mean: acts.embeddingMean.pointer,
-                           rstd: acts.embeddingRstd.pointer, weight: w + o.embeddingNorm.w, tweight: tw(o.embeddingNorm.w),
-                           rows: acts.layout.tokenCount, cols: h)
-        if needSum {
-            embeddingLookupBackward(dwte: tables[0], dwpe: tables[1], dwtt: tables[2], dout: rws.dRes.pointer, ids: acts.batch.inputIds,
-                               typeIds: acts.batch.tokenTypeIds, layout: acts.layout, hidden: h)
+        let tableOffsets = [o.wordEmbeddings, o.positionEmbeddings, o.tokenTypeEmbeddings]
+        let needSum = tableOffsets.contains(where: tw.has)
+        for j in 0..<tw.k {
+            layerNormBackwardR(dx: nil, rdx: needSum ? tw.column(rws.dRes, j) : nil, rdweight: tw.out(o.embeddingNorm.w, j),
+                               rdbias: tw.out(o.embeddingNorm.b, j), dy: dHidden0.pointer, rdy: tw.column(rdHidden0, j),
+                               x: acts.embeddingSum.pointer, tx: tw.column(embeddingSumTangent, j), mean: acts.embeddingMean.pointer,
+                               rstd: acts.embeddingRstd.pointer, weight: w + o.embeddingNorm.w, tweight: tw(o.embeddingNorm.w, j),
+                               rows: acts.layout.tokenCount, cols: h)
+            if needSum {
+                let tables = tableOffsets.map { tw.out($0, j) }
+                embeddingLookupBackward(dwte: tables[0], dwpe: tables[1], dwtt: tables[2], dout: tw.column(rws.dRes, j),
+                                        ids: acts.batch.inputIds, typeIds: acts.batch.tokenTypeIds, layout: acts.layout, hidden: h)
+            }
         }
     }
 }

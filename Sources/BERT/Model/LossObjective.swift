@@ -158,7 +158,16 @@ public final class LossObjective<T: BLASReal> {
     @discardableResult
     public func curvatureVectorProduct(_ product: CurvatureProduct, direction v: Buffer<T>, selected: [ParameterView],
                                        into hv: Buffer<T>) throws -> Double {
-        for s in selected { memset(hv.pointer + s.offset, 0, s.count * MemoryLayout<T>.stride) }
+        try curvatureBlockProduct(product, directions: [v], selected: selected, into: [hv])
+    }
+
+    /// `curvatureVectorProduct` for k directions at once (hv[j] = C · directions[j]): each batch's forward and plain
+    /// backward run once for the block and its tangents travel together (`BertModel.curvatureBlockProduct`); the
+    /// results equal k single products. Returns the mean loss.
+    @discardableResult
+    public func curvatureBlockProduct(_ product: CurvatureProduct, directions: [Buffer<T>], selected: [ParameterView],
+                                      into hv: [Buffer<T>]) throws -> Double {
+        for out in hv { for s in selected { memset(out.pointer + s.offset, 0, s.count * MemoryLayout<T>.stride) } }
         let boundary = model.boundary(for: selected)
         let hidden = try prefixHidden(for: boundary)
         var total = 0.0
@@ -167,18 +176,23 @@ public final class LossObjective<T: BLASReal> {
             $0.count == model.forwardCount && $0.weights == ObjectIdentifier(model.weights) && $0.boundary == boundary
         } == true
         for (i, b) in batches.enumerated() {
-            let l = try model.hessianVectorProduct(b.tokens, targets: b.targets, direction: v, selected: selected, into: hv,
-                                                   scale: weight(i), hidden: hidden?[i], reuseForward: reuse, product: product)
+            let l = try model.curvatureBlockProduct(b.tokens, targets: b.targets, directions: directions, selected: selected, into: hv,
+                                                    scale: weight(i), hidden: hidden?[i], reuseForward: reuse, product: product)
             guard l.isFinite else { throw ObjectiveError.nonFinite(what: "loss", batch: i) }
             // A non-finite product stays non-finite once accumulated: the first batch that makes it so is named.
-            for s in selected where T.kernelFirstNonFinite(hv.pointer + s.offset, s.count) != nil {
-                throw ObjectiveError.nonFinite(what: "\(product == .hessian ? "Hessian" : "Gauss–Newton")-vector product (\(s.name))", batch: i)
+            for out in hv {
+                for s in selected where T.kernelFirstNonFinite(out.pointer + s.offset, s.count) != nil {
+                    throw ObjectiveError.nonFinite(what: "\(product == .hessian ? "Hessian" : "Gauss–Newton")-vector product (\(s.name))", batch: i)
+                }
             }
             total += weight(i) * l
         }
         lastForward = (model.forwardCount, ObjectIdentifier(model.weights), boundary)
         return total
     }
+
+    /// Bytes each column of a block curvature product costs on this objective (its largest batch decides).
+    public var curvatureColumnBytes: Int { batches.map { model.curvatureColumnBytes(for: $0.tokens) }.max() ?? 0 }
 
     /// hidden_states.l of every batch at the current weights (nil for the embeddings boundary), cached.
     func prefixHidden(for boundary: PassBoundary) throws -> [Buffer<T>]? {

@@ -51,10 +51,12 @@ final class BackwardWorkspace<T: BLASReal> {
 }
 
 extension BackwardWorkspace {
-    /// Whether this scratch can serve `acts`; if so it is resized to its shape.
-    func adopt(_ acts: Activations<T>) -> Bool {
-        guard acts.pool.shape.fits(in: pool.capacity) else { return false }
-        pool.resize(to: acts.pool.shape)
+    /// Whether this scratch can serve `acts` (`columns` copies of its shape, for a block curvature product); if so it
+    /// is resized to that shape.
+    func adopt(_ acts: Activations<T>, columns: Int = 1) -> Bool {
+        let shape = acts.pool.shape.columns(columns)
+        guard shape.fits(in: pool.capacity) else { return false }
+        pool.resize(to: shape)
         return true
     }
 }

@@ -30,10 +30,12 @@ final class Tangents<T: BLASReal> {
         logits = classes.map { pool.sequences($0) }
     }
 
-    /// Whether these tangents can serve `acts`; if so they are resized to its shape.
-    func adopt(_ acts: Activations<T>) -> Bool {
-        guard acts.quantized == quantized, acts.pool.shape.fits(in: pool.capacity) else { return false }
-        pool.resize(to: acts.pool.shape)
+    /// Whether these tangents can serve `columns` directions of `acts` at once (direction-major); if so they are
+    /// resized to that shape.
+    func adopt(_ acts: Activations<T>, columns: Int = 1) -> Bool {
+        let shape = acts.pool.shape.columns(columns)
+        guard acts.quantized == quantized, shape.fits(in: pool.capacity) else { return false }
+        pool.resize(to: shape)
         return true
     }
 }
@@ -60,5 +62,31 @@ final class LayerTangents<T: BLASReal> {
         qHat = make { pool.tokens(a) }; kHat = make { pool.tokens(a) }; vHat = make { pool.tokens(a) }; contextHat = make { pool.tokens(a) }
         probsHat = make { pool.scores() }
         ffnActHat = make { pool.tokens(i) }
+    }
+}
+
+extension BertModel {
+    /// Bytes one more column of a block curvature product (`curvatureBlockProduct`) needs on `batch`: its tangents
+    /// and adjoint tangents (the layouts of `Tangents` and `BackwardWorkspace`) and its direction and product in the
+    /// parameter layout. The forward, the plain backward and the weights are shared by every column.
+    public func curvatureColumnBytes(for batch: TokenBatch) -> Int {
+        let c = config, h = c.hiddenSize, a = c.allHeadSize, i = c.intermediateSize, L = c.numHiddenLayers
+        let shape = WorkspaceShape(batch.layout, heads: c.numAttentionHeads)
+        let quantized = activationQuantizer != nil
+        // Tangents: hidden states, the embedding sum and per layer q, k, v, context, two residuals, normed1, the FFN's two.
+        var perToken = (L + 2) * h + L * (4 * a + 3 * h + 2 * i)
+        var perScore = L
+        var perSequence = 2 * h + (classes ?? 0)
+        if quantized {
+            perToken += L * (4 * h + 4 * a + i)
+            perScore += L
+            perSequence += h
+        }
+        // The R-backward's scratch (`BackwardWorkspace`).
+        perToken += 4 * h + 4 * a + 2 * i + 2 * max(h, a, i)
+        perScore += 2
+        perSequence += 2 * h + (classes ?? 0)
+        let values = perToken * shape.tokens + perScore * shape.scores + perSequence * shape.sequences + 2 * table.totalCount
+        return values * MemoryLayout<T>.stride
     }
 }

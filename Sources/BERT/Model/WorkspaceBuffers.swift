@@ -18,6 +18,11 @@ struct WorkspaceShape: Equatable {
         tokens <= capacity.tokens && scores <= capacity.scores && sequences <= capacity.sequences
     }
 
+    /// Room for k copies of this shape one after the other (the k columns of a block curvature product).
+    func columns(_ k: Int) -> WorkspaceShape {
+        WorkspaceShape(tokens: k * tokens, scores: k * scores, sequences: k * sequences)
+    }
+
     /// The componentwise maximum: a capacity that holds both.
     func union(_ o: WorkspaceShape) -> WorkspaceShape {
         WorkspaceShape(tokens: max(tokens, o.tokens), scores: max(scores, o.scores), sequences: max(sequences, o.sequences))
