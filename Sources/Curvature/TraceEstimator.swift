@@ -35,24 +35,38 @@ public enum TraceEstimator {
         }
     }
 
-    /// tr(A) ≈ mean of zᵀAz over `probes` Rademacher vectors z.
+    /// tr(A) ≈ mean of zᵀAz over `probes` Rademacher vectors z, applied in blocks of the operator's `blockColumns`
+    /// (the probes are drawn in the same order whatever the block size).
     public static func hutchinson(_ op: LinearOperator, probes: Int, seed: UInt64) throws -> TraceEstimate {
         guard probes >= 2 else { throw CurvatureError.badRequest("Hutchinson needs at least 2 probes for a standard error, got \(probes)") }
         let clock = Date()
         let n = op.dimension
         var rng = SeededRNG(seed: seed, stream: 0x7ACE)
-        let z = Buffer<Double>(count: n), az = Buffer<Double>(count: n)
         var samples: [Double] = []
-        for p in 0..<probes {
-            rng.fillRademacher(z.pointer, count: n)
-            try op.apply(z.pointer, into: az.pointer)
-            let s = Double.dot(n: n, x: z.pointer, incx: 1, y: az.pointer, incy: 1)
+        try forEachBlock(op, count: probes, fill: { z, _ in rng.fillRademacher(z, count: n) }) { p, z, az in
+            let s = Double.dot(n: n, x: z, incx: 1, y: az, incy: 1)
             guard s.isFinite else { throw CurvatureError.nonFinite(what: "zᵀAz of probe \(p)", batch: nil) }
             samples.append(s)
         }
         let (mean, se) = meanAndStandardError(samples)
         return TraceEstimate(estimator: .hutchinson, estimate: mean, standardError: se, probes: probes, matvecs: probes,
                              seconds: Date().timeIntervalSince(clock), lowRankPart: nil)
+    }
+
+    /// Applies `op` to `count` vectors in blocks of its `blockColumns`: `fill(x, i)` writes vector i (in order), then
+    /// `use(i, x, Ax)` sees each product in order.
+    static func forEachBlock(_ op: LinearOperator, count: Int, fill: (UnsafeMutablePointer<Double>, Int) throws -> Void,
+                             use: (Int, UnsafeMutablePointer<Double>, UnsafePointer<Double>) throws -> Void) throws {
+        let n = op.dimension, g = max(1, min(op.blockColumns, count))
+        let x = Buffer<Double>(count: g * n), ax = Buffer<Double>(count: g * n)
+        var done = 0
+        while done < count {
+            let m = min(g, count - done)
+            for j in 0..<m { try fill(x.pointer + j * n, done + j) }
+            try op.apply(block: x.pointer, columns: m, into: ax.pointer)
+            for j in 0..<m { try use(done + j, x.pointer + j * n, ax.pointer + j * n) }
+            done += m
+        }
     }
 
     /// Refuses a Hutch++ sketch (m/3 vectors of `dimension` entries) that the machine cannot hold.
@@ -75,30 +89,26 @@ public enum TraceEstimator {
         try requireHutchPlusPlusMemory(dimension: n, matvecs: m)
         // Sketch AS and orthonormalize it (modified Gram–Schmidt, two passes; dependent columns dropped).
         var q: [[Double]] = []
-        let s = Buffer<Double>(count: n), a = Buffer<Double>(count: n)
-        for _ in 0..<k {
-            rng.fillRademacher(s.pointer, count: n)
-            try op.apply(s.pointer, into: a.pointer)
-            if q.count < rank {
-                let before = Double.nrm2(n: n, x: a.pointer, incx: 1)
-                for _ in 0..<2 { project(a.pointer, n, outOf: q) }
-                if Double.nrm2(n: n, x: a.pointer, incx: 1) > 1e-10 * max(before, 1e-300), normalize(a.pointer, n) { q.append(a.array) }
-            }
+        try forEachBlock(op, count: k, fill: { s, _ in rng.fillRademacher(s, count: n) }) { _, _, a in
+            guard q.count < rank else { return }
+            let v = Buffer<Double>(count: n)
+            v.pointer.update(from: a, count: n)
+            let before = Double.nrm2(n: n, x: v.pointer, incx: 1)
+            for _ in 0..<2 { project(v.pointer, n, outOf: q) }
+            if Double.nrm2(n: n, x: v.pointer, incx: 1) > 1e-10 * max(before, 1e-300), normalize(v.pointer, n) { q.append(v.array) }
         }
         // tr(QᵀAQ)
         var lowRank = 0.0
-        for u in q {
-            let au = try op.apply(u)
-            lowRank += zip(u, au).map(*).reduce(0, +)
+        try forEachBlock(op, count: q.count, fill: { u, i in u.update(from: q[i], count: n) }) { _, u, au in
+            lowRank += (0..<n).map { u[$0] * au[$0] }.reduce(0, +)
         }
         // Residual probes: z ← (I − QQᵀ) g.
         var samples: [Double] = []
-        let z = Buffer<Double>(count: n), az = Buffer<Double>(count: n)
-        for p in 0..<k {
-            rng.fillRademacher(z.pointer, count: n)
-            project(z.pointer, n, outOf: q)
-            try op.apply(z.pointer, into: az.pointer)
-            let v = Double.dot(n: n, x: z.pointer, incx: 1, y: az.pointer, incy: 1)
+        try forEachBlock(op, count: k, fill: { z, _ in
+            rng.fillRademacher(z, count: n)
+            project(z, n, outOf: q)
+        }) { p, z, az in
+            let v = Double.dot(n: n, x: z, incx: 1, y: az, incy: 1)
             guard v.isFinite else { throw CurvatureError.nonFinite(what: "residual probe \(p) of Hutch++", batch: nil) }
             samples.append(v)
         }
