@@ -41,13 +41,15 @@ public struct CurvatureView: Codable, Sendable, Equatable {
         }
     }
 
-    /// The operator of this view on `selection` of `probe`'s objective. Refuses a GGN the objective cannot have, steps
-    /// on a model without quantized weights, and a zero entry of D, each in one sentence naming the tensor.
-    public func makeOperator<T: BLASReal>(_ probe: ProbeModel<T>, objective: LossObjective<T>,
-                                          selection: [ParameterView]) throws -> LinearOperator {
-        let base: LinearOperator = product == .ggn
+    /// The operator of this view on `selection` of `probe`'s objective, applying blocks of as many vectors as
+    /// `blockMemoryBytes` holds (0: one at a time). Refuses a GGN the objective cannot have, steps on a model without
+    /// quantized weights, and a zero entry of D, each in one sentence naming the tensor.
+    public func makeOperator<T: BLASReal>(_ probe: ProbeModel<T>, objective: LossObjective<T>, selection: [ParameterView],
+                                          blockMemoryBytes: Int = 0) throws -> LinearOperator {
+        let base = product == .ggn
             ? try ModelCurvature.gaussNewton(objective: objective, selection: selection)
             : ModelCurvature(objective: objective, selection: selection)
+        if blockMemoryBytes > 0 { base.chooseBlockColumns(memoryBytes: blockMemoryBytes) }
         guard let d = try diagonal(probe, selection: selection) else { return base }
         return try DiagonallyScaledOperator(base, diagonal: d)
     }

@@ -35,6 +35,10 @@ public enum HessianAnalysis {
         public var warmStart: [URL] = []
         /// Accept warm-start files whose recorded model sha256 is another model's.
         public var allowOtherModel = false
+        /// Memory (MB) the curvature products of a block may take beyond one product's: the trace and density
+        /// estimates then apply the operator to as many vectors at once as fit (`ModelCurvature.chooseBlockColumns`);
+        /// 0 (the default): one vector at a time. Not recorded: results do not depend on it beyond rounding.
+        public var blockMemoryMB: Double = 0
         public init() {}
 
         /// `warmStart` is left out: a file URL records the directory it was made in (`HessianJob` keeps the paths).
@@ -83,9 +87,12 @@ public enum HessianAnalysis {
         public var eigenvectorFiles: [String]
         public var hvps: Int
         public var seconds: Double
+        /// Columns of the block products of the trace and density estimates; set only above 1 (so that the default
+        /// output is unchanged).
+        public var blockColumns: Int?
         enum CodingKeys: String, CodingKey {
             case model, loss, accuracy, space, curvature, scale, matrix, dimension, top, bottom, trace, density, quadraticCheck = "quadratic_check"
-            case eigenvectorFiles = "eigenvector_files", hvps, seconds
+            case eigenvectorFiles = "eigenvector_files", hvps, seconds, blockColumns = "block_columns"
         }
     }
 
@@ -108,6 +115,10 @@ public enum HessianAnalysis {
         try op.checkFixed(seed: r.seed)
         var report = Report(model: probe.description, loss: loss, accuracy: accuracy, space: r.space, dimension: op.dimension,
                             eigenvectorFiles: [], hvps: 2, seconds: 0)
+        if op.blockColumns > 1 {
+            report.blockColumns = op.blockColumns
+            progress("\(probe.label): trace and density products in blocks of \(op.blockColumns) (--block-memory \(r.blockMemoryMB) MB)")
+        }
         if !r.view.isDefault {
             report.curvature = r.view.product; report.scale = r.view.scale; report.matrix = r.view.formula
         }
@@ -162,7 +173,8 @@ public enum HessianAnalysis {
     /// The curvature operator of the request's view on the selection, on the halves' pair for `--space pair`.
     static func makeOperator<T: BLASReal>(_ probe: ProbeModel<T>, objective: LossObjective<T>, selection: [ParameterView],
                                           request r: Request) throws -> LinearOperator {
-        let curvature = try r.view.makeOperator(probe, objective: objective, selection: selection)
+        let curvature = try r.view.makeOperator(probe, objective: objective, selection: selection,
+                                                blockMemoryBytes: Int(r.blockMemoryMB * 1_048_576))
         return r.space == .pair ? SplitPairOperator(effective: curvature) : curvature
     }
 

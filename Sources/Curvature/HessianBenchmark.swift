@@ -198,10 +198,12 @@ extension HessianBenchmark {
         public var convergence: ReadBackNumbers<Convergence>
         public var memory: Memory
         public var curvature: CurvatureProduct?
+        /// Products in blocks against one at a time (`BlockBenchmark`).
+        public var blocks: ReadBackNumbers<BlockBenchmark.Report>?
 
         public init(model: [String: String], examples: Int, indicesSha256: String, batchSize: Int, batching: String, maxLength: Int,
                     dtype: String, version: String, select: String, topK: Int, cost: [Cost], convergence: Convergence, memory: Memory,
-                    curvature: CurvatureProduct) {
+                    curvature: CurvatureProduct, blocks: BlockBenchmark.Report? = nil) {
             self.model = model; self.examples = examples; self.indicesSha256 = indicesSha256; self.batchSize = batchSize
             self.batching = batching; self.maxLength = maxLength; self.dtype = dtype
             threads = Parallel.threads
@@ -209,6 +211,7 @@ extension HessianBenchmark {
             self.version = version; self.select = select; self.topK = topK; self.cost = ReadBackNumbers(cost); self.convergence = ReadBackNumbers(convergence)
             self.memory = memory
             self.curvature = curvature == .hessian ? nil : curvature
+            self.blocks = blocks.map(ReadBackNumbers.init)
         }
     }
 }

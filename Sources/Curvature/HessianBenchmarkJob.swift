@@ -28,6 +28,8 @@ public struct HessianBenchmarkJob: Sendable {
     public var maxHVPs = 150
     public var seed: UInt64 = 0
     public var curvature = CurvatureProduct.hessian
+    /// Memory (MB) for products in blocks: the block size it allows is measured beside k = 1, 4, 8 (0: those alone).
+    public var blockMemoryMB = 0.0
 
     public init(model: String, objective: ProbeObjectiveOptions) {
         self.model = model
@@ -41,6 +43,7 @@ public struct HessianBenchmarkJob: Sendable {
         guard topK >= 1, topK <= 100 else { throw CurvatureError.badRequest("--top-k must be in 1...100, got \(topK)") }
         guard accuracy > 0, accuracy < 1 else { throw CurvatureError.badRequest("--accuracy must be in (0, 1), got \(accuracy)") }
         guard maxHVPs >= topK, maxHVPs <= 100_000 else { throw CurvatureError.badRequest("--max-hvps must be in --top-k...100000, got \(maxHVPs)") }
+        guard blockMemoryMB >= 0, blockMemoryMB <= 1_048_576 else { throw CurvatureError.badRequest("--block-memory must be in 0...1048576 (MB), got \(blockMemoryMB)") }
     }
 
     func probeObjective<T: BLASReal>(_: T.Type, log: (String) -> Void) throws -> (ProbeModel<T>, LossObjective<T>, ProbeExamples) {
@@ -104,6 +107,8 @@ public struct HessianBenchmarkJob: Sendable {
             log(String(format: "%@: gradient %.3f s, HVP %.3f s, ratio %.2f", spec, c.gradientSeconds, c.hvpSeconds, c.ratio))
             costs.append(c)
         }
+        let all = try ParameterSelection("all@*", table: probe.model.table, layers: layers, includeBiases: true)
+        let blocks = try BlockBenchmark.measure(objective: objective, selection: all.views, blockMemoryMB: blockMemoryMB, iterations: iterations, progress: log)
         let selection = try ParameterSelection(select, table: probe.model.table, layers: layers)
         if curvature == .ggn { try ModelCurvature.requireGaussNewtonSupport(objective) }
         let op = ModelCurvature(objective: objective, selection: selection.views, product: curvature)
@@ -115,6 +120,6 @@ public struct HessianBenchmarkJob: Sendable {
             model: probe.description, examples: chosen.indices.count, indicesSha256: chosen.indicesHash, batchSize: self.objective.batchSize,
             batching: chosen.batching, maxLength: self.objective.maxLength, dtype: dtype.rawValue, version: version,
             select: select, topK: topK, cost: costs, convergence: convergence, memory: HessianBenchmark.Memory(gradient: memory[0], hvp: memory[1]),
-            curvature: curvature)
+            curvature: curvature, blocks: blocks)
     }
 }

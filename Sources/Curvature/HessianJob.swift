@@ -65,6 +65,7 @@ public struct HessianJob: Codable, Sendable, Equatable {
         if let sigma = r.sigma { guard sigma > 0, sigma.isFinite else { throw refuse("--sigma must be positive and finite, got \(sigma)") } }
         guard r.gridPoints >= 2, r.gridPoints <= 1_000_000 else { throw refuse("--grid must be in 2...1000000, got \(r.gridPoints)") }
         guard batches >= 1, batches <= 10_000 else { throw refuse("--batches must be in 1...10000, got \(batches)") }
+        guard r.blockMemoryMB >= 0, r.blockMemoryMB <= 1_048_576 else { throw refuse("--block-memory must be in 0...1048576 (MB), got \(r.blockMemoryMB)") }
         guard !models.isEmpty else { throw refuse("give at least one --model") }
         guard select != nil || perModule || heterogeneity else { throw refuse("give --select (or --per-module or --heterogeneity alone)") }
         guard r.maxHVPs >= max(r.topK, r.bottomK) else { throw refuse("--max-hvps (\(r.maxHVPs)) must be at least --top-k/--bottom-k") }

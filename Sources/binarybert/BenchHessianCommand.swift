@@ -26,6 +26,7 @@ struct BenchHessianCommand: ThreadedCommand, CheckedArguments {
     @Option(help: "Product budget per eigensolver run (as hessian --max-hvps).") var maxHvps = 150
     @Option(help: "Seed.") var seed: UInt64 = 0
     @Option(help: "Curvature matrix of the products and the convergence measurement (ggn: generalized Gauss–Newton).") var curvature: CurvatureProduct = .hessian
+    @Option(help: "Memory (MB) for products in blocks: the block size it allows is measured beside k = 1, 4, 8 (0: k = 1, 4, 8).") var blockMemory: Double = 0
     @Option(help: "Internal: run one gradient or HVP and print the peak RSS.") var memoryProbe: HessianBenchmarkJob.MemoryProbe?
     @OptionGroup var objectiveOptions: ProbeObjectiveArguments
     @OptionGroup var threading: ThreadOptions
@@ -38,7 +39,7 @@ struct BenchHessianCommand: ThreadedCommand, CheckedArguments {
     var job: HessianBenchmarkJob {
         var job = HessianBenchmarkJob(model: model, objective: objectiveOptions.options(examples: 64))
         job.select = select; job.dtype = dtype; job.iterations = iters; job.topK = topK; job.accuracy = accuracy
-        job.maxHVPs = maxHvps; job.seed = seed; job.curvature = curvature
+        job.maxHVPs = maxHvps; job.seed = seed; job.curvature = curvature; job.blockMemoryMB = blockMemory
         return job
     }
 

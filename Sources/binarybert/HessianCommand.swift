@@ -58,6 +58,8 @@ struct HessianCommand: OutputCommand, CheckedArguments {
     @Flag(help: "Accept --warm-start files computed on another model (same tensor names, another sha256).") var allowOtherModel = false
     @Option(help: "Precision of the computation.") var dtype: DType = .float64
     @Option(help: "Seed of every random vector.") var seed: UInt64 = 0
+    @Option(help: "Memory (MB) for curvature products in blocks: the trace and density estimates apply the operator to as many vectors at once as fit (0: one at a time).")
+    var blockMemory: Double = 0
     @Option(help: "Output directory.") var output: String
     @OptionGroup var objective: ProbeObjectiveArguments
     @OptionGroup var threading: ThreadOptions
@@ -76,7 +78,7 @@ struct HessianCommand: OutputCommand, CheckedArguments {
         r.maxHVPs = maxHvps; r.seed = seed; r.trace = trace; r.probes = traceMatvecs ?? probes ?? r.probes
         r.estimator = estimator; r.density = density; r.runs = runs; r.steps = steps
         r.sigma = sigma; r.gridPoints = grid; r.quadraticCheck = quadraticCheck; r.quadraticBound = quadraticBound
-        r.allowOtherModel = allowOtherModel; r.view = CurvatureView(product: curvature, scale: scale)
+        r.allowOtherModel = allowOtherModel; r.view = CurvatureView(product: curvature, scale: scale); r.blockMemoryMB = blockMemory
         var job = HessianJob(models: model, objective: objective.options(examples: 64), output: output)
         job.select = select; job.includeBiases = includeBiases; job.analysis = r; job.warmStart = warmStart
         job.perModule = perModule; job.batches = batches; job.layers = layers; job.dtype = dtype; job.heterogeneity = heterogeneity
@@ -109,7 +111,9 @@ struct HessianCommand: OutputCommand, CheckedArguments {
         a.nondefault(["--space": (r.space.rawValue, d.space.rawValue), "--curvature": (r.view.product.rawValue, d.view.product.rawValue),
                       "--scale": (r.view.scale.rawValue, d.view.scale.rawValue)])
         for w in job.warmStart { a.options(["--warm-start": w]) }
-        a.options(["--allow-other-model": r.allowOtherModel, "--per-module": job.perModule, "--layers": job.layers])
+        a.options(["--allow-other-model": r.allowOtherModel])
+        a.nondefault(["--block-memory": (r.blockMemoryMB, d.blockMemoryMB)])
+        a.options(["--per-module": job.perModule, "--layers": job.layers])
         a.nondefault(["--batches": (job.batches, HessianJob(models: [], objective: o, output: "").batches)], always: job.perModule)
         a.objectiveExamples(o)
         if !solves { budget(always: job.perModule) }

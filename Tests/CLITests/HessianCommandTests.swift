@@ -81,6 +81,31 @@ extension CommandLineTests {
         XCTAssertEqual(allowed.status, 0, allowed.stderr)
     }
 
+    /// --block-memory applies the trace and density products in blocks: the same estimates to rounding, the block
+    /// size recorded; without it the output has no block field.
+    func testBlockMemoryGivesTheSameTraceAndDensity() throws {
+        let dir = try temporaryDirectory()
+        let (model, data) = try makeTinyTask(in: dir)
+        var models: [[String: Any]] = []
+        for extra in [[], ["--block-memory", "64"]] {
+            let out = dir.appendingPathComponent("h\(extra.count)")
+            let r = try run(["hessian", "--model", model.path, "--task", "sst-2", "--data", data.path, "--select", "value@0,1", "--top-k", "0",
+                             "--trace", "--trace-matvecs", "12", "--density", "--runs", "5", "--steps", "6", "--examples", "16",
+                             "--batch-size", "8", "--max-length", "16", "--output", out.path] + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            models.append(try XCTUnwrap((try jsonObject(out.appendingPathComponent("hessian.json"))["models"] as? [[String: Any]])?.first))
+        }
+        XCTAssertNil(models[0]["block_columns"])
+        XCTAssertEqual(models[1]["block_columns"] as? Int, 16)
+        let traces = try models.map { try XCTUnwrap(($0["trace"] as? [String: Any])?["estimate"] as? Double) }
+        XCTAssertEqual(traces[0], traces[1], accuracy: 1e-9 * abs(traces[0]))
+        let nodes = try models.map { m in
+            try XCTUnwrap(((m["density"] as? [String: Any])?["slq"] as? [String: Any])?["runs"] as? [[String: Any]]).flatMap { $0["nodes"] as? [Double] ?? [] }
+        }
+        XCTAssertEqual(nodes[0].count, nodes[1].count)
+        for (a, b) in zip(nodes[0], nodes[1]) { XCTAssertEqual(a, b, accuracy: 1e-9 * max(1, abs(a))) }
+    }
+
     func testLanczosBasisBeyondTheMachinesMemoryIsRefusedBeforeAllocating() throws {
         let dir = try temporaryDirectory()
         let (_, bwn, data) = try makeHessianModels(in: dir)
@@ -146,7 +171,8 @@ extension CommandLineTests {
                                  (["--select", "value@0", "--trace", "--probes", "3"], "--trace-matvecs"),
                                  (["--select", "value@0", "--trace", "--probes", "8", "--trace-matvecs", "8"], "old name"),
                                  (["--select", "value@0", "--quadratic-bound"], "give --quadratic-check too"),
-                                 (["--heterogeneity", "--layers", "0", "--steps", "0"], "--steps")] {
+                                 (["--heterogeneity", "--layers", "0", "--steps", "0"], "--steps"),
+                                 (["--select", "value@0", "--block-memory", "-1"], "--block-memory")] {
             let r = try run(base + extra)
             XCTAssertNotEqual(r.status, 0, "\(extra)")
             XCTAssertTrue(r.stderr.contains(message), "\(extra): \(r.stderr)")

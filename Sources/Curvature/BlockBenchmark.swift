@@ -1,0 +1,108 @@
+import BERT
+import Foundation
+import Numerics
+import Storage
+
+/// Throughput of curvature products in blocks against one vector at a time, on one objective in one process: for
+/// each product (Hessian, GGN) and block size k, the median seconds of a block pass over the whole model, interleaved
+/// with gradients so that the ratios are measured back to back under the same machine load. Ratios and rates are of
+/// CPU seconds (the process's, which at one thread is the work itself); wall seconds are reported beside them.
+public enum BlockBenchmark {
+    public struct Row: Codable, Sendable {
+        public var curvature: CurvatureProduct
+        public var columns: Int
+        /// Median CPU seconds of one pass of `columns` products, and of a gradient measured between them; the wall
+        /// seconds of the same.
+        public var passSeconds: Double, gradientSeconds: Double
+        public var passWallSeconds: Double, gradientWallSeconds: Double
+        public var productsPerSecond: Double
+        /// productsPerSecond over that of k = 1 (same product).
+        public var speedup: Double
+        /// Seconds per product over seconds per gradient.
+        public var productOverGradient: Double
+        /// The block's per-column buffers by the model's own count (`ModelCurvature.columnBytes` × k).
+        public var columnBuffersMb: Double
+        /// Peak RSS over the RSS after a gradient, once the passes up to this k (and their input and output blocks in
+        /// Double, k × 2 × dimension × 8 bytes, which the algorithms hold anyway) have run (nil where /proc cannot say).
+        public var peakGrowthMb: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case curvature, columns, passSeconds = "pass_cpu_seconds", gradientSeconds = "gradient_cpu_seconds"
+            case passWallSeconds = "pass_wall_seconds", gradientWallSeconds = "gradient_wall_seconds"
+            case productsPerSecond = "products_per_second", speedup, productOverGradient = "product_over_gradient"
+            case columnBuffersMb = "column_buffers_mb", peakGrowthMb = "peak_growth_mb"
+        }
+    }
+
+    public struct Report: Codable, Sendable {
+        /// The budget asked for (0: none) and the block size it gives; the block sizes measured.
+        public var blockMemoryMb: Double
+        public var budgetColumns: Int
+        public var columnMb: Double
+        public var rows: [Row]
+        enum CodingKeys: String, CodingKey {
+            case blockMemoryMb = "block_memory_mb", budgetColumns = "budget_columns", columnMb = "column_mb", rows
+        }
+    }
+
+    /// The block sizes to measure: 1, 4, 8 (those the budget allows when one is given) and the budget's own.
+    public static func columns(budgetColumns: Int, budgeted: Bool) -> [Int] {
+        guard budgeted else { return [1, 4, 8] }
+        return Array(Set([1, 4, 8].filter { $0 <= budgetColumns } + [budgetColumns])).sorted()
+    }
+
+    /// Products of the whole model (`selection`) in blocks, Hessian and GGN (the GGN where the objective has one).
+    public static func measure<T: BLASReal>(objective: LossObjective<T>, selection: [ParameterView], blockMemoryMB: Double,
+                                            iterations: Int, progress: (String) -> Void) throws -> Report {
+        var products: [CurvatureProduct] = [.hessian]
+        if (try? ModelCurvature.requireGaussNewtonSupport(objective)) != nil { products.append(.ggn) }
+        let probe = ModelCurvature(objective: objective, selection: selection)
+        let budgetColumns = blockMemoryMB > 0 ? probe.chooseBlockColumns(memoryBytes: Int(blockMemoryMB * 1_048_576)) : 1
+        let columnMb = Double(probe.columnBytes) / 1_048_576
+        var rows: [Row] = []
+        let sizes = columns(budgetColumns: budgetColumns, budgeted: blockMemoryMB > 0)
+        for product in products {
+            // One operator per block size, warmed up (and the peak growth taken) largest last; then every iteration
+            // times a gradient and one pass of each block size in turn, so that a change of machine load hits all alike.
+            var ops: [(op: ModelCurvature<T>, x: Buffer<Double>, y: Buffer<Double>)] = []
+            var growth: [Double?] = []
+            _ = try objective.lossAndGradient()
+            let before = ProcessMemory.residentMB
+            let reset = ProcessMemory.resetPeak()
+            for k in sizes {
+                let op = ModelCurvature(objective: objective, selection: selection, product: product)
+                op.blockColumns = k
+                var rng = SeededRNG(seed: 1)
+                let x = Buffer<Double>(count: k * op.dimension), y = Buffer<Double>(count: k * op.dimension)
+                rng.fillNormal(x.pointer, count: x.count)
+                try op.apply(block: x.pointer, columns: k, into: y.pointer)
+                if reset, let peak = ProcessMemory.peakMB, let before { growth.append(peak - before) } else { growth.append(nil) }
+                ops.append((op, x, y))
+            }
+            var g: [Double] = [], p = [[Double]](repeating: [], count: sizes.count)
+            var gWall: [Double] = [], pWall = [[Double]](repeating: [], count: sizes.count)
+            for _ in 0..<iterations {
+                var cpu = 0.0
+                gWall.append(try Stopwatch.seconds { cpu = try Stopwatch.cpuSeconds { _ = try objective.lossAndGradient() } })
+                g.append(cpu)
+                for (i, (op, x, y)) in ops.enumerated() {
+                    pWall[i].append(try Stopwatch.seconds { cpu = try Stopwatch.cpuSeconds { try op.apply(block: x.pointer, columns: sizes[i], into: y.pointer) } })
+                    p[i].append(cpu)
+                }
+            }
+            let gradient = Stopwatch.median(g), single = 1 / Stopwatch.median(p[0])
+            for (i, k) in sizes.enumerated() {
+                let pass = Stopwatch.median(p[i]), rate = Double(k) / pass
+                let row = Row(curvature: product, columns: k, passSeconds: pass, gradientSeconds: gradient,
+                              passWallSeconds: Stopwatch.median(pWall[i]), gradientWallSeconds: Stopwatch.median(gWall),
+                              productsPerSecond: rate, speedup: rate / single, productOverGradient: pass / Double(k) / gradient,
+                              columnBuffersMb: columnMb * Double(k), peakGrowthMb: growth[i])
+                progress(String(format: "%@ k=%d: %.3f CPU s per pass, %.2f products/s (%.2f× k=1), %.2f× a gradient (%.3f CPU s), peak +%@ MB",
+                                product.rawValue, k, pass, rate, row.speedup, row.productOverGradient, gradient,
+                                growth[i].map { String(format: "%.0f", $0) } ?? "?"))
+                rows.append(row)
+            }
+        }
+        return Report(blockMemoryMb: blockMemoryMB, budgetColumns: budgetColumns, columnMb: columnMb, rows: rows)
+    }
+}
