@@ -186,8 +186,12 @@ public struct ReportClaims {
             return b - t
         })
         let quadratic = try records(ReportFiles.quadratic)
+        // λ_max (and the bound) of a replicate count only where it is resolved for both students (`boundResolved`).
         func quadraticLogRatio(_ column: String, _ r: String) -> Double {
-            func value(_ m: String) -> Double { quadratic.first { $0["replicate"] == r && $0["model"] == m }?.number(column) ?? .nan }
+            func value(_ m: String) -> Double {
+                guard let row = quadratic.first(where: { $0["replicate"] == r && $0["model"] == m }), Self.boundResolved(row) else { return .nan }
+                return row.number(column)
+            }
             return Estimate.meanLogRatio([(value(ReportPlan.bwn), value(ReportPlan.ternary))])
         }
         claims.append(try claim("bound-lambda-max", "BWN's top Hessian eigenvalue over all quantized weights exceeds the ternary model's (at the latent weights w)",
@@ -275,6 +279,13 @@ public struct ReportClaims {
             return relative.isNaN ? .nan : relative > 0 ? min(16, -log10(relative)) : 16
         })
         return claims
+    }
+
+    /// Whether a quadratic check's λ_max is resolved: Lanczos converged and the Ritz value stands above its own
+    /// residual. Convergence is relative to the largest |Ritz value|, so where a strongly negative end dominates, a
+    /// converged λ_max can still be indistinguishable from 0 (and its bound from any value within ±½·residual·‖ε‖²).
+    static func boundResolved(_ row: [String: String]) -> Bool {
+        row["lambda_max_converged"] == "true" && row.number("lambda_max") > row.number("lambda_max_residual")
     }
 
     /// Which pairs of module blocks a heterogeneity mean takes: all, one kind in different layers, or different

@@ -224,13 +224,15 @@ public struct ReportCollector {
     func quadratic() throws -> TidyTable {
         let keys = ["loss_latent", "loss_quantized", "measured", "gradient_term", "curvature_term", "predicted", "ratio", "epsilon_norm",
                     "lambda_max", "lambda_max_residual", "curvature_bound", "rayleigh_quotient"]
-        var t = TidyTable(columns: ["replicate", "model"] + keys)
+        let columns = ["replicate", "model"] + keys + ["lambda_max_converged"]
+        var t = TidyTable(columns: columns)
         for seed in plan.replicates {
             let doc = try json("\(plan.probes(seed))/quadratic/hessian.json")
             for model in doc["models"]?.array ?? [] {
                 guard let q = model["quadratic_check"] else { continue }
                 var row = ["replicate": String(seed), "model": model["model"]?["label"]?.string ?? ""]
                 for k in keys { row[k] = Self.n(q[k]?.double) }
+                row["lambda_max_converged"] = q["lambda_max_converged"]?.bool.map { $0 ? "true" : "false" } ?? ""
                 t.append(row)
             }
         }

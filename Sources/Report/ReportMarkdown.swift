@@ -253,8 +253,10 @@ extension ReportRenderer {
                + "½εᵀHε ≤ ½λ_max‖ε‖² (λ_max by Lanczos on every quantized tensor at w: a Ritz value, so the bound shown is a lower estimate of the "
                + "true one); the Rayleigh quotient εᵀHε/‖ε‖² says how much of λ_max the actual error sees. BWN's λ_max against the ternary "
                + "student's: \(claimText("bound-lambda-max")); its bound against the ternary student's: \(claimText("bound")). "
-               + "How loose the bound is, as orders of magnitude between ½λ_max‖ε‖² and |½εᵀHε| (mean over replicates): "
-               + (try boundLooseness()).map { "\($0.model) \(Self.g($0.orders, 3))" }.joined(separator: ", ") + ".", ""]
+               + "How loose the bound is, as orders of magnitude between ½λ_max‖ε‖² and |½εᵀHε|, over the replicates whose λ_max is resolved "
+               + "(Lanczos converged and the Ritz value above its residual; convergence is relative to the largest |Ritz value|, so where a strongly "
+               + "negative end dominates, λ_max can be indistinguishable from 0, and those replicates are left out of this and of both claims): "
+               + (try boundLooseness()).map { "\($0.model) \(Self.g($0.orders, 3)) (\($0.converged) of \($0.of) resolved)" }.joined(separator: ", ") + ".", ""]
         return md
     }
 

@@ -107,13 +107,14 @@ extension ReportRenderer {
     static let quadraticColumns = ["loss_latent", "loss_quantized", "measured", "gradient_term", "curvature_term", "ratio", "epsilon_norm",
                                    "lambda_max", "curvature_bound", "rayleigh_quotient"]
 
-    /// How far the paper's bound sits above the curvature term it bounds: the mean over replicates of
-    /// log10(½λ_max‖ε‖² / |½εᵀHε|), per student.
-    func boundLooseness() throws -> [(model: String, orders: Double)] {
+    /// How far the paper's bound sits above the curvature term it bounds: the mean over the replicates whose λ_max is
+    /// resolved (`ReportClaims.boundResolved`) of log10(½λ_max‖ε‖² / |½εᵀHε|), per student, with how many are.
+    func boundLooseness() throws -> [(model: String, orders: Double, converged: Int, of: Int)] {
         let quad = try records(ReportFiles.quadratic)
         return [ReportPlan.ternary, ReportPlan.bwn].map { m in
-            let xs = quad.filter { $0["model"] == m }.map { log10($0.number("curvature_bound") / abs($0.number("curvature_term"))) }.filter(\.isFinite)
-            return (m, xs.isEmpty ? .nan : Estimate.mean(xs))
+            let rows = quad.filter { $0["model"] == m }, kept = rows.filter(ReportClaims.boundResolved)
+            let xs = kept.map { log10($0.number("curvature_bound") / abs($0.number("curvature_term"))) }.filter(\.isFinite)
+            return (m, xs.isEmpty ? .nan : Estimate.mean(xs), kept.count, rows.count)
         }
     }
 
