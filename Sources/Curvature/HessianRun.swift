@@ -57,11 +57,8 @@ public final class HessianRun<T: BLASReal> {
     public func perModule(table: PerModuleTable, layers: [Int], batches: Int, miniBatches: ProbeExamples, options: Lanczos.Options) throws {
         let all = miniBatches.batches(data.encoded).map { [$0] }
         if !view.isDefault { try requireView(on: all[0], layers: layers) }
-        let view = self.view
         for p in probes {
-            let make: ((LossObjective<T>, [ParameterView]) throws -> LinearOperator)? = view.isDefault ? nil : { objective, selection in
-                try view.makeOperator(p, objective: objective, selection: selection)
-            }
+            let make = curvature(of: p)
             try PerModuleCurvature.run(label: p.label, model: p.model, batches: all, modules: CurvatureModule.allCases, layers: layers,
                                        options: options, table: table, progress: progress, curvature: make)
         }
@@ -85,14 +82,11 @@ public final class HessianRun<T: BLASReal> {
     /// OUTPUT/heterogeneity.csv (one row per pair) and OUTPUT/heterogeneity-density.csv (each block's smoothed density),
     /// with each model's mean distances in hessian.json.
     public func heterogeneity(layers: [Int], runs: Int, steps: Int, seed: UInt64) throws {
-        let view = self.view
         var pairs: [[String]] = [], curves: [[String]] = []
         var summaries: [HessianDocument.Heterogeneity.Model] = []
         for p in probes {
             let objective = try data.objective(for: p)
-            let make: ((LossObjective<T>, [ParameterView]) throws -> LinearOperator)? = view.isDefault ? nil : { objective, selection in
-                try view.makeOperator(p, objective: objective, selection: selection)
-            }
+            let make = curvature(of: p)
             progress("\(p.label): module heterogeneity, \(layers.count) layers × \(CurvatureModule.allCases.count) modules, SLQ \(runs) × \(steps)")
             let blocks = try ModuleHeterogeneity.measure(objective: objective, modules: CurvatureModule.allCases, layers: layers, runs: runs,
                                                          steps: steps, seed: seed, progress: { self.progress("\(p.label) \($0)") }, curvature: make)
@@ -119,6 +113,12 @@ public final class HessianRun<T: BLASReal> {
             csv: pairsURL.lastPathComponent, densityCsv: curvesURL.lastPathComponent, layers: layers,
             modules: CurvatureModule.allCases.map(\.rawValue), runs: runs, steps: steps, models: summaries, view: view.record)
         results.append(.heterogeneity(.init(heterogeneity: pairsURL.path, pairs: pairs.count)))
+    }
+
+    /// The operator of this run's view on a block of `probe`'s objective; nil for the raw Hessian (the callers' default).
+    private func curvature(of probe: ProbeModel<T>) -> ((LossObjective<T>, [ParameterView]) throws -> LinearOperator)? {
+        let view = self.view
+        return view.isDefault ? nil : { objective, selection in try view.makeOperator(probe, objective: objective, selection: selection) }
     }
 
     /// Refuses a view a model cannot have (a GGN without logits, steps of a full-precision model) before any cell
