@@ -54,6 +54,7 @@ public struct TidyPlot: Sendable {
         try OptionCheck.positive(levels, "--levels", max: 100)
         try OptionCheck.positive(columns, "--columns", max: 64)
         if let reference, !reference.isFinite { throw OptionError("--reference must be a finite number, not \(reference)") }
+        if ySpacing == .log2 { throw OptionError("--y-spacing must be linear or log10, not log2") }
     }
     /// Line: how the x axis covers the data when `xRange` is not given.
     public var xFit: AxisFit = .nice

@@ -17,6 +17,9 @@ public struct DistillationOptions: Codable, Sendable, Equatable {
     public var snapshotEvery: Int?
     /// Log the mean training loss every N steps of each stage (`FineTuneOptions.logEvery`); nil: at evaluations only.
     public var logEvery: Int?
+    /// Evaluate on dev before the first step and every N steps of each stage for the learning curve only
+    /// (`FineTuneOptions.curveEvery`: never chooses, never changes the run; stage 1 too); nil: none.
+    public var curveEvery: Int?
     /// Evaluate stage 1 on dev at its evaluation points (its dev metric is reported, never used to choose: stage 1
     /// keeps its last state). False skips those evaluations, as the official scripts do; stage 1 still saves its
     /// model, log rows and checkpoint there.
@@ -37,6 +40,7 @@ public struct DistillationOptions: Codable, Sendable, Equatable {
         try OptionCheck.positive(batchSize, "--batch-size", max: 65_536)
         try OptionCheck.positive(evalEvery, "--eval-every")
         try OptionCheck.positive(logEvery, "--log-every")
+        try OptionCheck.positive(curveEvery, "--curve-every")
         try OptionCheck.learningRate(learningRate)
         if let snapshotEvery, snapshotEvery <= 0 { throw OptionError("--save-every must be positive, not \(snapshotEvery)") }
     }
@@ -50,6 +54,7 @@ public struct DistillationOptions: Codable, Sendable, Equatable {
         o.evalEvery = evalEvery
         o.snapshotEvery = snapshotEvery
         o.logEvery = logEvery
+        o.curveEvery = curveEvery
         if stage == 1 && !evaluateStage1 { o.skipEvaluation = true }
         o.warmupFraction = warmupFraction
         o.weightDecay = weightDecay
@@ -148,6 +153,7 @@ public enum DistillationPipeline {
         }
         var hooks = TrainingHooks<T>()
         hooks.keepBest = number == 2
+        hooks.evaluatesAtStart = student.activationQuantizers?.needsInitialization != true
         // LAQ refits α after every step with d = √v + ε from the student's optimizer (this stage's, created by the
         // fine-tuner); the split halves' optimizer never applies (LAQ models are not split).
         let curvature = OptimizerBox<T>()

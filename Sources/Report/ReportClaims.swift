@@ -246,12 +246,12 @@ public struct ReportClaims {
                                 unit: "log-ratio", basis: ReportFiles.curves, guarded: false) { r in
             var logs: [Double] = []
             for stage in ["1", "2"] {
-                // The periodic log rows (the evaluation rows repeat a step with the loss since the last evaluation).
+                // Every row with a loss (the mean since the previous row; the row before the first step has none).
                 func losses(_ m: String) -> [String: Double] {
-                    let rows = curves.filter { $0["replicate"] == r && $0["model"] == m && $0["stage"] == stage }
-                    let logged = rows.filter { ($0["dev_accuracy"] ?? "").isEmpty }
                     var out: [String: Double] = [:]
-                    for row in logged.isEmpty ? rows : logged { out[row["step"]!] = row.number("train_loss") }
+                    for row in curves where row["replicate"] == r && row["model"] == m && row["stage"] == stage && row.number("train_loss").isFinite {
+                        out[row["step"]!] = row.number("train_loss")
+                    }
                     return out
                 }
                 let b = losses(ReportPlan.bwn), t = losses(ReportPlan.ternary)

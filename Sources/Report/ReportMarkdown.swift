@@ -269,8 +269,10 @@ extension ReportRenderer {
             md.append("| \(r.model) | \(r.weightBits) | \(Self.cell(r.accuracy)) | \(Self.g(r.megabytes, 3)) |")
         }
         let plateau = try plateaus(replicates: reps).map { "\($0.model) \($0.stopped) of \($0.runs)" }
-        md += ["", "Training length: runs whose best stage-2 dev accuracy came before their last evaluation (so the accuracy had stopped improving): "
-               + plateau.joined(separator: ", ") + ". With a single evaluation per stage this cannot be told, and reads 0.", ""]
+        md += ["", "The curves' dev accuracy comes from learning-curve evaluations (before the first step and every few steps of each stage), "
+               + "which choose nothing: the kept stage-2 model is the best of the recipe's own evaluations, and the trained weights are the same "
+               + "bytes as without the curve. Training length: runs whose best stage-2 dev accuracy came before their last evaluation (so the "
+               + "accuracy had stopped improving): " + plateau.joined(separator: ", ") + ".", ""]
         let line = try interpolationEnds()
         md += ["Reading: TWS minus BWN (same total steps): \(claimText("tws-beats-bwn")). Digits of agreement between the split and the ternary model's "
                + "loss in float64 (`\(ReportFiles.exactness)`): \(claimText("tws-exact")). In float32 the first replicate's lines start at "

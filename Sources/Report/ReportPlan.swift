@@ -25,6 +25,8 @@ public struct ReportPlan: Sendable {
 
     /// The model names of a replicate folder, in the report's order.
     public static let teacher = "teacher", ternary = "ternary", bwn = "bwn", bwnSingle = "bwn-1x", split = "tws-split", tws = "tws"
+    /// The students whose distillation curves the report draws (evaluated every `curve_every` steps).
+    static let curveModels: Set = [ternary, bwn, bwnSingle, tws]
     public static func uniform(_ bits: Int) -> String { "w\(bits)a8" }
     /// Fig. 3's views besides the raw Hessian, by the name of their stage and table: the generalized Gauss–Newton
     /// matrix and the Hessian in the coordinates w/|w| (D·H·D, D = diag(|w|)).
@@ -193,13 +195,15 @@ public struct ReportPlan: Sendable {
             var o = DistillationOptions()
             o.epochsPerStage = epochs(of: name); o.learningRate = spec.studentLearningRate; o.batchSize = spec.batchSize
             o.evalEvery = spec.evalEvery; o.logEvery = spec.logEvery; o.evaluateStage1 = false; o.seed = seed
+            o.curveEvery = Self.curveModels.contains(name) ? spec.curveEvery : nil
             o.snapshotEvery = snapshots ? spec.snapshotEvery : nil
             var job = QuantizeJob(teacher: teacher, taskData: taskData, output: out, weightBits: bits)
             job.distillation = o
             job.initial = initial
             let steps = stageSteps(epochs: job.distillation.epochsPerStage) * (job.distillation.skipStage1 ? 1 : 2)
+            let curve = o.curveEvery.map { Double(steps / $0 + 2) } ?? 0
             add(ReportStage(id: out, title: "\(title) (replicate \(seed))", command: .quantize(job),
-                            cost: Double(steps) * stepCost * 1.5 + 3 * Self.evalCost))
+                            cost: Double(steps) * stepCost * 1.5 + (3 + curve) * Self.evalCost))
         }
         student(Self.ternary, bits: 2, snapshots: true, title: "distil the ternary (TWN) student")
         student(Self.bwn, bits: 1, snapshots: true, title: "distil the binary (BWN) baseline with the TWS route's steps")

@@ -1,6 +1,7 @@
 import Foundation
 import Storage
 import Plotting
+import Training
 
 /// Draws the report from its tables alone: every SVG, the derived tables (Fig. 3's ratios, the verdicts) and
 /// `REPORT.md`, whose every number is computed here from the CSV it cites. Same tables → same bytes.
@@ -148,7 +149,7 @@ public struct ReportRenderer {
         // Distillation: one panel per stage objective on one step axis, each model's stage boundary marked.
         let curvesEnd = try records(ReportFiles.curves).map { $0.number("position") }.filter(\.isFinite).max() ?? 1
         let objectives = ["1": "stage 1: attention + hidden-state MSE", "2": "stage 2: logit distillation (soft CE)"]
-        for (column, view, label) in [("dev_accuracy", "accuracy", "dev accuracy"), ("train_loss", "loss", "loss (mean since the last log)")] {
+        for (column, view, label) in [("dev_accuracy", "accuracy", "dev accuracy"), ("train_loss", "loss", "loss (mean since last point)")] {
             p = TidyPlot(x: "position", y: [column])
             p.group = "model"; p.panel = "stage"; p.panelTitles = objectives; p.replicate = "replicate"; p.connectGaps = true
             p.xRange = (0, max(curvesEnd, 1)); p.rules = try stageBoundaries(ReportFiles.curves)
@@ -157,7 +158,7 @@ public struct ReportRenderer {
             try draw(p, from: ReportFiles.curves, to: "tws-curves.\(view).svg",
                      caption: view == "loss"
                         ? "The distillation loss as logged, one panel per stage objective (the two stages minimise different losses), every replicate thin and the mean bold; dashed lines mark where each model's stage 2 starts."
-                        : "Dev accuracy at every evaluation the run logged, per stage objective, every replicate and the mean; dashed lines mark where each model's stage 2 starts.")
+                        : "Dev accuracy before the first step and every few steps of each stage (learning-curve evaluations, which choose nothing), one panel per stage objective, every replicate thin and the mean bold; dashed lines mark where each model's stage 2 starts.")
         }
         p = TidyPlot(x: "x", y: ["loss"])
         p.group = "line"; p.title = "Start (x = 0) to fine-tuned TWS (x = 1), replicate \(first)"; p.xLabel = "x"; p.yLabel = "training loss"
@@ -277,6 +278,18 @@ public struct ReportRenderer {
     }
     /// What the layout check found in each figure of the last rendering (empty lists: nothing overlaps or is clipped).
     public var layoutProblems: [String: [LayoutProblem]] { cache.layout }
+
+    /// `report --render-only`: redraws everything in `directory` from its CSVs, the folder claimed like a run's
+    /// output (two renderings, or a run and a rendering, never write into one folder at once); the layout check's
+    /// findings go to `log`, one line each (the figures are written all the same).
+    public static func redraw(_ directory: URL, log: (String) -> Void) throws -> [String: String] {
+        let renderer = try ReportRenderer(directory: directory)
+        let files = try OutputClaim.with(directory.path) { try renderer.render().files }
+        for (figure, problems) in renderer.layoutProblems.sorted(by: { $0.key < $1.key }) {
+            for p in problems { log("layout: \(figure): \(p)") }
+        }
+        return ["output": directory.path, "files": files.joined(separator: ",")]
+    }
     /// Writes a derived table and keeps it for the rest of the rendering.
     func store(_ name: String, _ t: TidyTable) throws {
         cache.tables[name] = t

@@ -30,6 +30,9 @@ public struct ReportSpec: Codable, Equatable, Sendable {
     public var evalEvery: Int
     /// The distillation loss is logged every N steps of each stage (the "harder to train" claim compares it).
     public var logEvery: Int
+    /// The ternary, BWN and TWS students are also evaluated on dev before the first step and every N steps of each
+    /// stage, for the learning curves only (these evaluations choose nothing and leave the students' bytes unchanged).
+    public var curveEvery: Int
     public var teacherEpochs: Int
     public var teacherLearningRate: Double
     /// Epochs per distillation stage of every student (ternary, uniform, TWS). The BWN baseline gets twice as many,
@@ -93,7 +96,7 @@ public struct ReportSpec: Codable, Equatable, Sendable {
         case .quick:
             return ReportSpec(
                 preset: .quick, model: defaultModel, task: defaultTask, data: defaultData, replicateSeeds: [1, 2, 3], teacherSeed: 42,
-                maxLength: 32, batchSize: 32, trainSubset: 512, subsetSeed: 0, evalEvery: 1000, logEvery: 2, teacherEpochs: 2,
+                maxLength: 32, batchSize: 32, trainSubset: 512, subsetSeed: 0, evalEvery: 1000, logEvery: 2, curveEvery: 4, teacherEpochs: 2,
                 teacherLearningRate: 5e-5, studentEpochs: 1, bwnSingleBudget: false, studentLearningRate: 5e-5, uniformBits: [4],
                 snapshotEvery: 16, learnedMargin: 0.05, confidence: 0.95,
                 probeExamples: 16, onesPoints: 7, filterPoints: 7, filterRadius: 1, directionSeeds: 1,
@@ -106,7 +109,7 @@ public struct ReportSpec: Codable, Equatable, Sendable {
         case .standard:
             return ReportSpec(
                 preset: .standard, model: defaultModel, task: defaultTask, data: defaultData, replicateSeeds: [1, 2, 3, 4, 5],
-                teacherSeed: 42, maxLength: 32, batchSize: 32, trainSubset: 1024, subsetSeed: 0, evalEvery: 16, logEvery: 4,
+                teacherSeed: 42, maxLength: 32, batchSize: 32, trainSubset: 1024, subsetSeed: 0, evalEvery: 16, logEvery: 4, curveEvery: 4,
                 teacherEpochs: 3, teacherLearningRate: 5e-5, studentEpochs: 1, bwnSingleBudget: false, studentLearningRate: 5e-5,
                 uniformBits: [8, 4], snapshotEvery: 32, learnedMargin: 0.05, confidence: 0.95,
                 probeExamples: 64, onesPoints: 9, filterPoints: 9, filterRadius: 1, directionSeeds: 1,
@@ -118,7 +121,7 @@ public struct ReportSpec: Codable, Equatable, Sendable {
         case .paper:
             return ReportSpec(
                 preset: .paper, model: defaultModel, task: defaultTask, data: defaultData, replicateSeeds: [1, 2, 3, 4, 5],
-                teacherSeed: 42, maxLength: 64, batchSize: 32, trainSubset: nil, subsetSeed: 0, evalEvery: 100, logEvery: 10,
+                teacherSeed: 42, maxLength: 64, batchSize: 32, trainSubset: nil, subsetSeed: 0, evalEvery: 100, logEvery: 10, curveEvery: 50,
                 teacherEpochs: 3, teacherLearningRate: 3e-5, studentEpochs: 2, bwnSingleBudget: true, studentLearningRate: 5e-5,
                 uniformBits: [8, 4], snapshotEvery: 100, learnedMargin: 0.05, confidence: 0.95,
                 probeExamples: 128, onesPoints: 41, filterPoints: 41, filterRadius: 1, directionSeeds: 3,
@@ -282,6 +285,7 @@ public struct ReportSpec: Codable, Equatable, Sendable {
         }
         try check("eval_every", evalEvery, 1, 1_000_000)
         try check("log_every", logEvery, 1, 1_000_000)
+        try check("curve_every", curveEvery, 1, 1_000_000)
         try check("teacher_epochs", teacherEpochs, 1, 1000)
         try check("student_epochs", studentEpochs, 1, 1000)
         try check("snapshot_every", snapshotEvery, 1, 1_000_000)

@@ -144,14 +144,14 @@ extension ReportRenderer {
     }
 
     /// Whether the training was long enough: per model, of the runs with a stage-2 evaluation, those whose best
-    /// dev accuracy came before their last evaluation (the accuracy had stopped improving; the kept model is the
+    /// dev accuracy (over the evaluations after the first step) came before their last evaluation (the accuracy had stopped improving; the kept model is the
     /// best on dev either way).
     func plateaus(replicates: [String]) throws -> [(model: String, stopped: Int, runs: Int)] {
         let curves = try records(ReportFiles.curves)
         return BarChart.ordered(curves.map { $0["model"]! }).map { m in
             var stopped = 0, runs = 0
             for r in replicates {
-                let evals = curves.filter { $0["model"] == m && $0["replicate"] == r && $0["stage"] == "2" && !($0["dev_accuracy"] ?? "").isEmpty }
+                let evals = curves.filter { $0["model"] == m && $0["replicate"] == r && $0["stage"] == "2" && $0["step"] != "0" && !($0["dev_accuracy"] ?? "").isEmpty }
                 guard evals.count >= 1 else { continue }
                 runs += 1
                 let accs = evals.map { $0.number("dev_accuracy") }

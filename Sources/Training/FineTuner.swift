@@ -19,10 +19,13 @@ public struct FineTuneOptions: Codable, Sendable, Equatable {
     public var evalBatchSize = 64
     /// Keep the model every N optimizer steps (and before the first) in `OUTPUT/snapshots/step-NNNNNN/`; nil: none.
     public var snapshotEvery: Int?
-    /// Add a row to `train_log.csv` every N optimizer steps with the mean training loss since the previous row (its
-    /// dev_metric empty); nil: rows at evaluations only. An evaluation row's loss stays the mean since the previous
-    /// evaluation.
+    /// Add a row to `train_log.csv` every N optimizer steps (its dev_metric empty); nil: rows at evaluations only.
+    /// Every row's loss is the mean training loss since the previous row.
     public var logEvery: Int?
+    /// Also evaluate on dev before the first step and every N steps, for the learning curve: the metric goes into that
+    /// step's `train_log.csv` row and nowhere else (these evaluations never choose the kept model, and the run's
+    /// model, optimizer and random streams are exactly those of a run without them); nil: none.
+    public var curveEvery: Int?
     /// true: no dev evaluation at the evaluation points, which only save there (the model, a `train_log.csv` row
     /// without dev_metric, the checkpoint); the last model is kept and `metrics.json` has no metrics. For a stage whose
     /// model nothing chooses on dev (stage 1 of distillation). nil: evaluate (and nothing is written to JSON).
@@ -38,6 +41,7 @@ public struct FineTuneOptions: Codable, Sendable, Equatable {
         try OptionCheck.positive(batchSize, "--batch-size", max: 65_536)
         try OptionCheck.positive(evalEvery, "--eval-every")
         try OptionCheck.positive(logEvery, "--log-every")
+        try OptionCheck.positive(curveEvery, "--curve-every")
         try OptionCheck.learningRate(learningRate)
         try OptionCheck.number(warmupFraction, "--warmup", in: 0.0..<1.0)
         try OptionCheck.number(weightDecay, "--weight-decay", in: 0.0...1.0)
@@ -109,6 +113,9 @@ public struct TrainingHooks<T: BLASReal> {
     /// split model, other optimizers, activation quantizers) into `checkpoint-last/`, and reads it back on resume.
     public var saveState: ((URL) throws -> Void)?
     public var restoreState: ((URL) throws -> Void)?
+    /// Whether `FineTuneOptions.curveEvery` may evaluate before the first step: false where a forward would change
+    /// the run (LSQ steps initialise from the first batch they see).
+    public var evaluatesAtStart = true
 
     public init() {}
 
@@ -220,6 +227,7 @@ public final class FineTuner<T: BLASReal> {
         progress.note("training: \(train.count) examples, \(loop.stepsPerEpoch) steps/epoch × \(options.epochs) epochs = \(loop.totalSteps) steps"
                       + (loop.state.step > 0 ? ", resuming at step \(loop.state.step)" : ""))
         if loop.state.step == 0, options.snapshotEvery != nil { try loop.saveSnapshot() }
+        if loop.state.step == 0, options.curveEvery != nil, hooks.evaluatesAtStart { try loop.appendStartRow() }
         while loop.state.step < loop.totalSteps {
             let epoch = loop.state.step / loop.stepsPerEpoch
             let batches = train.shuffledBatches(batchSize: options.batchSize, seed: options.seed, epoch: epoch)
@@ -408,27 +416,45 @@ private final class TrainingLoop<T: BLASReal> {
     func afterStep(lr: Double, epoch: Int, endOfEpoch: Bool) throws {
         let step = state.step
         if let every = options.snapshotEvery, step % every == 0 || step == totalSteps { try saveSnapshot() }
+        let curve = options.curveEvery.map { step % $0 == 0 } ?? false
         if step % options.evalEvery == 0 || endOfEpoch {
-            try evaluateAndKeepBest(epoch: epoch)
+            try evaluateAndKeepBest(epoch: epoch, curve: curve)
             windowExamples = 0; logExamples = 0; windowStart = Date(); logStart = windowStart
-        } else if let every = options.logEvery, step % every == 0 {
-            try appendLogRow(lr: lr, epoch: epoch)
+        } else if curve || options.logEvery.map({ step % $0 == 0 }) == true {
+            try appendLogRow(lr: lr, epoch: epoch, curve: curve)
         }
     }
 
-    /// A `train_log.csv` row between evaluations: the mean loss since the previous row, no dev metric.
-    func appendLogRow(lr: Double, epoch: Int) throws {
+    /// A `train_log.csv` row between evaluations: the mean loss since the previous row, and the dev metric of a
+    /// learning-curve evaluation when `curve` (else none).
+    func appendLogRow(lr: Double, epoch: Int, curve: Bool) throws {
         let elapsed = Date().timeIntervalSince(logStart)
-        state.log.append(TrainingLogRow(step: state.step, epoch: epoch, loss: logWindow.mean, lr: lr, devMetric: nil,
+        let metric = curve ? try curveMetric() : nil
+        state.log.append(TrainingLogRow(step: state.step, epoch: epoch, loss: logWindow.mean, lr: lr, devMetric: metric,
                                         examplesPerSecond: elapsed > 0 ? Double(logExamples) / elapsed : 0))
         logWindow = LossWindow(); state.logWindow = logWindow
         logExamples = 0; logStart = Date()
+        if curve { windowExamples = 0; windowStart = logStart }
         try TrainingLog.write(state.log, to: output.appendingPathComponent(TrainingLog.fileName))
+    }
+
+    /// The learning curve's row before the first step: the initial model's dev metric, no training loss yet (nan).
+    func appendStartRow() throws {
+        state.log.append(TrainingLogRow(step: 0, epoch: 1, loss: nil, lr: 0, devMetric: try curveMetric(), examplesPerSecond: 0))
+        try TrainingLog.write(state.log, to: output.appendingPathComponent(TrainingLog.fileName))
+        windowStart = Date(); logStart = windowStart
+    }
+
+    /// A learning-curve evaluation: the task metric on dev, which nothing else reads.
+    func curveMetric() throws -> Double {
+        try requireFiniteWeights(step: state.step, batch: "before evaluating")
+        let result = try Evaluator.evaluate(model, on: tuner.dev, batchSize: options.evalBatchSize)
+        return result.metrics[metricName] ?? .nan
     }
 
     /// Evaluates on dev (unless the run skips evaluation), logs the row, keeps the model when it is the best so far
     /// (or always, without `keepBest`), closes both loss windows and saves the checkpoint and the log.
-    func evaluateAndKeepBest(epoch: Int) throws {
+    func evaluateAndKeepBest(epoch: Int, curve: Bool = false) throws {
         let step = state.step
         // Nothing non-finite is ever saved, as best or as checkpoint.
         try requireFiniteWeights(step: step, batch: "before evaluating")
@@ -439,8 +465,10 @@ private final class TrainingLoop<T: BLASReal> {
         let metric = result.map { $0.metrics[metricName] ?? .nan }
         state.lastMetrics = result?.metrics ?? [:]
         let elapsed = Date().timeIntervalSince(windowStart)
-        state.log.append(TrainingLogRow(step: step, epoch: epoch, loss: window.mean,
-                                        lr: schedule.rate(at: max(0, step - 1)), devMetric: metric,
+        // A run that skips evaluation still logs a learning-curve evaluation due here (it chooses nothing).
+        let logged = try metric ?? (curve ? curveMetric() : nil)
+        state.log.append(TrainingLogRow(step: step, epoch: epoch, loss: logWindow.mean,
+                                        lr: schedule.rate(at: max(0, step - 1)), devMetric: logged,
                                         examplesPerSecond: elapsed > 0 ? Double(windowExamples) / elapsed : 0))
         var note = result.map { String(format: "eval step %d (epoch %d): dev %@ %.4f, dev loss %.4f", step, epoch, metricName, metric!, $0.loss) }
             ?? String(format: "step %d (epoch %d): no dev evaluation", step, epoch)

@@ -6,7 +6,9 @@ import Storage
 public struct TrainingLogRow: Codable, Sendable, Equatable {
     public var step: Int
     public var epoch: Int
-    public var loss: Double
+    /// The mean training loss since the previous row; nil (`nan` in the CSV) on the learning curve's row before the
+    /// first step.
+    public var loss: Double?
     public var lr: Double
     /// The task metric on dev when this row is an evaluation, else nil (empty in the CSV).
     public var devMetric: Double?
@@ -21,7 +23,7 @@ enum TrainingLog {
     /// throughput to 2 decimals (an empty dev_metric on a row without evaluation).
     static func csv(_ rows: [TrainingLogRow]) -> String {
         TidyCSV.text(header: columns, rows: rows.map { r in
-            [String(r.step), String(r.epoch), String(format: "%.6f", r.loss), String(format: "%.6e", r.lr),
+            [String(r.step), String(r.epoch), r.loss.map { String(format: "%.6f", $0) } ?? "nan", String(format: "%.6e", r.lr),
              r.devMetric.map { String(format: "%.6f", $0) } ?? "", String(format: "%.2f", r.examplesPerSecond)]
         })
     }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Plotting
 
 extension TidyPlot.Kind: ExpressibleByArgument {}
+extension Series.Band: ExpressibleByArgument {}
+extension AxisSpacing: ExpressibleByArgument {}
 
 /// `binarybert plot`: line charts, heatmaps and contour maps from a tidy CSV file (one row per observation) to SVG,
 /// for analysis scripts and the report's figures.
@@ -22,7 +24,7 @@ struct PlotCommand: ParsableCommand, CheckedArguments {
     @Option(help: "Bar: columns of each bar's error-bar ends (LOWER,UPPER).") var errorColumns: String?
     @Option(help: "Bar: a dashed reference line at this y (e.g. 1 for ratios).") var reference: Double?
     @Option(help: "Bar: a column drawn as one dot per row over its bar (e.g. each replicate's value; the rows of a bar repeat its value).") var points: String?
-    @Option(help: "y axis spacing: linear, or log10 (spectral densities, the default of --kind density, which draws missing and non-positive values on the axis floor; --kind line leaves them out).") var ySpacing = "linear"
+    @Option(help: "y axis spacing (default: linear; log10 for --kind density, which draws missing and non-positive values on the axis floor; --kind line leaves them out).") var ySpacing: AxisSpacing?
 
     @Option(help: "Tidy CSV file with a header row.") var csv: String
     @Option(help: "Column for the x axis.") var x: String
@@ -30,14 +32,14 @@ struct PlotCommand: ParsableCommand, CheckedArguments {
     @Option(help: "One line per value of this column.") var group: String?
     @Option(help: "One panel per value of this column.") var panel: String?
     @Option(name: .customLong("where"), help: "Keep only rows whose COLUMN equals VALUE (COLUMN=VALUE; repeatable, all must hold).") var filters: [String] = []
-    @Option(help: "Band around a line whose x repeats: std (± one standard deviation), range (min…max) or none.") var band: String = "std"
+    @Option(help: "Band around a line whose x repeats: std (± one standard deviation), range (min…max) or none.") var band: Series.Band = .standardDeviation
     @Option(help: "Figure title.") var title: String?
     @Option(help: "x axis label (default: the x column).") var xLabel: String?
     @Option(help: "y axis label (default: the y column(s)).") var yLabel: String?
     @Option(help: "Panel title, {} standing for the panel's value (default: \"COLUMN {}\").") var panelFormat: String?
     @Option(help: "Fixed x range LOW,HIGH.") var xRange: String?
     @Option(help: "Fixed y range LOW,HIGH.") var yRange: String?
-    @Option(help: "x axis spacing: linear, or log2 (equal ratios, ticks at powers of two; every x must be positive).") var xSpacing = "linear"
+    @Option(help: "x axis spacing (log2: equal ratios, ticks at powers of two; every x must be positive).") var xSpacing: AxisSpacing = .linear
     @Flag(help: "Drop rows with an empty y instead of breaking the line there.") var connectGaps = false
     @Option(help: "Panels per row.") var columns = 2
     @Option(help: "Output SVG file.") var output: String
@@ -50,20 +52,12 @@ struct PlotCommand: ParsableCommand, CheckedArguments {
 
     /// The figure these options ask for (the options given as text checked here: a refusal is a usage error).
     func plot() throws -> TidyPlot {
-        func parse<E: RawRepresentable & CaseIterable>(_ text: String, _ option: String, _ cases: [E] = Array(E.allCases)) throws -> E where E.RawValue == String {
-            guard let value = E(rawValue: text), cases.contains(where: { $0.rawValue == text }) else {
-                throw ValidationError("\(option) must be \(cases.count == 2 ? cases.map(\.rawValue).joined(separator: " or ") : "one of " + cases.map(\.rawValue).joined(separator: ", ")), not '\(text)'")
-            }
-            return value
-        }
         var plot = TidyPlot(kind: kind, x: x, y: y)
-        plot.z = z; plot.group = group; plot.panel = panel; plot.filters = filters; plot.band = try parse(band, "--band")
+        plot.z = z; plot.group = group; plot.panel = panel; plot.filters = filters; plot.band = band
         plot.title = title; plot.xLabel = xLabel; plot.yLabel = yLabel; plot.panelFormat = panelFormat
         plot.xRange = try xRange.map { try TidyPlot.range(parsing: $0, option: "--x-range") }
         plot.yRange = try yRange.map { try TidyPlot.range(parsing: $0, option: kind == .line || kind == .density || kind == .bar ? "--y-range" : "--y-range (the colour range)") }
-        plot.xSpacing = try parse(xSpacing, "--x-spacing")
-        let yAxis: AxisSpacing = try parse(ySpacing, "--y-spacing", [.linear, .log10])
-        plot.ySpacing = kind == .density && ySpacing == "linear" ? nil : yAxis
+        plot.xSpacing = xSpacing; plot.ySpacing = ySpacing
         plot.connectGaps = connectGaps; plot.columns = columns; plot.levels = levels; plot.colorLabel = colorLabel
         plot.reference = reference; plot.points = points
         if let errorColumns {

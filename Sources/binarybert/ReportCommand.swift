@@ -14,22 +14,11 @@ struct ReportCommand: ParsableCommand, CheckedArguments {
     static let configuration = CommandConfiguration(commandName: "report",
         abstract: "Run an analysis preset end to end (teacher, students, TWS, probes) and write figures, CSVs and REPORT.md with verdicts.",
         discussion: """
-        --preset quick (the README's main job: MiniLM-L6 on rt-polarity, a 512-example training subset, max length 32, \
-        three replicates, small grids; ~16 minutes on 2 cores), standard (five replicates, 1,024 examples, every layer \
-        in the per-module table; the README's headline, ~2.5 hours on 2 cores) or paper (full data, five replicates, \
-        41×41 surfaces, adaptive splitting; cluster scale). A replicate is a complete training of every student with \
-        its own seed and its own probe draws; each claim's verdict comes from its per-replicate values (mean, \
-        t-interval at n − 1 degrees of freedom). The specs are Analyses/report/<preset>.json (--print-spec prints \
-        them; --spec FILE runs your own, decoded strictly). --model/--task/--data run the same analysis on another \
-        encoder or GLUE folder (e.g. --task mrpc --data glue_data, the paper's task for Fig. 2). Models and scans go to \
-        --work (default runs/report-<preset>[-<task>]), the figures, their CSVs, report.json and REPORT.md to --output \
-        (default Plots/<preset>[-<task>]). A finished stage is never run again; an interrupted run (even by SIGKILL) \
-        resumes where it stopped; a stage whose options changed is refused. Stages that do not read each other's outputs run \
-        --jobs at a time, sharing --threads (a stage that runs alone gets them all); the results are the same bytes \
-        whatever --jobs and --threads. --render-only redraws the figures and \
-        REPORT.md from the CSVs in --output. --workflow snakemake writes the plan as a Snakemake workflow (one rule per \
-        stage, each running this command with --run-stage, and a last rule that collects) into --workflow-dir, to run \
-        on a cluster; it writes the same files as the built-in runner.
+        --preset quick (3 replicates, the README's main job), standard (5 replicates, the README's headline) or paper \
+        (cluster scale); --spec FILE runs your own (the keys of --print-spec). Models and scans go to --work, figures, \
+        CSVs and REPORT.md to --output. Finished stages are reused, a killed run resumes, a stage whose options changed \
+        is refused; results are the same bytes whatever --jobs and --threads. What each stage runs and each claim \
+        means: Analyses/README.md.
         """)
 
     @Option(help: "Analysis preset: \(ReportSpec.Preset.allCases.map(\.rawValue).joined(separator: ", ")).") var preset: ReportSpec.Preset = .quick
@@ -79,17 +68,7 @@ struct ReportCommand: ParsableCommand, CheckedArguments {
         }
         let suffix = spec.task == ReportSpec.defaultTask ? "" : "-\(spec.task)"
         let outputURL = URL(fileURLWithPath: output ?? "Plots/\(spec.preset.rawValue)\(suffix)")
-        if renderOnly {
-            // Locked like a run's output: two renderings (or a run and a rendering) never write into one folder at once.
-            let renderer = try ReportRenderer(directory: outputURL)
-            let files = try OutputClaim.with(outputURL.path) { try renderer.render().files }
-            // The layout check's findings, one line each on stderr (the figures are written all the same).
-            for (figure, problems) in renderer.layoutProblems.sorted(by: { $0.key < $1.key }) {
-                for p in problems { FileHandle.standardError.write("layout: \(figure): \(p)\n".data(using: .utf8)!) }
-            }
-            try printJSONLine(["output": outputURL.path, "files": files.joined(separator: ",")])
-            return
-        }
+        if renderOnly { return try printJSONLine(try ReportRenderer.redraw(outputURL, log: standardError)) }
         try threading.apply()
         let threads = threading.threads ?? ProcessInfo.processInfo.activeProcessorCount
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()

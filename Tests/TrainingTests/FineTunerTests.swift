@@ -68,8 +68,8 @@ final class FineTunerTests: XCTestCase {
         XCTAssertEqual(a.parameters.array, c.parameters.array)
     }
 
-    /// `logEvery` adds rows with the mean loss since the previous row of any kind; evaluation rows keep the mean since
-    /// the previous evaluation; a run interrupted inside both windows resumes to the same log.
+    /// `logEvery` adds rows; every row's loss is the mean since the previous row of any kind; a run interrupted inside
+    /// both windows resumes to the same log.
     func testLogEveryRowsAndResumedLog() throws {
         let train = syntheticData(count: 96, seed: 1), dev = syntheticData(count: 32, seed: 2)
         var o = options()
@@ -99,7 +99,7 @@ final class FineTunerTests: XCTestCase {
         XCTAssertEqual(a.map { $0[0] }, ["3", "5", "6", "9", "10", "12"])
         XCTAssertEqual(a.map { $0[4].isEmpty }, [true, false, false, true, false, false])
         func mean(_ r: ClosedRange<Int>) -> String { String(format: "%.6f", losses[(r.lowerBound - 1)...(r.upperBound - 1)].reduce(0, +) / Double(r.count)) }
-        XCTAssertEqual(a.map { $0[2] }, [mean(1...3), mean(1...5), mean(6...6), mean(7...9), mean(7...10), mean(11...12)])
+        XCTAssertEqual(a.map { $0[2] }, [mean(1...3), mean(4...5), mean(6...6), mean(7...9), mean(10...10), mean(11...12)])
 
         for stop in [4, 9] {
             let outB = temporaryDirectory("log-b\(stop)")
@@ -120,6 +120,51 @@ final class FineTunerTests: XCTestCase {
             XCTAssertEqual(try rows(outC), a, "checkpoint-last.old \(alone ? "alone" : "beside checkpoint-last")")
             XCTAssertFalse(fm.fileExists(atPath: old.path))
             XCTAssertTrue(fm.fileExists(atPath: current.path))
+        }
+    }
+
+    /// `curveEvery` adds a dev evaluation before the first step and every N steps to the log, and nothing else: the
+    /// kept model, the metrics and the trained weights are those of the run without it, also when stage-1-like runs
+    /// skip their own evaluations; an interrupted run resumes to the same log.
+    func testCurveEvaluationsChangeNothingButTheLog() throws {
+        let train = syntheticData(count: 96, seed: 1), dev = syntheticData(count: 32, seed: 2)
+        for skip in [false, true] {
+            var o = options()
+            o.epochs = 2        // 6 steps per epoch
+            o.evalEvery = 5     // evaluations at 5, 6, 10, 12
+            o.skipEvaluation = skip ? true : nil
+            let plain = try tinyModel(), outPlain = temporaryDirectory("plain")
+            let p = try XCTUnwrap(try FineTuner(model: plain, train: train, dev: dev, options: o, output: outPlain, tokenizerSource: nil,
+                                                progress: ProgressReporter(enabled: false)).run())
+            o.curveEvery = 4    // curve evaluations at 0, 4, 8 and 12
+            let curved = try tinyModel(), outCurve = temporaryDirectory("curve")
+            let c = try XCTUnwrap(try FineTuner(model: curved, train: train, dev: dev, options: o, output: outCurve, tokenizerSource: nil,
+                                                progress: ProgressReporter(enabled: false)).run())
+            XCTAssertEqual(plain.parameters.array, curved.parameters.array)
+            XCTAssertEqual(p.best, c.best); XCTAssertEqual(p.bestStep, c.bestStep); XCTAssertEqual(p.final, c.final)
+            XCTAssertEqual(try Data(contentsOf: outPlain.appendingPathComponent("model.safetensors")),
+                           try Data(contentsOf: outCurve.appendingPathComponent("model.safetensors")))
+            let log = try String(contentsOf: outCurve.appendingPathComponent("train_log.csv"), encoding: .utf8)
+            let rows = log.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            XCTAssertEqual(rows.map { $0[0] }, ["0", "4", "5", "6", "8", "10", "12"])
+            XCTAssertEqual(rows[0][2], "nan")
+            let metric = Dictionary(uniqueKeysWithValues: rows.map { ($0[0], $0[4]) })
+            for step in ["0", "4", "8", "12"] { XCTAssertFalse(metric[step]!.isEmpty, "step \(step), skip \(skip)") }
+            XCTAssertEqual(metric["5"]!.isEmpty, skip)
+            // The start row holds the initial model's accuracy.
+            let initial = try Evaluator.evaluate(try tinyModel(), on: dev).metrics["accuracy"]!
+            XCTAssertEqual(Double(metric["0"]!)!, initial, accuracy: 1e-6)
+            // Interrupted after the curve evaluation at 4 and after the one at 8: the same log when resumed.
+            for stop in [4, 9] {
+                let outB = temporaryDirectory("curve-b\(stop)")
+                XCTAssertNil(try FineTuner(model: try tinyModel(), train: train, dev: dev, options: o, output: outB, tokenizerSource: nil,
+                                           progress: ProgressReporter(enabled: false)).run(stopAfter: stop))
+                try FineTuner(model: try tinyModel(seed: 99), train: train, dev: dev, options: o, output: outB, tokenizerSource: nil,
+                              progress: ProgressReporter(enabled: false)).run(resume: true)
+                let resumed = try String(contentsOf: outB.appendingPathComponent("train_log.csv"), encoding: .utf8)
+                func timeless(_ t: String) -> [String] { t.split(separator: "\n").map { $0.split(separator: ",").dropLast().joined(separator: ",") } }
+                XCTAssertEqual(timeless(resumed), timeless(log), "stopped after \(stop), skip \(skip)")
+            }
         }
     }
 
