@@ -5,8 +5,8 @@ import Storage
 /// probe settings of every figure. `ReportPlan` turns it into commands; `Analyses/report/<preset>.json` is this
 /// value as JSON (a test keeps them equal).
 public struct ReportSpec: Codable, Equatable, Sendable {
-    /// The named presets: `quick` (the README's main job: three replicates in ~16 minutes on 2 cores; Fig. 1 without
-    /// the 8-bit point, which the others have), `standard` (five replicates, the headline the README quotes, ≤ 2.5 hours
+    /// The named presets: `quick` (the README's main job: three replicates in ~30 minutes on 2 cores; Fig. 1 without
+    /// the 8-bit point, which the others have), `standard` (five replicates, the headline the README quotes, ~4 hours
     /// on 2 cores) and `paper` (the cluster-scale run).
     public enum Preset: String, Codable, Sendable, CaseIterable {
         case quick, standard, paper
