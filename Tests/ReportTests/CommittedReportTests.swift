@@ -159,15 +159,19 @@ final class CommittedReportTests: XCTestCase {
         }
     }
 
-    /// The README quotes every verdict of its headline run (the standard run once committed, else the quick run) as
-    /// the report gives it, with its "k of n".
+    /// The README quotes every decided verdict of its headline run (the standard run once committed, else the quick
+    /// run) as the report gives it, with its "k of n", and counts the undecided ones, which its REPORT.md lists.
     func testTheReadmeQuotesTheHeadlineVerdicts() throws {
         let headline = Self.reports.contains("Plots/standard") ? "Plots/standard" : "Plots/quick"
         let verdicts = try TidyTable.read(Self.root.appendingPathComponent("\(headline)/\(ReportFiles.verdicts)")).records
         let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
-        for v in verdicts {
+        let report = try String(contentsOf: Self.root.appendingPathComponent("\(headline)/REPORT.md"), encoding: .utf8)
+        let decided = verdicts.filter { ["supported", "not supported"].contains($0["verdict"]!) }
+        for v in decided {
             XCTAssertTrue(readme.contains("\(v["text"]!): **\(v["verdict"]!)**"), "README does not quote the verdict of \(v["claim"]!) in \(headline)")
         }
+        XCTAssertTrue(readme.contains("The other \(verdicts.count - decided.count) claims ("), "README does not count the undecided claims of \(headline)")
+        for v in verdicts { XCTAssertTrue(report.contains(v["text"]!), "\(headline)/REPORT.md does not list \(v["claim"]!)") }
     }
 }
 
