@@ -1,5 +1,5 @@
 import XCTest
-import BERT
+@testable import BERT
 import Numerics
 @testable import Quantization
 
@@ -97,7 +97,8 @@ final class QuantizedHessianTests: XCTestCase {
     }
 
     /// A block of directions in one pass equals single products through the straight-through masks too (Hessian and
-    /// Gauss–Newton, with 8-bit and LSQ 4-bit activation quantizers and a split model).
+    /// Gauss–Newton, with 8-bit and LSQ 4-bit activation quantizers and a split model), and the block again on the kept
+    /// forward and plain adjoints gives the same bits.
     func testBlockProductEqualsSingleProducts() throws {
         for (name, bits, abits, split) in [("ternary A8", 2, 8, false), ("BWN A4", 1, 4, false), ("split A8", 2, 8, true)] {
             let model = try quantized(bits: bits, activationBits: abits, split: split).model
@@ -109,9 +110,14 @@ final class QuantizedHessianTests: XCTestCase {
                 return v
             }
             for product in CurvatureProduct.allCases {
-                let block = directions.map { _ in Buffer<Double>(count: n) }
+                let block = directions.map { _ in Buffer<Double>(count: n) }, again = directions.map { _ in Buffer<Double>(count: n) }
                 try model.curvatureBlockProduct(batch, targets: labels, directions: directions, selected: model.table.views, into: block,
-                                                product: product)
+                                                keepAdjoints: true, product: product)
+                let passes = model.plainBackwardCount
+                try model.curvatureBlockProduct(batch, targets: labels, directions: directions, selected: model.table.views, into: again,
+                                                reuseForward: true, keepAdjoints: true, product: product)
+                XCTAssertEqual(model.plainBackwardCount, passes, "\(name), \(product): the adjoints should be kept")
+                XCTAssertEqual(again.map(\.array), block.map(\.array), "\(name), \(product): kept adjoints")
                 for (j, v) in directions.enumerated() {
                     let single = Buffer<Double>(count: n)
                     try model.hessianVectorProduct(batch, targets: labels, direction: v, selected: model.table.views, into: single, product: product)

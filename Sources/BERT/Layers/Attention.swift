@@ -148,10 +148,10 @@ func attentionContextTangent<T: BLASReal>(_ tctx: UnsafeMutablePointer<T>, p: Un
     }
 }
 
-/// `attentionContextBackward` and its R-operator: dp = dctx·vᵀ, dv = pᵀ·dctx (overwritten), and their tangents
-/// rdp = rdctx·vᵀ + dctx·tvᵀ, rdv = tpᵀ·dctx + pᵀ·rdctx (overwritten); nil tangents are zero. Without `wantProbs`
-/// dp and rdp are not computed (nothing below needs them).
-func attentionContextBackwardR<T: BLASReal>(dp: UnsafeMutablePointer<T>, dv: UnsafeMutablePointer<T>,
+/// `attentionContextBackward` and its R-operator: dp = dctx·vᵀ, dv = pᵀ·dctx (overwritten; nil: not computed, the
+/// caller has them), and their tangents rdp = rdctx·vᵀ + dctx·tvᵀ, rdv = tpᵀ·dctx + pᵀ·rdctx (overwritten); nil
+/// tangents are zero. Without `wantProbs` dp and rdp are not computed (nothing below needs them).
+func attentionContextBackwardR<T: BLASReal>(dp: UnsafeMutablePointer<T>?, dv: UnsafeMutablePointer<T>?,
                                             rdp: UnsafeMutablePointer<T>, rdv: UnsafeMutablePointer<T>, wantProbs: Bool = true,
                                             dctx: UnsafePointer<T>, rdctx: UnsafePointer<T>, p: UnsafePointer<T>, tp: UnsafePointer<T>?,
                                             v: UnsafePointer<T>, tv: UnsafePointer<T>?, shape s: AttentionShape) {
@@ -159,13 +159,13 @@ func attentionContextBackwardR<T: BLASReal>(dp: UnsafeMutablePointer<T>, dv: Uns
     Parallel.forBlasCalls(s.blocks) { bh in
         let blk = s.block(bh), tt = blk.length, off = blk.rows, po = blk.scores
         if wantProbs {
-            T.gemm(.none, .transpose, m: tt, n: tt, k: hs, alpha: 1, a: dctx + off, lda: a, b: v + off, ldb: a, beta: 0, c: dp + po, ldc: tt)
+            if let dp { T.gemm(.none, .transpose, m: tt, n: tt, k: hs, alpha: 1, a: dctx + off, lda: a, b: v + off, ldb: a, beta: 0, c: dp + po, ldc: tt) }
             T.gemm(.none, .transpose, m: tt, n: tt, k: hs, alpha: 1, a: rdctx + off, lda: a, b: v + off, ldb: a, beta: 0, c: rdp + po, ldc: tt)
             if let tv {
                 T.gemm(.none, .transpose, m: tt, n: tt, k: hs, alpha: 1, a: dctx + off, lda: a, b: tv + off, ldb: a, beta: 1, c: rdp + po, ldc: tt)
             }
         }
-        T.gemm(.transpose, .none, m: tt, n: hs, k: tt, alpha: 1, a: p + po, lda: tt, b: dctx + off, ldb: a, beta: 0, c: dv + off, ldc: a)
+        if let dv { T.gemm(.transpose, .none, m: tt, n: hs, k: tt, alpha: 1, a: p + po, lda: tt, b: dctx + off, ldb: a, beta: 0, c: dv + off, ldc: a) }
         T.gemm(.transpose, .none, m: tt, n: hs, k: tt, alpha: 1, a: p + po, lda: tt, b: rdctx + off, ldb: a, beta: 0, c: rdv + off, ldc: a)
         if let tp {
             T.gemm(.transpose, .none, m: tt, n: hs, k: tt, alpha: 1, a: tp + po, lda: tt, b: dctx + off, ldb: a, beta: 1, c: rdv + off, ldc: a)
@@ -173,25 +173,32 @@ func attentionContextBackwardR<T: BLASReal>(dp: UnsafeMutablePointer<T>, dv: Uns
     }
 }
 
-/// `attentionScoresBackward` (eval mode) and its R-operator. In: dprobs and rdprobs (B, NH, T, T), turned in place into
-/// d(scores) = p ⊙ (dprobs − Σ p·dprobs) and its tangent tp ⊙ (dprobs − Σ p·dprobs) + p ⊙ (rdprobs − Σ (tp·dprobs + p·rdprobs)).
-/// Out (overwritten): dq = scale·ds·k, dk = scale·dsᵀ·q, rdq = scale·(rds·k + ds·tk), rdk = scale·(rdsᵀ·q + dsᵀ·tq).
-func attentionScoresBackwardR<T: BLASReal>(dq: UnsafeMutablePointer<T>, dk: UnsafeMutablePointer<T>,
+/// `attentionScoresBackward` (eval mode) and its R-operator. In: dprobs (B, NH, T, T), unchanged, and its tangent
+/// rdprobs, turned in place into the tangent of d(scores): tp ⊙ (dprobs − Σ p·dprobs) + p ⊙ (rdprobs − Σ (tp·dprobs + p·rdprobs)).
+/// `dscores` holds d(scores) = p ⊙ (dprobs − Σ p·dprobs): written here with the plain dq = scale·ds·k and dk = scale·dsᵀ·q
+/// when `dq` and `dk` are given (overwritten), read as it is when they are nil (an earlier call wrote it).
+/// Out (overwritten): rdq = scale·(rds·k + ds·tk), rdk = scale·(rdsᵀ·q + dsᵀ·tq).
+func attentionScoresBackwardR<T: BLASReal>(dq: UnsafeMutablePointer<T>?, dk: UnsafeMutablePointer<T>?,
                                            rdq: UnsafeMutablePointer<T>, rdk: UnsafeMutablePointer<T>,
-                                           dprobs: UnsafeMutablePointer<T>, rdprobs: UnsafeMutablePointer<T>,
+                                           dprobs: UnsafePointer<T>, dscores: UnsafeMutablePointer<T>, rdprobs: UnsafeMutablePointer<T>,
                                            probs: UnsafePointer<T>, tprobs: UnsafePointer<T>?,
                                            q: UnsafePointer<T>, tq: UnsafePointer<T>?, k: UnsafePointer<T>, tk: UnsafePointer<T>?,
                                            shape s: AttentionShape) {
+    precondition((dq == nil) == (dk == nil), "attentionScoresBackwardR: dq and dk go together")
     let a = s.width, hs = s.headDim
     let scale = T(s.scale)
+    let plain = dq != nil
     s.layout.forEachScoreBlock(heads: s.heads) { start, rows, cols in
-        softmaxBackwardRRows(probs + start, tprobs.map { $0 + start }, dprobs + start, rdprobs + start, rows: rows, cols: cols)
+        softmaxBackwardRRows(probs + start, tprobs.map { $0 + start }, dprobs + start, plain ? dscores + start : nil, rdprobs + start,
+                             rows: rows, cols: cols)
     }
     Parallel.forBlasCalls(s.blocks) { bh in
         let blk = s.block(bh), tt = blk.length, off = blk.rows, po = blk.scores
-        let ds = UnsafePointer(dprobs + po), rds = UnsafePointer(rdprobs + po)
-        T.gemm(.none, .none, m: tt, n: hs, k: tt, alpha: scale, a: ds, lda: tt, b: k + off, ldb: a, beta: 0, c: dq + off, ldc: a)
-        T.gemm(.transpose, .none, m: tt, n: hs, k: tt, alpha: scale, a: ds, lda: tt, b: q + off, ldb: a, beta: 0, c: dk + off, ldc: a)
+        let ds = UnsafePointer(dscores + po), rds = UnsafePointer(rdprobs + po)
+        if let dq, let dk {
+            T.gemm(.none, .none, m: tt, n: hs, k: tt, alpha: scale, a: ds, lda: tt, b: k + off, ldb: a, beta: 0, c: dq + off, ldc: a)
+            T.gemm(.transpose, .none, m: tt, n: hs, k: tt, alpha: scale, a: ds, lda: tt, b: q + off, ldb: a, beta: 0, c: dk + off, ldc: a)
+        }
         T.gemm(.none, .none, m: tt, n: hs, k: tt, alpha: scale, a: rds, lda: tt, b: k + off, ldb: a, beta: 0, c: rdq + off, ldc: a)
         T.gemm(.transpose, .none, m: tt, n: hs, k: tt, alpha: scale, a: rds, lda: tt, b: q + off, ldb: a, beta: 0, c: rdk + off, ldc: a)
         if let tk {
@@ -203,10 +210,11 @@ func attentionScoresBackwardR<T: BLASReal>(dq: UnsafeMutablePointer<T>, dk: Unsa
     }
 }
 
-/// Row softmax backward and its R-operator in place: d ← y ⊙ (d − Σ y·d); rd ← ty ⊙ (d − Σ y·d) + y ⊙ (rd − Σ (ty·d + y·rd)).
+/// Row softmax backward and its R-operator: ds ← y ⊙ (d − Σ y·d) (nil: skipped); rd ← ty ⊙ (d − Σ y·d) + y ⊙ (rd − Σ (ty·d + y·rd))
+/// in place. d itself is only read (ds may be d: in place).
 @_specialize(where T == Float)
 @_specialize(where T == Double)
-func softmaxBackwardRRows<T: BLASReal>(_ y: UnsafePointer<T>, _ ty: UnsafePointer<T>?, _ d: UnsafeMutablePointer<T>,
+func softmaxBackwardRRows<T: BLASReal>(_ y: UnsafePointer<T>, _ ty: UnsafePointer<T>?, _ d: UnsafePointer<T>, _ ds: UnsafeMutablePointer<T>?,
                                        _ rd: UnsafeMutablePointer<T>, rows: Int, cols: Int) {
     Parallel.forSlices(rows, workPerItem: cols * 8) { lo, hi in
         for r in lo..<hi {
@@ -222,7 +230,7 @@ func softmaxBackwardRRows<T: BLASReal>(_ y: UnsafePointer<T>, _ ty: UnsafePointe
                 var rv = yr[j] * (rdr[j] - s2)
                 if let ty { rv += ty[r * cols + j] * centred }
                 rdr[j] = rv
-                dr[j] = yr[j] * centred
+                ds?[r * cols + j] = yr[j] * centred
             }
         }
     }

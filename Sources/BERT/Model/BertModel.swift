@@ -30,6 +30,11 @@ public final class BertModel<T: BLASReal> {
     /// The R-operator's workspaces: forward tangents and the tangents of the backward pass (Hessian-vector products).
     var tangentWorkspace: Tangents<T>?
     var rBackwardWorkspace: BackwardWorkspace<T>?
+    /// The plain backward's adjoints kept by the last curvature product that asked to (`keepAdjoints`), with what they
+    /// were computed for.
+    var keptAdjoints: PlainAdjoints<T>?
+    /// Counts curvature-product passes that ran the plain backward (the others read kept adjoints).
+    var plainBackwardCount = 0
     /// True during a Gauss–Newton product's pass: the backward's adjoint is identically zero, so the R-backward skips
     /// every product with it (the input adjoints and the adjoint × tangent terms).
     var zeroAdjointPass = false

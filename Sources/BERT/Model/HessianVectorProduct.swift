@@ -15,6 +15,12 @@ private struct HeadTangentState<T: BLASReal> {
     var clsHat: Buffer<T>?, pooled: Buffer<T>?, logits: Buffer<T>?
 }
 
+/// The plain adjoints of one pass and whether the pass computes them (fresh) or reads them (kept from an earlier pass).
+private struct PlainPass<T: BLASReal> {
+    let adjoints: PlainAdjoints<T>
+    let fresh: Bool
+}
+
 /// The k directions of one block pass and where their products go. Tangent buffers hold the k columns one after the
 /// other (direction-major: column j of a buffer of `count` values starts at j · count/k), so every product with a
 /// weight matrix of a tangent or adjoint tangent is one GEMM with k times the rows.
@@ -61,15 +67,20 @@ extension BertModel {
     /// was of this batch, in eval mode, at the current weights (the caller vouches for it, e.g. by `forwardCount`),
     /// so it is not run again. Returns the batch's mean loss.
     ///
+    /// `keepAdjoints`: keep the plain backward's adjoints of every layer (`keptAdjointBytes(for:)`) for the next call
+    /// that reuses this forward; such a call with the same targets, scale, selection and product skips the plain
+    /// backward and reads them. The results are the same bits either way (the same operations on the same values).
+    ///
     /// `product: .ggn` gives the generalized Gauss–Newton product Jᵀ H_out J v instead (same conventions, same
     /// masks): the backward's adjoint seed ∂L/∂z is set to zero, so every second-order term of the R-backward (each
     /// linear in that adjoint) vanishes and only the backward of H_out·(J v) is left.
     @discardableResult
     public func hessianVectorProduct(_ batch: TokenBatch, targets: Targets, direction: Buffer<T>, selected: [ParameterView],
                                      into hv: Buffer<T>, scale: Double = 1, hidden: Buffer<T>? = nil,
-                                     reuseForward: Bool = false, product: CurvatureProduct = .hessian) throws -> Double {
+                                     reuseForward: Bool = false, keepAdjoints: Bool = false,
+                                     product: CurvatureProduct = .hessian) throws -> Double {
         try curvatureBlockProduct(batch, targets: targets, directions: [direction], selected: selected, into: [hv], scale: scale,
-                                  hidden: hidden, reuseForward: reuseForward, product: product)
+                                  hidden: hidden, reuseForward: reuseForward, keepAdjoints: keepAdjoints, product: product)
     }
 
     /// `hessianVectorProduct` for k directions in one pass: the forward and the plain backward run once, and the k
@@ -79,7 +90,8 @@ extension BertModel {
     @discardableResult
     public func curvatureBlockProduct(_ batch: TokenBatch, targets: Targets, directions: [Buffer<T>], selected: [ParameterView],
                                       into hv: [Buffer<T>], scale: Double = 1, hidden: Buffer<T>? = nil,
-                                      reuseForward: Bool = false, product: CurvatureProduct = .hessian) throws -> Double {
+                                      reuseForward: Bool = false, keepAdjoints: Bool = false,
+                                      product: CurvatureProduct = .hessian) throws -> Double {
         precondition(!directions.isEmpty && directions.count == hv.count, "curvatureBlockProduct: one output per direction")
         precondition(directions.allSatisfy { $0.count == table.totalCount } && hv.allSatisfy { $0.count == table.totalCount },
                      "curvatureBlockProduct: directions and outputs need the parameter layout")
@@ -96,8 +108,32 @@ extension BertModel {
             acts = try hidden.map { try forward(batch, from: start, hidden: $0) } ?? forward(batch)
         }
         let (loss, dLogitsOrNil) = try taskLoss(acts, targets: targets, wantGradient: true)
-        guard let dLogits = dLogitsOrNil, let logits = acts.logits else { throw ModelError.noClassifier }
-        if product == .ggn { dLogits.zero() } else if scale != 1 { T.scal(n: dLogits.count, alpha: T(scale), x: dLogits.pointer, incx: 1) }
+        guard var dLogits = dLogitsOrNil, let logits = acts.logits else { throw ModelError.noClassifier }
+
+        // The plain adjoints: kept from a call on this forward with the same seed and extent, or computed in this pass
+        // (into kept buffers, or into the backward scratch layer by layer).
+        let ws = backwardWorkspace(for: acts)
+        let key = PlainAdjoints<T>.Key(forward: forwardCount, weights: ObjectIdentifier(weights), targets: targets, scale: scale,
+                                       selected: Set(selected.map(\.offset)), product: product)
+        let plain: PlainAdjoints<T>
+        if keepAdjoints {
+            if let kept = keptAdjoints, kept.adopt(acts) { plain = kept } else {
+                keptAdjoints = nil
+                plain = PlainAdjoints(config: config, capacity: acts.pool.capacity, shape: acts.pool.shape)
+                keptAdjoints = plain
+            }
+        } else {
+            plain = PlainAdjoints(aliasing: ws, layers: config.numHiddenLayers)
+        }
+        let fresh = plain.key != key || plain.dLogits == nil
+        if fresh {
+            plainBackwardCount += 1
+            plain.key = nil
+            if product == .ggn { dLogits.zero() } else if scale != 1 { T.scal(n: dLogits.count, alpha: T(scale), x: dLogits.pointer, incx: 1) }
+            plain.dLogits = dLogits
+        } else {
+            dLogits = plain.dLogits!
+        }
         zeroAdjointPass = product == .ggn
         defer { zeroAdjointPass = false }
 
@@ -133,22 +169,22 @@ extension BertModel {
             }
         }
 
-        // The backward pass and its tangent, from the head down to the boundary.
-        let ws = backwardWorkspace(for: acts)
-        var dOut = ws.dOut, dIn = ws.dIn, rdOut = rws.dOut, rdIn = rws.dIn
-        dOut.zero(); rdOut.zero()
-        headBackwardR(acts, ws, rws, head, dLogits: dLogits, rdLogits: rdLogits, dLast: dOut, rdLast: rdOut, tw)
+        // The backward pass (unless kept) and its tangent, from the head down to the boundary.
+        let pass = PlainPass(adjoints: plain, fresh: fresh)
+        var rdOut = rws.dOut, rdIn = rws.dIn
+        if fresh { plain.hidden[L].zero() }
+        rdOut.zero()
+        headBackwardR(acts, ws, rws, head, pass, rdLogits: rdLogits, rdLast: rdOut, tw)
         for l in stride(from: L - 1, through: start.firstLayer, by: -1) {
             let i = l - start.firstLayer
             let needInput = l > start.firstLayer || start == .embeddings
-            layerBackwardR(l, acts, ws, rws, layerStates[i], dOut: dOut, rdOut: rdOut,
-                           dIn: needInput ? dIn : nil, rdIn: needInput ? rdIn : nil, tw)
-            swap(&dOut, &dIn)
+            layerBackwardR(l, acts, ws, rws, layerStates[i], pass, rdOut: rdOut, rdIn: needInput ? rdIn : nil, tw)
             swap(&rdOut, &rdIn)
         }
         if start == .embeddings {
-            embeddingsBackwardR(acts, rws, embeddingSumTangent: embeddingSumTangent, dHidden0: dOut, rdHidden0: rdOut, tw)
+            embeddingsBackwardR(acts, rws, embeddingSumTangent: embeddingSumTangent, dHidden0: plain.hidden[0], rdHidden0: rdOut, tw)
         }
+        if plain.owned { plain.key = key }
         return loss
     }
 
@@ -354,15 +390,15 @@ extension BertModel {
         if let rdx { for j in 0..<k { aq.backward(site, x.pointer, rws.scratchA.pointer + j * m, rdx + j * m, count: m) } }
     }
 
-    /// `dst ← m ⊙ src` through the quantizer at `site` for the plain adjoint (one column) and the k tangents of a block.
-    private func maskAdjoints(_ aq: ActivationQuantizing, _ site: ActivationSite, _ x: Buffer<T>, from src: KeyPath<BackwardWorkspace<T>, Buffer<T>>,
-                              to dst: KeyPath<BackwardWorkspace<T>, Buffer<T>>, _ ws: BackwardWorkspace<T>, _ rws: BackwardWorkspace<T>, k: Int) {
+    /// `to ← m ⊙ from` through the quantizer at `site` for the plain adjoint (one column; nil: kept, nothing to do)
+    /// and the k tangents of a block.
+    private func maskAdjoints(_ aq: ActivationQuantizing, _ site: ActivationSite, _ x: Buffer<T>, plain: (from: Buffer<T>, to: Buffer<T>)?,
+                              tangents: (from: Buffer<T>, to: Buffer<T>), k: Int) {
         let m = x.count
-        for (b0, columns) in [(ws, 1), (rws, k)] {
-            b0[keyPath: dst].zero()
-            for j in 0..<columns {
-                aq.backward(site, x.pointer, b0[keyPath: src].pointer + j * m, b0[keyPath: dst].pointer + j * m, count: m)
-            }
+        for (pair, columns) in [(plain, 1), (tangents, k)] {
+            guard let pair else { continue }
+            pair.to.zero()
+            for j in 0..<columns { aq.backward(site, x.pointer, pair.from.pointer + j * m, pair.to.pointer + j * m, count: m) }
         }
     }
 
@@ -396,76 +432,98 @@ extension BertModel {
     }
 
     private func headBackwardR(_ acts: Activations<T>, _ ws: BackwardWorkspace<T>, _ rws: BackwardWorkspace<T>, _ s: HeadTangentState<T>,
-                               dLogits: Buffer<T>, rdLogits: Buffer<T>, dLast: Buffer<T>, rdLast: Buffer<T>, _ tw: BlockDirections<T>) {
+                               _ pass: PlainPass<T>, rdLogits: Buffer<T>, rdLast: Buffer<T>, _ tw: BlockDirections<T>) {
         guard let pool = offsets.pooler, let pooled = acts.pooled else { return }
-        let b = acts.batchSize, h = config.hiddenSize, starts = acts.layout.offsets, k = tw.k
-        ws.dPooled.zero(); rws.dPooled.zero()
+        let b = acts.batchSize, h = config.hiddenSize, starts = acts.layout.offsets, k = tw.k, fresh = pass.fresh
+        let plain = pass.adjoints, dPooled = plain.dPooled, dPooledPre = plain.dPooledPre
+        if fresh { dPooled.zero() }
+        rws.dPooled.zero()
         if let cls = offsets.classifier, let classes {
-            linearBackwardBoth(dinp: ws.dPooled.pointer, rdinp: rws.dPooled.pointer, dout: dLogits, rdout: rdLogits, inp: pooled.pointer,
-                               tinp: s.pooled, cls, tw, rows: b, inFeatures: h, outFeatures: classes)
+            linearBackwardBoth(dinp: fresh ? dPooled.pointer : nil, rdinp: rws.dPooled.pointer, dout: plain.dLogits!, rdout: rdLogits,
+                               inp: pooled.pointer, tinp: s.pooled, cls, tw, rows: b, inFeatures: h, outFeatures: classes)
         }
-        ws.dPooledPre.zero(); rws.dPooledPre.zero()
-        T.kernelTanhBackward(pooled.pointer, ws.dPooled.pointer, ws.dPooledPre.pointer, b * h)
+        if fresh {
+            dPooledPre.zero()
+            T.kernelTanhBackward(pooled.pointer, dPooled.pointer, dPooledPre.pointer, b * h)
+        }
+        rws.dPooledPre.zero()
         for j in 0..<k {
             if let tp = tw.column(s.pooled, j) {
-                tanhBackwardR(pooled.pointer, tp, ws.dPooled.pointer, tw.column(rws.dPooled, j), tw.column(rws.dPooledPre, j), b * h)
+                tanhBackwardR(pooled.pointer, tp, dPooled.pointer, tw.column(rws.dPooled, j), tw.column(rws.dPooledPre, j), b * h)
             } else {
                 T.kernelTanhBackward(pooled.pointer, tw.column(rws.dPooled, j), tw.column(rws.dPooledPre, j), b * h)
             }
         }
-        ws.dPooled.zero(); rws.dPooled.zero()
-        throughQuantizerR(.poolerInput, acts.clsRows, acts.clsRowsHat, dx: ws.dPooled.pointer, rdx: rws.dPooled.pointer, ws, rws, k: k) { d, rd in
-            linearBackwardBoth(dinp: d, rdinp: rd, dout: ws.dPooledPre, rdout: rws.dPooledPre, inp: (acts.clsRowsHat ?? acts.clsRows).pointer,
+        // The adjoint of the CLS rows goes to ws.dPooled (free by now, also where it is the kept dPooled's alias).
+        if fresh { ws.dPooled.zero() }
+        rws.dPooled.zero()
+        throughQuantizerR(.poolerInput, acts.clsRows, acts.clsRowsHat, dx: fresh ? ws.dPooled.pointer : nil, rdx: rws.dPooled.pointer,
+                          ws, rws, k: k) { d, rd in
+            linearBackwardBoth(dinp: d, rdinp: rd, dout: dPooledPre, rdout: rws.dPooledPre, inp: (acts.clsRowsHat ?? acts.clsRows).pointer,
                                tinp: s.clsHat, pool, tw, rows: b, inFeatures: h, outFeatures: h)
         }
-        for bi in 0..<b { T.axpy(n: h, alpha: 1, x: ws.dPooled.pointer + bi * h, incx: 1, y: dLast.pointer + starts[bi] * h, incy: 1) }
+        if fresh {
+            let dLast = plain.hidden[config.numHiddenLayers]
+            for bi in 0..<b { T.axpy(n: h, alpha: 1, x: ws.dPooled.pointer + bi * h, incx: 1, y: dLast.pointer + starts[bi] * h, incy: 1) }
+        }
         for j in 0..<k {
             let src = tw.column(rws.dPooled, j), dst = tw.column(rdLast, j)
             for bi in 0..<b { T.axpy(n: h, alpha: 1, x: src + bi * h, incx: 1, y: dst + starts[bi] * h, incy: 1) }
         }
     }
 
-    /// Layer l's backward and its tangent: (dOut, rdOut) for hidden_states.(l+1) → (dIn, rdIn) for hidden_states.l
-    /// (nil: not needed, the pass stops here), R-gradients of the selected tensors into `out`. Without dIn the pass
-    /// stops as soon as no selected tensor lies further down in the layer.
+    /// Layer l's backward and its tangent: the adjoint of hidden_states.(l+1) (`pass`) and its tangents rdOut → those of
+    /// hidden_states.l (rdIn nil: not needed, the pass stops here), R-gradients of the selected tensors into `out`. A
+    /// fresh pass computes the layer's plain adjoints into `pass`, a kept one reads them. Without rdIn the pass stops as
+    /// soon as no selected tensor lies further down in the layer.
     private func layerBackwardR(_ l: Int, _ acts: Activations<T>, _ ws: BackwardWorkspace<T>, _ rws: BackwardWorkspace<T>,
-                                _ s: LayerTangentState<T>, dOut: Buffer<T>, rdOut: Buffer<T>,
-                                dIn: Buffer<T>?, rdIn: Buffer<T>?, _ tw: BlockDirections<T>) {
+                                _ s: LayerTangentState<T>, _ pass: PlainPass<T>, rdOut: Buffer<T>, rdIn: Buffer<T>?,
+                                _ tw: BlockDirections<T>) {
         let c = config, n = acts.layout.tokenCount, h = c.hiddenSize, inter = c.intermediateSize, a = c.allHeadSize
         let w = UnsafePointer(weights.pointer), lo = offsets.layers[l]
         let la = acts.layers[l], qc = la.quantizedCopies, shape = attentionShape(acts), aq = activationQuantizer
-        let x = acts.hiddenStates[l], k = tw.k
+        let x = acts.hiddenStates[l], k = tw.k, fresh = pass.fresh
+        let p = pass.adjoints.layers[l], dOut = pass.adjoints.hidden[l + 1]
+        // The plain adjoint of hidden_states.l, written by a fresh pass that goes on below.
+        let dIn = fresh && rdIn != nil ? pass.adjoints.hidden[l] : nil
+        /// A plain target: written by a fresh pass only.
+        func written(_ b: Buffer<T>?) -> Buffer<T>? { fresh ? b : nil }
         func through(_ site: ActivationSite, _ xb: Buffer<T>, _ copy: Buffer<T>?, _ dx: Buffer<T>?, _ rdx: Buffer<T>?,
                      _ body: (UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?) -> Void) {
-            throughQuantizerR(site, xb, copy, dx: dx?.pointer, rdx: rdx?.pointer, ws, rws, k: k, body)
+            throughQuantizerR(site, xb, copy, dx: written(dx)?.pointer, rdx: rdx?.pointer, ws, rws, k: k, body)
         }
-                /// Whether the pass must go on below: the input's adjoint is wanted, or a selected tensor lies further down.
+        /// Whether the pass must go on below: the input's adjoint is wanted, or a selected tensor lies further down.
         func goOn(_ below: [(w: Int, b: Int)]) -> Bool {
-            dIn != nil || below.contains { tw.has($0.w) || tw.has($0.b) }
+            rdIn != nil || below.contains { tw.has($0.w) || tw.has($0.b) }
         }
         let attention = [lo.query, lo.key, lo.value, lo.attentionOutput]
         // output LayerNorm
         for j in 0..<k {
-            layerNormBackwardR(dx: j == 0 ? ws.dRes.pointer : nil, rdx: tw.column(rws.dRes, j), rdweight: tw.out(lo.norm2.w, j),
+            layerNormBackwardR(dx: fresh && j == 0 ? p.dResidual2.pointer : nil, rdx: tw.column(rws.dRes, j), rdweight: tw.out(lo.norm2.w, j),
                                rdbias: tw.out(lo.norm2.b, j), dy: dOut.pointer, rdy: tw.column(rdOut, j), x: la.residual2.pointer,
                                tx: tw.column(s.residual2, j), mean: la.mean2.pointer, rstd: la.rstd2.pointer, weight: w + lo.norm2.w,
                                tweight: tw(lo.norm2.w, j), rows: n, cols: h)
         }
-        ws.dNormed1.copy(from: ws.dRes); rws.dNormed1.copy(from: rws.dRes)
+        if fresh { p.dNormed1.copy(from: p.dResidual2) }
+        rws.dNormed1.copy(from: rws.dRes)
         // FFN output
         guard goOn([lo.output, lo.intermediate, lo.norm1] + attention) else { return }
         let belowOutput = goOn([lo.intermediate, lo.norm1] + attention)
-        ws.dFfnAct.zero(); rws.dFfnAct.zero()
-        through(.ffnOutputInput(l), la.ffnAct, qc?.ffnAct, belowOutput ? ws.dFfnAct : nil, belowOutput ? rws.dFfnAct : nil) { d, rd in
-            linearBackwardBoth(dinp: d, rdinp: rd, dout: ws.dRes, rdout: rws.dRes, inp: (qc?.ffnAct ?? la.ffnAct).pointer,
+        if fresh { p.dFfnAct.zero() }
+        rws.dFfnAct.zero()
+        through(.ffnOutputInput(l), la.ffnAct, qc?.ffnAct, belowOutput ? p.dFfnAct : nil, belowOutput ? rws.dFfnAct : nil) { d, rd in
+            linearBackwardBoth(dinp: d, rdinp: rd, dout: p.dResidual2, rdout: rws.dRes, inp: (qc?.ffnAct ?? la.ffnAct).pointer,
                                tinp: s.ffnActHat, lo.output, tw, rows: n, inFeatures: inter, outFeatures: h)
         }
         guard belowOutput else { return }
-        ws.dFfnPre.zero(); rws.dFfnPre.zero()
-        activationBackward(activation, la.ffnPre.pointer, ws.dFfnAct.pointer, ws.dFfnPre.pointer, n * inter)
+        if fresh {
+            p.dFfnPre.zero()
+            activationBackward(activation, la.ffnPre.pointer, p.dFfnAct.pointer, p.dFfnPre.pointer, n * inter)
+        }
+        rws.dFfnPre.zero()
         for j in 0..<k {
             if let tPre = tw.column(s.ffnPre, j) {
-                activationBackwardR(activation, la.ffnPre.pointer, tPre, ws.dFfnAct.pointer, tw.column(rws.dFfnAct, j),
+                activationBackwardR(activation, la.ffnPre.pointer, tPre, p.dFfnAct.pointer, tw.column(rws.dFfnAct, j),
                                     tw.column(rws.dFfnPre, j), n * inter)
             } else {
                 activationBackward(activation, la.ffnPre.pointer, tw.column(rws.dFfnAct, j), tw.column(rws.dFfnPre, j), n * inter)
@@ -473,80 +531,84 @@ extension BertModel {
         }
         // FFN intermediate
         let belowIntermediate = goOn([lo.norm1] + attention)
-        through(.ffnIntermediateInput(l), la.normed1, qc?.normed1, belowIntermediate ? ws.dNormed1 : nil,
+        through(.ffnIntermediateInput(l), la.normed1, qc?.normed1, belowIntermediate ? p.dNormed1 : nil,
                 belowIntermediate ? rws.dNormed1 : nil) { d, rd in
-            linearBackwardBoth(dinp: d, rdinp: rd, dout: ws.dFfnPre, rdout: rws.dFfnPre, inp: (qc?.normed1 ?? la.normed1).pointer,
+            linearBackwardBoth(dinp: d, rdinp: rd, dout: p.dFfnPre, rdout: rws.dFfnPre, inp: (qc?.normed1 ?? la.normed1).pointer,
                                tinp: s.normed1Hat, lo.intermediate, tw, rows: n, inFeatures: h, outFeatures: inter)
         }
         // attention LayerNorm
         guard belowIntermediate else { return }
         let belowNorm1 = goOn(attention)
         for j in 0..<k {
-            layerNormBackwardR(dx: belowNorm1 && j == 0 ? ws.dRes.pointer : nil, rdx: belowNorm1 ? tw.column(rws.dRes, j) : nil,
-                               rdweight: tw.out(lo.norm1.w, j), rdbias: tw.out(lo.norm1.b, j), dy: ws.dNormed1.pointer,
+            layerNormBackwardR(dx: fresh && belowNorm1 && j == 0 ? p.dResidual1.pointer : nil, rdx: belowNorm1 ? tw.column(rws.dRes, j) : nil,
+                               rdweight: tw.out(lo.norm1.w, j), rdbias: tw.out(lo.norm1.b, j), dy: p.dNormed1.pointer,
                                rdy: tw.column(rws.dNormed1, j), x: la.residual1.pointer, tx: tw.column(s.residual1, j),
                                mean: la.mean1.pointer, rstd: la.rstd1.pointer, weight: w + lo.norm1.w, tweight: tw(lo.norm1.w, j),
                                rows: n, cols: h)
         }
         guard belowNorm1 else { return }
-        dIn?.copy(from: ws.dRes); rdIn?.copy(from: rws.dRes)
+        dIn?.copy(from: p.dResidual1); rdIn?.copy(from: rws.dRes)
         // attention output
         let belowDense = goOn([lo.query, lo.key, lo.value])
-        ws.dContext.zero(); rws.dContext.zero()
-        through(.attentionOutputInput(l), la.context, qc?.context, belowDense ? ws.dContext : nil, belowDense ? rws.dContext : nil) { d, rd in
-            linearBackwardBoth(dinp: d, rdinp: rd, dout: ws.dRes, rdout: rws.dRes, inp: (qc?.context ?? la.context).pointer,
+        if fresh { p.dContext.zero() }
+        rws.dContext.zero()
+        through(.attentionOutputInput(l), la.context, qc?.context, belowDense ? p.dContext : nil, belowDense ? rws.dContext : nil) { d, rd in
+            linearBackwardBoth(dinp: d, rdinp: rd, dout: p.dResidual1, rdout: rws.dRes, inp: (qc?.context ?? la.context).pointer,
                                tinp: s.contextHat, lo.attentionOutput, tw, rows: n, inFeatures: a, outFeatures: h)
         }
         guard belowDense else { return }
-        // ctx = p̂ · v̂; the scores' branch is needed for the input's adjoint or a selected Q or K only.
+        // ctx = p̂ · v̂; the scores' branch is needed for the input's adjoint or a selected Q or K only. The plain dp and
+        // dv come out of the first column's call of a fresh pass (into scratch first when they pass a quantizer).
         let quantized = qc != nil && aq != nil
         let needScores = goOn([lo.query, lo.key])
-        // (The plain dp and dv come out of every column's call alike: the later calls rewrite the same values.)
         let probsStride = la.probs.count, valueStride = la.v.count
         for j in 0..<k {
-            attentionContextBackwardR(dp: (quantized ? ws.dScoresCopy : ws.dScores).pointer, dv: (quantized ? ws.scratchB : ws.dv).pointer,
+            let plainHere = fresh && j == 0
+            attentionContextBackwardR(dp: plainHere ? (quantized ? ws.dScoresCopy : p.dProbs).pointer : nil,
+                                      dv: plainHere ? (quantized ? ws.scratchB : p.dv).pointer : nil,
                                       rdp: (quantized ? rws.dScoresCopy : rws.dScores).pointer + j * probsStride,
                                       rdv: (quantized ? rws.scratchB : rws.dv).pointer + j * valueStride, wantProbs: needScores,
-                                      dctx: ws.dContext.pointer, rdctx: tw.column(rws.dContext, j), p: (qc?.probs ?? la.probs).pointer,
+                                      dctx: p.dContext.pointer, rdctx: tw.column(rws.dContext, j), p: (qc?.probs ?? la.probs).pointer,
                                       tp: tw.column(s.probsHat, j), v: (qc?.v ?? la.v).pointer, tv: tw.column(s.vHat, j), shape: shape)
         }
         if let aq, quantized {
-            maskAdjoints(aq, .value(l), la.v, from: \.scratchB, to: \.dv, ws, rws, k: k)
-            if needScores { maskAdjoints(aq, .attentionProbs(l), la.probs, from: \.dScoresCopy, to: \.dScores, ws, rws, k: k) }
+            maskAdjoints(aq, .value(l), la.v, plain: fresh ? (ws.scratchB, p.dv) : nil, tangents: (rws.scratchB, rws.dv), k: k)
+            if needScores {
+                maskAdjoints(aq, .attentionProbs(l), la.probs, plain: fresh ? (ws.dScoresCopy, p.dProbs) : nil,
+                             tangents: (rws.dScoresCopy, rws.dScores), k: k)
+            }
         }
         if !needScores {
             // Only the value projection is left.
             throughQuantizerR(.valueInput(l), x, qc?.valueInput, dx: nil, rdx: nil, ws, rws, k: k) { _, _ in
-                linearBackwardBoth(dinp: nil, rdinp: nil, dout: ws.dv, rdout: rws.dv, inp: (qc?.valueInput ?? x).pointer,
+                linearBackwardBoth(dinp: nil, rdinp: nil, dout: p.dv, rdout: rws.dv, inp: (qc?.valueInput ?? x).pointer,
                                    tinp: s.valueInputHat, lo.value, tw, rows: n, inFeatures: h, outFeatures: a)
             }
             return
         }
-        // scores = q̂ · k̂ᵀ / √d
-        // The call turns dprobs into d(scores) in place: every column after the first starts again from a saved copy
-        // (dScoresCopy is free by now).
-        if k > 1 { ws.dScoresCopy.copy(from: ws.dScores) }
+        // scores = q̂ · k̂ᵀ / √d: a fresh pass's first column turns dprobs into d(scores) and gives the plain dq, dk.
         let queryStride = la.q.count
         for j in 0..<k {
-            if j > 0 { ws.dScores.copy(from: ws.dScoresCopy) }
-            attentionScoresBackwardR(dq: (quantized ? ws.scratchA : ws.dq).pointer, dk: (quantized ? ws.scratchB : ws.dk).pointer,
+            let plainHere = fresh && j == 0
+            attentionScoresBackwardR(dq: plainHere ? (quantized ? ws.scratchA : p.dq).pointer : nil,
+                                     dk: plainHere ? (quantized ? ws.scratchB : p.dk).pointer : nil,
                                      rdq: (quantized ? rws.scratchA : rws.dq).pointer + j * queryStride,
                                      rdk: (quantized ? rws.scratchB : rws.dk).pointer + j * queryStride,
-                                     dprobs: ws.dScores.pointer, rdprobs: tw.column(rws.dScores, j), probs: la.probs.pointer,
-                                     tprobs: tw.column(s.probs, j), q: (qc?.q ?? la.q).pointer, tq: tw.column(s.qHat, j),
-                                     k: (qc?.k ?? la.k).pointer, tk: tw.column(s.kHat, j), shape: shape)
+                                     dprobs: p.dProbs.pointer, dscores: p.dScores.pointer, rdprobs: tw.column(rws.dScores, j),
+                                     probs: la.probs.pointer, tprobs: tw.column(s.probs, j), q: (qc?.q ?? la.q).pointer,
+                                     tq: tw.column(s.qHat, j), k: (qc?.k ?? la.k).pointer, tk: tw.column(s.kHat, j), shape: shape)
         }
         if let aq, quantized {
-            maskAdjoints(aq, .query(l), la.q, from: \.scratchA, to: \.dq, ws, rws, k: k)
-            maskAdjoints(aq, .key(l), la.k, from: \.scratchB, to: \.dk, ws, rws, k: k)
+            maskAdjoints(aq, .query(l), la.q, plain: fresh ? (ws.scratchA, p.dq) : nil, tangents: (rws.scratchA, rws.dq), k: k)
+            maskAdjoints(aq, .key(l), la.k, plain: fresh ? (ws.scratchB, p.dk) : nil, tangents: (rws.scratchB, rws.dk), k: k)
         }
         // Q, K, V projections of x
         for (site, copy, pair, d, rd, tinp) in [
-            (ActivationSite.queryInput(l), qc?.queryInput, lo.query, ws.dq, rws.dq, s.queryInputHat),
-            (.keyInput(l), qc?.keyInput, lo.key, ws.dk, rws.dk, s.keyInputHat),
-            (.valueInput(l), qc?.valueInput, lo.value, ws.dv, rws.dv, s.valueInputHat),
+            (ActivationSite.queryInput(l), qc?.queryInput, lo.query, p.dq, rws.dq, s.queryInputHat),
+            (.keyInput(l), qc?.keyInput, lo.key, p.dk, rws.dk, s.keyInputHat),
+            (.valueInput(l), qc?.valueInput, lo.value, p.dv, rws.dv, s.valueInputHat),
         ] {
-            through(site, x, copy, dIn, rdIn) { dinp, rdinp in
+            throughQuantizerR(site, x, copy, dx: dIn?.pointer, rdx: rdIn?.pointer, ws, rws, k: k) { dinp, rdinp in
                 linearBackwardBoth(dinp: dinp, rdinp: rdinp, dout: d, rdout: rd, inp: (copy ?? x).pointer, tinp: tinp, pair, tw,
                                    rows: n, inFeatures: h, outFeatures: a)
             }

@@ -164,6 +164,10 @@ public final class LossObjective<T: BLASReal> {
     /// `curvatureVectorProduct` for k directions at once (hv[j] = C · directions[j]): each batch's forward and plain
     /// backward run once for the block and its tangents travel together (`BertModel.curvatureBlockProduct`); the
     /// results equal k single products. Returns the mean loss.
+    ///
+    /// An objective of one batch keeps its forward and the plain backward's adjoints between products (the model's
+    /// `keptAdjointBytes`): the next product with the same selection and product skips both while nothing else ran a
+    /// forward and the weights are the same buffer (after changing their values in place, call `invalidatePrefix()`).
     @discardableResult
     public func curvatureBlockProduct(_ product: CurvatureProduct, directions: [Buffer<T>], selected: [ParameterView],
                                       into hv: [Buffer<T>]) throws -> Double {
@@ -177,7 +181,8 @@ public final class LossObjective<T: BLASReal> {
         } == true
         for (i, b) in batches.enumerated() {
             let l = try model.curvatureBlockProduct(b.tokens, targets: b.targets, directions: directions, selected: selected, into: hv,
-                                                    scale: weight(i), hidden: hidden?[i], reuseForward: reuse, product: product)
+                                                    scale: weight(i), hidden: hidden?[i], reuseForward: reuse,
+                                                    keepAdjoints: batches.count == 1, product: product)
             guard l.isFinite else { throw ObjectiveError.nonFinite(what: "loss", batch: i) }
             // A non-finite product stays non-finite once accumulated: the first batch that makes it so is named.
             for out in hv {
@@ -193,6 +198,10 @@ public final class LossObjective<T: BLASReal> {
 
     /// Bytes each column of a block curvature product costs on this objective (its largest batch decides).
     public var curvatureColumnBytes: Int { batches.map { model.curvatureColumnBytes(for: $0.tokens) }.max() ?? 0 }
+
+    /// Bytes a curvature product keeps between products beside the forward (the plain adjoints of a one-batch
+    /// objective; 0 with more batches), whatever the block size.
+    public var keptAdjointBytes: Int { batches.count == 1 ? model.keptAdjointBytes(for: batches[0].tokens) : 0 }
 
     /// hidden_states.l of every batch at the current weights (nil for the embeddings boundary), cached.
     func prefixHidden(for boundary: PassBoundary) throws -> [Buffer<T>]? {
