@@ -312,7 +312,7 @@ extension BertModel {
                                        rows: n, inFeatures: h, outFeatures: inter)
         var tAct: Buffer<T>? = nil
         if let tPre = s.ffnPre {
-            for j in 0..<tw.k { activationTangent(activation, la.ffnPre.pointer, tw.column(tPre, j), tw.column(lt.ffnAct, j), n * inter) }
+            activationTangents(activation, la.ffnPre.pointer, tPre.pointer, lt.ffnAct.pointer, n * inter, columns: tw.k)
             tAct = lt.ffnAct
         }
         s.ffnActHat = maskedTangent(.ffnOutputInput(l), la.ffnAct, tAct, lt.ffnActHat, tw)
@@ -516,19 +516,11 @@ extension BertModel {
                                tinp: s.ffnActHat, lo.output, tw, rows: n, inFeatures: inter, outFeatures: h)
         }
         guard belowOutput else { return }
-        if fresh {
-            p.dFfnPre.zero()
-            activationBackward(activation, la.ffnPre.pointer, p.dFfnAct.pointer, p.dFfnPre.pointer, n * inter)
-        }
+        if fresh { p.dFfnPre.zero() }
         rws.dFfnPre.zero()
-        for j in 0..<k {
-            if let tPre = tw.column(s.ffnPre, j) {
-                activationBackwardR(activation, la.ffnPre.pointer, tPre, p.dFfnAct.pointer, tw.column(rws.dFfnAct, j),
-                                    tw.column(rws.dFfnPre, j), n * inter)
-            } else {
-                activationBackward(activation, la.ffnPre.pointer, tw.column(rws.dFfnAct, j), tw.column(rws.dFfnPre, j), n * inter)
-            }
-        }
+        activationBackwardColumns(activation, la.ffnPre.pointer, dy: p.dFfnAct.pointer, dx: fresh ? p.dFfnPre.pointer : nil,
+                                  tx: s.ffnPre.map { UnsafePointer($0.pointer) }, rdy: rws.dFfnAct.pointer, rdx: rws.dFfnPre.pointer,
+                                  n * inter, columns: k)
         // FFN intermediate
         let belowIntermediate = goOn([lo.norm1] + attention)
         through(.ffnIntermediateInput(l), la.normed1, qc?.normed1, belowIntermediate ? p.dNormed1 : nil,
