@@ -45,9 +45,12 @@ public enum BlockBenchmark {
         public var blockMemoryMb: Double
         public var budgetColumns: Int
         public var columnMb: Double
+        /// What products keep between passes beside the forward (the plain adjoints; whatever the block size).
+        public var keptAdjointsMb: Double
         public var rows: [Row]
         enum CodingKeys: String, CodingKey {
-            case blockMemoryMb = "block_memory_mb", budgetColumns = "budget_columns", columnMb = "column_mb", rows
+            case blockMemoryMb = "block_memory_mb", budgetColumns = "budget_columns", columnMb = "column_mb"
+            case keptAdjointsMb = "kept_adjoints_mb", rows
         }
     }
 
@@ -111,6 +114,7 @@ public enum BlockBenchmark {
                 rows.append(row)
             }
         }
-        return Report(blockMemoryMb: blockMemoryMB, budgetColumns: budgetColumns, columnMb: columnMb, rows: rows)
+        return Report(blockMemoryMb: blockMemoryMB, budgetColumns: budgetColumns, columnMb: columnMb,
+                      keptAdjointsMb: Double(objective.keptAdjointBytes) / 1_048_576, rows: rows)
     }
 }
