@@ -58,6 +58,13 @@ where Self.RawSignificand: FixedWidthInteger {
     /// y = ½x(1 + tanh(√(2/π)(x + 0.044715x³)))  ("gelu_new")
     static func kernelGELUTanh(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int)
     static func kernelGELUTanhBackward(_ x: UnsafePointer<Self>, _ dy: UnsafePointer<Self>, _ dx: UnsafeMutablePointer<Self>, _ n: Int)
+    /// The GELU's derivatives for a curvature product: first = Φ(x) + x·φ(x), what `kernelGELUBackward` multiplies dy
+    /// by (its exact operations), and second = φ(x)·(2 − x²), the second derivative.
+    static func kernelGELUDerivatives(_ x: UnsafePointer<Self>, _ first: UnsafeMutablePointer<Self>, _ second: UnsafeMutablePointer<Self>, _ n: Int)
+    /// The same for "gelu_new": first as in `kernelGELUTanhBackward`, second = (1 − t²)(u' + ½x(u'' − 2t·u'²)) with
+    /// u = √(2/π)(x + 0.044715x³), t = tanh u.
+    static func kernelGELUTanhDerivatives(_ x: UnsafePointer<Self>, _ first: UnsafeMutablePointer<Self>, _ second: UnsafeMutablePointer<Self>,
+                                          _ n: Int)
     /// y = max(x, 0); backward dx += dy · [x > 0]
     static func kernelReLU(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int)
     static func kernelReLUBackward(_ x: UnsafePointer<Self>, _ dy: UnsafePointer<Self>, _ dx: UnsafeMutablePointer<Self>, _ n: Int)

@@ -79,6 +79,31 @@ extension BLASReal {
         }
     }
 
+    public static func kernelGELUDerivatives(_ x: UnsafePointer<Self>, _ first: UnsafeMutablePointer<Self>, _ second: UnsafeMutablePointer<Self>,
+                                             _ n: Int) {
+        let invSqrt2 = Self(0.707_106_781_186_547_524_4)
+        let invSqrt2Pi = Self(0.398_942_280_401_432_677_9)
+        for i in 0..<n {
+            let v = x[i]
+            let cdf = Self(0.5) * (1 + elementaryErf(v * invSqrt2))
+            let pdf = invSqrt2Pi * elementaryExp(Self(-0.5) * v * v)
+            first[i] = cdf + v * pdf
+            second[i] = pdf * (2 - v * v)
+        }
+    }
+
+    public static func kernelGELUTanhDerivatives(_ x: UnsafePointer<Self>, _ first: UnsafeMutablePointer<Self>,
+                                                 _ second: UnsafeMutablePointer<Self>, _ n: Int) {
+        let c = Self(0.797_884_560_802_865_355_9), a = Self(0.044715)
+        for i in 0..<n {
+            let v = x[i]
+            let t = elementaryTanh(c * (v + a * v * v * v))
+            let du = c * (1 + 3 * a * v * v)
+            first[i] = Self(0.5) * (1 + t) + Self(0.5) * v * (1 - t * t) * du
+            second[i] = (1 - t * t) * (du + Self(0.5) * v * (6 * a * c * v - 2 * t * du * du))
+        }
+    }
+
     public static func kernelReLU(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int) {
         for i in 0..<n { y[i] = x[i] > 0 ? x[i] : 0 }
     }

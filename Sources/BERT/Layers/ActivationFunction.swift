@@ -83,9 +83,11 @@ func tanhBackwardR<T: BLASReal>(_ y: UnsafePointer<T>, _ ty: UnsafePointer<T>, _
 /// Elements per chunk of derivatives (kept on the stack).
 private let derivativeChunk = 512
 
-/// Runs `body(lo, count, first, second)` over chunks of x[0..<n] with first[i] = act'(x[lo + i]) and, when `second`,
-/// second[i] = the factor of act''(x[lo + i]) that `activationBackwardR` multiplies by tx·dy (GELU forms only).
-private func withDerivatives<T: BLASReal>(_ act: Activation, _ x: UnsafePointer<T>, _ n: Int, second wantSecond: Bool, workPerItem: Int,
+/// Runs `body(lo, count, first, second)` over chunks of x[0..<n] with first[i] = act'(x[lo + i]) and second[i] the
+/// factor of act''(x[lo + i]) that `activationBackwardR` multiplies by tx·dy (GELU forms only).
+@_specialize(where T == Float)
+@_specialize(where T == Double)
+private func withDerivatives<T: BLASReal>(_ act: Activation, _ x: UnsafePointer<T>, _ n: Int, workPerItem: Int,
                                           _ body: (Int, Int, UnsafePointer<T>, UnsafePointer<T>) -> Void) {
     precondition(act != .relu, "withDerivatives: GELU forms only")
     Parallel.forSlices(n, workPerItem: workPerItem) { lo, hi in
@@ -93,31 +95,11 @@ private func withDerivatives<T: BLASReal>(_ act: Activation, _ x: UnsafePointer<
             let first = scratch.baseAddress!, second = first + derivativeChunk
             var start = lo
             while start < hi {
-                let count = min(derivativeChunk, hi - start), xs = x + start
-                switch act {
-                case .gelu:
-                    let invSqrt2 = T(0.707_106_781_186_547_524_4), invSqrt2Pi = T(0.398_942_280_401_432_677_9)
-                    for i in 0..<count {
-                        let v = xs[i]
-                        let cdf = T(0.5) * (1 + T.elementaryErf(v * invSqrt2))
-                        let pdf = invSqrt2Pi * T.elementaryExp(T(-0.5) * v * v)
-                        first[i] = cdf + v * pdf
-                        if wantSecond { second[i] = pdf * (2 - v * v) }
-                    }
-                case .geluNew:
-                    let c = T(0.797_884_560_802_865_355_9), a = T(0.044715)
-                    for i in 0..<count {
-                        let v = xs[i]
-                        let t = T.elementaryTanh(c * (v + a * v * v * v))
-                        let du = c * (1 + 3 * a * v * v)
-                        first[i] = T(0.5) * (1 + t) + T(0.5) * v * (1 - t * t) * du
-                        if wantSecond {
-                            let ddu = 6 * a * c * v
-                            second[i] = (1 - t * t) * (du + T(0.5) * v * (ddu - 2 * t * du * du))
-                        }
-                    }
-                case .relu:
-                    break
+                let count = min(derivativeChunk, hi - start)
+                if act == .gelu {
+                    T.kernelGELUDerivatives(x + start, first, second, count)
+                } else {
+                    T.kernelGELUTanhDerivatives(x + start, first, second, count)
                 }
                 body(start, count, first, second)
                 start += count
@@ -127,6 +109,8 @@ private func withDerivatives<T: BLASReal>(_ act: Activation, _ x: UnsafePointer<
 }
 
 /// `activationTangent` of k columns (tx and ty hold them one after the other, n values each).
+@_specialize(where T == Float)
+@_specialize(where T == Double)
 func activationTangents<T: BLASReal>(_ act: Activation, _ x: UnsafePointer<T>, _ tx: UnsafePointer<T>, _ ty: UnsafeMutablePointer<T>,
                                      _ n: Int, columns k: Int) {
     guard act != .relu else {
@@ -134,7 +118,7 @@ func activationTangents<T: BLASReal>(_ act: Activation, _ x: UnsafePointer<T>, _
         return
     }
     memset(ty, 0, k * n * MemoryLayout<T>.stride)
-    withDerivatives(act, x, n, second: false, workPerItem: 24 + 2 * k) { lo, count, first, _ in
+    withDerivatives(act, x, n, workPerItem: 32 + 2 * k) { lo, count, first, _ in
         for j in 0..<k {
             let t = tx + j * n + lo, y = ty + j * n + lo
             for i in 0..<count { y[i] += t[i] * first[i] }
@@ -145,6 +129,8 @@ func activationTangents<T: BLASReal>(_ act: Activation, _ x: UnsafePointer<T>, _
 /// `activationBackward` of the plain adjoint (dx += act'(x)·dy; nil: skipped) and `activationBackwardR` of k columns
 /// (rdx_j += act''(x)·tx_j·dy + act'(x)·rdy_j; without tx `activationBackward` of rdy_j), the columns one after the
 /// other (n values each).
+@_specialize(where T == Float)
+@_specialize(where T == Double)
 func activationBackwardColumns<T: BLASReal>(_ act: Activation, _ x: UnsafePointer<T>, dy: UnsafePointer<T>, dx: UnsafeMutablePointer<T>?,
                                             tx: UnsafePointer<T>?, rdy: UnsafePointer<T>, rdx: UnsafeMutablePointer<T>, _ n: Int,
                                             columns k: Int) {
@@ -157,7 +143,7 @@ func activationBackwardColumns<T: BLASReal>(_ act: Activation, _ x: UnsafePointe
         }
         return
     }
-    withDerivatives(act, x, n, second: tx != nil, workPerItem: 32 + 3 * k) { lo, count, first, second in
+    withDerivatives(act, x, n, workPerItem: 32 + 3 * k) { lo, count, first, second in
         if let dx { for i in 0..<count { dx[lo + i] += dy[lo + i] * first[i] } }
         for j in 0..<k {
             let r = rdy + j * n + lo, out = rdx + j * n + lo
