@@ -6,11 +6,20 @@ import PackageDescription
 // configs, weights, data, options, CSV and JSON sidecars — is built with `-O` and keeps its checks, so a bad
 // value traps at worst instead of wrapping around silently. `binarybert bench`: -O in the kernels too costs 17 % of
 // forward + backward throughput, -O everywhere else 1–4 % (README, Performance).
+// On x86-64, release builds target AVX2 + FMA (`haswell`), which both kinds of the team's machines have (Intel
+// SkylakeX, AMD Zen): the elementwise kernels (GELU, softmax, LayerNorm, the quantizers) then run 8 lanes wide
+// instead of SSE's 4, +18 % forward + backward (Analyses/profile/forward-backward.md). Swift neither fuses a·b + c into
+// an FMA nor reorders sums, so every result keeps its bits (compared there). A CPU without AVX2 needs this line removed.
+#if arch(x86_64)
+let cpu = ["-target-cpu", "haswell"]
+#else
+let cpu: [String] = []
+#endif
 let fast: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+    .unsafeFlags(["-Ounchecked", "-wmo"] + cpu, .when(configuration: .release)),
 ]
 let checked: [SwiftSetting] = [
-    .unsafeFlags(["-wmo"], .when(configuration: .release)),
+    .unsafeFlags(["-wmo"] + cpu, .when(configuration: .release)),
 ]
 
 let package = Package(

@@ -23,6 +23,10 @@ where Self.RawSignificand: FixedWidthInteger {
     static func gemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Self,
                      a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
                      beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// `gemm` as one BLAS call, unsplit (what `GemmSplitter` runs per block).
+    static func gemmCall(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Self,
+                         a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
+                         beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
     /// y (m or n) = alpha · op(A) · x + beta · y, A (m,n)
     static func gemv(_ trans: Transpose, m: Int, n: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,
                      x: UnsafePointer<Self>, incx: Int, beta: Self, y: UnsafeMutablePointer<Self>, incy: Int)

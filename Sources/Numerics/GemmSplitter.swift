@@ -1,5 +1,6 @@
 import CBLAS
 import Dispatch
+import Foundation
 
 /// Splits one large GEMM into independent GEMMs over fixed-size row blocks of C (or column blocks when C is wide),
 /// each run single-threaded by OpenBLAS, the blocks shared out among `Parallel.threads` threads of ours.
@@ -19,35 +20,85 @@ enum GemmSplitter {
     /// Rows (or columns) of C per block: large enough that repacking the other operand per block costs ~1%.
     static let blockSize = 128
 
+    /// How a GEMM of this shape is cut: `blocks` row blocks of C (or column blocks when C is wide), or one call.
+    struct Plan {
+        let alongRows: Bool, extent: Int, blocks: Int
+        /// Multiply-adds of a full block (the last may be smaller).
+        let blockWork: Int
+
+        init(m: Int, n: Int, k: Int) {
+            if m * n * k < minimumParallelWork || (m < 2 * blockSize && n < 2 * blockSize) {
+                alongRows = true; extent = m; blocks = 1; blockWork = m * n * k
+            } else {
+                alongRows = m >= n
+                extent = alongRows ? m : n
+                blocks = (extent + blockSize - 1) / blockSize
+                blockWork = blockSize * (alongRows ? n : m) * k
+            }
+        }
+    }
+
+    /// Block i of `plan`: the BLAS call on that block's rows (or columns) of C.
+    @inline(__always)
+    static func runBlock<T>(_ plan: Plan, _ i: Int, _ transA: Transpose, _ transB: Transpose, m: Int, n: Int,
+                            a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int, c: UnsafeMutablePointer<T>, ldc: Int,
+                            call: (Int, Int, UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>) -> Void) {
+        if plan.blocks == 1 { return call(m, n, a, b, c) }
+        let s0 = i * blockSize, s1 = min(plan.extent, s0 + blockSize)
+        if plan.alongRows {
+            // Row block [s0, s1) of C needs rows [s0, s1) of op(A).
+            call(s1 - s0, n, transA == .none ? a + s0 * lda : a + s0, b, c + s0 * ldc)
+        } else {
+            // Column block [s0, s1) of C needs columns [s0, s1) of op(B).
+            call(m, s1 - s0, a, transB == .none ? b + s0 : b + s0 * ldb, c + s0)
+        }
+    }
+
     @inline(__always)
     static func run<T>(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
                        a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int, c: UnsafeMutablePointer<T>, ldc: Int,
                        call: (Int, Int, UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>) -> Void) {
         _ = singleThreadedBLAS
-        if m * n * k < minimumParallelWork || (m < 2 * blockSize && n < 2 * blockSize) {
-            call(m, n, a, b, c)
-            return
-        }
-        let alongRows = m >= n
-        let extent = alongRows ? m : n
-        let blocks = (extent + blockSize - 1) / blockSize
+        let plan = Plan(m: m, n: n, k: k)
         func block(_ i: Int) {
-            let s0 = i * blockSize, s1 = min(extent, s0 + blockSize)
-            if alongRows {
-                // Row block [s0, s1) of C needs rows [s0, s1) of op(A).
-                call(s1 - s0, n, transA == .none ? a + s0 * lda : a + s0, b, c + s0 * ldc)
-            } else {
-                // Column block [s0, s1) of C needs columns [s0, s1) of op(B).
-                call(m, s1 - s0, a, transB == .none ? b + s0 : b + s0 * ldb, c + s0)
-            }
+            runBlock(plan, i, transA, transB, m: m, n: n, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, call: call)
         }
-        let parts = min(Parallel.threads, blocks)
+        let parts = min(Parallel.threads, plan.blocks)
         if parts <= 1 {
-            for i in 0..<blocks { block(i) }
+            for i in 0..<plan.blocks { block(i) }
             return
         }
         DispatchQueue.concurrentPerform(iterations: parts) { p in
-            for i in (blocks * p / parts)..<(blocks * (p + 1) / parts) { block(i) }
+            for i in (plan.blocks * p / parts)..<(plan.blocks * (p + 1) / parts) { block(i) }
+        }
+    }
+
+    /// Runs the blocks of several GEMMs (`plans`, block i of GEMM g run by `block(g, i)`) as one pool: each block is
+    /// the call `run` makes for it, so every output has the bits it has alone; the GEMMs' outputs must be disjoint.
+    /// One thread runs them in order, GEMM by GEMM; more take the blocks largest first, each the next one left when
+    /// it is free (a GEMM of 3 large blocks beside one of 32 small ones keeps both threads busy, which splitting each
+    /// GEMM alone does not).
+    static func runTogether(_ plans: [Plan], _ block: (Int, Int) -> Void) {
+        _ = singleThreadedBLAS
+        var order: [(gemm: Int, block: Int, work: Int)] = []
+        for (g, plan) in plans.enumerated() { for i in 0..<plan.blocks { order.append((g, i, plan.blockWork)) } }
+        let workers = min(Parallel.threads, order.count)
+        if workers <= 1 {
+            for item in order { block(item.gemm, item.block) }
+            return
+        }
+        order.sort { $0.work != $1.work ? $0.work > $1.work : ($0.gemm, $0.block) < ($1.gemm, $1.block) }
+        final class Counter: @unchecked Sendable { let lock = NSLock(); var next = 0 }
+        let counter = Counter()
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                counter.lock.lock()
+                let i = counter.next
+                counter.next += 1
+                counter.lock.unlock()
+                guard i < order.count else { return }
+                block(order[i].gemm, order[i].block)
+            }
         }
     }
 }

@@ -16,12 +16,15 @@ public enum Evaluator {
         guard let k = model.classes else { throw ModelError.noClassifier }
         var classes = [Int](repeating: 0, count: data.count)
         var values = [Double](repeating: 0, count: data.count)
-        var lossSum = 0.0
-        for indices in data.lengthSortedBatches(batchSize: batchSize) {
+        // Longest batch first, so the model's activation workspace is allocated once (ascending lengths would
+        // outgrow it batch after batch); the loss is still summed shortest first, as it always was.
+        let batches = data.lengthSortedBatches(batchSize: batchSize)
+        var batchLoss = [Double](repeating: 0, count: batches.count)
+        for (position, indices) in batches.enumerated().reversed() {
             let (tokens, targets) = data.batch(indices)
             let acts = try model.forward(tokens)
             let (loss, _) = try model.taskLoss(acts, targets: targets, wantGradient: false)
-            lossSum += loss * Double(indices.count)
+            batchLoss[position] = loss * Double(indices.count)
             let logits = acts.logits!
             for (row, i) in indices.enumerated() {
                 if data.task.isRegression {
@@ -33,6 +36,8 @@ public enum Evaluator {
                 }
             }
         }
+        var lossSum = 0.0
+        for loss in batchLoss { lossSum += loss }
         let labels = data.items.map(\.label)
         let metrics = data.task.isRegression
             ? Metrics.evaluate(task: data.task, classPredictions: nil, regressionPredictions: values, labels: labels)

@@ -14,11 +14,18 @@ func linearForward<T: BLASReal>(_ out: UnsafeMutablePointer<T>, _ inp: UnsafePoi
 func linearBackward<T: BLASReal>(dinp: UnsafeMutablePointer<T>?, dweight: UnsafeMutablePointer<T>?, dbias: UnsafeMutablePointer<T>?,
                                  dout: UnsafePointer<T>, inp: UnsafePointer<T>, weight: UnsafePointer<T>,
                                  rows n: Int, inFeatures c: Int, outFeatures oc: Int) {
+    // The two GEMMs run as one pool of blocks (same bits as one after the other): with Q, K, V and the attention
+    // output, dweight is three large blocks that two threads could not share evenly on their own.
+    var calls: [GemmArguments<T>] = []
     if let dinp {
-        T.gemm(.none, .none, m: n, n: c, k: oc, alpha: 1, a: dout, lda: oc, b: weight, ldb: c, beta: 1, c: dinp, ldc: c)
+        calls.append(GemmArguments(.none, .none, m: n, n: c, k: oc, alpha: 1, a: dout, lda: oc, b: weight, ldb: c, beta: 1, c: dinp, ldc: c))
     }
     if let dweight {
-        T.gemm(.transpose, .none, m: oc, n: c, k: n, alpha: 1, a: dout, lda: oc, b: inp, ldb: c, beta: 1, c: dweight, ldc: c)
+        calls.append(GemmArguments(.transpose, .none, m: oc, n: c, k: n, alpha: 1, a: dout, lda: oc, b: inp, ldb: c, beta: 1, c: dweight, ldc: c))
+    }
+    if calls.count == 2 { T.gemms(calls) } else if let call = calls.first {
+        T.gemm(call.transA, call.transB, m: call.m, n: call.n, k: call.k, alpha: call.alpha, a: call.a, lda: call.lda,
+               b: call.b, ldb: call.ldb, beta: call.beta, c: call.c, ldc: call.ldc)
     }
     if let dbias { T.kernelSumRows(dout, dbias, rows: n, cols: oc) }
 }
