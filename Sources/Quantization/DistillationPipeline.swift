@@ -20,6 +20,8 @@ public struct DistillationOptions: Codable, Sendable, Equatable {
     /// Evaluate on dev before the first step and every N steps of each stage for the learning curve only
     /// (`FineTuneOptions.curveEvery`: never chooses, never changes the run; stage 1 too); nil: none.
     public var curveEvery: Int?
+    /// Dev examples the learning-curve evaluations read (`FineTuneOptions.curveExamples`); nil: all.
+    public var curveExamples: Int?
     /// Evaluate stage 1 on dev at its evaluation points (its dev metric is reported, never used to choose: stage 1
     /// keeps its last state). False skips those evaluations, as the official scripts do; stage 1 still saves its
     /// model, log rows and checkpoint there.
@@ -41,6 +43,7 @@ public struct DistillationOptions: Codable, Sendable, Equatable {
         try OptionCheck.positive(evalEvery, "--eval-every")
         try OptionCheck.positive(logEvery, "--log-every")
         try OptionCheck.positive(curveEvery, "--curve-every")
+        try OptionCheck.positive(curveExamples, "--curve-examples")
         try OptionCheck.learningRate(learningRate)
         if let snapshotEvery, snapshotEvery <= 0 { throw OptionError("--save-every must be positive, not \(snapshotEvery)") }
     }
@@ -55,6 +58,7 @@ public struct DistillationOptions: Codable, Sendable, Equatable {
         o.snapshotEvery = snapshotEvery
         o.logEvery = logEvery
         o.curveEvery = curveEvery
+        o.curveExamples = curveExamples
         if stage == 1 && !evaluateStage1 { o.skipEvaluation = true }
         o.warmupFraction = warmupFraction
         o.weightDecay = weightDecay

@@ -269,7 +269,7 @@ extension ReportRenderer {
             md.append("| \(r.model) | \(r.weightBits) | \(Self.cell(r.accuracy)) | \(Self.g(r.megabytes, 3)) |")
         }
         let plateau = try plateaus(replicates: reps).map { "\($0.model) \($0.stopped) of \($0.runs)" }
-        md += ["", "The curves' dev accuracy comes from learning-curve evaluations (before the first step and every few steps of each stage), "
+        md += ["", "The curves' dev accuracy comes from learning-curve evaluations\(curveSubsetPhrase) (before the first step and every few steps of each stage), "
                + "which choose nothing: the kept stage-2 model is the best of the recipe's own evaluations, and the trained weights are the same "
                + "bytes as without the curve. Training length: runs whose best stage-2 dev accuracy came before their last evaluation (so the "
                + "accuracy had stopped improving): " + plateau.joined(separator: ", ") + ".", ""]

@@ -196,12 +196,13 @@ public struct ReportPlan: Sendable {
             o.epochsPerStage = epochs(of: name); o.learningRate = spec.studentLearningRate; o.batchSize = spec.batchSize
             o.evalEvery = spec.evalEvery; o.logEvery = spec.logEvery; o.evaluateStage1 = false; o.seed = seed
             o.curveEvery = Self.curveModels.contains(name) ? spec.curveEvery : nil
+            o.curveExamples = o.curveEvery == nil ? nil : spec.curveExamples
             o.snapshotEvery = snapshots ? spec.snapshotEvery : nil
             var job = QuantizeJob(teacher: teacher, taskData: taskData, output: out, weightBits: bits)
             job.distillation = o
             job.initial = initial
             let steps = stageSteps(epochs: job.distillation.epochsPerStage) * (job.distillation.skipStage1 ? 1 : 2)
-            let curve = o.curveEvery.map { Double(steps / $0 + 2) } ?? 0
+            let curve = o.curveEvery.map { Double(steps / $0 + 2) * (o.curveExamples.map { min(1, Double($0) / 1000) } ?? 1) } ?? 0
             add(ReportStage(id: out, title: "\(title) (replicate \(seed))", command: .quantize(job),
                             cost: Double(steps) * stepCost * 1.5 + (3 + curve) * Self.evalCost))
         }

@@ -34,6 +34,10 @@ public struct ReportRenderer {
 
     /// The spec's confidence level (report.json), 0.95 when absent.
     var confidence: Double { provenance["spec"]?["confidence"]?.double ?? 0.95 }
+    /// " on N dev sentences" when the spec's learning-curve evaluations read a subset of dev (report.json), else "".
+    var curveSubsetPhrase: String {
+        provenance["spec"]?["curve_examples"]?.double.map { " on a fixed draw of \(Int($0)) dev examples" } ?? ""
+    }
     func claimSet() throws -> ReportClaims { try ReportClaims(confidence: confidence, records: records) }
 
     /// Writes every figure, the derived tables and REPORT.md; returns the files written and the claims.
@@ -158,7 +162,7 @@ public struct ReportRenderer {
             try draw(p, from: ReportFiles.curves, to: "tws-curves.\(view).svg",
                      caption: view == "loss"
                         ? "The distillation loss as logged, one panel per stage objective (the two stages minimise different losses), every replicate thin and the mean bold; dashed lines mark where each model's stage 2 starts."
-                        : "Dev accuracy before the first step and every few steps of each stage (learning-curve evaluations, which choose nothing), one panel per stage objective, every replicate thin and the mean bold; dashed lines mark where each model's stage 2 starts.")
+                        : "Dev accuracy\(curveSubsetPhrase) before the first step and every few steps of each stage (learning-curve evaluations, which choose nothing), one panel per stage objective, every replicate thin and the mean bold; dashed lines mark where each model's stage 2 starts.")
         }
         p = TidyPlot(x: "x", y: ["loss"])
         p.group = "line"; p.title = "Start (x = 0) to fine-tuned TWS (x = 1), replicate \(first)"; p.xLabel = "x"; p.yLabel = "training loss"

@@ -33,6 +33,9 @@ public struct ReportSpec: Codable, Equatable, Sendable {
     /// The ternary, BWN and TWS students are also evaluated on dev before the first step and every N steps of each
     /// stage, for the learning curves only (these evaluations choose nothing and leave the students' bytes unchanged).
     public var curveEvery: Int
+    /// Dev examples those learning-curve evaluations read (a fixed seeded draw, the same for every student and
+    /// replicate); nil (the key left out): the whole dev set. The recipe's own evaluations always read all of it.
+    public var curveExamples: Int?
     public var teacherEpochs: Int
     public var teacherLearningRate: Double
     /// Epochs per distillation stage of every student (ternary, uniform, TWS). The BWN baseline gets twice as many,
@@ -96,7 +99,7 @@ public struct ReportSpec: Codable, Equatable, Sendable {
         case .quick:
             return ReportSpec(
                 preset: .quick, model: defaultModel, task: defaultTask, data: defaultData, replicateSeeds: [1, 2, 3], teacherSeed: 42,
-                maxLength: 32, batchSize: 32, trainSubset: 512, subsetSeed: 0, evalEvery: 1000, logEvery: 2, curveEvery: 4, teacherEpochs: 2,
+                maxLength: 32, batchSize: 32, trainSubset: 512, subsetSeed: 0, evalEvery: 1000, logEvery: 2, curveEvery: 4, curveExamples: 256, teacherEpochs: 2,
                 teacherLearningRate: 5e-5, studentEpochs: 1, bwnSingleBudget: false, studentLearningRate: 5e-5, uniformBits: [4],
                 snapshotEvery: 16, learnedMargin: 0.05, confidence: 0.95,
                 probeExamples: 16, onesPoints: 7, filterPoints: 7, filterRadius: 1, directionSeeds: 1,
@@ -109,7 +112,7 @@ public struct ReportSpec: Codable, Equatable, Sendable {
         case .standard:
             return ReportSpec(
                 preset: .standard, model: defaultModel, task: defaultTask, data: defaultData, replicateSeeds: [1, 2, 3, 4, 5],
-                teacherSeed: 42, maxLength: 32, batchSize: 32, trainSubset: 1024, subsetSeed: 0, evalEvery: 16, logEvery: 4, curveEvery: 4,
+                teacherSeed: 42, maxLength: 32, batchSize: 32, trainSubset: 1024, subsetSeed: 0, evalEvery: 16, logEvery: 4, curveEvery: 4, curveExamples: nil,
                 teacherEpochs: 3, teacherLearningRate: 5e-5, studentEpochs: 1, bwnSingleBudget: false, studentLearningRate: 5e-5,
                 uniformBits: [8, 4], snapshotEvery: 32, learnedMargin: 0.05, confidence: 0.95,
                 probeExamples: 64, onesPoints: 9, filterPoints: 9, filterRadius: 1, directionSeeds: 1,
@@ -121,7 +124,7 @@ public struct ReportSpec: Codable, Equatable, Sendable {
         case .paper:
             return ReportSpec(
                 preset: .paper, model: defaultModel, task: defaultTask, data: defaultData, replicateSeeds: [1, 2, 3, 4, 5],
-                teacherSeed: 42, maxLength: 64, batchSize: 32, trainSubset: nil, subsetSeed: 0, evalEvery: 100, logEvery: 10, curveEvery: 50,
+                teacherSeed: 42, maxLength: 64, batchSize: 32, trainSubset: nil, subsetSeed: 0, evalEvery: 100, logEvery: 10, curveEvery: 50, curveExamples: nil,
                 teacherEpochs: 3, teacherLearningRate: 3e-5, studentEpochs: 2, bwnSingleBudget: true, studentLearningRate: 5e-5,
                 uniformBits: [8, 4], snapshotEvery: 100, learnedMargin: 0.05, confidence: 0.95,
                 probeExamples: 128, onesPoints: 41, filterPoints: 41, filterRadius: 1, directionSeeds: 3,
@@ -145,11 +148,12 @@ public struct ReportSpec: Codable, Equatable, Sendable {
         "uniform_bits": "a list of distinct values from 4 and 8", "adaptive_split_fractions": "a list of distinct numbers in (0, 1)",
         "per_module_layers": "\"first,last\", \"all\" or a list like \"0,3,5\"", "bwn_single_budget": "true or false",
         "train_subset": "a whole number, or leave the key out for the whole split",
+        "curve_examples": "a whole number, or leave the key out for the whole dev set",
         "confidence": "a number in [0.5, 0.999]", "learned_margin": "a number in [0, 0.5]",
     ]
 
-    /// Decodes a spec strictly: every key known, none repeated, none missing (`train_subset` may be left out for the
-    /// whole split), every value of its kind; each refusal is one sentence naming the key.
+    /// Decodes a spec strictly: every key known, none repeated, none missing (`train_subset` and `curve_examples` may
+    /// be left out: the whole split), every value of its kind; each refusal is one sentence naming the key.
     public static func decode(_ data: Data) throws -> ReportSpec {
         guard let object = try? JSONSerialization.jsonObject(with: data), let keys = (object as? [String: Any]).map({ Array($0.keys) }) else {
             throw ReportError.badSpec("the file is not a JSON object")
@@ -286,6 +290,7 @@ public struct ReportSpec: Codable, Equatable, Sendable {
         try check("eval_every", evalEvery, 1, 1_000_000)
         try check("log_every", logEvery, 1, 1_000_000)
         try check("curve_every", curveEvery, 1, 1_000_000)
+        if let n = curveExamples { try check("curve_examples", n, 1, 100_000_000) }
         try check("teacher_epochs", teacherEpochs, 1, 1000)
         try check("student_epochs", studentEpochs, 1, 1000)
         try check("snapshot_every", snapshotEvery, 1, 1_000_000)

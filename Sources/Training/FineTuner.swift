@@ -26,6 +26,10 @@ public struct FineTuneOptions: Codable, Sendable, Equatable {
     /// step's `train_log.csv` row and nowhere else (these evaluations never choose the kept model, and the run's
     /// model, optimizer and random streams are exactly those of a run without them); nil: none.
     public var curveEvery: Int?
+    /// The learning-curve evaluations read only this many dev examples, the same ones for every model, replicate and
+    /// step (`EncodedDataset.seededSubset(n, seed: 0)`), and `train_log.csv`'s dev_metric then holds only those
+    /// (the recipe's own evaluations still read the whole dev set, into `metrics.json`); nil: the whole dev set.
+    public var curveExamples: Int?
     /// true: no dev evaluation at the evaluation points, which only save there (the model, a `train_log.csv` row
     /// without dev_metric, the checkpoint); the last model is kept and `metrics.json` has no metrics. For a stage whose
     /// model nothing chooses on dev (stage 1 of distillation). nil: evaluate (and nothing is written to JSON).
@@ -42,6 +46,7 @@ public struct FineTuneOptions: Codable, Sendable, Equatable {
         try OptionCheck.positive(evalEvery, "--eval-every")
         try OptionCheck.positive(logEvery, "--log-every")
         try OptionCheck.positive(curveEvery, "--curve-every")
+        try OptionCheck.positive(curveExamples, "--curve-examples")
         try OptionCheck.learningRate(learningRate)
         try OptionCheck.number(warmupFraction, "--warmup", in: 0.0..<1.0)
         try OptionCheck.number(weightDecay, "--weight-decay", in: 0.0...1.0)
@@ -445,10 +450,16 @@ private final class TrainingLoop<T: BLASReal> {
         windowStart = Date(); logStart = windowStart
     }
 
-    /// A learning-curve evaluation: the task metric on dev, which nothing else reads.
+    /// Whether learning-curve evaluations read a subset of dev (`curveExamples` below its size).
+    var curveSubset: Bool { options.curveExamples.map { $0 < tuner.dev.count } ?? false }
+
+    /// What learning-curve evaluations read: the seeded subset, or the whole dev set.
+    lazy var curveDev: EncodedDataset = curveSubset ? tuner.dev.seededSubset(options.curveExamples!, seed: 0) : tuner.dev
+
+    /// A learning-curve evaluation: the task metric on dev (or its curve subset), which nothing else reads.
     func curveMetric() throws -> Double {
         try requireFiniteWeights(step: state.step, batch: "before evaluating")
-        let result = try Evaluator.evaluate(model, on: tuner.dev, batchSize: options.evalBatchSize)
+        let result = try Evaluator.evaluate(model, on: curveDev, batchSize: options.evalBatchSize)
         return result.metrics[metricName] ?? .nan
     }
 
@@ -465,8 +476,9 @@ private final class TrainingLoop<T: BLASReal> {
         let metric = result.map { $0.metrics[metricName] ?? .nan }
         state.lastMetrics = result?.metrics ?? [:]
         let elapsed = Date().timeIntervalSince(windowStart)
-        // A run that skips evaluation still logs a learning-curve evaluation due here (it chooses nothing).
-        let logged = try metric ?? (curve ? curveMetric() : nil)
+        // A run that skips evaluation still logs a learning-curve evaluation due here (it chooses nothing). With a
+        // curve subset the column holds the curve's metric alone, never the whole dev set's: one kind of number.
+        let logged = curveSubset ? (curve ? try curveMetric() : nil) : try metric ?? (curve ? curveMetric() : nil)
         state.log.append(TrainingLogRow(step: step, epoch: epoch, loss: logWindow.mean,
                                         lr: schedule.rate(at: max(0, step - 1)), devMetric: logged,
                                         examplesPerSecond: elapsed > 0 ? Double(windowExamples) / elapsed : 0))

@@ -14,6 +14,7 @@ struct FinetuneCommand: OutputCommand, CheckedArguments {
     @OptionGroup var training: TrainingArguments
     @Option(help: "Add a row to train_log.csv every N steps with the mean training loss since the previous row (dev_metric empty).") var logEvery: Int?
     @Option(help: "Learning curve: also evaluate on dev before the first step and every N steps, into train_log.csv only (never chooses the kept model).") var curveEvery: Int?
+    @Option(help: "With --curve-every: the learning-curve evaluations read this many dev examples (a fixed seeded draw, the same for every run); dev_metric in train_log.csv then holds only those. Default: all.") var curveExamples: Int?
     @Option(help: "Warm-up fraction of the steps.") var warmup = 0.1
     @Option(help: "Decoupled weight decay (not on biases and LayerNorm).") var weightDecay = 0.01
     @OptionGroup var examples: TrainingSubsetOptions
@@ -27,7 +28,7 @@ struct FinetuneCommand: OutputCommand, CheckedArguments {
 
     var job: FineTuneJob {
         var job = FineTuneJob(model: model, taskData: examples.taskData(taskArguments, skipBadRows: skipBadRows), output: output)
-        job.options.epochs = epochs; job.options.logEvery = logEvery; job.options.curveEvery = curveEvery; job.options.warmupFraction = warmup; job.options.weightDecay = weightDecay
+        job.options.epochs = epochs; job.options.logEvery = logEvery; job.options.curveEvery = curveEvery; job.options.curveExamples = curveExamples; job.options.warmupFraction = warmup; job.options.weightDecay = weightDecay
         job.options.batchSize = training.batchSize; job.options.learningRate = training.lr; job.options.seed = training.seed
         job.options.evalEvery = training.evalEvery
         return job
@@ -38,7 +39,7 @@ struct FinetuneCommand: OutputCommand, CheckedArguments {
         var a = ArgumentWriter("finetune", ["--model": job.model])
         a.task(data)
         a.options(["--output": job.output, "--epochs": o.epochs, "--lr": o.learningRate, "--batch-size": o.batchSize,
-                   "--eval-every": o.evalEvery, "--log-every": o.logEvery, "--curve-every": o.curveEvery, "--seed": o.seed])
+                   "--eval-every": o.evalEvery, "--log-every": o.logEvery, "--curve-every": o.curveEvery, "--curve-examples": o.curveExamples, "--seed": o.seed])
         a.nondefault(["--warmup": (o.warmupFraction, d.warmupFraction), "--weight-decay": (o.weightDecay, d.weightDecay)])
         a.subset(data.subset)
         a.options(["--skip-bad-rows": data.skipBadRows])

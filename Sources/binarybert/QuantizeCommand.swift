@@ -31,6 +31,7 @@ struct QuantizeCommand: OutputCommand, CheckedArguments {
     @Flag(help: "Skip stage 1.") var skipStage1 = false
     @Option(help: "Add a row to train_log.csv every N steps of each stage with the mean training loss since the previous row (dev_metric empty).") var logEvery: Int?
     @Option(help: "Learning curve: also evaluate on dev before the first step and every N steps of each stage, into train_log.csv only (never chooses the kept model, never changes the run).") var curveEvery: Int?
+    @Option(help: "With --curve-every: the learning-curve evaluations read this many dev examples (a fixed seeded draw, the same for every run); dev_metric in train_log.csv then holds only those. Default: all.") var curveExamples: Int?
     @Flag(help: "Do not evaluate stage 1 on dev (it keeps its last state whatever its dev metric).") var noStage1Eval = false
     @Flag(help: "Continue an interrupted run in OUTPUT with the same options (a finished stage 1 is loaded, an unfinished stage continues).") var resume = false
     @OptionGroup var examples: TrainingSubsetOptions
@@ -43,7 +44,7 @@ struct QuantizeCommand: OutputCommand, CheckedArguments {
     var job: QuantizeJob {
         var o = DistillationOptions()
         o.epochsPerStage = epochs; o.batchSize = training.batchSize; o.learningRate = training.lr; o.seed = training.seed
-        o.evalEvery = training.evalEvery; o.skipStage1 = skipStage1; o.snapshotEvery = saveEvery; o.logEvery = logEvery; o.curveEvery = curveEvery; o.evaluateStage1 = !noStage1Eval
+        o.evalEvery = training.evalEvery; o.skipStage1 = skipStage1; o.snapshotEvery = saveEvery; o.logEvery = logEvery; o.curveEvery = curveEvery; o.curveExamples = curveExamples; o.evaluateStage1 = !noStage1Eval
         var job = QuantizeJob(teacher: teacher, taskData: examples.taskData(taskArguments), output: output, weightBits: weightBits)
         job.weightMethod = weightMethod; job.activationBits = actBits; job.initial = `init`; job.distillation = o
         job.width = width; job.rank = rank; job.rankBatches = rankBatches; job.teacherEpochs = teacherEpochs
@@ -60,7 +61,7 @@ struct QuantizeCommand: OutputCommand, CheckedArguments {
         a.options(["--no-rank": !job.rank])
         a.nondefault(["--rank-batches": (job.rankBatches, d.rankBatches), "--teacher-epochs": (job.teacherEpochs, d.teacherEpochs)])
         a.options(["--epochs": o.epochsPerStage, "--lr": o.learningRate, "--batch-size": o.batchSize, "--eval-every": o.evalEvery,
-                   "--log-every": o.logEvery, "--curve-every": o.curveEvery, "--no-stage1-eval": !o.evaluateStage1, "--skip-stage1": o.skipStage1, "--seed": o.seed,
+                   "--log-every": o.logEvery, "--curve-every": o.curveEvery, "--curve-examples": o.curveExamples, "--no-stage1-eval": !o.evaluateStage1, "--skip-stage1": o.skipStage1, "--seed": o.seed,
                    "--save-every": o.snapshotEvery, "--init": job.initial])
         a.subset(data.subset)
         return a.words

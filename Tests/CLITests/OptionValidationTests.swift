@@ -29,6 +29,7 @@ extension CommandLineTests {
             (["--batch-size", "0"], "--batch-size must be an integer in [1, 65536], not 0"),
             (["--eval-every", "0"], "--eval-every must be an integer in [1, 2147483647], not 0"),
             (["--log-every", "0"], "--log-every must be an integer in [1, 2147483647], not 0"),
+            (["--curve-examples", "0"], "--curve-examples must be an integer in [1, 2147483647], not 0"),
             (["--lr=-1"], "--lr must be a number in (0, 1], not -1.0"),
             (["--lr", "nan"], "--lr must be a number in (0, 1], not nan"),
             (["--lr", "1e3"], "--lr must be a number in (0, 1], not 1000.0"),
@@ -49,6 +50,7 @@ extension CommandLineTests {
             (["--batch-size", "0"], "--batch-size must be an integer in [1, 65536], not 0"),
             (["--eval-every", "0"], "--eval-every must be an integer in [1, 2147483647], not 0"),
             (["--log-every=-3"], "--log-every must be an integer in [1, 2147483647], not -3"),
+            (["--curve-examples=-2"], "--curve-examples must be an integer in [1, 2147483647], not -2"),
             (["--lr=-1"], "--lr must be a number in (0, 1], not -1.0"),
             (["--max-length", "1"], "--max-length must be an integer in [2, 65536], not 1"),
         ] {

@@ -31,9 +31,10 @@ final class StageArgumentsTests: XCTestCase {
         let data = ["--task", "sst-2", "--data", "d", "--max-length", "24"]
         let lines: [[String]] = [
             ["finetune", "--model", "m", "--output", "o", "--limit", "40", "--warmup", "0.2", "--weight-decay", "0", "--log-every", "3",
-             "--skip-bad-rows"] + data,
+             "--curve-every", "2", "--curve-examples", "50", "--skip-bad-rows"] + data,
             ["quantize", "--teacher", "t", "--output", "o", "--weight-bits", "2", "--weight-method", "laq", "--act-bits", "4", "--width", "0.5",
-             "--no-rank", "--rank-batches", "4", "--teacher-epochs", "1", "--skip-stage1", "--init", "i"] + data,
+             "--no-rank", "--rank-batches", "4", "--teacher-epochs", "1", "--skip-stage1", "--init", "i",
+             "--curve-every", "3", "--curve-examples", "64"] + data,
             ["hessian", "--model", "a", "--model", "b", "--select", "value@0", "--top-k", "2", "--bottom-k", "1", "--include-biases", "--trace",
              "--estimator", "hutchinson", "--density", "--sigma", "0.5", "--grid", "64", "--space", "pair", "--curvature", "ggn", "--scale", "weights",
              "--warm-start", "w/top-0.safetensors", "--allow-other-model", "--per-module", "--layers", "0-1", "--split", "dev", "--batching", "padded",

@@ -168,6 +168,48 @@ final class FineTunerTests: XCTestCase {
         }
     }
 
+    /// `curveExamples` makes the curve evaluations read a fixed seeded draw of dev: every dev_metric in the log is
+    /// that draw's metric (also at a step the recipe evaluates on the whole dev set, which keeps choosing and
+    /// reporting), and the run is otherwise the same bytes.
+    func testCurveEvaluationsOnADevDrawChangeNothingElse() throws {
+        let train = syntheticData(count: 96, seed: 1), dev = syntheticData(count: 32, seed: 2)
+        var o = options()
+        o.epochs = 1        // 6 steps
+        o.evalEvery = 3     // evaluations at 3 and 6
+        o.curveEvery = 2    // curve evaluations at 0, 2, 4 and 6
+        let whole = try tinyModel(), outWhole = temporaryDirectory("curve-whole")
+        let w = try XCTUnwrap(try FineTuner(model: whole, train: train, dev: dev, options: o, output: outWhole, tokenizerSource: nil,
+                                            progress: ProgressReporter(enabled: false)).run())
+        o.curveExamples = 12
+        let drawn = try tinyModel(), outDrawn = temporaryDirectory("curve-drawn")
+        let d = try XCTUnwrap(try FineTuner(model: drawn, train: train, dev: dev, options: o, output: outDrawn, tokenizerSource: nil,
+                                            progress: ProgressReporter(enabled: false)).run())
+        XCTAssertEqual(whole.parameters.array, drawn.parameters.array)
+        XCTAssertEqual(w.best, d.best); XCTAssertEqual(w.bestStep, d.bestStep); XCTAssertEqual(w.final, d.final)
+        XCTAssertEqual(d.devExamples, 32)
+        let log = try String(contentsOf: outDrawn.appendingPathComponent("train_log.csv"), encoding: .utf8)
+        let rows = log.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        XCTAssertEqual(rows.map { $0[0] }, ["0", "2", "3", "4", "6"])
+        let metric = Dictionary(uniqueKeysWithValues: rows.map { ($0[0], $0[4]) })
+        XCTAssertTrue(metric["3"]!.isEmpty, "an evaluation step that is no curve step logs no metric")
+        // Step 0: the initial model on the draw, not on the whole dev set.
+        let draw = dev.seededSubset(12, seed: 0)
+        XCTAssertEqual(draw.count, 12)
+        XCTAssertEqual(Double(metric["0"]!)!, try Evaluator.evaluate(try tinyModel(), on: draw).metrics["accuracy"]!, accuracy: 1e-6)
+        // Step 6 (the last, a recipe evaluation too): the trained model on the draw.
+        XCTAssertEqual(Double(metric["6"]!)!, try Evaluator.evaluate(drawn, on: draw).metrics["accuracy"]!, accuracy: 1e-6)
+        // A draw as large as dev is the whole dev set: the log of the run without curveExamples.
+        o.curveExamples = 32
+        let outAll = temporaryDirectory("curve-all")
+        try FineTuner(model: try tinyModel(), train: train, dev: dev, options: o, output: outAll, tokenizerSource: nil,
+                      progress: ProgressReporter(enabled: false)).run()
+        func timeless(_ u: URL) throws -> [String] {
+            try String(contentsOf: u.appendingPathComponent("train_log.csv"), encoding: .utf8)
+                .split(separator: "\n").map { $0.split(separator: ",").dropLast().joined(separator: ",") }
+        }
+        XCTAssertEqual(try timeless(outAll), try timeless(outWhole))
+    }
+
     func testScheduleMatchesBERT() {
         let s = LinearWarmupSchedule(peak: 1e-4, totalSteps: 100, warmupFraction: 0.1)
         XCTAssertEqual(s.rate(at: 0), 0)
