@@ -23,10 +23,7 @@ func linearBackward<T: BLASReal>(dinp: UnsafeMutablePointer<T>?, dweight: Unsafe
     if let dweight {
         calls.append(GemmArguments(.transpose, .none, m: oc, n: c, k: n, alpha: 1, a: dout, lda: oc, b: inp, ldb: c, beta: 1, c: dweight, ldc: c))
     }
-    if calls.count == 2 { T.gemms(calls) } else if let call = calls.first {
-        T.gemm(call.transA, call.transB, m: call.m, n: call.n, k: call.k, alpha: call.alpha, a: call.a, lda: call.lda,
-               b: call.b, ldb: call.ldb, beta: call.beta, c: call.c, ldc: call.ldc)
-    }
+    T.gemms(calls)
     if let dbias { T.kernelSumRows(dout, dbias, rows: n, cols: oc) }
 }
 
