@@ -10,13 +10,15 @@ import PackageDescription
 // SkylakeX, AMD Zen): the elementwise kernels (GELU, softmax, LayerNorm, the quantizers) then run 8 lanes wide
 // instead of SSE's 4, +18 % forward + backward (Analyses/profile/forward-backward.md). Swift neither fuses a·b + c into
 // an FMA nor reorders sums, so every result keeps its bits (compared there). A CPU without AVX2 needs this line removed.
+// `-fno-math-errno` lets a square root in a kernel loop (Adam's) compile to a vector instruction instead of a libm
+// call kept for errno; a square root is correctly rounded either way, so no bit changes.
 #if arch(x86_64)
 let cpu = ["-target-cpu", "haswell"]
 #else
 let cpu: [String] = []
 #endif
 let fast: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-wmo"] + cpu, .when(configuration: .release)),
+    .unsafeFlags(["-Ounchecked", "-wmo", "-Xcc", "-fno-math-errno"] + cpu, .when(configuration: .release)),
 ]
 let checked: [SwiftSetting] = [
     .unsafeFlags(["-wmo"] + cpu, .when(configuration: .release)),

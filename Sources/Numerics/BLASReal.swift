@@ -12,7 +12,7 @@ public enum Transpose: Sendable {
 /// (gradient checks, curvature). Every hot routine is a static requirement so that its concrete
 /// implementation is compiled (and vectorized) once per type inside this module, while generic
 /// model code only orchestrates calls.
-public protocol BLASReal: BinaryFloatingPoint, Sendable, CustomStringConvertible
+public protocol BLASReal: BinaryFloatingPoint, SIMDScalar, Sendable, CustomStringConvertible
 where Self.RawSignificand: FixedWidthInteger {
     /// safetensors dtype tag ("F32" / "F64").
     static var dtypeName: String { get }

@@ -236,9 +236,18 @@ extension BLASReal {
     }
 
     public static func kernelFirstNonFinite(_ x: UnsafePointer<Self>, _ n: Int) -> Int? {
-        // Summing is branch-free and vectorizes; only a non-finite sum needs the search.
-        var s: Self = 0
-        for i in 0..<n { s += x[i] * 0 }
+        // x · 0 is 0 for a finite x and NaN otherwise, so the lanes' sums are all 0 exactly when every x is finite:
+        // eight independent lanes (one vector add per eight values, not one dependent scalar add per value); only a
+        // non-finite sum needs the search.
+        var lanes = SIMD8<Self>(repeating: 0)
+        let raw = UnsafeRawPointer(x)
+        var i = 0
+        while i + 8 <= n {
+            lanes += raw.loadUnaligned(fromByteOffset: i * MemoryLayout<Self>.stride, as: SIMD8<Self>.self) * 0
+            i += 8
+        }
+        var s = lanes.sum()
+        while i < n { s += x[i] * 0; i += 1 }
         guard !s.isFinite else { return nil }
         for i in 0..<n where !x[i].isFinite { return i }
         return nil

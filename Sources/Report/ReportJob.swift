@@ -25,6 +25,8 @@ public struct ReportJob {
     public var log: (String) -> Void
     /// The hash the plan must have (a workflow's rules pass the hash of the plan they were written from).
     public var planHash: String?
+    /// Keep finished training stages' resumable checkpoints (`StageRunner.keepCheckpoints`).
+    public var keepCheckpoints = false
 
     public init(spec: ReportSpec, work: String, output: URL, executable: URL, commandLine: StageCommandLine, threads: Int, jobs: Int = 1,
                 version: String, command: String, log: @escaping (String) -> Void) {
@@ -82,6 +84,7 @@ public struct ReportJob {
         let (plan, baseline) = try planAndBaseline()
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let runner = StageRunner(executable: executable, work: URL(fileURLWithPath: work), commandLine: commandLine, log: log)
+        runner.keepCheckpoints = keepCheckpoints
         let (records, reused) = try runner.run(plan.stages, jobs: jobs, threads: threads)
         log("report: collecting the results into \(output.path)")
         let tables = try ReportCollector(plan: plan, records: records, baseline: baseline).collect()

@@ -1,5 +1,6 @@
 import Foundation
 import Storage
+import Training
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -45,6 +46,10 @@ public final class StageRunner {
     public let work: URL
     public let commandLine: StageCommandLine
     public let log: (String) -> Void
+    /// Keep a finished training stage's resumable checkpoints (weights and Adam moments, `checkpoint-last/` of each
+    /// distillation stage). By default they are removed once the stage's marker is written: a finished stage is
+    /// reused by its marker and never resumed, and they are about half of a work folder (quick: ~8 of 17 GB).
+    public var keepCheckpoints = false
     /// The environment variable a child reads to die with its parent (set to the parent's pid).
     public static let parentVariable = "BINARYBERT_PARENT_PID"
 
@@ -103,6 +108,8 @@ public final class StageRunner {
         defer { lock.release() }
         var records = try stages.map { try finished($0) }
         let reused = records.compactMap { $0 }.count
+        // Finished stages lose their checkpoints here too: a run killed while pruning, or a work folder kept before.
+        if !keepCheckpoints { for (stage, record) in zip(stages, records) where record != nil { try pruneCheckpoints(stage) } }
         let total = stages.count
         if reused > 0 { log("report: \(reused) of \(total) stages finished earlier, reused") }
         let needs = Self.needs(stages)
@@ -269,7 +276,33 @@ public final class StageRunner {
         let record = Record(id: stage.id, command: stage.command, arguments: commandLine.arguments(stage.command, threads: nil, resume: false),
                             seconds: seconds, result: result, started: child.started.timeIntervalSince1970)
         try stageMarkers.write(record, id: stage.id)
+        if !keepCheckpoints { try pruneCheckpoints(stage) }
         return record
+    }
+
+    /// The resumable checkpoints a finished training stage leaves (the distillation's stage 1 has its own). Each is
+    /// renamed before it is deleted, so a kill in between leaves no partial `checkpoint-last/` that a later resume of
+    /// the stage (after its marker was deleted) would read; without them such a run starts that stage afresh and
+    /// writes the same bytes.
+    func pruneCheckpoints(_ stage: ReportStage) throws {
+        guard stage.resume != .rerun else { return }
+        let fm = FileManager.default
+        let out = URL(fileURLWithPath: stage.output)
+        for folder in [out, out.appendingPathComponent("stage1")] {
+            for name in [TrainingCheckpoint.current, TrainingCheckpoint.previous] {
+                let checkpoint = folder.appendingPathComponent(name)
+                let doomed = folder.appendingPathComponent(name + ".pruned")
+                do {
+                    if fm.fileExists(atPath: checkpoint.path) {
+                        try? fm.removeItem(at: doomed)
+                        try fm.moveItem(at: checkpoint, to: doomed)
+                    }
+                    if fm.fileExists(atPath: doomed.path) { try fm.removeItem(at: doomed) }
+                } catch {
+                    throw ReportError.badResult(path: checkpoint.path, reason: "could not be removed after the stage finished (\(error.localizedDescription)); --keep-checkpoints keeps them")
+                }
+            }
+        }
     }
 
     static func quoted(_ s: String) -> String {

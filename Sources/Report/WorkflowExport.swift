@@ -209,6 +209,7 @@ extension ReportJob {
         let plan = try plan()
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let runner = StageRunner(executable: executable, work: URL(fileURLWithPath: work), commandLine: commandLine, log: log)
+        runner.keepCheckpoints = keepCheckpoints
         let (record, reused) = try runner.runStage(id, of: plan.stages, threads: threads)
         return StageSummary(stage: id, ran: !reused, seconds: reused ? 0 : record.seconds.rounded(), marker: runner.markerURL(id).relativePath)
     }

@@ -139,7 +139,7 @@ public enum TrainingSnapshot {
 /// `checkpoint-last.partial/` and swapped in; the previous one sits in `checkpoint-last.old/` for the instant of
 /// the swap.
 public enum TrainingCheckpoint {
-    static let current = "checkpoint-last", partial = "checkpoint-last.partial", previous = "checkpoint-last.old"
+    public static let current = "checkpoint-last", partial = "checkpoint-last.partial", previous = "checkpoint-last.old"
     static let stateFile = "trainer_state.json"
 
     /// Whether a name in an output directory is a half-written checkpoint or snapshot a crash left (removed when the

@@ -39,6 +39,8 @@ struct ReportCommand: ParsableCommand, CheckedArguments {
     var runStage: String?
     @Option(help: "Refuse unless the spec gives the plan of this hash (a workflow's rules pass the hash of the plan they were written from).")
     var planHash: String?
+    @Flag(help: "Keep each finished training stage's checkpoint-last/ (weights and Adam moments, for resuming it by hand); by default they are deleted once the stage is done, about half of the work folder.")
+    var keepCheckpoints = false
     @OptionGroup var threading: ThreadOptions
 
     func check() throws {
@@ -77,9 +79,10 @@ struct ReportCommand: ParsableCommand, CheckedArguments {
                             version: BinaryBERTVersion.string, command: (["binarybert"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
                             log: { FileHandle.standardError.write(($0 + "\n").data(using: .utf8)!) })
         job.planHash = planHash
+        job.keepCheckpoints = keepCheckpoints
         if let workflow {
             try printJSONLine(try job.exportWorkflow(workflow, directory: URL(fileURLWithPath: workflowDir ?? job.work + "/workflow"),
-                                                     specOptions: specOptions, project: FileManager.default.currentDirectoryPath))
+                                                     specOptions: specOptions + (keepCheckpoints ? ["--keep-checkpoints"] : []), project: FileManager.default.currentDirectoryPath))
             return
         }
         if let runStage {

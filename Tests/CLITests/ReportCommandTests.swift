@@ -75,7 +75,7 @@ extension CommandLineTests {
             XCTAssertTrue(XMLParser(data: data).parse(), "\(svg) is not well-formed XML")
             bytes[svg] = data
         }
-        let markdown = try Data(contentsOf: out.appendingPathComponent("REPORT.md"))
+        var markdown = try Data(contentsOf: out.appendingPathComponent("REPORT.md"))
         // Every JSON document the report and its stages wrote names its fields in snake_case.
         XCTAssertEqual(try nonSnakeCaseKeys(under: [work, out]), [])
 
@@ -87,11 +87,32 @@ extension CommandLineTests {
         for (svg, data) in bytes { XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent(svg)), data, svg) }
         XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent("REPORT.md")), markdown)
 
+        // Finished training stages leave no resumable checkpoint behind (by default); a student redone after its
+        // marker is deleted starts afresh (its finished stage 1 kept) and writes the same model bytes, and nothing
+        // else reruns.
+        XCTAssertEqual(try checkpoints(under: work), [])
+        let markerFiles = try FileManager.default.contentsOfDirectory(at: markers, includingPropertiesForKeys: nil).filter { $0.pathExtension == "json" }
+        let bwnMarker = try XCTUnwrap(markerFiles.first { url in
+            let record = (try? JSONSerialization.jsonObject(with: Data(contentsOf: url))) as? [String: Any]
+            return record?["id"] as? String == "rep-1/bwn"
+        })
+        let bwnModel = work.appendingPathComponent("rep-1/bwn/model.safetensors")
+        let bwnBytes = try Data(contentsOf: bwnModel)
+        try FileManager.default.removeItem(at: bwnMarker)
+        let redone = try run(parallel)
+        XCTAssertEqual(redone.status, 0, redone.stderr)
+        let redoneSummary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(redone.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(redoneSummary["ran"] as? Int, 1)
+        XCTAssertEqual(try Data(contentsOf: bwnModel), bwnBytes)
+        for (svg, data) in bytes { XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent(svg)), data, svg) }
+        markdown = try Data(contentsOf: out.appendingPathComponent("REPORT.md"))   // its stage seconds changed
+
         // One stage at a time on one thread, from scratch: the same tables and figures, byte for byte.
         let serialWork = dir.appendingPathComponent("work-serial"), serialOut = dir.appendingPathComponent("plots-serial")
         let serial = try run(["report", "--preset", "quick", "--task", "mrpc", "--data", glue.path, "--model", model.path,
-                              "--work", serialWork.path, "--output", serialOut.path, "--threads", "1", "--jobs", "1"])
+                              "--work", serialWork.path, "--output", serialOut.path, "--threads", "1", "--jobs", "1", "--keep-checkpoints"])
         XCTAssertEqual(serial.status, 0, serial.stderr)
+        XCTAssertTrue(try checkpoints(under: serialWork).contains("rep-1/bwn/stage1/checkpoint-last"), "--keep-checkpoints")
         for name in files where name.hasSuffix(".csv") || name.hasSuffix(".svg") {
             XCTAssertEqual(try Data(contentsOf: serialOut.appendingPathComponent(name)), try Data(contentsOf: out.appendingPathComponent(name)),
                            "\(name) differs between the parallel and the serial run")
@@ -118,6 +139,20 @@ extension CommandLineTests {
         let changed = try run(arguments.map { $0 == "quick" ? "quick" : $0 } + ["--spec", try writeSpec(in: dir, change: "probe_examples", to: 24)])
         XCTAssertNotEqual(changed.status, 0)
         XCTAssertTrue(changed.stderr.contains("finished earlier with other options"), changed.stderr)
+    }
+
+    /// The resumable checkpoints (`checkpoint-last*` folders) below `root`, relative to it.
+    func checkpoints(under root: URL) throws -> [String] {
+        let prefix = root.standardizedFileURL.path + "/"
+        var found: [String] = []
+        let e = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)
+        while let url = e?.nextObject() as? URL {
+            if url.lastPathComponent.hasPrefix("checkpoint-last") {
+                found.append(String(url.standardizedFileURL.path.dropFirst(prefix.count)))
+                e?.skipDescendants()
+            }
+        }
+        return found.sorted()
     }
 
     /// Keys of the JSON documents below `roots` that are not snake_case, as "file: key". Names used as map keys —

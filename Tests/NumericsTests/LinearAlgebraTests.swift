@@ -84,5 +84,19 @@ final class ConversionKernelTests: XCTestCase {
             XCTAssertEqual(Double.kernelFirstNonFinite(y, 4), 2)
         }
         XCTAssertNil(Float.kernelFirstNonFinite([Float.greatestFiniteMagnitude], 1))
+        // The eight-lane scan and its tail: the first bad index wherever it lies, and none among huge finite values.
+        for n in [7, 8, 9, 64, 1_003] {
+            let big = [Float](repeating: .greatestFiniteMagnitude, count: n)
+            XCTAssertNil(Float.kernelFirstNonFinite(big, n))
+            for at in Set([0, n / 2, n - 1]) {
+                for bad in [Float.nan, .infinity, -.infinity] {
+                    var y = big
+                    y[at] = bad
+                    if at + 1 < n { y[n - 1] = .nan }
+                    XCTAssertEqual(Float.kernelFirstNonFinite(y, n), at, "n \(n) at \(at)")
+                    XCTAssertEqual(Double.kernelFirstNonFinite(y.map(Double.init), n), at, "n \(n) at \(at)")
+                }
+            }
+        }
     }
 }

@@ -39,6 +39,49 @@ final class QuantizationKernelTests: XCTestCase {
         }
     }
 
+    /// The eight-lane clamp kernels give the scalar loops' exact bits: the range, dx, and the two sums added in index
+    /// order (one thread: one slice), with bounds the storage type cannot hold (compared in Double), values exactly
+    /// on and next to the bounds, signed zeros, NaNs and infinities, and lengths that are not multiples of eight.
+    func testClampKernelsMatchTheScalarLoopsBitForBit() {
+        exactClamp(Float.self)
+        exactClamp(Double.self)
+    }
+
+    private func exactClamp<T: BLASReal>(_: T.Type) {
+        for (lo, hi) in [(-2.5, 2.25), (-0.1, 0.3), (-1.000_000_000_1, 0.999_999_999_9), (0.0, 1e39), (-1e39, 0.0)] {
+            for n in [0, 5, 8, 13, 64, 1_001] {
+                var rng = SeededRNG(seed: UInt64(n) &+ 7)
+                let special: [T] = [T(lo), T(hi), T(lo).nextDown, T(lo).nextUp, T(hi).nextDown, T(hi).nextUp, 0, -0.0,
+                                    .nan, .infinity, -.infinity]
+                let x: [T] = (0..<n).map { i in i % 5 == 0 ? special[(i / 5) % special.count] : T(rng.normal()) }
+                let dy: [T] = (0..<n).map { i in i % 9 == 4 ? -0.0 : T(rng.normal()) }
+                // The scalar loops the kernels replaced.
+                var gLo = 0.0, gHi = 0.0
+                var expectedDx = [T](repeating: 0.5, count: n)
+                for i in 0..<n {
+                    let v = Double(x[i]), d = dy[i]
+                    let below = v <= lo, above = v >= hi
+                    gLo += below ? Double(d) : 0
+                    gHi += above ? Double(d) : 0
+                    expectedDx[i] += (below || above) ? 0 : d
+                }
+                var mn = T.infinity, mx = -T.infinity
+                for v in x { mn = v < mn ? v : mn; mx = v > mx ? v : mx }
+                let range = mn <= mx ? (min(max(Double(mn), lo), hi), min(max(Double(mx), lo), hi)) : (Double.infinity, -Double.infinity)
+                withThreads(1) {
+                    var dx = [T](repeating: 0.5, count: n)
+                    let g = T.kernelClampBackward(x, dy, &dx, n, lo: lo, hi: hi)
+                    XCTAssertEqual(g.lo.bitPattern, gLo.bitPattern, "\(T.self) n \(n) [\(lo), \(hi)]")
+                    XCTAssertEqual(g.hi.bitPattern, gHi.bitPattern, "\(T.self) n \(n) [\(lo), \(hi)]")
+                    XCTAssertEqual(dx.map { Double($0).bitPattern }, expectedDx.map { Double($0).bitPattern }, "\(T.self) n \(n)")
+                    let r = T.kernelClampedRange(x, n, lo: lo, hi: hi)
+                    XCTAssertEqual(r.min, range.0, "\(T.self) n \(n)")
+                    XCTAssertEqual(r.max, range.1, "\(T.self) n \(n)")
+                }
+            }
+        }
+    }
+
     private func check<T: BLASReal>(_ type: T.Type) {
         for (n, threads) in [(7, 1), (70_001, 1), (70_001, 3), (200_003, 2)] {
             let x = values(T.self, n, seed: UInt64(n))
