@@ -66,5 +66,10 @@ for path in paths:
         line["ratio_" + k] = round(med(s, k) / med(t, k), 3)
     line["swift_fraction_of_peak_fwd_bwd"] = round(med(s, "fraction_of_peak_fwd_bwd"), 3)
     line["sgemm_peak_gflops"] = round(med(s, "sgemm_peak_gflops"), 1)
+    # The same square products through PyTorch's BLAS (MKL): whose GEMMs are faster bounds the ratio above.
+    if all("sgemm_peak_gflops" in r for r in t):
+        line["torch_fraction_of_peak_fwd_bwd"] = round(med(t, "fraction_of_peak_fwd_bwd"), 3)
+        line["torch_sgemm_peak_gflops"] = round(med(t, "sgemm_peak_gflops"), 1)
+        line["ratio_sgemm_peak"] = round(med(s, "sgemm_peak_gflops") / med(t, "sgemm_peak_gflops"), 3)
     print(json.dumps({"summary": line}))
 EOF
