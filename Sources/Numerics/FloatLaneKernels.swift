@@ -1,8 +1,8 @@
 // Float's own witnesses for the activation quantizer's two scans, eight lanes at a time in SIMD8<Float>. They are
 // written for the concrete type because generic SIMD comparisons and lane selects (on SIMD8<Self>) are not compiled
 // to vector instructions even after specialization (generic lane arithmetic is); Double keeps the scalar defaults of
-// QuantizationKernels.swift. Both give the same bits as
-// those scalar loops (QuantizationKernelTests compares them bit for bit).
+// QuantizationKernels.swift. Both give the same bits as those scalar loops (QuantizationKernelTests compares them bit
+// for bit).
 
 extension Float {
     public static func kernelClampedRange(_ x: UnsafePointer<Float>, _ n: Int, lo: Double, hi: Double) -> (min: Double, max: Double) {

@@ -105,9 +105,18 @@ public enum DistillationPipeline {
         return summary
     }
 
+    /// Where stage 1 keeps its last state, metrics, log and checkpoint, inside the run's output.
+    public static func stage1Folder(of output: URL) -> URL { output.appendingPathComponent("stage1") }
+
+    /// Deletes both stages' checkpoints of a finished run in `output` (`TrainingCheckpoint.remove`).
+    public static func removeCheckpoints(in output: URL) throws {
+        try TrainingCheckpoint.remove(in: output)
+        try TrainingCheckpoint.remove(in: stage1Folder(of: output))
+    }
+
     /// Whether `output` holds anything a resumed run continues from: a finished stage 1 or a checkpoint of either stage.
     public static func hasProgress(in output: URL, skipStage1: Bool) -> Bool {
-        let stage1 = output.appendingPathComponent("stage1")
+        let stage1 = stage1Folder(of: output)
         if !skipStage1 && (FileManager.default.fileExists(atPath: stage1.appendingPathComponent(TrainingSummary.fileName).path)
                            || TrainingCheckpoint.resumable(in: stage1) != nil) { return true }
         return TrainingCheckpoint.resumable(in: output) != nil
@@ -124,7 +133,7 @@ public enum DistillationPipeline {
         let fm = FileManager.default
         func hasCheckpoint(_ dir: URL) -> Bool { TrainingCheckpoint.resumable(in: dir) != nil }
         if !options.skipStage1 {
-            let stage1 = output.appendingPathComponent("stage1")
+            let stage1 = stage1Folder(of: output)
             if resume && fm.fileExists(atPath: stage1.appendingPathComponent(TrainingSummary.fileName).path) {
                 progress.note("stage 1: finished earlier, loading its last state from \(stage1.path)")
                 try student.restore(from: stage1)

@@ -34,7 +34,8 @@ public struct ReportRenderer {
 
     /// The spec's confidence level (report.json), 0.95 when absent.
     var confidence: Double { provenance["spec"]?["confidence"]?.double ?? 0.95 }
-    /// " on N dev sentences" when the spec's learning-curve evaluations read a subset of dev (report.json), else "".
+    /// " on a fixed draw of N dev examples" when the spec's learning-curve evaluations read a subset of dev
+    /// (report.json), else "".
     var curveSubsetPhrase: String {
         provenance["spec"]?["curve_examples"]?.double.map { " on a fixed draw of \(Int($0)) dev examples" } ?? ""
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Quantization
 import Storage
 import Training
 #if canImport(Glibc)
@@ -280,28 +281,18 @@ public final class StageRunner {
         return record
     }
 
-    /// The resumable checkpoints a finished training stage leaves (the distillation's stage 1 has its own). Each is
-    /// renamed before it is deleted, so a kill in between leaves no partial `checkpoint-last/` that a later resume of
-    /// the stage (after its marker was deleted) would read; without them such a run starts that stage afresh and
-    /// writes the same bytes.
+    /// Deletes the resumable checkpoints a finished training stage leaves (the distillation's stage 1 has its own);
+    /// a stage redone after its marker was deleted then starts afresh and writes the same bytes.
     func pruneCheckpoints(_ stage: ReportStage) throws {
-        guard stage.resume != .rerun else { return }
-        let fm = FileManager.default
         let out = URL(fileURLWithPath: stage.output)
-        for folder in [out, out.appendingPathComponent("stage1")] {
-            for name in [TrainingCheckpoint.current, TrainingCheckpoint.previous] {
-                let checkpoint = folder.appendingPathComponent(name)
-                let doomed = folder.appendingPathComponent(name + ".pruned")
-                do {
-                    if fm.fileExists(atPath: checkpoint.path) {
-                        try? fm.removeItem(at: doomed)
-                        try fm.moveItem(at: checkpoint, to: doomed)
-                    }
-                    if fm.fileExists(atPath: doomed.path) { try fm.removeItem(at: doomed) }
-                } catch {
-                    throw ReportError.badResult(path: checkpoint.path, reason: "could not be removed after the stage finished (\(error.localizedDescription)); --keep-checkpoints keeps them")
-                }
+        do {
+            switch stage.resume {
+            case .finetune: try TrainingCheckpoint.remove(in: out)
+            case .quantize: try DistillationPipeline.removeCheckpoints(in: out)
+            case .rerun: return
             }
+        } catch {
+            throw ReportError.badResult(path: out.path, reason: "keeps checkpoints that could not be removed after the stage finished (\(error.localizedDescription)); --keep-checkpoints keeps them")
         }
     }
 

@@ -139,7 +139,7 @@ public enum TrainingSnapshot {
 /// `checkpoint-last.partial/` and swapped in; the previous one sits in `checkpoint-last.old/` for the instant of
 /// the swap.
 public enum TrainingCheckpoint {
-    public static let current = "checkpoint-last", partial = "checkpoint-last.partial", previous = "checkpoint-last.old"
+    static let current = "checkpoint-last", partial = "checkpoint-last.partial", previous = "checkpoint-last.old"
     static let stateFile = "trainer_state.json"
 
     /// Whether a name in an output directory is a half-written checkpoint or snapshot a crash left (removed when the
@@ -153,6 +153,20 @@ public enum TrainingCheckpoint {
     public static func resumable(in output: URL) -> URL? {
         [current, previous].lazy.map { output.appendingPathComponent($0) }
             .first { FileManager.default.fileExists(atPath: $0.appendingPathComponent(stateFile).path) }
+    }
+
+    /// Deletes the checkpoints of a finished run in `output` (nothing resumes it any more). Each is first renamed to
+    /// `partial`, a leftover name, so a kill midway leaves no half-deleted `checkpoint-last/` for a resume to read,
+    /// only a leftover that the next run in `output` (or the next `remove`) deletes.
+    public static func remove(in output: URL) throws {
+        let fm = FileManager.default
+        let doomed = output.appendingPathComponent(partial)
+        for name in [current, previous] {
+            let checkpoint = output.appendingPathComponent(name)
+            if fm.fileExists(atPath: doomed.path) { try fm.removeItem(at: doomed) }
+            if fm.fileExists(atPath: checkpoint.path) { try fm.moveItem(at: checkpoint, to: doomed) }
+        }
+        if fm.fileExists(atPath: doomed.path) { try fm.removeItem(at: doomed) }
     }
 }
 
@@ -478,7 +492,8 @@ private final class TrainingLoop<T: BLASReal> {
         let elapsed = Date().timeIntervalSince(windowStart)
         // A run that skips evaluation still logs a learning-curve evaluation due here (it chooses nothing). With a
         // curve subset the column holds the curve's metric alone, never the whole dev set's: one kind of number.
-        let logged = curveSubset ? (curve ? try curveMetric() : nil) : try metric ?? (curve ? curveMetric() : nil)
+        let logged: Double?
+        if curveSubset { logged = curve ? try curveMetric() : nil } else { logged = try metric ?? (curve ? curveMetric() : nil) }
         state.log.append(TrainingLogRow(step: step, epoch: epoch, loss: logWindow.mean,
                                         lr: schedule.rate(at: max(0, step - 1)), devMetric: logged,
                                         examplesPerSecond: elapsed > 0 ? Double(windowExamples) / elapsed : 0))

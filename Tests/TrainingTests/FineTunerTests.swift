@@ -236,6 +236,24 @@ final class FineTunerTests: XCTestCase {
         let gc = 3 * (1 / (6 + 1e-6)), mw = 0.1 * gc, vw = 0.001 * gc * gc
         XCTAssertEqual(model.parameters[w.offset], 0.5 - 0.1 * (mw / (vw.squareRoot() + 1e-6) + 0.01 * 0.5), accuracy: 1e-12)
     }
+
+    /// Removing a finished run's checkpoints deletes the current and the previous one and a leftover from a removal
+    /// that was killed midway, and nothing else; with none there it does nothing.
+    func testRemovingCheckpointsLeavesOnlyTheModel() throws {
+        let dir = temporaryDirectory("remove-checkpoints")
+        let fm = FileManager.default
+        for name in [TrainingCheckpoint.current, TrainingCheckpoint.previous, TrainingCheckpoint.partial] {
+            try fm.createDirectory(at: dir.appendingPathComponent(name), withIntermediateDirectories: true)
+            try Data("x".utf8).write(to: dir.appendingPathComponent(name).appendingPathComponent(TrainingCheckpoint.stateFile))
+        }
+        try Data("weights".utf8).write(to: dir.appendingPathComponent("model.safetensors"))
+        XCTAssertNotNil(TrainingCheckpoint.resumable(in: dir))
+        try TrainingCheckpoint.remove(in: dir)
+        XCTAssertEqual(try fm.contentsOfDirectory(atPath: dir.path), ["model.safetensors"])
+        XCTAssertNil(TrainingCheckpoint.resumable(in: dir))
+        try TrainingCheckpoint.remove(in: dir)
+        XCTAssertEqual(try fm.contentsOfDirectory(atPath: dir.path), ["model.safetensors"])
+    }
 }
 
 final class NonFiniteLossTests: XCTestCase {
@@ -283,4 +301,5 @@ final class NonFiniteLossTests: XCTestCase {
             XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("model.safetensors").path), "no NaN model saved")
         }
     }
+
 }
