@@ -13,10 +13,17 @@ public enum DistillationLoss {
     /// Stage 1: Σ_l MSE(attention scores_l) + Σ_{l=0…L} MSE(hidden_l), each MSE a mean over its whole tensor.
     public static func intermediate<T: BLASReal>(student: Activations<T>, teacher: Activations<T>, layers: Int)
         -> (loss: Double, seeds: OutputGradients<T>) {
+        intermediate(student: student, teacher: TeacherTargets(.intermediate, of: teacher, layers: layers), layers: layers)
+    }
+
+    /// Stage 1 against the teacher's targets (from its forward or a `TeacherCache`).
+    public static func intermediate<T: BLASReal>(student: Activations<T>, teacher: TeacherTargets<T>, layers: Int)
+        -> (loss: Double, seeds: OutputGradients<T>) {
+        precondition(teacher.kind == .intermediate && teacher.attentionScores.count == layers, "DistillationLoss: not the teacher's intermediate targets")
         var total = 0.0
         var seeds = OutputGradients<T>()
         for l in 0..<layers {
-            let s = student.attentionScores(l), t = teacher.attentionScores(l)
+            let s = student.attentionScores(l), t = teacher.attentionScores[l]
             let g = Buffer<T>(count: s.count)
             total += mse(s, t, gradient: g, maskBelow: maskedScoreThreshold)
             seeds.attentionScores[l] = g

@@ -72,12 +72,15 @@ public struct DistillationOptions: Codable, Sendable, Equatable {
 public enum DistillationPipeline {
     /// Runs both stages. With `resume`, continues an interrupted run in `output` with the same options: a finished
     /// stage 1 (OUTPUT/stage1/metrics.json) is loaded instead of re-run, an unfinished stage continues from its
-    /// `checkpoint-last/` exactly (same bytes as an uninterrupted run for the same thread count).
+    /// `checkpoint-last/` exactly (same bytes as an uninterrupted run for the same thread count). With `teacherCache`,
+    /// the teacher's targets of a batch are read from it when another run stored them, and stored otherwise (same
+    /// bytes either way).
     public static func run<T: BLASReal>(student: QuantizedBertModel<T>, teacher: BertModel<T>, train: EncodedDataset,
                                         dev: EncodedDataset, options: DistillationOptions, output: URL, tokenizerSource: URL?,
-                                        progress: ProgressReporter = ProgressReporter(), resume: Bool = false) throws -> TrainingSummary {
+                                        progress: ProgressReporter = ProgressReporter(), resume: Bool = false,
+                                        teacherCache: TeacherCache<T>? = nil) throws -> TrainingSummary {
         try runStages(student: student, teacher: teacher, train: train, dev: dev, options: options, output: output,
-                      tokenizerSource: tokenizerSource, progress: progress, resume: resume, stopAfter: nil)!
+                      tokenizerSource: tokenizerSource, progress: progress, resume: resume, stopAfter: nil, teacherCache: teacherCache)!
     }
 
     /// No training: the student as initialised (post-training quantization of the teacher, or the `--init` model)
@@ -125,7 +128,8 @@ public enum DistillationPipeline {
     /// `run`, or nil after `stopAfter.step` steps of stage `stopAfter.stage` (as an interruption would; for tests).
     static func runStages<T: BLASReal>(student: QuantizedBertModel<T>, teacher: BertModel<T>, train: EncodedDataset,
                                        dev: EncodedDataset, options: DistillationOptions, output: URL, tokenizerSource: URL?,
-                                       progress: ProgressReporter, resume: Bool, stopAfter: (stage: Int, step: Int)?) throws -> TrainingSummary? {
+                                       progress: ProgressReporter, resume: Bool, stopAfter: (stage: Int, step: Int)?,
+                                       teacherCache: TeacherCache<T>? = nil) throws -> TrainingSummary? {
         let s = student.model.config, t = teacher.config
         guard s.numHiddenLayers == t.numHiddenLayers, s.numAttentionHeads == t.numAttentionHeads, s.hiddenSize == t.hiddenSize else {
             throw QuantizationError.badSpec(file: "teacher", reason: "teacher and student differ in layers, heads or hidden size")
@@ -141,19 +145,22 @@ public enum DistillationPipeline {
                 progress.note("stage 1: attention-score and hidden-state distillation")
                 let done = try stage(1, student: student, teacher: teacher, train: train, dev: dev, options: options,
                                      output: stage1, tokenizerSource: tokenizerSource, progress: progress,
-                                     resume: resume && hasCheckpoint(stage1), stopAfter: stopAfter?.stage == 1 ? stopAfter?.step : nil)
+                                     resume: resume && hasCheckpoint(stage1), stopAfter: stopAfter?.stage == 1 ? stopAfter?.step : nil,
+                                     teacherCache: teacherCache)
                 if done == nil { return nil }
             }
         }
         progress.note("stage 2: prediction-layer distillation")
         return try stage(2, student: student, teacher: teacher, train: train, dev: dev, options: options,
                          output: output, tokenizerSource: tokenizerSource, progress: progress,
-                         resume: resume && hasCheckpoint(output), stopAfter: stopAfter?.stage == 2 ? stopAfter?.step : nil)
+                         resume: resume && hasCheckpoint(output), stopAfter: stopAfter?.stage == 2 ? stopAfter?.step : nil,
+                         teacherCache: teacherCache)
     }
 
     static func stage<T: BLASReal>(_ number: Int, student: QuantizedBertModel<T>, teacher: BertModel<T>, train: EncodedDataset,
                                    dev: EncodedDataset, options: DistillationOptions, output: URL, tokenizerSource: URL?,
-                                   progress: ProgressReporter, resume: Bool, stopAfter: Int?) throws -> TrainingSummary? {
+                                   progress: ProgressReporter, resume: Bool, stopAfter: Int?,
+                                   teacherCache: TeacherCache<T>? = nil) throws -> TrainingSummary? {
         let model = student.model
         student.activationQuantizers?.resetOptimizer()
         let layers = model.config.numHiddenLayers
@@ -171,16 +178,18 @@ public enum DistillationPipeline {
         // fine-tuner); the split halves' optimizer never applies (LAQ models are not split).
         let curvature = OptimizerBox<T>()
         if student.quantizer == .lossAwareTernary { hooks.optimizerCreated = { curvature.optimizer = $0 } }
+        let kind = TeacherTargets<T>.Kind(stage: number)
         hooks.lossAndGradient = { batch, _, rng in
-            let teacherActs = try teacher.forward(batch)
+            let targets = try teacherCache.map { try $0.targets(kind, for: batch) { try teacher.forward(batch) } }
+                ?? TeacherTargets(kind, of: try teacher.forward(batch), layers: layers)
             let studentActs = try model.forward(batch, training: true, rng: &rng)
             let (loss, seeds): (Double, OutputGradients<T>)
             if number == 1 {
-                (loss, seeds) = DistillationLoss.intermediate(student: studentActs, teacher: teacherActs, layers: layers)
+                (loss, seeds) = DistillationLoss.intermediate(student: studentActs, teacher: targets, layers: layers)
             } else if regression {
-                (loss, seeds) = DistillationLoss.logitMSE(student: studentActs.logits!, teacher: teacherActs.logits!)
+                (loss, seeds) = DistillationLoss.logitMSE(student: studentActs.logits!, teacher: targets.logits!)
             } else {
-                (loss, seeds) = DistillationLoss.softCrossEntropy(student: studentActs.logits!, teacher: teacherActs.logits!,
+                (loss, seeds) = DistillationLoss.softCrossEntropy(student: studentActs.logits!, teacher: targets.logits!,
                                                                   classes: model.classes!)
             }
             model.zeroGradients()
@@ -205,9 +214,11 @@ public enum DistillationPipeline {
         hooks.saveModel = { url in try QuantizedModelDirectory.save(student, to: url, tokenizerSource: tokenizerSource) }
         hooks.saveState = { dir in try QuantizedTrainingState.save(student: student, secondOptimizer: secondOptimizer, to: dir) }
         hooks.restoreState = { dir in try QuantizedTrainingState.restore(student: student, secondOptimizer: secondOptimizer, from: dir) }
-        return try FineTuner(model: model, train: train, dev: dev, options: options.fineTuneOptions(stage: number),
-                             output: output, tokenizerSource: tokenizerSource, progress: progress, hooks: hooks)
+        let summary = try FineTuner(model: model, train: train, dev: dev, options: options.fineTuneOptions(stage: number),
+                                    output: output, tokenizerSource: tokenizerSource, progress: progress, hooks: hooks)
             .run(resume: resume, stopAfter: stopAfter)
+        if let teacherCache { progress.note("stage \(number): \(teacherCache.summary)") }
+        return summary
     }
 }
 

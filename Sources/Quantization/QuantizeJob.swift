@@ -51,8 +51,10 @@ public struct QuantizeJob: Codable, Sendable, Equatable {
     }
 
     /// Distils the student (with `resume`, continues an interrupted run in `output`); with 0 epochs it saves the
-    /// quantized initialisation with its dev metrics. `log` gets one line about the student.
-    public func run(resume: Bool, log: (String) -> Void) throws -> TrainingSummary {
+    /// quantized initialisation with its dev metrics. `log` gets one line about the student. `teacherCache` names a
+    /// folder of the teacher's targets shared by runs on the same batches (`TeacherCache`): it changes no result,
+    /// so it is no part of the job.
+    public func run(resume: Bool, teacherCache: String? = nil, log: (String) -> Void) throws -> TrainingSummary {
         let o = distillation
         let loaded = try taskData.load(model: teacher)
         let train = loaded.train, dev = loaded.dev
@@ -76,7 +78,8 @@ public struct QuantizeJob: Codable, Sendable, Equatable {
         let summary = o.epochsPerStage == 0
             ? try DistillationPipeline.evaluateInitial(student: student, train: train, dev: dev, options: o, output: out, tokenizerSource: teacherDir)
             : try DistillationPipeline.run(student: student, teacher: teacherModel, train: train, dev: dev, options: o, output: out,
-                                           tokenizerSource: teacherDir, resume: resume)
+                                           tokenizerSource: teacherDir, resume: resume,
+                                           teacherCache: try teacherCache.map { try TeacherCache(directory: URL(fileURLWithPath: $0), teacher: teacherModel) })
         if let narrow { try WidthTeacher.annotateMetrics(in: out, result: narrow, width: width) }
         return summary
     }

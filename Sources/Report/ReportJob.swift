@@ -27,6 +27,8 @@ public struct ReportJob {
     public var planHash: String?
     /// Keep finished training stages' resumable checkpoints (`StageRunner.keepCheckpoints`).
     public var keepCheckpoints = false
+    /// Let the students of a replicate share their teacher's targets (`StageRunner.shareTeacher`).
+    public var shareTeacher = true
 
     public init(spec: ReportSpec, work: String, output: URL, executable: URL, commandLine: StageCommandLine, threads: Int, jobs: Int = 1,
                 version: String, command: String, log: @escaping (String) -> Void) {
@@ -85,6 +87,7 @@ public struct ReportJob {
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let runner = StageRunner(executable: executable, work: URL(fileURLWithPath: work), commandLine: commandLine, log: log)
         runner.keepCheckpoints = keepCheckpoints
+        runner.shareTeacher = shareTeacher
         let (records, reused) = try runner.run(plan.stages, jobs: jobs, threads: threads)
         log("report: collecting the results into \(output.path)")
         let tables = try ReportCollector(plan: plan, records: records, baseline: baseline).collect()

@@ -1,3 +1,4 @@
+import BERT
 import Foundation
 import Quantization
 import Storage
@@ -51,6 +52,13 @@ public final class StageRunner {
     /// distillation stage). By default they are removed once the stage's marker is written: a finished stage is
     /// reused by its marker and never resumed, and they are about half of a work folder (quick: ~8 of 17 GB).
     public var keepCheckpoints = false
+    /// Let the distillations that train on the same batches share their teacher's targets (`quantize
+    /// --teacher-cache`, a folder per teacher, data and seed under `teacher-cache/`): the teacher then runs once per
+    /// batch instead of once per student. It changes no result; a group's folder is removed once its last student
+    /// has finished.
+    public var shareTeacher = true
+    /// The folder under the work directory that holds the shared teachers' targets.
+    public static let teacherCacheFolder = "teacher-cache"
     /// The environment variable a child reads to die with its parent (set to the parent's pid).
     public static let parentVariable = "BINARYBERT_PARENT_PID"
 
@@ -111,6 +119,7 @@ public final class StageRunner {
         let reused = records.compactMap { $0 }.count
         // Finished stages lose their checkpoints here too: a run killed while pruning, or a work folder kept before.
         if !keepCheckpoints { for (stage, record) in zip(stages, records) where record != nil { try pruneCheckpoints(stage) } }
+        try pruneTeacherCaches(stages) { records[$0] != nil }
         let total = stages.count
         if reused > 0 { log("report: \(reused) of \(total) stages finished earlier, reused") }
         let needs = Self.needs(stages)
@@ -153,6 +162,7 @@ public final class StageRunner {
             do {
                 let record = try finish(stages[k], child)
                 records[k] = record
+                try pruneTeacherCaches(stages) { records[$0] != nil }
                 // Seconds per estimated second, on the threads the stage had (a stage with all of them counts `jobs` times).
                 measured += record.seconds * Double(child.slots)
                 estimated += stages[k].cost * Double(child.slots)
@@ -161,6 +171,8 @@ public final class StageRunner {
             }
         }
         if let failure { throw failure }
+        let caches = work.appendingPathComponent(Self.teacherCacheFolder)
+        if (try? fm.contentsOfDirectory(atPath: caches.path))?.isEmpty == true { try? fm.removeItem(at: caches) }
         return (records.map { $0! }, reused)
     }
 
@@ -191,7 +203,10 @@ public final class StageRunner {
         }
         log("report: \(stage.title)")
         let child = try launch(stage, threads: max(1, threads), slots: 1, exits: ExitQueue(), tag: 0)
-        return (try finish(stage, child), false)
+        let record = try finish(stage, child)
+        // The other stages' markers may be written by other processes meanwhile; a group is pruned by its last one.
+        try pruneTeacherCaches(stages) { k in stages[k].id == id || ((try? finished(stages[k])) ?? nil) != nil }
+        return (record, false)
     }
 
     /// The positions of the stages each stage reads.
@@ -241,7 +256,7 @@ public final class StageRunner {
         case .rerun:
             break
         }
-        let arguments = commandLine.arguments(stage.command, threads: threads, resume: resume)
+        let arguments = commandLine.arguments(stage.command, threads: threads, resume: resume, teacherCache: teacherCache(for: stage)?.path)
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -293,6 +308,31 @@ public final class StageRunner {
             }
         } catch {
             throw ReportError.badResult(path: out.path, reason: "keeps checkpoints that could not be removed after the stage finished (\(error.localizedDescription)); --keep-checkpoints keeps them")
+        }
+    }
+
+    /// The folder a distillation stage shares its teacher's targets in: one per teacher, task data, batch size and
+    /// seed (the stages that see the same batches in the same order); nil for other stages, or without `shareTeacher`.
+    func teacherCache(for stage: ReportStage) -> URL? {
+        guard shareTeacher, case let .quantize(job) = stage.command, job.distillation.epochsPerStage > 0 else { return nil }
+        struct Group: Encodable { var teacher: String, data: TaskDataOptions, batchSize: Int, seed: UInt64 }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let group = Group(teacher: job.teacher, data: job.taskData, batchSize: job.distillation.batchSize, seed: job.distillation.seed)
+        let digest = SHA256.hex((try? encoder.encode(group)) ?? Data())
+        return work.appendingPathComponent(Self.teacherCacheFolder)
+            .appendingPathComponent("seed-\(job.distillation.seed)-\(digest.prefix(12))")
+    }
+
+    /// Removes the teacher-cache folders whose every stage has finished (`isFinished` of its position in `stages`).
+    func pruneTeacherCaches(_ stages: [ReportStage], isFinished: (Int) -> Bool) throws {
+        var groups: [URL: Bool] = [:]
+        for k in stages.indices { if let url = teacherCache(for: stages[k]) { groups[url, default: true] = groups[url, default: true] && isFinished(k) } }
+        let fm = FileManager.default
+        for (url, done) in groups where done && fm.fileExists(atPath: url.path) {
+            do { try fm.removeItem(at: url) } catch {
+                throw ReportError.badResult(path: url.path, reason: "holds a finished group's teacher targets that could not be removed (\(IOErrorText.reason(error)))")
+            }
         }
     }
 

@@ -210,6 +210,7 @@ extension ReportJob {
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let runner = StageRunner(executable: executable, work: URL(fileURLWithPath: work), commandLine: commandLine, log: log)
         runner.keepCheckpoints = keepCheckpoints
+        runner.shareTeacher = shareTeacher
         let (record, reused) = try runner.runStage(id, of: plan.stages, threads: threads)
         return StageSummary(stage: id, ran: !reused, seconds: reused ? 0 : record.seconds.rounded(), marker: runner.markerURL(id).relativePath)
     }

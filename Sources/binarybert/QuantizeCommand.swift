@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import Quantization
+import Storage
 import Training
 
 /// `binarybert quantize`: quantization-aware training by two-stage distillation from a full-precision teacher.
@@ -34,12 +36,22 @@ struct QuantizeCommand: OutputCommand, CheckedArguments {
     @Option(help: "With --curve-every: the learning-curve evaluations read this many dev examples (a fixed seeded draw, the same for every run); dev_metric in train_log.csv then holds only those. Default: all.") var curveExamples: Int?
     @Flag(help: "Do not evaluate stage 1 on dev (it keeps its last state whatever its dev metric).") var noStage1Eval = false
     @Flag(help: "Continue an interrupted run in OUTPUT with the same options (a finished stage 1 is loaded, an unfinished stage continues).") var resume = false
+    @Option(help: "Keep the teacher's distillation targets of each batch in this folder and read them back when a run on the same batches stored them (students of one seed share it; the results are the same bytes).") var teacherCache: String?
     @OptionGroup var examples: TrainingSubsetOptions
     @OptionGroup var threading: ThreadOptions
 
-    func check() throws { try job.validate() }
+    func check() throws {
+        try job.validate()
+        if let teacherCache {
+            var isFolder: ObjCBool = false
+            guard !teacherCache.isEmpty else { throw OptionError("--teacher-cache must name a folder, not an empty path") }
+            if FileManager.default.fileExists(atPath: teacherCache, isDirectory: &isFolder) && !isFolder.boolValue {
+                throw OptionError("--teacher-cache \(teacherCache) is a file, not a folder")
+            }
+        }
+    }
 
-    func execute() throws { try printJSONLine(try job.run(resume: resume, log: TaskData.standardError)) }
+    func execute() throws { try printJSONLine(try job.run(resume: resume, teacherCache: teacherCache, log: TaskData.standardError)) }
 
     var job: QuantizeJob {
         var o = DistillationOptions()

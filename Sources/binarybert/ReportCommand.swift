@@ -41,6 +41,8 @@ struct ReportCommand: ParsableCommand, CheckedArguments {
     var planHash: String?
     @Flag(help: "Keep each finished training stage's checkpoint-last/ (weights and Adam moments, for resuming it by hand); by default they are deleted once the stage is done, about half of the work folder.")
     var keepCheckpoints = false
+    @Flag(help: "Do not let a replicate's students share their teacher's targets (a folder per seed under the work folder, up to ~20 MB per batch of 32 x 32 tokens, removed when the replicate's last student is done): every student then runs the teacher itself. The results are the same bytes either way.")
+    var noTeacherCache = false
     @OptionGroup var threading: ThreadOptions
 
     func check() throws {
@@ -80,9 +82,11 @@ struct ReportCommand: ParsableCommand, CheckedArguments {
                             log: { FileHandle.standardError.write(($0 + "\n").data(using: .utf8)!) })
         job.planHash = planHash
         job.keepCheckpoints = keepCheckpoints
+        job.shareTeacher = !noTeacherCache
         if let workflow {
+            let runOptions = (keepCheckpoints ? ["--keep-checkpoints"] : []) + (noTeacherCache ? ["--no-teacher-cache"] : [])
             try printJSONLine(try job.exportWorkflow(workflow, directory: URL(fileURLWithPath: workflowDir ?? job.work + "/workflow"),
-                                                     specOptions: specOptions + (keepCheckpoints ? ["--keep-checkpoints"] : []), project: FileManager.default.currentDirectoryPath))
+                                                     specOptions: specOptions + runOptions, project: FileManager.default.currentDirectoryPath))
             return
         }
         if let runStage {

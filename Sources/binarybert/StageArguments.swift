@@ -8,10 +8,14 @@ import Storage
 /// command line goes through.
 struct StageArguments: StageCommandLine {
     func arguments(_ command: StageCommand, threads: Int?, resume: Bool) -> [String] {
+        arguments(command, threads: threads, resume: resume, teacherCache: nil)
+    }
+
+    func arguments(_ command: StageCommand, threads: Int?, resume: Bool, teacherCache: String?) -> [String] {
         var words: [String]
         switch command {
         case let .finetune(job): words = FinetuneCommand.arguments(job)
-        case let .quantize(job): words = QuantizeCommand.arguments(job)
+        case let .quantize(job): words = QuantizeCommand.arguments(job) + (teacherCache.map { ["--teacher-cache", $0] } ?? [])
         case let .split(job): return SplitCommand.arguments(job)
         case let .export(job): return ExportCommand.arguments(job)
         case let .landscape(job): words = LandscapeCommand.arguments(job)
@@ -40,11 +44,15 @@ struct StageArguments: StageCommandLine {
         return (command, Self.withoutRunOptions(arguments))
     }
 
-    /// `arguments` without `--threads N` and `--resume`: what one run of a command adds to it.
+    /// The options one run of a command adds to it, each with a value.
+    static let runOptions = ["--threads", "--teacher-cache"]
+
+    /// `arguments` without `--threads N`, `--teacher-cache DIR` and `--resume`: what one run of a command adds to it.
     static func withoutRunOptions(_ arguments: [String]) -> [String] {
         arguments.indices.filter { k in
             let a = arguments[k]
-            return a != "--resume" && a != "--threads" && !a.hasPrefix("--threads=") && (k == 0 || arguments[k - 1] != "--threads")
+            return a != "--resume" && !runOptions.contains(a) && !runOptions.contains(where: { a.hasPrefix($0 + "=") })
+                && (k == 0 || !runOptions.contains(arguments[k - 1]))
         }.map { arguments[$0] }
     }
 }

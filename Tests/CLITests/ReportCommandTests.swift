@@ -1,5 +1,6 @@
 import XCTest
 import Foundation
+import Report
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -60,6 +61,8 @@ extension CommandLineTests {
         XCTAssertGreaterThan(summary["ran"] as? Int ?? 0, 30)
         XCTAssertTrue(first.stderr.contains("stages finished earlier, reused"), first.stderr)
         XCTAssertTrue(first.stderr.contains("ETA"), first.stderr)
+        XCTAssertNotNil(first.stderr.range(of: #"teacher cache [^\n]*: [1-9][0-9]* batches read"#, options: .regularExpression),
+                        "a student reads the targets another student of its replicate stored")
         let report = try String(contentsOf: out.appendingPathComponent("REPORT.md"), encoding: .utf8)
         XCTAssertTrue(report.contains("Task **mrpc**"), report)
         XCTAssertTrue(report.contains("## Verdicts"))
@@ -91,6 +94,8 @@ extension CommandLineTests {
         // marker is deleted starts afresh (its finished stage 1 kept) and writes the same model bytes, and nothing
         // else reruns.
         XCTAssertEqual(try checkpoints(under: work), [])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent(StageRunner.teacherCacheFolder).path),
+                       "the shared teacher targets are removed with the replicates' last students")
         let markerFiles = try FileManager.default.contentsOfDirectory(at: markers, includingPropertiesForKeys: nil).filter { $0.pathExtension == "json" }
         let bwnMarker = try XCTUnwrap(markerFiles.first { url in
             let record = (try? JSONSerialization.jsonObject(with: Data(contentsOf: url))) as? [String: Any]
@@ -107,10 +112,12 @@ extension CommandLineTests {
         for (svg, data) in bytes { XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent(svg)), data, svg) }
         markdown = try Data(contentsOf: out.appendingPathComponent("REPORT.md"))   // its stage seconds changed
 
-        // One stage at a time on one thread, from scratch: the same tables and figures, byte for byte.
+        // One stage at a time on one thread, from scratch, every student running the teacher itself: the same tables
+        // and figures, byte for byte.
         let serialWork = dir.appendingPathComponent("work-serial"), serialOut = dir.appendingPathComponent("plots-serial")
         let serial = try run(["report", "--preset", "quick", "--task", "mrpc", "--data", glue.path, "--model", model.path,
-                              "--work", serialWork.path, "--output", serialOut.path, "--threads", "1", "--jobs", "1", "--keep-checkpoints"])
+                              "--work", serialWork.path, "--output", serialOut.path, "--threads", "1", "--jobs", "1", "--keep-checkpoints",
+                              "--no-teacher-cache"])
         XCTAssertEqual(serial.status, 0, serial.stderr)
         XCTAssertTrue(try checkpoints(under: serialWork).contains("rep-1/bwn/stage1/checkpoint-last"), "--keep-checkpoints")
         for name in files where name.hasSuffix(".csv") || name.hasSuffix(".svg") {

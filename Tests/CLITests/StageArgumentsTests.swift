@@ -15,7 +15,10 @@ final class StageArgumentsTests: XCTestCase {
         for preset in ReportSpec.Preset.allCases {
             let plan = try ReportPlan(spec: .preset(preset), work: "runs/w", layers: 6, trainExamples: 640)
             for stage in plan.stages {
-                let words = line.arguments(stage.command, threads: 3, resume: stage.resume != .rerun)
+                // The options of one run (threads, resumption, a shared teacher cache) are no part of the command.
+                let cache = stage.resume == .quantize ? "runs/w/teacher-cache/seed-1" : nil
+                let words = line.arguments(stage.command, threads: 3, resume: stage.resume != .rerun, teacherCache: cache)
+                XCTAssertEqual(words.contains("--teacher-cache"), cache != nil, "\(preset) \(stage.id): \(words)")
                 let parsed = try line.parse(words)
                 XCTAssertEqual(parsed.command, stage.command, "\(preset) \(stage.id): \(words)")
                 XCTAssertEqual(parsed.arguments, line.arguments(stage.command, threads: nil, resume: false), "\(preset) \(stage.id)")

@@ -254,8 +254,11 @@ def main():
     q = ["quantize", "--teacher", model, "--task", task, "--data", data_dir, "--output", out, "--max-length", "8"]
     for extra in [["--weight-bits", "3"], ["--weight-bits", "2", "--batch-size", "0"], ["--weight-bits", "2", "--eval-every", "0"],
                   ["--weight-bits", "2", "--lr=-1"], ["--weight-bits", "2", "--width", "2"], ["--weight-bits", "1", "--weight-method", "laq"],
-                  ["--weight-bits", "2", "--resume"]]:
-        s.run("quantize " + " ".join(extra), q + extra, output=out)
+                  ["--weight-bits", "2", "--resume"], ["--weight-bits", "1", "--teacher-cache", ids_file := os.path.join(work, "ids.txt")],
+                  ["--weight-bits", "1", "--teacher-cache", ""]]:
+        if "--teacher-cache" in extra and extra[-1]:
+            open(ids_file, "w").write("a file, not a folder\n")
+        s.run("quantize " + " ".join(extra), q + extra, output=out, expect="--teacher-cache" if "--teacher-cache" in extra else None)
     ids = os.path.join(work, "ids.txt")
     for line in ["4294974888", "2147483648", "-1", "99999999999999999999999", "1 x 2", ""]:
         open(ids, "w").write(f"2 {line} 3\n" if line else "\n")

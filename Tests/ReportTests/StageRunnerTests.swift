@@ -181,6 +181,42 @@ final class StageRunnerTests: XCTestCase {
         XCTAssertThrowsError(try runner.finished(changed)) { XCTAssertTrue("\($0)".contains("finished earlier with other options"), "\($0)") }
     }
 
+    /// The students of one replicate (same teacher, data, batch size and seed) share one teacher-cache folder, each
+    /// replicate its own; other stages get none. A folder is removed once every stage of its group has finished.
+    func testAReplicatesStudentsShareTheirTeacherTargetsUntilTheLastOneFinishes() throws {
+        let plan = try ReportPlan(spec: ReportSpec.preset(.quick), work: "w", layers: 6, trainExamples: 640)
+        let runner = try runner()
+        var groups: [URL: [String]] = [:]
+        for stage in plan.stages {
+            let url = runner.teacherCache(for: stage)
+            if case let .quantize(job) = stage.command, job.distillation.epochsPerStage > 0 {
+                groups[try XCTUnwrap(url, stage.id), default: []].append(stage.id)
+            } else {
+                XCTAssertNil(url, stage.id)
+            }
+        }
+        XCTAssertEqual(groups.count, plan.replicates.count)
+        for (url, ids) in groups {
+            let replicate = try XCTUnwrap(ids.first?.split(separator: "/").first)
+            XCTAssertTrue(ids.allSatisfy { $0.hasPrefix(replicate + "/") }, "\(ids)")
+            XCTAssertTrue(Set(ids).isSuperset(of: ["bwn", "ternary", "tws"].map { "\(replicate)/\($0)" }), "\(ids)")
+            XCTAssertEqual(url.deletingLastPathComponent().lastPathComponent, StageRunner.teacherCacheFolder)
+        }
+
+        // Pruned group by group: only the folder whose stages have all finished goes.
+        let (first, firstIDs) = try XCTUnwrap(groups.first)
+        for url in groups.keys { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
+        let last = try XCTUnwrap(firstIDs.last)
+        try runner.pruneTeacherCaches(plan.stages) { k in firstIDs.contains(plan.stages[k].id) && plan.stages[k].id != last }
+        XCTAssertTrue(groups.keys.allSatisfy { FileManager.default.fileExists(atPath: $0.path) })
+        try runner.pruneTeacherCaches(plan.stages) { k in firstIDs.contains(plan.stages[k].id) }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: first.path))
+        XCTAssertEqual(groups.keys.filter { FileManager.default.fileExists(atPath: $0.path) }.count, groups.count - 1)
+
+        runner.shareTeacher = false
+        XCTAssertTrue(plan.stages.allSatisfy { runner.teacherCache(for: $0) == nil })
+    }
+
     func testEveryStageOfThePresetsReadsOnlyEarlierStagesAndTheProbesWaitForTheirModels() throws {
         for preset in ReportSpec.Preset.allCases {
             let plan = try ReportPlan(spec: ReportSpec.preset(preset), work: "w", layers: 6, trainExamples: 640)
