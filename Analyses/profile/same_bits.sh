@@ -9,6 +9,8 @@
 #
 # Needs the quick report's teacher (runs/report-quick/teacher, from `binarybert report --preset quick`) or
 # TEACHER=DIR; prints one JSON object (files compared, the differing ones) and exits 1 when any differs.
+# NEW_QUANTIZE_ARGS adds options to the new binary's two distillations, e.g. "--teacher-cache DIR" (an empty DIR:
+# the TWN run then reads the teacher targets the BWN run stored, both drawing the same batches).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OLD=$1 NEW=$2 OLD_THREADS=${3:-1} NEW_THREADS=${4:-2}
@@ -17,15 +19,17 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 Q=(--task rt-polarity --data assets/data/rt-polarity --max-length 32)
 
-run_set() {  # $1 binary, $2 folder, $3 threads
+run_set() {  # $1 binary, $2 folder, $3 threads, $4 extra quantize options (one string, split on spaces)
     local B=$1 O=$2 TH=$3
+    local -a QX=()
+    read -r -a QX <<< "${4:-}"
     mkdir -p "$O"
     "$B" finetune --model "$TEACHER" "${Q[@]}" --subset 64 --subset-seed 0 --epochs 1 --lr 5e-5 --batch-size 16 \
         --eval-every 1000 --seed 7 --output "$O/ft" --threads "$TH"
     "$B" quantize --teacher "$TEACHER" "${Q[@]}" --output "$O/bwn" --weight-bits 1 --epochs 1 --lr 5e-5 --batch-size 16 \
-        --eval-every 1000 --log-every 2 --curve-every 2 --seed 1 --subset 64 --subset-seed 0 --threads "$TH"
+        --eval-every 1000 --log-every 2 --curve-every 2 --seed 1 --subset 64 --subset-seed 0 --threads "$TH" "${QX[@]}"
     "$B" quantize --teacher "$TEACHER" "${Q[@]}" --output "$O/tern" --weight-bits 2 --epochs 1 --lr 5e-5 --batch-size 16 \
-        --eval-every 1000 --seed 1 --subset 64 --subset-seed 0 --threads "$TH"
+        --eval-every 1000 --seed 1 --subset 64 --subset-seed 0 --threads "$TH" "${QX[@]}"
     "$B" evaluate --model "$O/bwn" "${Q[@]}" --threads "$TH" > "$O/evaluate-bwn.json"
     "$B" evaluate --model "$O/tern" "${Q[@]}" --dtype float64 --threads "$TH" > "$O/evaluate-tern-float64.json"
     "$B" hessian --model "$TEACHER" --model "$O/bwn" "${Q[@]}" --select value@0,1 --top-k 1 --bottom-k 1 --tol 0.01 \
@@ -46,7 +50,7 @@ run_set() {  # $1 binary, $2 folder, $3 threads
 echo "same_bits: $OLD at $OLD_THREADS thread(s)" >&2
 run_set "$OLD" "$WORK/old" "$OLD_THREADS" > "$WORK/old.log" 2>&1 || { cat "$WORK/old.log" >&2; exit 2; }
 echo "same_bits: $NEW at $NEW_THREADS thread(s)" >&2
-run_set "$NEW" "$WORK/new" "$NEW_THREADS" > "$WORK/new.log" 2>&1 || { cat "$WORK/new.log" >&2; exit 2; }
+run_set "$NEW" "$WORK/new" "$NEW_THREADS" "${NEW_QUANTIZE_ARGS:-}" > "$WORK/new.log" 2>&1 || { cat "$WORK/new.log" >&2; exit 2; }
 
 python3 - "$WORK" <<'EOF'
 import csv, json, os, struct, sys
