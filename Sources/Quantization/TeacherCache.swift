@@ -117,25 +117,13 @@ public final class TeacherCache<T: BLASReal> {
         return readBuffers
     }
 
-    /// Writes `buffers` as the entry `url` (a temporary renamed into place).
+    /// Writes `buffers` as the entry `url`: header, values, checksum, to a temporary renamed into place, not synced.
     func write(_ buffers: [Buffer<T>], to url: URL) throws {
-        let tmp = AtomicFile.temporaryURL(for: url)
-        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw StorageError.unwritable(path: tmp.path, reason: IOErrorText.errnoText()) }
-        var ok = true
         let stride = MemoryLayout<T>.stride
-        let header = Self.header(scalars: buffers.reduce(0) { $0 + $1.count }, stride: stride)
-        ok = header.withUnsafeBytes { writeFully(fd, $0.baseAddress!, $0.count) }
-        for b in buffers where ok { ok = writeFully(fd, b.pointer, b.count * stride) }
         var sum = Self.checksum(buffers).littleEndian
-        if ok { ok = writeFully(fd, &sum, 8) }
-        let code = errno
-        if close(fd) != 0 && ok { ok = false }
-        guard ok else {
-            unlink(tmp.path)
-            throw StorageError.unwritable(path: url.path, reason: IOErrorText.errnoText(code))
-        }
-        try AtomicFile.rename(tmp, to: url)
+        let values = buffers.map { Data(bytesNoCopy: $0.pointer, count: $0.count * stride, deallocator: .none) }
+        try AtomicFile.write(chunks: [Data(Self.header(scalars: buffers.reduce(0) { $0 + $1.count }, stride: stride))] + values
+                                     + [Data(bytes: &sum, count: 8)], to: url, durable: false)
     }
 
     /// The header: magic, format 1, bytes per scalar, scalar count, zero padding (little-endian).
@@ -179,20 +167,9 @@ public final class TeacherCache<T: BLASReal> {
 
 /// Reads exactly `count` bytes (false on an error or an early end of file).
 private func readFully(_ fd: Int32, _ pointer: UnsafeMutableRawPointer, _ count: Int) -> Bool {
-    whole(count) { Glibc.read(fd, pointer + $0, $1) }
-}
-
-/// Writes exactly `count` bytes (false on an error, errno set).
-private func writeFully(_ fd: Int32, _ pointer: UnsafeRawPointer, _ count: Int) -> Bool {
-    whole(count) { Glibc.write(fd, pointer + $0, $1) }
-}
-
-/// Repeats `io(done, left)`, a read or write of up to `left` bytes from offset `done` returning the bytes moved, until
-/// `count` bytes have moved; false when it fails (other than by an interruption) or moves nothing.
-private func whole(_ count: Int, _ io: (_ done: Int, _ left: Int) -> Int) -> Bool {
     var done = 0
     while done < count {
-        let n = io(done, count - done)
+        let n = Glibc.read(fd, pointer + done, count - done)
         if n < 0 && errno == EINTR { continue }
         guard n > 0 else { return false }
         done += n

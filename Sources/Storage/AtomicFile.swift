@@ -28,13 +28,15 @@ public enum AtomicFile {
     }
 
     /// Replaces `url` with the concatenation of `chunks` (written one after another, never joined in memory).
-    public static func write(chunks: [Data], to given: URL, createParent: Bool = false) throws {
+    /// `durable: false` skips both flushes (the file's and the directory's): a reader still sees the old file or the
+    /// whole new one, but a power loss may leave the new one cut short — for caches whose reader detects that.
+    public static func write(chunks: [Data], to given: URL, createParent: Bool = false, durable: Bool = true) throws {
         let url = target(of: given)
         let tmp = temporaryURL(for: url)
         if createParent { try createDirectory(url.deletingLastPathComponent()) }
         do {
-            try writeSynced(chunks: chunks, to: tmp)
-            try rename(tmp, to: url)
+            try writeFile(chunks: chunks, to: tmp, sync: durable)
+            try rename(tmp, to: url, syncDirectory: durable)
         } catch StorageError.unwritable(_, let reason) {
             unlink(tmp.path)
             throw StorageError.unwritable(path: url.path, reason: reason)
@@ -53,6 +55,11 @@ public enum AtomicFile {
 
     /// Writes a fresh file from consecutive chunks and flushes it to disk; no rename.
     public static func writeSynced(chunks: [Data], to url: URL) throws {
+        try writeFile(chunks: chunks, to: url, sync: true)
+    }
+
+    /// Writes a fresh file (creating or truncating it) from consecutive chunks, flushed to disk when `sync`.
+    static func writeFile(chunks: [Data], to url: URL, sync: Bool) throws {
         let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StorageError.unwritable(path: url.path, reason: IOErrorText.errnoText()) }
         var failure: String?
@@ -68,17 +75,17 @@ public enum AtomicFile {
                 p += n; left -= n
             }
         } }
-        if failure == nil && fsync(fd) != 0 { failure = IOErrorText.errnoText() }
+        if failure == nil && sync && fsync(fd) != 0 { failure = IOErrorText.errnoText() }
         if close(fd) != 0 && failure == nil { failure = IOErrorText.errnoText() }
         if let failure { throw StorageError.unwritable(path: url.path, reason: failure) }
     }
 
-    /// Renames `from` over `to` (atomically replacing a file) and flushes the directory entry.
-    public static func rename(_ from: URL, to: URL) throws {
+    /// Renames `from` over `to` (atomically replacing a file) and flushes the directory entry (unless not `syncDirectory`).
+    public static func rename(_ from: URL, to: URL, syncDirectory sync: Bool = true) throws {
         if Foundation.rename(from.path, to.path) != 0 {
             throw StorageError.unwritable(path: to.path, reason: "cannot rename '\(from.lastPathComponent)' to it: \(IOErrorText.errnoText())")
         }
-        syncDirectory(to.deletingLastPathComponent())
+        if sync { syncDirectory(to.deletingLastPathComponent()) }
     }
 
     /// Makes every regular file of `source` (hidden names excepted) also a file of `directory` under the same name, as
