@@ -67,6 +67,19 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("--weight-method must be twn or laq"), bad.stderr)
     }
 
+    /// --teacher-cache must name a folder: a file or an empty path is refused in one sentence naming the option.
+    func testTeacherCacheMustNameAFolder() throws {
+        let file = try temporaryDirectory().appendingPathComponent("not-a-folder")
+        XCTAssertTrue(FileManager.default.createFile(atPath: file.path, contents: Data("x".utf8)))
+        let common = ["quantize", "--teacher", "t", "--task", "rt-polarity", "--data", "d", "--output", "o", "--weight-bits", "1"]
+        let onFile = try run(common + ["--teacher-cache", file.path])
+        XCTAssertNotEqual(onFile.status, 0)
+        XCTAssertTrue(onFile.stderr.contains("--teacher-cache \(file.path) is a file, not a folder"), onFile.stderr)
+        let empty = try run(common + ["--teacher-cache", ""])
+        XCTAssertNotEqual(empty.status, 0)
+        XCTAssertTrue(empty.stderr.contains("--teacher-cache must name a folder"), empty.stderr)
+    }
+
     func testInfoReportsBLAS() throws {
         let r = try run(["info", "--json"])
         XCTAssertEqual(r.status, 0)
